@@ -1,0 +1,86 @@
+/**
+ * @module One error base with a stable `code`, and the single mapping of any thrown value to the
+ * wire shape a job fails with. Codes are part of the public API (README, "Error codes"): never
+ * rename one, only add.
+ */
+
+/** Every code a job can fail with. Stable: clients switch on these. */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'INPUT_NOT_FOUND',
+  'MEDIA_UNREADABLE',
+  'NO_VIDEO_STREAM',
+  'ENGINE_NOT_AVAILABLE',
+  'FFMPEG_NOT_FOUND',
+  'FFMPEG_FAILED',
+  'OUTPUT_TOO_LARGE',
+  'CANCELLED',
+  'TIMED_OUT',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface WorkerErrorOptions {
+  cause?: unknown;
+  /** Machine-readable context sent to the client (never secrets, never file contents). */
+  details?: unknown;
+  /** True when the same job may succeed if simply tried again (network, busy disk). */
+  retryable?: boolean;
+}
+
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: WorkerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/**
+ * Brand check that also works across realms and duplicated module copies (ky's type guards do the
+ * same): an object with our name and a known code is ours.
+ */
+export function isWorkerError(value: unknown): value is WorkerError {
+  if (value instanceof WorkerError) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { name?: unknown; code?: unknown };
+  return v.name === 'WorkerError' && (ERROR_CODES as readonly unknown[]).includes(v.code);
+}
+
+/** Any thrown value → a WorkerError; unknown failures become INTERNAL with the original as cause. */
+export function coerceError(value: unknown): WorkerError {
+  if (isWorkerError(value)) return value;
+  if (value instanceof Error && value.name === 'AbortError') {
+    return new WorkerError('CANCELLED', 'the job was cancelled', { cause: value });
+  }
+  const message = value instanceof Error ? value.message : String(value);
+  return new WorkerError('INTERNAL', `internal error: ${message}`, { cause: value });
+}
+
+/** The wire shape of a failed job's `error` field. */
+export interface JobErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * The one place an error becomes what the client sees. Following runpod-python's convention the
+ * job's `error` is a JSON *string*; unlike it, no traceback goes out (stacks stay in our logs).
+ */
+export function toJobErrorBody(value: unknown): JobErrorBody {
+  const err = coerceError(value);
+  return err.details === undefined
+    ? { code: err.code, message: err.message }
+    : { code: err.code, message: err.message, details: err.details };
+}
+
+export function toJobErrorString(value: unknown): string {
+  return JSON.stringify(toJobErrorBody(value));
+}

@@ -1,0 +1,158 @@
+/**
+ * @module The one place that joins the RunPod side and the media side: validate the payload, get
+ * the video, run the engine, mux, deliver, and describe what was done. Scratch files live in a
+ * per-job directory removed when the job ends, success or failure.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { WorkerError } from '../errors.js';
+import type { MediaBinaries } from '../media/binaries.js';
+import { canCopyIntoMp4, mux } from '../media/mux.js';
+import { probeMedia } from '../media/probe.js';
+import { runProceduralFoley } from '../pipelines/foley/procedural.js';
+import { randomSeed } from '../pipelines/foley/rng.js';
+import type { Handler, JobContext } from '../runtime/types.js';
+import { deliver } from './deliver.js';
+import { parseJobInput, type JobInput } from './input.js';
+import { materializeSource } from './source.js';
+
+export interface FoleyResult {
+  video_path?: string;
+  video_base64?: string;
+  audio_path?: string;
+  audio_base64?: string;
+  mime: string;
+  bytes: number;
+  /** Seconds of media in the result. */
+  duration: number;
+  engine: string;
+  preset: string;
+  seed: number;
+  /** Onsets the engine heard in the picture (each got a transient). */
+  events: number;
+  timings_ms: Record<string, number>;
+  warnings: string[];
+}
+
+const MIME = { mp4: 'video/mp4', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4' } as const;
+
+/** Engines this build can run; `auto` resolves to the best available. */
+export const ENGINES = ['procedural'] as const;
+
+function chooseEngine(requested: string): (typeof ENGINES)[number] {
+  if (requested === 'auto' || requested === 'procedural') return 'procedural';
+  throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine: "${requested}" is not available; available: auto, ${ENGINES.join(', ')}`, {
+    details: { field: 'engine', available: ['auto', ...ENGINES] },
+  });
+}
+
+/** Job ids come from the platform; keep only what is safe in a file name. */
+function safeName(id: string): string {
+  return id.replace(/[^\w.-]/g, '_').slice(0, 120) || 'job';
+}
+
+export interface FoleyHandlerDeps {
+  config: Readonly<Config>;
+  /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
+  binaries: () => MediaBinaries;
+}
+
+export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyHandlerDeps): Promise<FoleyResult> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const lap = (name: string, since: number): number => {
+    const now = performance.now();
+    timings[name] = Math.round(now - since);
+    return now;
+  };
+  const { config } = deps;
+  const engine = chooseEngine(input.engine);
+  const bins = deps.binaries();
+  const warnings: string[] = [];
+  const workDir = await mkdtemp(join(config.workDir, 'foley-job-'));
+  try {
+    const file = await materializeSource(input, { roots: [config.volumeDir, config.samplesDir], workDir, maxInputBytes: config.maxInputBytes });
+    let t = lap('input', t0);
+    const media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
+    t = lap('probe', t);
+    ctx.log.info({ video: media.video, audio: media.audio?.codec, duration: media.duration }, 'probed input');
+
+    let durationS = input.duration;
+    if (durationS !== undefined && media.duration !== undefined && durationS >= media.duration) {
+      warnings.push(`duration ${durationS}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
+      durationS = undefined;
+    }
+    const seed = input.seed ?? randomSeed();
+    const foley = await runProceduralFoley({
+      ffmpeg: bins.ffmpeg,
+      file,
+      media,
+      prompt: input.prompt,
+      negativePrompt: input.negative_prompt,
+      seed,
+      durationS,
+      workDir,
+      signal: ctx.signal,
+      timeoutMs: config.ffmpegTimeoutMs,
+      onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
+    });
+    timings.analysis = foley.timingsMs.analysis;
+    timings.synthesis = foley.timingsMs.synthesis;
+    t = performance.now();
+    if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
+
+    const format = input.output_format;
+    if (format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
+      warnings.push(`${media.video.codec} video cannot be stored in MP4 as it is: re-encoded to H.264`);
+    }
+    if (input.audio_mode === 'mix' && !media.audio) warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
+    const out = join(workDir, `result.${format}`);
+    await mux(
+      {
+        video: file,
+        audio: foley.wavPath,
+        out,
+        format,
+        mode: input.audio_mode,
+        videoCodec: media.video.codec,
+        sourceHasAudio: media.audio !== undefined,
+        durationS,
+      },
+      { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
+    );
+    t = lap('mux', t);
+
+    const delivered = await deliver({
+      file: out,
+      name: `${safeName(ctx.id)}.${format}`,
+      delivery: input.delivery,
+      mode: ctx.mode,
+      outputDir: config.outputDir,
+      maxBase64Bytes: config.maxBase64Bytes,
+    });
+    lap('deliver', t);
+    lap('total', t0);
+    const prefix = format === 'mp4' ? 'video' : 'audio';
+    const where = delivered.kind === 'path' ? { [`${prefix}_path`]: delivered.path } : { [`${prefix}_base64`]: delivered.base64 };
+    return {
+      ...where,
+      mime: MIME[format],
+      bytes: delivered.bytes,
+      duration: Number(foley.durationS.toFixed(3)),
+      engine,
+      preset: foley.preset,
+      seed,
+      events: foley.onsets,
+      timings_ms: timings,
+      warnings,
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The RunPod handler for Foley jobs. */
+export function createFoleyHandler(deps: FoleyHandlerDeps): Handler {
+  return async (job, ctx) => runFoleyJob(parseJobInput(job.input), ctx, deps);
+}

@@ -1,0 +1,89 @@
+/**
+ * @module Turns the payload's video reference into a local file the pipeline may read:
+ * `video_path` is resolved under the allowed roots (after realpath, so `..` and symlinks cannot
+ * lead out), `video_base64` is checked and decoded into the job's scratch directory.
+ * `video_url` is refused until the guarded downloader exists (issue "Inputs and outputs").
+ */
+import { realpath, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { WorkerError } from '../errors.js';
+import type { JobInput } from './input.js';
+
+export interface SourceOptions {
+  /** Roots a `video_path` may resolve under, in order of preference (volume, bundled samples). */
+  roots: readonly string[];
+  /** The job's scratch directory (base64 inputs are written here). */
+  workDir: string;
+  maxInputBytes: number;
+}
+
+function inside(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOptions): Promise<string> {
+  if (path.includes('\0')) throw new WorkerError('INVALID_INPUT', 'video_path: contains a NUL byte', { details: { field: 'video_path' } });
+  let outside = false;
+  for (const root of roots) {
+    let realRoot: string;
+    try {
+      realRoot = await realpath(root);
+    } catch {
+      continue; // this root does not exist here (no volume attached)
+    }
+    const candidate = resolve(realRoot, path);
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch {
+      if (!inside(realRoot, candidate)) outside = true;
+      continue;
+    }
+    if (!inside(realRoot, real)) {
+      outside = true;
+      continue;
+    }
+    const s = await stat(real);
+    if (!s.isFile()) continue;
+    if (s.size > maxInputBytes) {
+      throw new WorkerError('INVALID_INPUT', `video_path: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+        details: { field: 'video_path', bytes: s.size, limit: maxInputBytes },
+      });
+    }
+    return real;
+  }
+  if (outside) {
+    throw new WorkerError('INVALID_INPUT', 'video_path: must name a file inside the volume or the bundled samples', { details: { field: 'video_path' } });
+  }
+  throw new WorkerError('INPUT_NOT_FOUND', `video_path: no file "${path}" on the volume or in the bundled samples`, { details: { field: 'video_path' } });
+}
+
+const DATA_URI = /^data:([\w.+/-]*)(;[\w-]+=[\w.-]+)*;base64,/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOptions): Promise<string> {
+  const body = text.replace(DATA_URI, '').replace(/\s+/g, '');
+  // Size first, from the text length alone: never allocate for an input we would refuse.
+  const decodedBytes = Math.floor((body.length * 3) / 4) - (body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0);
+  if (decodedBytes > maxInputBytes) {
+    throw new WorkerError('INVALID_INPUT', `video_base64: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+      details: { field: 'video_base64', bytes: decodedBytes, limit: maxInputBytes },
+    });
+  }
+  if (body.length % 4 !== 0 || !BASE64.test(body)) {
+    throw new WorkerError('INVALID_INPUT', 'video_base64: not valid base64 (standard alphabet, padded)', { details: { field: 'video_base64' } });
+  }
+  const bytes = Buffer.from(body, 'base64');
+  if (bytes.length === 0) throw new WorkerError('INVALID_INPUT', 'video_base64: is empty', { details: { field: 'video_base64' } });
+  const file = join(workDir, 'input.bin');
+  await writeFile(file, bytes);
+  return file;
+}
+
+/** The local file to read for this job's video. */
+export async function materializeSource(input: JobInput, opts: SourceOptions): Promise<string> {
+  if (input.video_path !== undefined) return resolveVideoPath(input.video_path, opts);
+  if (input.video_base64 !== undefined) return decodeBase64(input.video_base64, opts);
+  throw new WorkerError('INVALID_INPUT', 'video_url: not supported yet; send video_base64 or video_path', { details: { field: 'video_url' } });
+}

@@ -1,0 +1,146 @@
+/**
+ * @module ffprobe's JSON → validated media facts. Everything downstream trusts these types.
+ */
+import { z } from 'zod';
+import { WorkerError, isWorkerError } from '../errors.js';
+import { PROTOCOL_WHITELIST, runBinary } from './ffmpeg.js';
+
+const num = z
+  .union([z.string(), z.number()])
+  .optional()
+  .transform((v) => {
+    const n = typeof v === 'number' ? v : v === undefined || v === 'N/A' ? Number.NaN : Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  });
+
+const StreamSchema = z
+  .object({
+    index: z.number().int(),
+    codec_type: z.string().optional(),
+    codec_name: z.string().optional(),
+    width: z.number().int().optional(),
+    height: z.number().int().optional(),
+    pix_fmt: z.string().optional(),
+    r_frame_rate: z.string().optional(),
+    avg_frame_rate: z.string().optional(),
+    time_base: z.string().optional(),
+    start_time: num,
+    duration: num,
+    nb_frames: num,
+    sample_rate: num,
+    channels: z.number().int().optional(),
+    disposition: z.object({ attached_pic: z.number().optional() }).loose().optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+
+const ProbeSchema = z.object({
+  streams: z.array(StreamSchema).default([]),
+  format: z
+    .object({ format_name: z.string().optional(), duration: num, start_time: num, size: num })
+    .loose()
+    .optional(),
+});
+
+export interface VideoStreamInfo {
+  index: number;
+  codec: string;
+  width: number;
+  height: number;
+  /** Nominal frame rate (avg, else r_frame_rate); undefined when the container does not say. */
+  fps: number | undefined;
+  /** Declared frame count when the container records it. */
+  frames: number | undefined;
+  duration: number | undefined;
+  pixFmt: string | undefined;
+  /** Rotation in degrees from the display matrix / rotate tag (0 when none). */
+  rotation: number;
+}
+
+export interface AudioStreamInfo {
+  index: number;
+  codec: string;
+  sampleRate: number | undefined;
+  channels: number | undefined;
+}
+
+export interface MediaInfo {
+  formatName: string;
+  /** Container duration, else the video stream's; undefined when neither is recorded. */
+  duration: number | undefined;
+  startTime: number;
+  video: VideoStreamInfo;
+  audio: AudioStreamInfo | undefined;
+}
+
+function rate(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const [n, d] = text.split('/').map(Number);
+  if (n === undefined || !Number.isFinite(n) || n <= 0) return undefined;
+  const r = d === undefined ? n : n / d;
+  return Number.isFinite(r) && r > 0 && r < 1000 ? r : undefined;
+}
+
+/** Parse ffprobe's `-show_format -show_streams` JSON. Pure; exported for tests. */
+export function parseProbe(json: unknown): MediaInfo {
+  const parsed = ProbeSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe returned an unexpected document', { details: { issues: parsed.error.issues.slice(0, 5) } });
+  }
+  const { streams, format } = parsed.data;
+  const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
+  if (!v || !v.codec_name || !v.width || !v.height) {
+    throw new WorkerError('NO_VIDEO_STREAM', 'the input has no video stream', {
+      details: { streams: streams.map((s) => s.codec_type ?? 'unknown') },
+    });
+  }
+  const a = streams.find((s) => s.codec_type === 'audio' && s.codec_name);
+  const rotateTag = Number(v.tags?.rotate ?? 0);
+  return {
+    formatName: format?.format_name ?? 'unknown',
+    duration: format?.duration ?? v.duration,
+    startTime: format?.start_time ?? 0,
+    video: {
+      index: v.index,
+      codec: v.codec_name,
+      width: v.width,
+      height: v.height,
+      fps: rate(v.avg_frame_rate) ?? rate(v.r_frame_rate),
+      frames: v.nb_frames,
+      duration: v.duration,
+      pixFmt: v.pix_fmt,
+      rotation: Number.isFinite(rotateTag) ? rotateTag : 0,
+    },
+    audio: a?.codec_name ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels } : undefined,
+  };
+}
+
+export interface ProbeOptions {
+  ffprobe: string;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+}
+
+export async function probeMedia(file: string, { ffprobe, signal, timeoutMs = 30_000 }: ProbeOptions): Promise<MediaInfo> {
+  let stdout: Buffer;
+  try {
+    ({ stdout } = await runBinary(
+      ffprobe,
+      ['-v', 'error', '-protocol_whitelist', PROTOCOL_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', '-i', file],
+      { signal, timeoutMs },
+    ));
+  } catch (e) {
+    if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {
+      const stderr = (e.details as { stderr?: string } | undefined)?.stderr?.trim().split('\n').pop() ?? '';
+      throw new WorkerError('MEDIA_UNREADABLE', `the input is not a readable media file${stderr ? `: ${stderr.replace(file, '<input>')}` : ''}`, { cause: e });
+    }
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout.toString('utf8'));
+  } catch (cause) {
+    throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe output is not JSON', { cause });
+  }
+  return parseProbe(json);
+}

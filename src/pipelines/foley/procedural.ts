@@ -1,0 +1,89 @@
+/**
+ * @module The built-in procedural Foley engine: decode small frames → motion analysis → DSP
+ * synthesis → a float WAV the length of the video. Needs no weights and runs on any CPU.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analysisSize, streamGrayFrames } from '../../media/frames.js';
+import type { MediaInfo } from '../../media/probe.js';
+import { encodeWavFloat32 } from '../../media/wav.js';
+import { MotionAnalyzer, detectEvents, type AnalysisResult } from './analysis.js';
+import { choosePreset, type PresetName } from './presets.js';
+import { synthesize } from './synth.js';
+
+export interface FoleyProgress {
+  stage: 'analysis' | 'synthesis';
+  /** 0..100 within the stage. */
+  percent: number;
+}
+
+export interface ProceduralFoleyOptions {
+  ffmpeg: string;
+  file: string;
+  media: MediaInfo;
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  /** Only the first `durationS` seconds. */
+  durationS?: number | undefined;
+  /** Directory the WAV is written to. */
+  workDir: string;
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  onProgress?: (p: FoleyProgress) => void;
+}
+
+export interface ProceduralFoleyResult {
+  wavPath: string;
+  preset: PresetName;
+  /** Length of the audio (s): the end of the last video frame. */
+  durationS: number;
+  frames: number;
+  onsets: number;
+  cuts: number;
+  analysis: AnalysisResult;
+  timingsMs: { analysis: number; synthesis: number };
+}
+
+export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<ProceduralFoleyResult> {
+  const t0 = performance.now();
+  const size = analysisSize(o.media.video);
+  const analyzer = new MotionAnalyzer(size.width, size.height);
+  const expected = o.media.video.fps && (o.durationS ?? o.media.duration) ? o.media.video.fps * (o.durationS ?? o.media.duration ?? 0) : 0;
+  let lastReport = 0;
+  const { times, frameCount } = await streamGrayFrames({
+    ffmpeg: o.ffmpeg,
+    file: o.file,
+    size,
+    durationS: o.durationS,
+    signal: o.signal,
+    timeoutMs: o.timeoutMs,
+    onFrame: (frame, index) => {
+      analyzer.push(frame);
+      if (expected > 0 && index - lastReport >= 50) {
+        lastReport = index;
+        o.onProgress?.({ stage: 'analysis', percent: Math.min(99, Math.round((100 * index) / expected)) });
+      }
+    },
+  });
+  o.onProgress?.({ stage: 'analysis', percent: 100 });
+  const analysis = detectEvents(analyzer.features, times);
+  const t1 = performance.now();
+  const preset = choosePreset(o.prompt, o.negativePrompt);
+  const durationS = o.durationS !== undefined ? Math.min(o.durationS, analysis.duration) : analysis.duration;
+  const audio = synthesize({ analysis, preset, seed: o.seed, durationS });
+  const wavPath = join(o.workDir, 'foley.wav');
+  await writeFile(wavPath, encodeWavFloat32([audio.left, audio.right], audio.sampleRate));
+  o.onProgress?.({ stage: 'synthesis', percent: 100 });
+  const t2 = performance.now();
+  return {
+    wavPath,
+    preset: preset.name,
+    durationS,
+    frames: frameCount,
+    onsets: analysis.onsets.length,
+    cuts: analysis.cuts.length,
+    analysis,
+    timingsMs: { analysis: Math.round(t1 - t0), synthesis: Math.round(t2 - t1) },
+  };
+}

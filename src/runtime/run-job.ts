@@ -1,0 +1,38 @@
+/**
+ * @module Runs one job through a handler and turns whatever happens into a `JobResult`. Shared by
+ * every mode so that a job fails the same way in test mode, the local API and on the platform.
+ */
+import { coerceError, toJobErrorString } from '../errors.js';
+import type { Handler, Job, JobContext, JobResult } from './types.js';
+
+export interface RunJobOptions {
+  handler: Handler;
+  job: Job;
+  ctx: JobContext;
+  /** Called with each partial output of a streaming handler, in order. */
+  onPartial?: (partial: unknown) => Promise<void> | void;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+export async function runJob({ handler, job, ctx, onPartial }: RunJobOptions): Promise<JobResult> {
+  try {
+    const returned = handler(job, ctx);
+    if (isAsyncIterable(returned)) {
+      const partials: unknown[] = [];
+      for await (const partial of returned) {
+        partials.push(partial);
+        await onPartial?.(partial);
+      }
+      return { output: partials };
+    }
+    return { output: await returned };
+  } catch (e) {
+    const err = coerceError(e);
+    // Stack and cause chain go to our logs only; the client gets code + message.
+    ctx.log.error({ err, code: err.code }, 'job failed');
+    return { error: toJobErrorString(err) };
+  }
+}
