@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { MediaBinaries } from '../media/binaries.js';
-import { canCopyIntoMp4, mux } from '../media/mux.js';
+import { canCopyIntoMp4, mux, trimCopy } from '../media/mux.js';
 import { probeMedia } from '../media/probe.js';
 import { runProceduralFoley } from '../pipelines/foley/procedural.js';
 import { randomSeed } from '../pipelines/foley/rng.js';
@@ -72,16 +72,22 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
   const warnings: string[] = [];
   const workDir = await mkdtemp(join(config.workDir, 'foley-job-'));
   try {
-    const file = await materializeSource(input, { roots: [config.volumeDir, config.samplesDir], workDir, maxInputBytes: config.maxInputBytes });
+    let file = await materializeSource(input, { roots: [config.volumeDir, config.samplesDir], workDir, maxInputBytes: config.maxInputBytes });
     let t = lap('input', t0);
-    const media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
+    let media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
     t = lap('probe', t);
     ctx.log.info({ video: media.video, audio: media.audio?.codec, duration: media.duration }, 'probed input');
 
-    let durationS = input.duration;
-    if (durationS !== undefined && media.duration !== undefined && durationS >= media.duration) {
-      warnings.push(`duration ${durationS}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
-      durationS = undefined;
+    if (input.duration !== undefined) {
+      if (media.duration !== undefined && input.duration >= media.duration) {
+        warnings.push(`duration ${input.duration}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
+      } else {
+        const trimmed = join(workDir, 'trimmed.mkv');
+        await trimCopy(file, trimmed, input.duration, { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs });
+        file = trimmed;
+        media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
+        t = lap('trim', t);
+      }
     }
     const seed = input.seed ?? randomSeed();
     const foley = await runProceduralFoley({
@@ -91,7 +97,6 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       prompt: input.prompt,
       negativePrompt: input.negative_prompt,
       seed,
-      durationS,
       workDir,
       signal: ctx.signal,
       timeoutMs: config.ffmpegTimeoutMs,
@@ -117,7 +122,6 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
         mode: input.audio_mode,
         videoCodec: media.video.codec,
         sourceHasAudio: media.audio !== undefined,
-        durationS,
       },
       { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
     );

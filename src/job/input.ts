@@ -35,15 +35,11 @@ export const JobInputSchema = z
   })
   .superRefine((v, ctx) => {
     const given = (['video_url', 'video_base64', 'video_path'] as const).filter((k) => v[k] !== undefined);
-    if (given.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: given.length === 0 ? ['video_path'] : [given[1] as string],
-        message:
-          given.length === 0
-            ? 'one of video_url, video_base64 or video_path is required'
-            : `give exactly one of video_url, video_base64, video_path (got ${given.join(', ')})`,
-      });
+    if (given.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['video_path'], message: 'one of video_url, video_base64 or video_path is required' });
+    } else if (given.length > 1) {
+      const message = `give exactly one of video_url, video_base64, video_path (got ${given.join(', ')})`;
+      for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message });
     }
   });
 

@@ -83,3 +83,13 @@ export interface MuxOptions {
 export async function mux(plan: MuxPlan, opts: MuxOptions): Promise<void> {
   await runBinary(opts.ffmpeg, buildMuxArgs(plan), { signal: opts.signal, timeoutMs: opts.timeoutMs });
 }
+
+/**
+ * Copy the first `durationS` seconds of every stream into a Matroska file (which holds any codec).
+ * Stream copy cannot cut between B-frames, so the result may run a frame or two past `durationS`;
+ * the engine then analyses this file, so the new audio matches the frames that are really there.
+ */
+export async function trimCopy(input: string, out: string, durationS: number, opts: MuxOptions): Promise<void> {
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', String(durationS), '-f', 'matroska', out];
+  await runBinary(opts.ffmpeg, args, { signal: opts.signal, timeoutMs: opts.timeoutMs });
+}

@@ -17,6 +17,8 @@ export interface FrameFeatures {
   histDistance: number;
   /** Mean luma 0..1. */
   brightness: number;
+  /** Normalised luma histogram (sums to 1), kept to tell a cut (lasting) from a flash (gone soon). */
+  hist: Float32Array;
 }
 
 /** Accumulates features frame by frame, keeping only the previous frame in memory. */
@@ -67,7 +69,9 @@ export class MotionAnalyzer {
         pan = weighted / diffSum;
       }
     }
-    this.features.push({ motion: this.hasPrev ? diffSum / (255 * n) : 0, pan, histDistance, brightness: lumaSum / (255 * n) });
+    const hist = new Float32Array(HIST_BINS);
+    for (let b = 0; b < HIST_BINS; b++) hist[b] = (this.hist[b] as number) / n;
+    this.features.push({ motion: this.hasPrev ? diffSum / (255 * n) : 0, pan, histDistance, brightness: lumaSum / (255 * n), hist });
     this.prev.set(frame);
     this.prevHist.set(this.hist);
     this.hasPrev = true;
@@ -106,6 +110,14 @@ export interface DetectOptions {
   refractoryS?: number;
   /** Histogram distance above which a frame starts a new shot. */
   cutThreshold?: number;
+  /** A new look must last this long (s) to be a cut; a shorter one (a flash) is an event. */
+  cutHoldS?: number;
+}
+
+function histDistance(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += Math.abs((a[i] as number) - (b[i] as number));
+  return d / 2;
 }
 
 function median(values: number[]): number {
@@ -125,7 +137,7 @@ export function frameInterval(times: Float64Array): number {
 }
 
 export function detectEvents(features: readonly FrameFeatures[], times: Float64Array, opts: DetectOptions = {}): AnalysisResult {
-  const { windowS = 0.5, k = 4, floor = 0.004, refractoryS = 0.1, cutThreshold = 0.5 } = opts;
+  const { windowS = 0.5, k = 4, floor = 0.004, refractoryS = 0.1, cutThreshold = 0.5, cutHoldS = 0.3 } = opts;
   const n = features.length;
   const motion = Float32Array.from(features, (f) => f.motion);
   const pan = Float32Array.from(features, (f) => f.pan);
@@ -134,12 +146,22 @@ export function detectEvents(features: readonly FrameFeatures[], times: Float64A
 
   const cuts: number[] = [];
   const cutFrames = new Set<number>();
+  const hold = Math.max(1, Math.round(cutHoldS / interval));
   for (let i = 1; i < n; i++) {
-    const f = features[i] as FrameFeatures;
-    // A cut changes the picture's make-up for good; a flash changes it and comes back. Require the
-    // next frame to stay near this one to call it a cut.
-    const next = features[i + 1];
-    if (f.histDistance > cutThreshold && (next === undefined || next.histDistance < cutThreshold / 2)) {
+    if ((features[i] as FrameFeatures).histDistance <= cutThreshold) continue;
+    // A cut changes the picture's make-up for good; a flash changes it and comes back. So the new
+    // look must differ from every frame of the last `hold`, and the next `hold` frames must stay
+    // far from the frame before the change (else it is a flash, or the end of one).
+    const before = (features[i - 1] as FrameFeatures).hist;
+    const now = (features[i] as FrameFeatures).hist;
+    let lasting = true;
+    for (let j = Math.max(0, i - hold); j < i - 1 && lasting; j++) {
+      if (histDistance((features[j] as FrameFeatures).hist, now) <= cutThreshold) lasting = false;
+    }
+    for (let j = i + 1; j < Math.min(n, i + hold) && lasting; j++) {
+      if (histDistance(before, (features[j] as FrameFeatures).hist) <= cutThreshold) lasting = false;
+    }
+    if (lasting) {
       cuts.push(times[i] as number);
       cutFrames.add(i);
     }

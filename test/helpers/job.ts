@@ -1,0 +1,67 @@
+/** Build a real Foley handler and job context for tests, over temp directories. */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createFoleyHandler } from '../../src/job/handler.js';
+import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
+import { runJob } from '../../src/runtime/run-job.js';
+import type { JobResult } from '../../src/runtime/types.js';
+import { binaries, SHARED_MEDIA } from './media.js';
+
+export interface TestWorker {
+  config: Readonly<Config>;
+  handler: Handler;
+  root: string;
+  /** Runs one job like the runtime does; `progress` collects the updates. */
+  run(input: unknown, opts?: { id?: string; mode?: RunMode; signal?: AbortSignal }): Promise<JobResult & { progress: unknown[] }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker over a fresh temp root. The volume is ../shared/media unless `volume: 'temp'` asks for
+ * an empty one (`<root>/volume`) that the test fills.
+ */
+export async function createTestWorker(env: Record<string, string> = {}, volume: 'shared' | 'temp' = 'shared'): Promise<TestWorker> {
+  const root = await mkdtemp(join(tmpdir(), 'foley-test-'));
+  const volumeDir = volume === 'shared' ? SHARED_MEDIA : join(root, 'volume');
+  await mkdir(volumeDir, { recursive: true });
+  const config = loadConfig(
+    { VOLUME_DIR: volumeDir, OUTPUT_DIR: join(root, 'output'), WORK_DIR: root, PATH: process.env.PATH ?? '', ...env },
+    [],
+    root,
+  );
+  const handler = createFoleyHandler({ config, binaries });
+  let n = 0;
+  return {
+    config,
+    handler,
+    root,
+    async run(input, opts = {}) {
+      const id = opts.id ?? `test-${++n}`;
+      const progress: unknown[] = [];
+      const ctx: JobContext = {
+        id,
+        mode: opts.mode ?? 'test',
+        signal: opts.signal ?? new AbortController().signal,
+        log: pino({ level: 'silent' }),
+        progress: (u) => progress.push(u),
+      };
+      const result = await runJob({ handler, job: { id, input }, ctx });
+      return { ...result, progress };
+    },
+    close: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** The parsed output of a completed job; fails the test with the job's error otherwise. */
+export function outputOf(result: JobResult): Record<string, unknown> {
+  if ('error' in result) throw new Error(`job failed: ${result.error}`);
+  return result.output as Record<string, unknown>;
+}
+
+export function errorOf(result: JobResult): { code: string; message: string; details?: unknown } {
+  if (!('error' in result)) throw new Error(`job unexpectedly succeeded: ${JSON.stringify(result.output).slice(0, 300)}`);
+  return JSON.parse(result.error) as { code: string; message: string; details?: unknown };
+}

@@ -1,0 +1,111 @@
+/** Test helpers over the real ffmpeg/ffprobe: generate clips, read streams, decode audio. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
+
+const run = promisify(execFile);
+
+let cached: MediaBinaries | undefined;
+export function binaries(): MediaBinaries {
+  cached ??= resolveMediaBinaries({ searchPath: process.env.PATH });
+  return cached;
+}
+
+export const SHARED_MEDIA = new URL('../../../shared/media/', import.meta.url).pathname;
+
+export interface StreamFacts {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+  nb_read_packets?: string;
+  sample_rate?: string;
+  channels?: number;
+}
+
+export async function probeStreams(file: string): Promise<StreamFacts[]> {
+  const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-count_packets', '-print_format', 'json', '-show_streams', file], {
+    maxBuffer: 64 << 20,
+  });
+  return (JSON.parse(stdout) as { streams: StreamFacts[] }).streams;
+}
+
+/** Number of video packets (= frames for these codecs) in the first video stream. */
+export async function videoFrameCount(file: string): Promise<number> {
+  const v = (await probeStreams(file)).find((s) => s.codec_type === 'video');
+  return Number(v?.nb_read_packets);
+}
+
+/** Decode the first audio stream to mono float32 at `sampleRate`. */
+export async function decodeAudioMono(file: string, sampleRate = 48_000): Promise<Float32Array> {
+  const { stdout } = await run(
+    binaries().ffmpeg,
+    ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 1 << 30 },
+  );
+  const copy = Buffer.from(stdout);
+  return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+}
+
+/** MD5 of the audio stream's packets, untouched (stream copy), for byte-identity checks. */
+export async function audioPacketsMd5(file: string): Promise<string> {
+  const { stdout } = await run(binaries().ffmpeg, ['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', 'pipe:1']);
+  return stdout.trim();
+}
+
+/** Make a clip with ffmpeg's lavfi sources: `inputs` are lavfi graphs, `filter` joins them into [v]. */
+export async function makeClip(out: string, inputs: string[], filter: string, extra: string[] = []): Promise<void> {
+  await run(binaries().ffmpeg, [
+    '-v', 'error', '-y',
+    ...inputs.flatMap((i) => ['-f', 'lavfi', '-i', i]),
+    '-filter_complex', filter, '-map', '[v]', ...extra,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out,
+  ]);
+}
+
+/**
+ * A plain onset detector for audio, independent of the engine's code: RMS in 5 ms hops, rise of
+ * log energy over the previous 50 ms, local maxima at least `minGapS` apart. Returns the `count`
+ * strongest onset times (s), in time order.
+ */
+export function audioOnsets(samples: Float32Array, sampleRate: number, count: number, minGapS = 0.15): number[] {
+  const hop = Math.round(sampleRate * 0.005);
+  const frames = Math.floor(samples.length / hop);
+  const energy = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let i = f * hop; i < (f + 1) * hop; i++) sum += (samples[i] as number) ** 2;
+    energy[f] = Math.sqrt(sum / hop);
+  }
+  const rise: Array<{ f: number; r: number }> = [];
+  for (let f = 10; f < frames; f++) {
+    let past = 0;
+    for (let j = f - 10; j < f; j++) past += energy[j] as number;
+    past /= 10;
+    const r = Math.log((energy[f] as number) + 1e-6) - Math.log(past + 1e-6);
+    rise.push({ f, r });
+  }
+  rise.sort((a, b) => b.r - a.r);
+  const picked: number[] = [];
+  for (const { f } of rise) {
+    const t = (f * hop) / sampleRate;
+    if (picked.every((p) => Math.abs(p - t) >= minGapS)) picked.push(t);
+    if (picked.length === count) break;
+  }
+  return picked.sort((a, b) => a - b);
+}
+
+/** End of the video on its timeline: the largest packet pts + duration, and the median frame interval. */
+export async function videoTiming(file: string): Promise<{ end: number; frameInterval: number }> {
+  const { stdout } = await run(
+    binaries().ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file],
+    { maxBuffer: 64 << 20 },
+  );
+  const rows = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+  const durations = rows.map((r) => r[1] ?? Number.NaN).filter((d) => Number.isFinite(d) && d > 0).sort((a, b) => a - b);
+  const frameInterval = durations[durations.length >> 1] ?? 0;
+  const end = Math.max(...rows.map((r) => (r[0] ?? 0) + (Number.isFinite(r[1]) ? (r[1] as number) : frameInterval)));
+  return { end, frameInterval };
+}
