@@ -5,6 +5,7 @@
  * pts, after ffmpeg's own start-time shift), which stays right for variable frame rates and odd
  * time bases where `index / fps` would drift.
  */
+import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, runBinary } from './ffmpeg.js';
 
 export interface GrayFrameSize {
@@ -61,7 +62,7 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     '-vf', `scale=${width}:${height}:flags=area,format=gray,showinfo`,
     '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1',
   ];
-  await runBinary(opts.ffmpeg, args, {
+  const decoding = runBinary(opts.ffmpeg, args, {
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
     onStderrLine: (line) => {
@@ -82,6 +83,16 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
       }
     },
   });
+  try {
+    await decoding;
+  } catch (e) {
+    // ffprobe accepted the file, so a failure here is a stream that does not decode (truncated,
+    // corrupt): the input's fault, not ours.
+    if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {
+      throw new WorkerError('MEDIA_UNREADABLE', `the video stream could not be decoded after ${index} frames`, { cause: e });
+    }
+    throw e;
+  }
   return { frameCount: index, times: fillTimes(times, index) };
 }
 
