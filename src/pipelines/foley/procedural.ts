@@ -6,10 +6,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analysisSize, streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { encodeWavFloat32 } from '../../media/wav.js';
 import { MotionAnalyzer, detectEvents, type AnalysisResult } from './analysis.js';
 import { choosePreset, type PresetName } from './presets.js';
-import { synthesize } from './synth.js';
+import { renderFoleyWav } from './synth-worker.js';
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -71,9 +70,9 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
   const t1 = performance.now();
   const preset = choosePreset(o.prompt, o.negativePrompt);
   const durationS = o.durationS !== undefined ? Math.min(o.durationS, analysis.duration) : analysis.duration;
-  const audio = synthesize({ analysis, preset, seed: o.seed, durationS });
+  const { wav } = await renderFoleyWav({ analysis, preset, seed: o.seed, durationS }, o.signal);
   const wavPath = join(o.workDir, 'foley.wav');
-  await writeFile(wavPath, encodeWavFloat32([audio.left, audio.right], audio.sampleRate));
+  await writeFile(wavPath, wav);
   o.onProgress?.({ stage: 'synthesis', percent: 100 });
   const t2 = performance.now();
   return {

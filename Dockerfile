@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# RunPod serverless image: Node 20 on CUDA 12 + cuDNN 9 (what onnxruntime-node 1.30's CUDA provider
+# needs). The build stage has network access, so here npm ci downloads ffmpeg-static's ffmpeg 6.1
+# and ORT's CUDA 12 provider libraries (both skipped on offline dev machines).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --onnxruntime-node-install=cuda12 --no-audit --no-fund
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32 \
+           node_modules/onnxruntime-node/bin/napi-v6/linux/arm64
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=build /app/package.json /app/test_input.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/samples ./samples
+ENV NODE_ENV=production
+# Results of delivery "path" and scratch files stay off the network volume by default.
+ENV OUTPUT_DIR=/tmp/foley-output
+CMD ["node", "dist/handler.js"]
