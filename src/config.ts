@@ -35,6 +35,22 @@ const EnvSchema = z.object({
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
   MAX_BASE64_BYTES: z.coerce.number().int().positive().default(15_000_000),
   FFMPEG_TIMEOUT_S: z.coerce.number().positive().default(1800),
+  // Input guards (README "Limits").
+  MAX_DURATION_S: z.coerce.number().positive().default(3600),
+  MAX_PIXELS: z.coerce.number().int().positive().default(4096 * 4096),
+  MAX_FRAMES: z.coerce.number().int().positive().default(500_000),
+  ALLOW_PRIVATE_URLS: boolish,
+  DOWNLOAD_TIMEOUT_S: z.coerce.number().positive().default(600),
+  DOWNLOAD_CONNECT_TIMEOUT_S: z.coerce.number().positive().default(15),
+  MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  // S3-compatible delivery, with runpod-python's variable names (README "Delivery").
+  BUCKET_ENDPOINT_URL: optionalString,
+  BUCKET_ACCESS_KEY_ID: optionalString,
+  BUCKET_SECRET_ACCESS_KEY: optionalString,
+  BUCKET_NAME: optionalString,
+  BUCKET_REGION: optionalString,
+  BUCKET_PREFIX: z.string().default('foley-worker'),
+  BUCKET_URL_EXPIRES_S: z.coerce.number().int().min(1).max(604_800).default(86_400),
   // RunPod platform (set by RunPod on serverless workers; see README "Environment").
   RUNPOD_WEBHOOK_GET_JOB: optionalString,
   RUNPOD_WEBHOOK_POST_OUTPUT: optionalString,
@@ -82,6 +98,63 @@ export interface RunpodConfig {
   concurrency: number;
 }
 
+export interface InputLimits {
+  maxDurationS: number;
+  maxPixels: number;
+  maxFrames: number;
+  allowPrivateUrls: boolean;
+  downloadTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxRedirects: number;
+}
+
+export interface BucketSettings {
+  endpoint: string;
+  /** Secrets: never logged. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+  region: string;
+  prefix: string;
+  urlExpiresS: number;
+}
+
+/**
+ * Bucket from runpod-python's variables. The bucket name is BUCKET_NAME, else the first path
+ * segment of BUCKET_ENDPOINT_URL (`https://host/my-bucket`); the region BUCKET_REGION, else the
+ * `.s3.<region>.` part of an AWS host, else us-east-1.
+ */
+function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefined {
+  const { BUCKET_ENDPOINT_URL: url, BUCKET_ACCESS_KEY_ID: id, BUCKET_SECRET_ACCESS_KEY: secret } = v;
+  if (url === undefined && id === undefined && secret === undefined) return undefined;
+  if (url === undefined || id === undefined || secret === undefined) {
+    throw new WorkerError('INVALID_INPUT', 'bad environment: BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID and BUCKET_SECRET_ACCESS_KEY must be set together');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new WorkerError('INVALID_INPUT', 'bad environment: BUCKET_ENDPOINT_URL is not a URL');
+  }
+  const segment = parsed.pathname.split('/').filter(Boolean)[0];
+  // Virtual-hosted AWS style, `https://<bucket>.s3.<region>.amazonaws.com`, as runpod-python users write it.
+  const hosted = /^(.+)\.(s3[.-][a-z0-9-]+\.amazonaws\.com)$/.exec(parsed.hostname);
+  const bucket = v.BUCKET_NAME ?? segment ?? hosted?.[1];
+  if (bucket === undefined) {
+    throw new WorkerError('INVALID_INPUT', 'bad environment: set BUCKET_NAME (or put the bucket in BUCKET_ENDPOINT_URL\'s path)');
+  }
+  const region = v.BUCKET_REGION ?? /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com$/.exec(parsed.hostname)?.[1] ?? 'us-east-1';
+  return {
+    endpoint: hosted && bucket === hosted[1] ? `${parsed.protocol}//${hosted[2]}` : `${parsed.protocol}//${parsed.host}`,
+    accessKeyId: id,
+    secretAccessKey: secret,
+    bucket,
+    region,
+    prefix: v.BUCKET_PREFIX.replace(/^\/+|\/+$/g, ''),
+    urlExpiresS: v.BUCKET_URL_EXPIRES_S,
+  };
+}
+
 export interface Config {
   /** RunPod network volume root; `video_path` inputs resolve under it. */
   volumeDir: string;
@@ -101,6 +174,9 @@ export interface Config {
   logPretty: boolean;
   maxBase64Bytes: number;
   ffmpegTimeoutMs: number;
+  limits: InputLimits;
+  /** Present when a bucket is fully configured; `delivery: "url"` needs it. */
+  bucket: BucketSettings | undefined;
   runpod: RunpodConfig;
   flags: z.infer<typeof FlagsSchema>;
 }
@@ -150,6 +226,16 @@ export function loadConfig(
     logPretty: v.LOG_PRETTY,
     maxBase64Bytes: v.MAX_BASE64_BYTES,
     ffmpegTimeoutMs: v.FFMPEG_TIMEOUT_S * 1000,
+    limits: Object.freeze({
+      maxDurationS: v.MAX_DURATION_S,
+      maxPixels: v.MAX_PIXELS,
+      maxFrames: v.MAX_FRAMES,
+      allowPrivateUrls: v.ALLOW_PRIVATE_URLS,
+      downloadTimeoutMs: v.DOWNLOAD_TIMEOUT_S * 1000,
+      connectTimeoutMs: v.DOWNLOAD_CONNECT_TIMEOUT_S * 1000,
+      maxRedirects: v.MAX_REDIRECTS,
+    }),
+    bucket: bucketSettings(v),
     runpod: Object.freeze({
       jobTakeUrl: v.RUNPOD_WEBHOOK_GET_JOB,
       jobDoneUrl: v.RUNPOD_WEBHOOK_POST_OUTPUT,

@@ -1,26 +1,36 @@
 /**
- * @module Hands the finished file to the client: written under OUTPUT_DIR (`path`) or inlined as
- * base64 (`base64`), within the size the platform accepts. `auto` picks `path` when the worker runs
- * locally (test mode, local API) and `base64` on the platform.
+ * @module Hands the finished file to the client, per `delivery`:
+ * - `url`: uploaded to the configured S3-compatible bucket, returned as a presigned GET URL;
+ * - `path`: written under OUTPUT_DIR, returned as a path;
+ * - `base64`: inlined, if its base64 fits MAX_BASE64_BYTES (RunPod refuses results over ~20 MB);
+ * - `auto`: `url` when a bucket is configured, else `path` when running locally (test mode, local
+ *   API), else `base64` within the limit, else OUTPUT_TOO_LARGE.
  */
-import { copyFile, mkdir, stat, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BucketSettings } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { RunMode } from '../runtime/types.js';
+import { uploadAndPresign } from '../storage/s3.js';
 
 export type Delivery = 'auto' | 'url' | 'base64' | 'path';
 
 export interface DeliverOptions {
   file: string;
+  jobId: string;
   /** File name of the result: `<job id>.<ext>`. */
   name: string;
+  contentType: string;
   delivery: Delivery;
   mode: RunMode;
   outputDir: string;
   maxBase64Bytes: number;
+  bucket: BucketSettings | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export type Delivered =
+  | { kind: 'url'; url: string; expiresAt: string; bytes: number }
   | { kind: 'path'; path: string; bytes: number }
   | { kind: 'base64'; base64: string; bytes: number };
 
@@ -29,27 +39,42 @@ export function base64Length(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
 
+function tooLarge(size: number, limit: number): WorkerError {
+  return new WorkerError(
+    'OUTPUT_TOO_LARGE',
+    `the result is ${size} bytes (${base64Length(size)} as base64), over the ${limit}-byte base64 limit (MAX_BASE64_BYTES); configure a bucket and use delivery "url", or ask for a shorter duration or an audio format`,
+    { details: { bytes: size, base64Bytes: base64Length(size), limit } },
+  );
+}
+
+export function chooseDelivery(delivery: Delivery, mode: RunMode, hasBucket: boolean): Exclude<Delivery, 'auto'> {
+  if (delivery !== 'auto') return delivery;
+  if (hasBucket) return 'url';
+  return mode === 'platform' ? 'base64' : 'path';
+}
+
 export async function deliver(o: DeliverOptions): Promise<Delivered> {
   const { size } = await stat(o.file);
-  const how = o.delivery === 'auto' ? (o.mode === 'platform' ? 'base64' : 'path') : o.delivery;
-  if (how === 'url') {
-    throw new WorkerError('INVALID_INPUT', 'delivery: "url" needs an S3 bucket, and none is configured; use "base64" or "path"', {
-      details: { field: 'delivery' },
-    });
+  const how = chooseDelivery(o.delivery, o.mode, o.bucket !== undefined);
+  switch (how) {
+    case 'url': {
+      if (!o.bucket) {
+        throw new WorkerError('INVALID_INPUT', 'delivery: "url" needs an S3 bucket (BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID, BUCKET_SECRET_ACCESS_KEY), and none is configured; use "base64" or "path"', {
+          details: { field: 'delivery' },
+        });
+      }
+      const up = await uploadAndPresign({ bucket: o.bucket, file: o.file, key: `${o.jobId}/${o.name}`, contentType: o.contentType, signal: o.signal });
+      return { kind: 'url', url: up.url, expiresAt: up.expiresAt, bytes: size };
+    }
+    case 'path': {
+      await mkdir(o.outputDir, { recursive: true });
+      const path = join(o.outputDir, o.name);
+      await copyFile(o.file, path);
+      return { kind: 'path', path, bytes: size };
+    }
+    case 'base64': {
+      if (base64Length(size) > o.maxBase64Bytes) throw tooLarge(size, o.maxBase64Bytes);
+      return { kind: 'base64', base64: (await readFile(o.file)).toString('base64'), bytes: size };
+    }
   }
-  if (how === 'path') {
-    await mkdir(o.outputDir, { recursive: true });
-    const path = join(o.outputDir, o.name);
-    await copyFile(o.file, path);
-    return { kind: 'path', path, bytes: size };
-  }
-  const encoded = base64Length(size);
-  if (encoded > o.maxBase64Bytes) {
-    throw new WorkerError(
-      'OUTPUT_TOO_LARGE',
-      `the result is ${size} bytes (${encoded} as base64), over the ${o.maxBase64Bytes}-byte base64 limit (MAX_BASE64_BYTES); use delivery "url" or a shorter duration`,
-      { details: { bytes: size, base64Bytes: encoded, limit: o.maxBase64Bytes } },
-    );
-  }
-  return { kind: 'base64', base64: (await readFile(o.file)).toString('base64'), bytes: size };
 }

@@ -15,9 +15,16 @@ import { randomSeed } from '../pipelines/foley/rng.js';
 import type { Handler, JobContext } from '../runtime/types.js';
 import { deliver } from './deliver.js';
 import { parseJobInput, type JobInput } from './input.js';
+import { checkMediaLimits } from './limits.js';
 import { materializeSource } from './source.js';
+import type { AddressPolicy } from '../storage/address-policy.js';
+import type { Resolver } from '../storage/download.js';
 
 export interface FoleyResult {
+  video_url?: string;
+  audio_url?: string;
+  /** ISO time when the presigned URL stops working. */
+  url_expires_at?: string;
   video_path?: string;
   video_base64?: string;
   audio_path?: string;
@@ -56,6 +63,8 @@ export interface FoleyHandlerDeps {
   config: Readonly<Config>;
   /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
   binaries: () => MediaBinaries;
+  /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
+  download?: { policy?: AddressPolicy; resolve?: Resolver };
 }
 
 export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyHandlerDeps): Promise<FoleyResult> {
@@ -72,11 +81,25 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
   const warnings: string[] = [];
   const workDir = await mkdtemp(join(config.workDir, 'foley-job-'));
   try {
-    let file = await materializeSource(input, { roots: [config.volumeDir, config.samplesDir], workDir, maxInputBytes: config.maxInputBytes });
+    const { limits } = config;
+    let file = await materializeSource(input, {
+      roots: [config.volumeDir, config.samplesDir],
+      workDir,
+      maxInputBytes: config.maxInputBytes,
+      download: {
+        allowPrivate: limits.allowPrivateUrls,
+        timeoutMs: limits.downloadTimeoutMs,
+        connectTimeoutMs: limits.connectTimeoutMs,
+        maxRedirects: limits.maxRedirects,
+        ...deps.download,
+      },
+      signal: ctx.signal,
+    });
     let t = lap('input', t0);
     let media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
     t = lap('probe', t);
     ctx.log.info({ video: media.video, audio: media.audio?.codec, duration: media.duration }, 'probed input');
+    checkMediaLimits(media, input.duration, limits);
 
     if (input.duration !== undefined) {
       if (media.duration !== undefined && input.duration >= media.duration) {
@@ -100,6 +123,7 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       workDir,
       signal: ctx.signal,
       timeoutMs: config.ffmpegTimeoutMs,
+      limits: { maxFrames: limits.maxFrames, maxTimeS: limits.maxDurationS },
       onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
     });
     timings.analysis = foley.timingsMs.analysis;
@@ -129,16 +153,25 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
 
     const delivered = await deliver({
       file: out,
+      jobId: safeName(ctx.id),
       name: `${safeName(ctx.id)}.${format}`,
+      contentType: MIME[format],
       delivery: input.delivery,
       mode: ctx.mode,
       outputDir: config.outputDir,
       maxBase64Bytes: config.maxBase64Bytes,
+      bucket: config.bucket,
+      signal: ctx.signal,
     });
     lap('deliver', t);
     lap('total', t0);
     const prefix = format === 'mp4' ? 'video' : 'audio';
-    const where = delivered.kind === 'path' ? { [`${prefix}_path`]: delivered.path } : { [`${prefix}_base64`]: delivered.base64 };
+    const where =
+      delivered.kind === 'url'
+        ? { [`${prefix}_url`]: delivered.url, url_expires_at: delivered.expiresAt }
+        : delivered.kind === 'path'
+          ? { [`${prefix}_path`]: delivered.path }
+          : { [`${prefix}_base64`]: delivered.base64 };
     return {
       ...where,
       mime: MIME[format],

@@ -1,12 +1,14 @@
 /**
  * @module Turns the payload's video reference into a local file the pipeline may read:
  * `video_path` is resolved under the allowed roots (after realpath, so `..` and symlinks cannot
- * lead out), `video_base64` is checked and decoded into the job's scratch directory.
- * `video_url` is refused until the guarded downloader exists (issue "Inputs and outputs").
+ * lead out), `video_base64` is checked and decoded, `video_url` is downloaded under the SSRF
+ * guards of `storage/download.ts` — both into the job's scratch directory.
  */
 import { realpath, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WorkerError } from '../errors.js';
+import { defaultAddressPolicy, type AddressPolicy } from '../storage/address-policy.js';
+import { downloadToFile, type Resolver } from '../storage/download.js';
 import type { JobInput } from './input.js';
 
 export interface SourceOptions {
@@ -15,6 +17,16 @@ export interface SourceOptions {
   /** The job's scratch directory (base64 inputs are written here). */
   workDir: string;
   maxInputBytes: number;
+  download: {
+    allowPrivate: boolean;
+    timeoutMs: number;
+    connectTimeoutMs: number;
+    maxRedirects: number;
+    /** Tests widen or narrow what may be reached; default: public addresses (plus private ones when allowed). */
+    policy?: AddressPolicy;
+    resolve?: Resolver;
+  };
+  signal?: AbortSignal | undefined;
 }
 
 function inside(root: string, file: string): boolean {
@@ -47,7 +59,7 @@ async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOp
     const s = await stat(real);
     if (!s.isFile()) continue;
     if (s.size > maxInputBytes) {
-      throw new WorkerError('INVALID_INPUT', `video_path: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+      throw new WorkerError('INPUT_TOO_LARGE', `video_path: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
         details: { field: 'video_path', bytes: s.size, limit: maxInputBytes },
       });
     }
@@ -67,7 +79,7 @@ async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOpti
   // Size first, from the text length alone: never allocate for an input we would refuse.
   const decodedBytes = Math.floor((body.length * 3) / 4) - (body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0);
   if (decodedBytes > maxInputBytes) {
-    throw new WorkerError('INVALID_INPUT', `video_base64: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+    throw new WorkerError('INPUT_TOO_LARGE', `video_base64: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
       details: { field: 'video_base64', bytes: decodedBytes, limit: maxInputBytes },
     });
   }
@@ -85,5 +97,18 @@ async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOpti
 export async function materializeSource(input: JobInput, opts: SourceOptions): Promise<string> {
   if (input.video_path !== undefined) return resolveVideoPath(input.video_path, opts);
   if (input.video_base64 !== undefined) return decodeBase64(input.video_base64, opts);
-  throw new WorkerError('INVALID_INPUT', 'video_url: not supported yet; send video_base64 or video_path', { details: { field: 'video_url' } });
+  const dest = join(opts.workDir, 'input.bin');
+  const d = opts.download;
+  await downloadToFile({
+    url: input.video_url as string,
+    dest,
+    maxBytes: opts.maxInputBytes,
+    policy: d.policy ?? defaultAddressPolicy(d.allowPrivate),
+    ...(d.resolve ? { resolve: d.resolve } : {}),
+    maxRedirects: d.maxRedirects,
+    connectTimeoutMs: d.connectTimeoutMs,
+    totalTimeoutMs: d.timeoutMs,
+    signal: opts.signal,
+  });
+  return dest;
 }

@@ -13,9 +13,18 @@ import { WorkerError } from '../errors.js';
  */
 export const PROTOCOL_WHITELIST = 'file,pipe';
 
-/** `-i file` with the protocol whitelist that must precede every input. */
+/**
+ * Demuxers ffmpeg may use for an input. Playlist and list formats (hls, concat, image2, …) are left
+ * out: their files name other files, and the `file` protocol is allowed.
+ */
+export const FORMAT_WHITELIST = 'mov,matroska,avi,flv,mpegts,mpeg,ogg,asf,ivf,wav';
+
+/** The options that must precede every input: allowed protocols and demuxers. */
+export const INPUT_GUARDS = ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', FORMAT_WHITELIST];
+
+/** `-i file` with the input guards. */
 export function inputArgs(file: string): string[] {
-  return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-i', file];
+  return [...INPUT_GUARDS, '-i', file];
 }
 
 export interface RunOptions {

@@ -34,6 +34,11 @@ export interface StreamFramesOptions {
    * `index` counts from 0.
    */
   onFrame: (frame: Uint8Array, index: number) => void;
+  /**
+   * Stop with VIDEO_TOO_LONG past this many frames or seconds: the guard for files that do not
+   * declare their length (no container duration), checked while decoding.
+   */
+  limits?: { maxFrames: number; maxTimeS: number } | undefined;
 }
 
 export interface StreamFramesResult {
@@ -62,12 +67,22 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     '-vf', `scale=${width}:${height}:flags=area,format=gray,showinfo`,
     '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1',
   ];
+  const guard = new AbortController();
+  let overLimit: string | undefined;
+  const stop = (why: string): void => {
+    overLimit ??= why;
+    guard.abort();
+  };
   const decoding = runBinary(opts.ffmpeg, args, {
-    signal: opts.signal,
+    signal: opts.signal ? AbortSignal.any([opts.signal, guard.signal]) : guard.signal,
     timeoutMs: opts.timeoutMs,
     onStderrLine: (line) => {
       const m = SHOWINFO.exec(line);
-      if (m) times[Number(m[1])] = Number(m[3]);
+      if (m) {
+        const t = Number(m[3]);
+        times[Number(m[1])] = t;
+        if (opts.limits && t > opts.limits.maxTimeS) stop(`longer than the ${opts.limits.maxTimeS}-second limit (MAX_DURATION_S)`);
+      }
     },
     onStdout: (chunk) => {
       let offset = 0;
@@ -77,8 +92,10 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
         filled += take;
         offset += take;
         if (filled === frameBytes) {
+          if (overLimit) return;
           opts.onFrame(frame, index++);
           filled = 0;
+          if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
         }
       }
     },
@@ -86,6 +103,9 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
   try {
     await decoding;
   } catch (e) {
+    if (overLimit !== undefined && !opts.signal?.aborted) {
+      throw new WorkerError('VIDEO_TOO_LONG', `the video is ${overLimit}; send a shorter "duration"`, { cause: e });
+    }
     // ffprobe accepted the file, so a failure here is a stream that does not decode (truncated,
     // corrupt): the input's fault, not ours.
     if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { WorkerError, isWorkerError } from '../errors.js';
-import { PROTOCOL_WHITELIST, runBinary } from './ffmpeg.js';
+import { INPUT_GUARDS, runBinary } from './ffmpeg.js';
 
 const num = z
   .union([z.string(), z.number()])
@@ -126,7 +126,7 @@ export async function probeMedia(file: string, { ffprobe, signal, timeoutMs = 30
   try {
     ({ stdout } = await runBinary(
       ffprobe,
-      ['-v', 'error', '-protocol_whitelist', PROTOCOL_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', '-i', file],
+      ['-v', 'error', ...INPUT_GUARDS, '-print_format', 'json', '-show_format', '-show_streams', '-i', file],
       { signal, timeoutMs },
     ));
   } catch (e) {

@@ -1,65 +1,117 @@
-/** Bad inputs get a coded error, and the same worker keeps serving good jobs afterwards. */
+/**
+ * The hostile table: malformed and malicious payloads each get their coded error, the same worker
+ * keeps serving, and a loopback "victim" server that several of them aim at is never reached.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-import { SHARED_MEDIA } from '../helpers/media.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+import { binaries, SHARED_MEDIA } from '../helpers/media.js';
 
+const run = promisify(execFile);
 let worker: TestWorker;
+let victim: TestServer;
+
 beforeAll(async () => {
-  worker = await createTestWorker({ MAX_BASE64_BYTES: '200000', MAX_INPUT_BYTES: '5000000' }, 'temp');
+  victim = await startServer((_req, res) => res.end('secret'));
+  worker = await createTestWorker({ MAX_BASE64_BYTES: '200000', MAX_INPUT_BYTES: '5000000', MAX_PIXELS: String(1920 * 1080), MAX_DURATION_S: '20' }, 'temp');
   const vol = worker.config.volumeDir;
+  const ff = binaries().ffmpeg;
   await writeFile(join(vol, 'notes.mp4'), 'this is not a video at all\n'.repeat(20));
   await writeFile(join(vol, 'empty.mp4'), '');
   await writeFile(join(vol, 'clip.mp4'), await readFile(join(SHARED_MEDIA, 'chaplin.mp4')));
-  const full = await readFile(join(SHARED_MEDIA, 'fire2.mp4'));
-  await writeFile(join(vol, 'truncated.mp4'), full.subarray(0, 2000));
+  await writeFile(join(vol, 'long.webm'), await readFile(join(SHARED_MEDIA, 'big_buck_bunny_0_30.webm')));
+  await writeFile(join(vol, 'truncated.mp4'), (await readFile(join(SHARED_MEDIA, 'fire2.mp4'))).subarray(0, 2000));
+  // Playlists and lists disguised as MP4: if ffmpeg followed them it would read the victim or a
+  // real video outside the volume.
+  await writeFile(join(vol, 'playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${victim.url}/segment.ts\n#EXT-X-ENDLIST\n`);
+  await writeFile(join(vol, 'local-playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${join(SHARED_MEDIA, 'chaplin.mp4')}\n#EXT-X-ENDLIST\n`);
+  await writeFile(join(vol, 'concat.mp4'), `ffconcat version 1.0\nfile '${join(SHARED_MEDIA, 'chaplin.mp4')}'\n`);
   await mkdir(join(worker.root, 'secret'));
-  await writeFile(join(worker.root, 'secret', 'key.mp4'), 'top secret');
+  await writeFile(join(worker.root, 'secret', 'key.mp4'), await readFile(join(SHARED_MEDIA, 'chaplin.mp4')));
   await symlink(join(worker.root, 'secret', 'key.mp4'), join(vol, 'link.mp4'));
+  // A playable MPEG-TS segment outside the volume, and a playlist on the volume that names it.
+  const outside = join(worker.root, 'secret', 'outside.ts');
+  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:d=1:r=10', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', outside]);
+  await writeFile(join(vol, 'local.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${outside}\n#EXT-X-ENDLIST\n`);
+  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', join(vol, 'tone.m4a')]);
+  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=64x64:d=0.04', '-frames:v', '1', '-f', 'image2', join(vol, 'image.mp4')]);
+  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=s=2048x1152:d=0.2:r=5', '-c:v', 'libx264', '-preset', 'ultrafast', join(vol, 'huge.mp4')]);
 });
-afterAll(() => worker.close());
+afterAll(async () => {
+  await worker.close();
+  await victim.close();
+});
 
-const tone = async (): Promise<string> => {
-  // An audio-only file: ffprobe reads it fine, but there is no picture to score.
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const { binaries } = await import('../helpers/media.js');
-  const file = join(worker.config.volumeDir, 'tone.m4a');
-  await promisify(execFile)(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', file]);
-  return 'tone.m4a';
-};
+const P = (): number => victim.port;
+// [why, expected code, input]; functions are evaluated once the victim's port is known.
+const TABLE: Array<[string, string, () => unknown]> = [
+  ['a path that climbs out of the volume', 'INVALID_INPUT', () => ({ video_path: '../secret/key.mp4' })],
+  ['an absolute path outside the roots', 'INVALID_INPUT', () => ({ video_path: '/etc/passwd' })],
+  ['a symlink that leads out of the volume', 'INVALID_INPUT', () => ({ video_path: 'link.mp4' })],
+  ['a NUL byte in the path', 'INVALID_INPUT', () => ({ video_path: 'clip.mp4\u0000.txt' })],
+  ['a file that does not exist', 'INPUT_NOT_FOUND', () => ({ video_path: 'missing.mp4' })],
+  ['a directory', 'INVALID_INPUT', () => ({ video_path: '.' })],
+  ['a text file named .mp4', 'MEDIA_UNREADABLE', () => ({ video_path: 'notes.mp4' })],
+  ['an empty file', 'MEDIA_UNREADABLE', () => ({ video_path: 'empty.mp4' })],
+  ['a truncated MP4', 'MEDIA_UNREADABLE', () => ({ video_path: 'truncated.mp4' })],
+  ['an HLS playlist named .mp4 pointing at the victim', 'MEDIA_UNREADABLE', () => ({ video_path: 'playlist.mp4' })],
+  ['an HLS playlist named .mp4 pointing at a local video', 'MEDIA_UNREADABLE', () => ({ video_path: 'local-playlist.mp4' })],
+  ['an HLS playlist (.m3u8) that names a video outside the volume', 'MEDIA_UNREADABLE', () => ({ video_path: 'local.m3u8' })],
+  ['a concat list named .mp4', 'MEDIA_UNREADABLE', () => ({ video_path: 'concat.mp4' })],
+  ['a PNG image named .mp4', 'MEDIA_UNREADABLE', () => ({ video_path: 'image.mp4' })],
+  ['an audio-only file', 'NO_VIDEO_STREAM', () => ({ video_path: 'tone.m4a' })],
+  ['dimensions over MAX_PIXELS', 'VIDEO_TOO_LARGE', () => ({ video_path: 'huge.mp4' })],
+  ['a video over MAX_DURATION_S', 'VIDEO_TOO_LONG', () => ({ video_path: 'long.webm' })],
+  ['base64 outside the alphabet', 'INVALID_INPUT', () => ({ video_base64: 'AAAA$$$$' })],
+  ['base64 without padding', 'INVALID_INPUT', () => ({ video_base64: 'AAAAA' })],
+  ['base64 of text', 'MEDIA_UNREADABLE', () => ({ video_base64: Buffer.from('hello world, not a video').toString('base64') })],
+  ['base64 over MAX_INPUT_BYTES', 'INPUT_TOO_LARGE', () => ({ video_base64: 'A'.repeat(7_000_000) })],
+  ['loopback URL', 'URL_NOT_ALLOWED', () => ({ video_url: `http://127.0.0.1:${P()}/v.mp4` })],
+  ['localhost', 'URL_NOT_ALLOWED', () => ({ video_url: `http://localhost:${P()}/v.mp4` })],
+  ['decimal IPv4 spelling', 'URL_NOT_ALLOWED', () => ({ video_url: `http://2130706433:${P()}/v.mp4` })],
+  ['hex IPv4 spelling', 'URL_NOT_ALLOWED', () => ({ video_url: `http://0x7f000001:${P()}/v.mp4` })],
+  ['octal IPv4 spelling', 'URL_NOT_ALLOWED', () => ({ video_url: `http://0177.0.0.1:${P()}/v.mp4` })],
+  ['short IPv4 spelling', 'URL_NOT_ALLOWED', () => ({ video_url: `http://127.1:${P()}/v.mp4` })],
+  ['IPv4-mapped IPv6', 'URL_NOT_ALLOWED', () => ({ video_url: `http://[::ffff:127.0.0.1]:${P()}/v.mp4` })],
+  ['IPv6 loopback', 'URL_NOT_ALLOWED', () => ({ video_url: `http://[::1]:${P()}/v.mp4` })],
+  ['unspecified address', 'URL_NOT_ALLOWED', () => ({ video_url: `http://0.0.0.0:${P()}/v.mp4` })],
+  ['the cloud metadata service', 'URL_NOT_ALLOWED', () => ({ video_url: 'http://169.254.169.254/latest/meta-data/' })],
+  ['a unique-local IPv6', 'URL_NOT_ALLOWED', () => ({ video_url: 'http://[fd00::1]/v.mp4' })],
+  ['a file: URL', 'URL_NOT_ALLOWED', () => ({ video_url: 'file:///etc/passwd' })],
+  ['an ftp: URL', 'URL_NOT_ALLOWED', () => ({ video_url: 'ftp://example.com/v.mp4' })],
+  ['credentials in the URL', 'URL_NOT_ALLOWED', () => ({ video_url: `http://user:pass@127.0.0.1:${P()}/v.mp4` })],
+  ['not a URL', 'INVALID_INPUT', () => ({ video_url: 'not a url' })],
+  ['a wrong type', 'INVALID_INPUT', () => ({ video_path: ['clip.mp4'] })],
+  ['an unknown field', 'INVALID_INPUT', () => ({ video_path: 'clip.mp4', callback: 'http://127.0.0.1/' })],
+  ['two sources at once', 'INVALID_INPUT', () => ({ video_path: 'clip.mp4', video_url: `http://127.0.0.1:${P()}/` })],
+  ['input that is not an object', 'INVALID_INPUT', () => 'clip.mp4'],
+  ['an engine this build lacks', 'ENGINE_NOT_AVAILABLE', () => ({ video_path: 'clip.mp4', engine: 'mmaudio' })],
+  ['delivery url without a bucket', 'INVALID_INPUT', () => ({ video_path: 'clip.mp4', delivery: 'url', duration: 0.5 })],
+  ['a base64 result over MAX_BASE64_BYTES', 'OUTPUT_TOO_LARGE', () => ({ video_path: 'clip.mp4', delivery: 'base64' })],
+];
 
-describe('inputs that cannot be used', () => {
-  it.each([
-    ['a path that climbs out of the volume', 'INVALID_INPUT', { video_path: '../secret/key.mp4' }],
-    ['an absolute path outside the roots', 'INVALID_INPUT', { video_path: '/etc/passwd' }],
-    ['a symlink that leads out of the volume', 'INVALID_INPUT', { video_path: 'link.mp4' }],
-    ['a file that does not exist', 'INPUT_NOT_FOUND', { video_path: 'missing.mp4' }],
-    ['a directory', 'INVALID_INPUT', { video_path: '.' }],
-    ['a text file named .mp4', 'MEDIA_UNREADABLE', { video_path: 'notes.mp4' }],
-    ['an empty file', 'MEDIA_UNREADABLE', { video_path: 'empty.mp4' }],
-    ['a truncated MP4', 'MEDIA_UNREADABLE', { video_path: 'truncated.mp4' }],
-    ['base64 with characters outside the alphabet', 'INVALID_INPUT', { video_base64: 'AAAA$$$$' }],
-    ['base64 of text', 'MEDIA_UNREADABLE', { video_base64: Buffer.from('hello world, not a video').toString('base64') }],
-    ['base64 over MAX_INPUT_BYTES', 'INVALID_INPUT', { video_base64: 'A'.repeat(7_000_000) }],
-    ['a URL (not supported yet)', 'INVALID_INPUT', { video_url: 'http://127.0.0.1:9/x.mp4' }],
-    ['an engine this build lacks', 'ENGINE_NOT_AVAILABLE', { video_path: 'clip.mp4', engine: 'mmaudio' }],
-    ['delivery url without a bucket', 'INVALID_INPUT', { video_path: 'clip.mp4', delivery: 'url', duration: 0.5 }],
-    ['a base64 result over MAX_BASE64_BYTES', 'OUTPUT_TOO_LARGE', { video_path: 'clip.mp4', delivery: 'base64' }],
-  ])('%s → %s', async (_why, code, input) => {
-    expect(errorOf(await worker.run(input)).code).toBe(code);
+describe('the hostile table', () => {
+  it.each(TABLE)('%s → %s', async (_why, code, input) => {
+    const err = errorOf(await worker.run(input()));
+    expect(err.code).toBe(code);
+    expect(err.message.length).toBeGreaterThan(10);
   });
 
-  it('an audio-only file → NO_VIDEO_STREAM', async () => {
-    expect(errorOf(await worker.run({ video_path: await tone() })).code).toBe('NO_VIDEO_STREAM');
-  });
-
-  it('keeps serving after all of them, and leaves no scratch directory behind', async () => {
+  it('never reached the victim, keeps serving, and left no scratch directory behind', async () => {
+    expect(TABLE.length).toBeGreaterThanOrEqual(25);
+    expect(victim.hits).toEqual([]);
     const out = outputOf(await worker.run({ video_path: 'clip.mp4', output_format: 'wav', duration: 1 }));
     expect(out.mime).toBe('audio/wav');
-    const left = (await readdir(worker.root)).filter((n) => n.startsWith('foley-job-'));
-    expect(left).toEqual([]);
+    expect((await readdir(worker.root)).filter((n) => n.startsWith('foley-job-'))).toEqual([]);
+  });
+
+  it('a long video is fine when `duration` asks only for its start', async () => {
+    const out = outputOf(await worker.run({ video_path: 'long.webm', duration: 1, output_format: 'wav' }));
+    expect(out.duration).toBeCloseTo(1, 1);
   });
 
   it('accepts a data: URI', async () => {

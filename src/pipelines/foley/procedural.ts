@@ -29,6 +29,8 @@ export interface ProceduralFoleyOptions {
   workDir: string;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
+  /** Decoding stops with VIDEO_TOO_LONG past these (for files that do not declare a length). */
+  limits?: { maxFrames: number; maxTimeS: number };
   onProgress?: (p: FoleyProgress) => void;
 }
 
@@ -57,6 +59,7 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
     durationS: o.durationS,
     signal: o.signal,
     timeoutMs: o.timeoutMs,
+    limits: o.limits,
     onFrame: (frame, index) => {
       analyzer.push(frame);
       if (expected > 0 && index - lastReport >= 50) {

@@ -1,0 +1,29 @@
+/**
+ * @module Refuses, before any decoding, videos the worker should not spend a GPU-second on:
+ * too many pixels, too long, too many frames. A `duration` trim counts: a long video is fine
+ * when only its start is asked for.
+ */
+import type { InputLimits } from '../config.js';
+import { WorkerError } from '../errors.js';
+import type { MediaInfo } from '../media/probe.js';
+
+export function checkMediaLimits(media: MediaInfo, requestedDurationS: number | undefined, limits: InputLimits): void {
+  const { width, height, fps } = media.video;
+  if (width * height > limits.maxPixels) {
+    throw new WorkerError('VIDEO_TOO_LARGE', `the video is ${width}×${height}, over the ${limits.maxPixels}-pixel limit (MAX_PIXELS)`, {
+      details: { width, height, limit: limits.maxPixels },
+    });
+  }
+  const duration = requestedDurationS !== undefined && media.duration !== undefined ? Math.min(requestedDurationS, media.duration) : (requestedDurationS ?? media.duration);
+  if (duration !== undefined && duration > limits.maxDurationS) {
+    throw new WorkerError('VIDEO_TOO_LONG', `the video is ${duration.toFixed(1)} s, over the ${limits.maxDurationS}-second limit (MAX_DURATION_S); send a shorter "duration"`, {
+      details: { duration, limit: limits.maxDurationS },
+    });
+  }
+  const frames = duration !== undefined && fps !== undefined ? Math.ceil(duration * fps) : media.video.frames;
+  if (frames !== undefined && frames > limits.maxFrames) {
+    throw new WorkerError('VIDEO_TOO_LONG', `the video has about ${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES)`, {
+      details: { frames, limit: limits.maxFrames },
+    });
+  }
+}

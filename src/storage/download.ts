@@ -1,0 +1,173 @@
+/**
+ * @module Downloads a user-supplied URL to a file, defensively: http(s) only, no credentials in the
+ * URL, no proxy, every hop's host resolved once and checked against the address policy, the
+ * connection pinned to the checked address (so a DNS answer that changes between check and
+ * connect cannot redirect us), redirects followed by hand (each re-checked), a byte limit counted
+ * on the decoded body, and connect/total timeouts tied to the job's AbortSignal.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { Readable } from 'node:stream';
+import { WorkerError, isWorkerError } from '../errors.js';
+import type { AddressPolicy } from './address-policy.js';
+
+/** Resolves a host name to every address it has (IPv4 and IPv6). */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+export interface DownloadOptions {
+  url: string;
+  dest: string;
+  maxBytes: number;
+  policy: AddressPolicy;
+  resolve?: Resolver;
+  maxRedirects?: number;
+  /** Until response headers arrive, per hop. */
+  connectTimeoutMs?: number;
+  /** The whole download. */
+  totalTimeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  /** Attempts for transient failures (network errors, 5xx). */
+  attempts?: number;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  /** The URL the bytes came from after redirects (without query string, for logs). */
+  finalUrl: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A URL for logs and errors: no credentials, no query string (presigned URLs carry secrets there). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+function notAllowed(message: string, url: string): WorkerError {
+  return new WorkerError('URL_NOT_ALLOWED', `video_url: ${message}`, { details: { field: 'video_url', url: redactUrl(url) } });
+}
+
+/** Check one hop's URL and resolve its host to a single allowed address to pin. */
+async function checkHop(raw: string, opts: DownloadOptions): Promise<{ url: URL; address: string; family: 4 | 6 }> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new WorkerError('INVALID_INPUT', 'video_url: not a valid URL', { details: { field: 'video_url' } });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(`only http and https URLs are allowed, not ${url.protocol}`, raw);
+  if (url.username || url.password) throw notAllowed('credentials in the URL are not allowed', raw);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const addresses = isIP(host) ? [host] : await (opts.resolve ?? systemResolver)(host).catch((cause: unknown) => {
+    throw new WorkerError('DOWNLOAD_FAILED', `video_url: cannot resolve host ${host}`, { cause, details: { field: 'video_url', url: redactUrl(raw) } });
+  });
+  if (addresses.length === 0) throw new WorkerError('DOWNLOAD_FAILED', `video_url: host ${host} has no address`, { details: { url: redactUrl(raw) } });
+  // Every address must pass: a name that also points inside the network is refused outright.
+  const refused = addresses.find((a) => !opts.policy(a));
+  if (refused !== undefined) throw notAllowed(`host ${host} resolves to a non-public address`, raw);
+  const address = addresses[0] as string;
+  return { url, address, family: isIP(address) === 6 ? 6 : 4 };
+}
+
+/** A lookup that ignores DNS and answers with the address that was checked. */
+function pinnedLookup(address: string, family: 4 | 6): NonNullable<AxiosRequestConfig['lookup']> {
+  return (_hostname, _options, callback) => callback(null, [{ address, family }]);
+}
+
+function byteLimit(maxBytes: number, counter: { bytes: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      counter.bytes += chunk.length;
+      if (counter.bytes > maxBytes) {
+        done(new WorkerError('INPUT_TOO_LARGE', `video_url: the download exceeds ${maxBytes} bytes (MAX_INPUT_BYTES)`, { details: { field: 'video_url', limit: maxBytes } }));
+      } else done(null, chunk);
+    },
+  });
+}
+
+async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
+  const maxRedirects = opts.maxRedirects ?? 5;
+  let current = opts.url;
+  for (let hop = 0; ; hop++) {
+    const { url, address, family } = await checkHop(current, opts);
+    let res: AxiosResponse<Readable>;
+    try {
+      res = await axios.get<Readable>(url.href, {
+        responseType: 'stream',
+        maxRedirects: 0,
+        proxy: false,
+        validateStatus: () => true,
+        timeout: opts.connectTimeoutMs ?? 15_000,
+        lookup: pinnedLookup(address, family),
+        signal,
+        headers: { 'User-Agent': 'foley-worker', Accept: 'video/*, application/octet-stream;q=0.9, */*;q=0.5' },
+      });
+    } catch (cause) {
+      throw new WorkerError('DOWNLOAD_FAILED', `video_url: request failed: ${(cause as Error).message}`, {
+        cause, retryable: true, details: { field: 'video_url', url: redactUrl(current) },
+      });
+    }
+    if (REDIRECTS.has(res.status)) {
+      res.data.destroy();
+      const location = res.headers.location as string | undefined;
+      if (!location) throw new WorkerError('DOWNLOAD_FAILED', `video_url: redirect ${res.status} without a Location`, { details: { url: redactUrl(current) } });
+      if (hop >= maxRedirects) throw new WorkerError('DOWNLOAD_FAILED', `video_url: more than ${maxRedirects} redirects`, { details: { url: redactUrl(opts.url) } });
+      current = new URL(location, url).href;
+      continue;
+    }
+    if (res.status < 200 || res.status >= 300) {
+      res.data.destroy();
+      throw new WorkerError('DOWNLOAD_FAILED', `video_url: the server answered ${res.status}`, {
+        retryable: res.status >= 500 || res.status === 429, details: { field: 'video_url', status: res.status, url: redactUrl(current) },
+      });
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > opts.maxBytes) {
+      res.data.destroy();
+      throw new WorkerError('INPUT_TOO_LARGE', `video_url: the file is ${declared} bytes, over the ${opts.maxBytes}-byte limit (MAX_INPUT_BYTES)`, {
+        details: { field: 'video_url', bytes: declared, limit: opts.maxBytes },
+      });
+    }
+    const counter = { bytes: 0 };
+    try {
+      await pipeline(res.data, byteLimit(opts.maxBytes, counter), createWriteStream(opts.dest), { signal });
+    } catch (cause) {
+      await rm(opts.dest, { force: true });
+      if (isWorkerError(cause)) throw cause;
+      throw new WorkerError('DOWNLOAD_FAILED', `video_url: the transfer broke off after ${counter.bytes} bytes`, {
+        cause, retryable: true, details: { field: 'video_url', url: redactUrl(current) },
+      });
+    }
+    return { bytes: counter.bytes, finalUrl: redactUrl(url.href) };
+  }
+}
+
+/** Download `url` to `dest` under the policy. Retries transient failures with backoff. */
+export async function downloadToFile(opts: DownloadOptions): Promise<DownloadResult> {
+  const total = AbortSignal.timeout(opts.totalTimeoutMs ?? 600_000);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, total]) : total;
+  const attempts = Math.max(1, opts.attempts ?? 3);
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt(opts, signal);
+    } catch (e) {
+      if (opts.signal?.aborted) throw new WorkerError('CANCELLED', 'the job was cancelled', { cause: e });
+      if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `video_url: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
+      if (!isWorkerError(e) || !e.retryable || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (i - 1)));
+    }
+  }
+}
