@@ -59,3 +59,35 @@ it('finishes and posts the job in progress on SIGTERM, takes no new job, and exi
   expect(stderr).toContain('shutting down');
   expect(exitAt).toBeGreaterThan(signalledAt);
 }, 40_000);
+
+it('serves the real handler on --rp_serve_api (runSync of a real job), then exits 0 on SIGTERM', async () => {
+  const root = packageRoot();
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_')));
+  const child = spawn(process.execPath, [join(root, 'dist/handler.js'), '--rp_serve_api', '--rp_api_host', '127.0.0.1', '--rp_api_port', '0'], {
+    cwd: root,
+    env: { ...env, VOLUME_DIR: volume, LOG_LEVEL: 'info', LOG_PRETTY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /local API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const res = await fetch(`${url}/v2/local/runsync?wait=30000`, {
+    method: 'POST',
+    body: JSON.stringify({ input: { video_path: 'bbb.webm', output_format: 'wav', delivery: 'base64', duration: 3, seed: 3 } }),
+  });
+  const body = (await res.json()) as { status: string; output?: { mime?: string; seed?: number; audio_base64?: string } };
+  expect(body.status, JSON.stringify(body).slice(0, 500)).toBe('COMPLETED');
+  expect(body.output?.mime).toBe('audio/wav');
+  expect(body.output?.seed).toBe(3);
+  expect(Buffer.from(body.output?.audio_base64 ?? '', 'base64').subarray(0, 4).toString()).toBe('RIFF');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  expect(code, stderr.slice(-2_000)).toBe(0);
+}, 40_000);
