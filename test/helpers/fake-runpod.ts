@@ -41,6 +41,8 @@ export interface FakeRunpod {
   doneScript: number[];
   /** Job ids answered by the next job-stop poll. */
   stop(...ids: string[]): void;
+  /** Called after each request is answered (benchmarks time results with it). */
+  onAnswered: ((rec: Recorded) => void) | undefined;
   /** Final results (job-done posts that are not progress), in arrival order. */
   results(): Recorded[];
   /** Resolves when `pred` holds, polling every 10 ms; rejects after `timeoutMs`. */
@@ -62,6 +64,7 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
   const requests: Recorded[] = [];
   const takeScript: number[] = [];
   const doneScript: number[] = [];
+  const answered = new WeakMap<ServerResponse, Recorded>();
 
   const hold = (set: Set<() => void>, ready: () => boolean): Promise<void> =>
     new Promise((resolve) => {
@@ -108,6 +111,7 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
       at: performance.now() - t0,
     };
     requests.push(rec);
+    answered.set(res, rec);
     switch (kind) {
       case 'take':
       case 'take-batch': {
@@ -144,7 +148,13 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    handle(req, res).then(
+      () => {
+        const rec = answered.get(res);
+        if (rec) fake.onAnswered?.(rec);
+      },
+      () => res.destroy(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -158,7 +168,8 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
   const apiKey = 'rp-test-key-123';
   const podId = 'pod-test-1';
 
-  return {
+  const fake: FakeRunpod = {
+    onAnswered: undefined,
     urls,
     apiKey,
     podId,
@@ -198,4 +209,5 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return fake;
 }
