@@ -53,9 +53,11 @@ export interface FakeRunpod {
 export interface FakeRunpodOptions {
   /** How long job-take (and job-stop) hold a request with nothing to give. @default 500 */
   holdMs?: number;
+  /** Delay before answering a progress post (a slow platform). @default 0 */
+  progressDelayMs?: number;
 }
 
-export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}): Promise<FakeRunpod> {
+export async function startFakeRunpod({ holdMs = 500, progressDelayMs = 0 }: FakeRunpodOptions = {}): Promise<FakeRunpod> {
   const t0 = performance.now();
   const queue: FakeJob[] = [];
   const waiters = new Set<() => void>();
@@ -129,6 +131,7 @@ export async function startFakeRunpod({ holdMs = 500 }: FakeRunpodOptions = {}):
       }
       case 'done': {
         const isProgress = rec.body.includes('"IN_PROGRESS"') && (JSON.parse(rec.body) as { status?: string }).status === 'IN_PROGRESS';
+        if (isProgress && progressDelayMs > 0) await new Promise((r) => setTimeout(r, progressDelayMs));
         const scripted = isProgress ? undefined : doneScript.shift();
         return json(res, rec, scripted ?? 200, scripted === undefined ? { ok: true } : undefined);
       }

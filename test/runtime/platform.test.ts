@@ -145,25 +145,35 @@ describe('platform mode against a fake RunPod job API', () => {
   });
 
   it('sends progress in order before the final result and never after it', async () => {
+    await fake.close();
+    fake = await startFakeRunpod({ holdMs: 300, progressDelayMs: 40 }); // a slow platform
     worker = startPlatformAgainst(fake, async (_job, ctx) => {
       for (let i = 1; i <= 50; i++) {
         ctx.progress({ step: i });
-        if (i % 10 === 0) await delay(5);
+        if (i % 10 === 0) await delay(15);
       }
+      ctx.progress({ step: 51 }); // still pending (one is in flight) when the handler returns
+      setTimeout(() => ctx.progress({ step: 'late' }), 5);
       return 'finished';
     });
     fake.enqueue({ id: 'job-progress', input: {} });
     await fake.waitFor(() => fake.results().length === 1);
-    await delay(100);
-    const posts = fake.requests.filter((r) => r.kind === 'done').map(bodyOf);
-    expect(posts.at(-1)).toEqual({ output: 'finished' });
-    const steps = posts.slice(0, -1).map((p) => {
-      expect(p['status']).toBe('IN_PROGRESS');
-      return (p['output'] as { step: number }).step;
+    await delay(150);
+    const posts = fake.requests.filter((r) => r.kind === 'done');
+    const final = posts.at(-1)!;
+    expect(bodyOf(final)).toEqual({ output: 'finished' });
+    const progress = posts.slice(0, -1);
+    // Each progress post was answered before the final result was sent.
+    for (const p of progress) expect(p.at + 40).toBeLessThanOrEqual(final.at + 1);
+    const steps = progress.map((p) => {
+      expect(bodyOf(p)['status']).toBe('IN_PROGRESS');
+      return (bodyOf(p)['output'] as { step: number }).step;
     });
     expect(steps.length).toBeGreaterThan(0);
     expect(steps.length).toBeLessThan(50); // throttled: latest wins while one is in flight
     expect([...steps].sort((x, y) => x - y)).toEqual(steps);
+    expect(steps).not.toContain(51);
+    expect(JSON.stringify(steps)).not.toContain('late');
   });
 
   it('posts each streamed partial to job-stream, then a final job-done with isStream=true', async () => {
@@ -209,5 +219,61 @@ describe('platform mode against a fake RunPod job API', () => {
     await delay(200);
     expect(fake.results()).toHaveLength(0);
     expect(fake.requests.some((r) => r.kind === 'stop' && r.path === '/v2/fake-endpoint/job-stop/pod-test-1')).toBe(true);
+  });
+
+  it('lets concurrencyModifier raise the concurrency between takes', async () => {
+    let active = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    worker = startPlatformAgainst(
+      fake,
+      async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await delay(300);
+        active--;
+        return 'ok';
+      },
+      {
+        concurrency: 1,
+        concurrencyModifier: (current) => {
+          seen.push(current);
+          return 2;
+        },
+      },
+    );
+    fake.enqueue({ id: 'm-a', input: {} }, { id: 'm-b', input: {} });
+    await fake.waitFor(() => fake.results().length === 2);
+    expect(seen[0]).toBe(1);
+    expect(seen).toContain(2);
+    expect(peak).toBe(2);
+  });
+
+  it('on shutdown stops taking, lets the running job finish within the grace period, then cancels it and posts the error', async () => {
+    let aborted = false;
+    worker = startPlatformAgainst(
+      fake,
+      (_job, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(ctx.signal.reason as Error);
+          });
+        }),
+      { graceMs: 300 },
+    );
+    fake.enqueue({ id: 'job-stuck', input: {} });
+    await fake.waitFor(() => fake.requests.some((r) => r.kind === 'take' && r.status === 200));
+    const t0 = performance.now();
+    const exit = worker.stop();
+    worker = undefined;
+    await delay(150);
+    expect(aborted).toBe(false); // still inside the grace period
+    expect(await exit).toBe(0);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(aborted).toBe(true);
+    const err = JSON.parse(bodyOf(fake.results()[0]!)['error'] as string) as { code: string };
+    expect(err.code).toBe('CANCELLED');
+    expect(fake.requests.filter((r) => r.kind === 'take' && r.status === 200)).toHaveLength(1);
   });
 });

@@ -91,3 +91,25 @@ it('serves the real handler on --rp_serve_api (runSync of a real job), then exit
   const [code] = await exited;
   expect(code, stderr.slice(-2_000)).toBe(0);
 }, 40_000);
+
+it('exits at once on a second SIGTERM, without waiting for the job', async () => {
+  const root = packageRoot();
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_')));
+  const child = spawn(process.execPath, [join(root, 'dist/handler.js')], {
+    cwd: root,
+    env: { ...env, ...fake.env, VOLUME_DIR: volume, SHUTDOWN_GRACE_S: '30', LOG_LEVEL: 'info', LOG_PRETTY: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  fake.enqueue({ id: 'real-job-2', input: { video_path: 'bbb.webm', output_format: 'm4a', delivery: 'base64' } });
+  await fake.waitFor(() => fake.requests.some((r) => r.kind === 'done' && r.body.includes('IN_PROGRESS')), 20_000);
+  child.kill('SIGTERM');
+  await fake.waitFor(() => stderr.includes('shutting down'), 5_000);
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  expect(code, stderr.slice(-2_000)).toBe(143);
+  expect(stderr).toContain('second signal');
+  expect(fake.results()).toHaveLength(0);
+}, 40_000);
