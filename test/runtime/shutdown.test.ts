@@ -18,7 +18,8 @@ let volume: string;
 beforeEach(async () => {
   fake = await startFakeRunpod({ holdMs: 300 });
   volume = await mkdtemp(join(tmpdir(), 'rt-volume-'));
-  await copyFile('/work/shared/media/big_buck_bunny_0_30.webm', join(volume, 'bbb.webm'));
+  // ../shared/media next to the repository, as the media tests use it: a 30 s clip, a few seconds of work.
+  await copyFile(join(packageRoot(), '..', 'shared', 'media', 'big_buck_bunny_0_30.webm'), join(volume, 'bbb.webm'));
 });
 afterEach(async () => {
   await fake.close();
