@@ -61,6 +61,12 @@ const EnvSchema = z.object({
   RUNPOD_ENDPOINT_ID: optionalString,
   RUNPOD_PING_INTERVAL: z.coerce.number().int().positive().default(10_000),
   RUNPOD_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  // Worker runtime (src/runtime; see README "Run modes").
+  MAX_RESULT_BYTES: z.coerce.number().int().positive().default(18_000_000),
+  SHUTDOWN_GRACE_S: z.coerce.number().nonnegative().default(30),
+  LOCAL_API_KEY: optionalString,
+  LOCAL_API_RESULT_TTL_S: z.coerce.number().positive().default(1800),
+  LOCAL_API_MAX_QUEUE: z.coerce.number().int().positive().default(1000),
 });
 
 const FLAGS = {
@@ -179,6 +185,20 @@ export interface Config {
   bucket: BucketSettings | undefined;
   runpod: RunpodConfig;
   flags: z.infer<typeof FlagsSchema>;
+  runtime: RuntimeConfig;
+}
+
+export interface RuntimeConfig {
+  /** Serialized results above this fail with RESULT_TOO_LARGE (job-done refuses ~20 MB). */
+  maxResultBytes: number;
+  /** After SIGTERM/SIGINT, how long jobs in progress may take to finish. */
+  shutdownGraceMs: number;
+  /** Secret: when set, the local API requires `Authorization: [Bearer ]<key>`. Never logged. */
+  localApiKey: string | undefined;
+  /** How long the local API keeps a finished job's status. */
+  localApiResultTtlMs: number;
+  /** Most jobs the local API holds waiting; more are refused with 429. */
+  localApiMaxQueue: number;
 }
 
 /** The directory of our package.json, found from this file (src/ under vitest, dist/src/ when built). */
@@ -248,5 +268,12 @@ export function loadConfig(
       concurrency: v.RUNPOD_CONCURRENCY,
     }),
     flags: Object.freeze(f.data),
+    runtime: Object.freeze({
+      maxResultBytes: v.MAX_RESULT_BYTES,
+      shutdownGraceMs: v.SHUTDOWN_GRACE_S * 1000,
+      localApiKey: v.LOCAL_API_KEY,
+      localApiResultTtlMs: v.LOCAL_API_RESULT_TTL_S * 1000,
+      localApiMaxQueue: v.LOCAL_API_MAX_QUEUE,
+    }),
   });
 }

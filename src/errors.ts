@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'CANCELLED',
   'TIMED_OUT',
   'INTERNAL',
+  'RESULT_TOO_LARGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { WorkerError } from '../errors.js';
 import type { Logger } from 'pino';
+import { outputMismatches } from './output-matches.js';
 import { runJob } from './run-job.js';
 import type { Handler } from './types.js';
 
@@ -20,7 +20,10 @@ export interface LocalTestOptions {
   log: Logger;
   /** JSON text given with --test_input; when absent, `<cwd>/test_input.json` is read. */
   testInput: string | undefined;
-  /** JSON text given with --test_output: the run fails (exit 1) when the output differs. */
+  /**
+   * JSON text given with --test_output: the run fails (exit 1) when the output differs. Only the keys
+   * it gives are compared (each must deep-equal the output's), so timings and the like can be left out.
+   */
   testOutput?: string | undefined;
   cwd: string;
   signal: AbortSignal;
@@ -59,9 +62,15 @@ export async function runLocalTest(opts: LocalTestOptions): Promise<number> {
   }
   opts.write(JSON.stringify({ id, status: 'COMPLETED', output: result.output }));
   if (opts.testOutput !== undefined) {
-    const expected: unknown = JSON.parse(opts.testOutput);
-    if (!isDeepStrictEqual(expected, result.output)) {
-      log.error({ expected, actual: result.output }, 'output differs from --test_output');
+    let expected: unknown;
+    try {
+      expected = JSON.parse(opts.testOutput);
+    } catch (cause) {
+      throw new WorkerError('INVALID_INPUT', `--test_output is not valid JSON: ${(cause as Error).message}`, { cause });
+    }
+    const keys = outputMismatches(expected, result.output);
+    if (keys.length > 0) {
+      log.error({ keys, expected }, 'output differs from --test_output');
       return 1;
     }
   }

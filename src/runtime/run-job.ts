@@ -11,16 +11,19 @@ export interface RunJobOptions {
   ctx: JobContext;
   /** Called with each partial output of a streaming handler, in order. */
   onPartial?: (partial: unknown) => Promise<void> | void;
+  /** Called once when the handler turns out to be a streaming one (it returned an AsyncIterable). */
+  onStream?: () => void;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-export async function runJob({ handler, job, ctx, onPartial }: RunJobOptions): Promise<JobResult> {
+export async function runJob({ handler, job, ctx, onPartial, onStream }: RunJobOptions): Promise<JobResult> {
   try {
     const returned = handler(job, ctx);
     if (isAsyncIterable(returned)) {
+      onStream?.();
       const partials: unknown[] = [];
       for await (const partial of returned) {
         partials.push(partial);

@@ -31,3 +31,9 @@ export type Handler = (job: Job, ctx: JobContext) => Promise<unknown> | AsyncIte
 
 /** What a finished job reports: exactly one of `output` or `error` (a JSON string). */
 export type JobResult = { output: unknown } | { error: string };
+
+/**
+ * Called by the platform loop before each job-take with the current concurrency; returns the new one
+ * (runpod-python's `concurrency_modifier`). Values below 1 are ignored.
+ */
+export type ConcurrencyModifier = (current: number) => number;

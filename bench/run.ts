@@ -1,0 +1,33 @@
+/**
+ * @module `npm run bench`: runs each benchmark section in turn and prints its tables as Markdown,
+ * ready for BENCHMARKS.md. A new benchmark is one more `BenchSection` in `SECTIONS`.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { runtimeBench } from './runtime-bench.js';
+import type { BenchSection, BenchTable } from './section.js';
+
+const SECTIONS: BenchSection[] = [runtimeBench];
+
+function renderTable(t: BenchTable): string {
+  const line = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+  const out = [t.title ? `**${t.title}**\n` : '', line(t.columns), line(t.columns.map(() => '---')), ...t.rows.map(line)];
+  if (t.note) out.push('', t.note);
+  return out.filter((x) => x !== '').join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  process.stdout.write(`Machine: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  for (const section of SECTIONS) {
+    if (only.length > 0 && !only.includes(section.name)) continue;
+    process.stdout.write(`## ${section.title}\n\n`);
+    const tables = await section.run();
+    process.stdout.write(`${tables.map(renderTable).join('\n\n')}\n\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

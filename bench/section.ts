@@ -1,0 +1,23 @@
+/**
+ * @module The shape of one benchmark section of `npm run bench` (bench/run.ts).
+ */
+export interface BenchTable {
+  title?: string;
+  columns: string[];
+  rows: (string | number)[][];
+  note?: string;
+}
+
+export interface BenchSection {
+  /** Short name: `node dist/bench/run.js <name>` runs only this section. */
+  name: string;
+  /** Heading printed above the tables. */
+  title: string;
+  run(): Promise<BenchTable[]>;
+}
+
+/** The q-quantile (0..1) of samples, nearest-rank. */
+export function quantile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}

@@ -1,0 +1,165 @@
+/**
+ * @module The local API's HTTP handling as one node:http request listener, shaped like RunPod's
+ * public endpoint API (docs.runpod.io, serverless operations) so `runpod-sdk` works unchanged with
+ * `baseUrl: "http://HOST:PORT/v2"`: every route is served both at `/route` and `/v2/{endpoint_id}/route`.
+ * Where runpod-python's simulator differs (POST-only status, /run that waits for a poll, no cancel or
+ * health) this follows the hosted API.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { QueueFullError, type LocalJobs } from './local-jobs.js';
+
+export interface LocalApiOptions {
+  jobs: LocalJobs;
+  log: Logger;
+  /** When set, every request must carry `Authorization: <key>` or `Bearer <key>`. */
+  apiKey?: string | undefined;
+  /** Request body limits, bytes. Hosted: /run 10 MB, /runsync 20 MB. */
+  maxRunBytes?: number;
+  maxRunsyncBytes?: number;
+  /** How long /stream holds a request with nothing new. @default 1_000 */
+  streamHoldMs?: number;
+}
+
+const RunRequestSchema = z
+  .object({
+    input: z.unknown(),
+    webhook: z.url({ protocol: /^https?$/ }).optional(),
+    policy: z
+      .object({
+        executionTimeout: z.number().int().positive().optional(),
+        ttl: z.number().int().positive().optional(),
+        lowPriority: z.boolean().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose()
+  .refine((r) => r.input !== undefined, { message: 'input is required', path: ['input'] });
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `?wait=` in ms, clamped like the hosted API (1 s … 5 min). */
+function waitParam(url: URL, fallback: number): number {
+  const raw = url.searchParams.get('wait');
+  const n = raw === null ? fallback : Number(raw);
+  return Number.isFinite(n) ? Math.min(300_000, Math.max(1_000, n)) : fallback;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { jobs, log } = o;
+  const maxRunBytes = o.maxRunBytes ?? 10_000_000;
+  const maxRunsyncBytes = o.maxRunsyncBytes ?? 20_000_000;
+  const streamHoldMs = o.streamHoldMs ?? 1_000;
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  };
+
+  async function submit(req: IncomingMessage, limit: number) {
+    const parsed = RunRequestSchema.safeParse(await readJson(req, limit));
+    if (!parsed.success) throw new HttpError(400, z.prettifyError(parsed.error));
+    try {
+      return jobs.submit({ input: parsed.data.input, webhook: parsed.data.webhook, executionTimeoutMs: parsed.data.policy?.executionTimeout });
+    } catch (e) {
+      if (e instanceof QueueFullError) throw new HttpError(429, e.message);
+      throw e;
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname.replace(/^\/v2\/[^/]+(?=\/)/, '').replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    if (o.apiKey !== undefined) {
+      const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+      if (!sameSecret(given, o.apiKey)) throw new HttpError(401, 'missing or wrong Authorization');
+    }
+    const [, op, jobId, ...rest] = path.split('/');
+    const id = jobId ?? '';
+    if (rest.length > 0) throw new HttpError(404, `no route ${path}`);
+    const allow = (...methods: string[]): void => {
+      if (!methods.includes(method)) throw new HttpError(405, `${method} not allowed on /${op ?? ''}; use ${methods.join(' or ')}`);
+    };
+    const found = <T>(v: T | undefined): T => {
+      if (v === undefined) throw new HttpError(404, `job ${id} not found (unknown, or its result expired)`);
+      return v;
+    };
+    switch (op) {
+      case 'run':
+        allow('POST');
+        return send(res, 200, { id: (await submit(req, maxRunBytes)).id, status: 'IN_QUEUE' });
+      case 'runsync': {
+        allow('POST');
+        const job = await submit(req, maxRunsyncBytes);
+        return send(res, 200, await jobs.waitForTerminal(job.id, waitParam(url, 90_000)));
+      }
+      case 'status':
+        allow('GET', 'POST');
+        return send(res, 200, found(jobs.status(id)));
+      case 'status-sync':
+        allow('GET', 'POST');
+        return send(res, 200, found(await jobs.waitForTerminal(id, waitParam(url, 90_000))));
+      case 'stream': {
+        allow('GET', 'POST');
+        const hold = url.searchParams.has('wait') ? waitParam(url, streamHoldMs) : streamHoldMs;
+        return send(res, 200, found(await jobs.readStream(id, hold)));
+      }
+      case 'cancel': {
+        allow('POST');
+        const s = found(jobs.cancel(id));
+        return send(res, 200, { id: s.id, status: s.status });
+      }
+      case 'health':
+        allow('GET');
+        return send(res, 200, jobs.health());
+      case 'purge-queue':
+        allow('POST');
+        return send(res, 200, { removed: jobs.purgeQueue(), status: 'completed' });
+      default:
+        throw new HttpError(404, `no route ${path || '/'}`);
+    }
+  }
+
+  return (req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (e instanceof HttpError) return send(res, e.status, { error: e.message });
+      log.error({ err: e, url: req.url }, 'local API request failed');
+      send(res, 500, { error: 'internal error' });
+    });
+  };
+}
