@@ -3,7 +3,8 @@
  * keeps serving, and a loopback "victim" server that several of them aim at is never reached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,12 +13,13 @@ import { startServer, type TestServer } from '../helpers/http.js';
 import { binaries, SHARED_MEDIA } from '../helpers/media.js';
 
 const run = promisify(execFile);
+const LIMITS = { MAX_BASE64_BYTES: '200000', MAX_INPUT_BYTES: '5000000', MAX_PIXELS: String(1920 * 1080), MAX_DURATION_S: '20' };
 let worker: TestWorker;
 let victim: TestServer;
 
 beforeAll(async () => {
   victim = await startServer((_req, res) => res.end('secret'));
-  worker = await createTestWorker({ MAX_BASE64_BYTES: '200000', MAX_INPUT_BYTES: '5000000', MAX_PIXELS: String(1920 * 1080), MAX_DURATION_S: '20' }, 'temp');
+  worker = await createTestWorker(LIMITS, 'temp');
   const vol = worker.config.volumeDir;
   const ff = binaries().ffmpeg;
   await writeFile(join(vol, 'notes.mp4'), 'this is not a video at all\n'.repeat(20));
@@ -126,5 +128,44 @@ describe('the hostile table', () => {
     setTimeout(() => controller.abort(new Error('cancel')), 30);
     expect(errorOf(await pending).code).toBe('CANCELLED');
     expect((await readdir(worker.root)).filter((n) => n.startsWith('foley-job-'))).toEqual([]);
+  });
+});
+
+describe('the hostile table against one --rp_serve_api worker process', () => {
+  it('answers every row with its code over HTTP, then still completes a good job', async () => {
+    const entry = new URL('../../dist/handler.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [entry, '--rp_serve_api', '--rp_api_port', '0', '--rp_api_concurrency', '2'], {
+      env: { PATH: '', VOLUME_DIR: worker.config.volumeDir, OUTPUT_DIR: join(worker.root, 'api-output'), WORK_DIR: worker.root, ...LIMITS },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      const base = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
+          stderr += chunk;
+          const m = /local API listening on (http:\/\/[\d.:]+)/.exec(stderr);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
+      });
+      const runsync = async (input: unknown): Promise<{ status: string; error?: string; output?: Record<string, unknown> }> => {
+        const res = await fetch(`${base}/runsync?wait=60000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
+        return (await res.json()) as { status: string; error?: string };
+      };
+      const answers = await Promise.all(TABLE.map(async ([why, code, input]) => [why, code, await runsync(input())] as const));
+      for (const [why, code, answer] of answers) {
+        expect(answer.status, why).toBe('FAILED');
+        expect((JSON.parse(answer.error ?? '{}') as { code: string }).code, why).toBe(code);
+      }
+      const good = await runsync({ video_path: 'clip.mp4', output_format: 'wav', duration: 1 });
+      expect(good.status).toBe('COMPLETED');
+      expect(good.output?.mime).toBe('audio/wav');
+      expect(victim.hits).toEqual([]);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });
