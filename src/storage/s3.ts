@@ -9,19 +9,11 @@ import { stat } from 'node:fs/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BucketSettings } from '../config.js';
 import { WorkerError } from '../errors.js';
 
-export interface BucketConfig {
-  endpoint: string;
-  /** Secret material: never logged, never put in errors. */
-  accessKeyId: string;
-  secretAccessKey: string;
-  bucket: string;
-  region: string;
-  /** Key prefix; objects go to `<prefix>/<job id>/<file>`. */
-  prefix: string;
-  urlExpiresS: number;
-}
+/** The bucket as `config.ts` parses it from runpod-python's variables. */
+export type BucketConfig = BucketSettings;
 
 export interface UploadOptions {
   bucket: BucketConfig;
