@@ -54,6 +54,11 @@ interface RunningJob {
   done: Promise<void>;
 }
 
+/** URLs keep their path but lose their query: presigned URLs carry credentials there. */
+export function redactQueries(text: string): string {
+  return text.replace(/(https?:\/\/[^\s"'?]+)\?[^\s"']*/g, '$1?[redacted]');
+}
+
 export function startPlatformLoop(opts: PlatformLoopOptions): PlatformLoop {
   const { client, handler, log, stopTaking } = opts;
   const errorBackoff = opts.errorBackoff ?? { baseMs: 500, maxMs: 30_000 };
@@ -98,7 +103,7 @@ export function startPlatformLoop(opts: PlatformLoopOptions): PlatformLoop {
     } else {
       // Never silent: the job id, the reason and the start of the result stay in the logs.
       jobLog.error(
-        { ms, status: posted.status, attempts: posted.attempts, err: posted.error, bytes: body.text.length, result: body.text.slice(0, 2_000) },
+        { ms, status: posted.status, attempts: posted.attempts, err: posted.error, bytes: body.text.length, result: redactQueries(body.text.slice(0, 2_000)) },
         'result could not be posted to job-done; it is lost',
       );
     }
