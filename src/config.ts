@@ -218,7 +218,9 @@ export function loadConfig(
   argv: readonly string[] = process.argv.slice(2),
   cwd: string = process.cwd(),
 ): Readonly<Config> {
-  const e = EnvSchema.safeParse(env);
+  // An empty variable means "not set" (RunPod's console and Hub forms leave unset fields empty).
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const e = EnvSchema.safeParse(set);
   if (!e.success) {
     throw new WorkerError('INVALID_INPUT', `bad environment: ${z.prettifyError(e.error)}`);
   }
