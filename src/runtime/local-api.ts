@@ -143,6 +143,19 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
         const s = found(jobs.cancel(id));
         return send(res, 200, { id: s.id, status: s.status });
       }
+      case 'retry': {
+        allow('POST');
+        let r: ReturnType<typeof jobs.retry>;
+        try {
+          r = jobs.retry(id);
+        } catch (e) {
+          if (e instanceof QueueFullError) throw new HttpError(429, e.message);
+          throw e;
+        }
+        if (r === 'not-retryable') throw new HttpError(400, `job ${id} can be retried only when FAILED, TIMED_OUT or CANCELLED`);
+        const s = found(r);
+        return send(res, 200, { id: s.id, status: s.status });
+      }
       case 'health':
         allow('GET');
         return send(res, 200, jobs.health());

@@ -83,6 +83,11 @@ export interface LocalJobs {
   /** Stream chunks not read before, waiting up to `ms` for one when none is new and the job runs. */
   readStream(id: string, ms: number): Promise<(StatusBody & { stream: { output: unknown }[] }) | undefined>;
   cancel(id: string): StatusBody | undefined;
+  /**
+   * Runs a FAILED, TIMED_OUT or CANCELLED job again under the same id (the hosted `/retry`): its
+   * old result is dropped. `undefined` for an unknown id, `'not-retryable'` for any other status.
+   */
+  retry(id: string): StatusBody | 'not-retryable' | undefined;
   /** Removes queued (not running) jobs; returns how many. */
   purgeQueue(): number;
   health(): { jobs: Record<'completed' | 'failed' | 'inProgress' | 'inQueue' | 'retried', number>; workers: Record<'idle' | 'running', number> };
@@ -103,7 +108,7 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
   const queue: LocalJob[] = [];
   /** Finished jobs in order of ending, for expiry. */
   const ended: LocalJob[] = [];
-  const counts = { completed: 0, failed: 0 };
+  const counts = { completed: 0, failed: 0, retried: 0 };
   let running = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
@@ -272,6 +277,23 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
       }
       return statusOf(job);
     },
+    retry(id) {
+      const job = lookup(id);
+      if (!job) return undefined;
+      if (job.status !== 'FAILED' && job.status !== 'TIMED_OUT' && job.status !== 'CANCELLED') return 'not-retryable';
+      if (draining) throw new QueueFullError('the worker is shutting down');
+      if (queue.length >= maxQueue) throw new QueueFullError(`the queue is full (${maxQueue} jobs waiting)`);
+      const i = ended.indexOf(job);
+      if (i >= 0) ended.splice(i, 1);
+      counts.failed--; // finish() counted every non-COMPLETED end as failed
+      counts.retried++;
+      Object.assign(job, { status: 'IN_QUEUE', createdAt: clock(), stream: [], streamRead: 0, controller: new AbortController() });
+      for (const key of ['startedAt', 'endedAt', 'output', 'error', 'progress'] as const) delete job[key];
+      queue.push(job);
+      const body = statusOf(job);
+      pump();
+      return body;
+    },
     purgeQueue() {
       const purged = queue.splice(0);
       for (const job of purged) {
@@ -284,7 +306,7 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
     health() {
       sweep();
       return {
-        jobs: { completed: counts.completed, failed: counts.failed, inProgress: running, inQueue: queue.length, retried: 0 },
+        jobs: { completed: counts.completed, failed: counts.failed, inProgress: running, inQueue: queue.length, retried: counts.retried },
         workers: { idle: concurrency - running, running },
       };
     },

@@ -207,3 +207,26 @@ describe('local API driven by the runpod-sdk client', () => {
     expect(await ep.health()).toMatchObject({ jobs: { completed: 100, failed: 0, inProgress: 0, inQueue: 0 } });
   });
 });
+
+describe('local API retry', () => {
+  it('POST /retry/{id} runs a failed job again under the same id; a completed one cannot be retried', async () => {
+    api = await startLocalApi(handler);
+    const ep = endpointOf(api);
+    const post = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${api!.url}/v2/local-endpoint${path}`, { method: 'POST' });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const failed = (await ep.runSync({ input: { kind: 'fail' } })) as { id: string; status: string };
+    expect(failed.status).toBe('FAILED');
+    const retried = await post(`/retry/${failed.id}`);
+    expect(retried).toEqual({ status: 200, body: { id: failed.id, status: 'IN_QUEUE' } });
+    const again = (await ep.statusSync(failed.id)) as { status: string; error: string };
+    expect(again.status).toBe('FAILED');
+    expect(JSON.parse(again.error)).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(((await ep.health()) as { jobs: { retried: number; failed: number } }).jobs).toMatchObject({ retried: 1, failed: 1 });
+
+    const ok = (await ep.runSync({ input: { kind: 'echo', value: 1 } })) as { id: string };
+    expect((await post(`/retry/${ok.id}`)).status).toBe(400);
+    expect((await post('/retry/no-such-job')).status).toBe(404);
+  });
+});
