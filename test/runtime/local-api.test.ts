@@ -220,7 +220,7 @@ describe('local API retry', () => {
     expect(failed.status).toBe('FAILED');
     const retried = await post(`/retry/${failed.id}`);
     expect(retried).toEqual({ status: 200, body: { id: failed.id, status: 'IN_QUEUE' } });
-    const again = (await ep.statusSync(failed.id)) as { status: string; error: string };
+    const again = (await ep.statusSync(failed.id)) as unknown as { status: string; error: string };
     expect(again.status).toBe('FAILED');
     expect(JSON.parse(again.error)).toMatchObject({ code: 'INVALID_INPUT' });
     expect(((await ep.health()) as { jobs: { retried: number; failed: number } }).jobs).toMatchObject({ retried: 1, failed: 1 });
