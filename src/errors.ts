@@ -17,6 +17,11 @@ export const ERROR_CODES = [
   'CANCELLED',
   'TIMED_OUT',
   'INTERNAL',
+  'MODEL_NOT_AVAILABLE',
+  'MODEL_DOWNLOAD_FAILED',
+  'MODEL_CORRUPT',
+  'MODEL_LOCK_TIMEOUT',
+  'MODEL_LOAD_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
