@@ -45,6 +45,12 @@ export interface BlobDownloadResult {
   resumedAt: number[];
 }
 
+/**
+ * Bytes buffered toward the disk. fs streams default to 16 KiB, which makes every network chunk
+ * wait for its write; a few MiB let the network, the hash and the disk overlap.
+ */
+const WRITE_BUFFER = 8 * 1024 * 1024;
+
 export function defaultBackoff(attempt: number): number {
   const base = Math.min(10_000, 250 * 2 ** (attempt - 1));
   return Math.round(base * (0.75 + Math.random() * 0.5));
@@ -111,6 +117,7 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
         arm();
         const body = await o.open(offset, signal);
         const tap = new Transform({
+          highWaterMark: WRITE_BUFFER,
           transform(chunk: Buffer, _enc, done) {
             written += chunk.length;
             if (offset + written > file.size) return done(new Error(`more bytes than the expected ${file.size}`));
@@ -121,7 +128,7 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
             done(null, chunk);
           },
         });
-        await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), tap, createWriteStream(o.incomplete, { flags: 'a' }), { signal });
+        await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), tap, createWriteStream(o.incomplete, { flags: 'a', highWaterMark: WRITE_BUFFER }), { signal });
         if (offset + written < file.size) throw new Error(`transfer ended at byte ${offset + written} of ${file.size}`);
       } catch (e) {
         if (o.signal?.aborted) throw o.signal.reason;
