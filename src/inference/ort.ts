@@ -36,9 +36,14 @@ export interface SessionOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
+/** A one-node graph (Relu on [1]) built with onnx-proto, to find out at start-up whether CUDA works. */
+const PROBE_GRAPH = 'CAgSEmZvbGV5LXdvcmtlci1wcm9iZTo3CgwKAXgSAXkiBFJlbHUSBXByb2JlWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQEQ==';
+
 export interface OrtRuntime {
   /** The provider sessions get now (`undefined` until the first `auto`/`cuda` session tried CUDA). */
   provider(): Provider | undefined;
+  /** Settle the provider now with a tiny built-in graph (at warm-up, so /health can report it). */
+  probe(): Promise<Provider>;
   /** A session from a model file path or its bytes. MODEL_LOAD_FAILED for a bad model. */
   createSession(model: string | Uint8Array, options?: SessionOptions): Promise<Session>;
 }
@@ -59,8 +64,16 @@ function wrap(s: ort.InferenceSession, provider: Provider): Session {
   };
 }
 
-export function createOrtRuntime(o: { log: Logger; ep: EpRequest; deviceId?: number }): OrtRuntime {
-  let cudaUsable: boolean | undefined = o.ep === 'cpu' ? false : undefined;
+export interface OrtRuntimeOptions {
+  log: Logger;
+  ep: EpRequest;
+  deviceId?: number;
+  /** From hardware detection: with `auto` and no GPU, CUDA is not even tried (no ORT error spam). */
+  gpuPresent?: boolean;
+}
+
+export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
+  let cudaUsable: boolean | undefined = o.ep === 'cpu' || (o.ep === 'auto' && o.gpuPresent === false) ? false : undefined;
   let warned = false;
   const describe = (model: string | Uint8Array): string => (typeof model === 'string' ? model : `<${model.length} bytes>`);
 
@@ -74,8 +87,12 @@ export function createOrtRuntime(o: { log: Logger; ep: EpRequest; deviceId?: num
     return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
   }
 
-  return {
+  const runtime: OrtRuntime = {
     provider: () => (cudaUsable === undefined ? undefined : cudaUsable ? 'cuda' : 'cpu'),
+    async probe() {
+      if (cudaUsable === undefined) await (await runtime.createSession(Buffer.from(PROBE_GRAPH, 'base64'))).release();
+      return cudaUsable ? 'cuda' : 'cpu';
+    },
     async createSession(model, options = {}) {
       if (cudaUsable !== false) {
         try {
@@ -101,6 +118,7 @@ export function createOrtRuntime(o: { log: Logger; ep: EpRequest; deviceId?: num
       }
     },
   };
+  return runtime;
 
   function loadError(model: string | Uint8Array, e: unknown): WorkerError {
     return new WorkerError('MODEL_LOAD_FAILED', `could not load ONNX model ${describe(model)}: ${(e as Error)?.message ?? String(e)}`, {

@@ -1,6 +1,6 @@
 /**
  * @module Entry points for the worker: `prepareModels` (warm-up before taking jobs) and
- * `runModelsCommand` (`--download-models` / `--verify-models`: populate or check the volume, then
+ * `runDownloadModelsCommand` (`--download-models` / `--verify-models`: populate or check the volume, then
  * exit). They turn a `Config` into ensure options, log progress at a readable rate, and never log
  * the token.
  */
@@ -78,7 +78,7 @@ export async function prepareModels(o: PrepareOptions): Promise<ModelRegistry> {
 }
 
 /** `--download-models` / `--verify-models`: resolves to the process exit code (0 ok, 1 failed). */
-export async function runModelsCommand(o: Omit<PrepareOptions, 'verify'>): Promise<number> {
+export async function runDownloadModelsCommand(o: Omit<PrepareOptions, 'verify'>): Promise<number> {
   const verify = o.config.flags['verify-models'];
   if (o.config.models.specs.length === 0) {
     o.log.warn('MODELS is empty: nothing to download (set MODELS=org/repo[@revision][:glob,glob],...)');

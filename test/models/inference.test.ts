@@ -3,7 +3,10 @@
  * way (fake Hub → volume → registry → memoised session → run) and matches its JS reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { isWorkerError } from '../../src/errors.js';
+import type { Exec } from '../../src/hardware/detect.js';
+import { warmUpModels } from '../../src/inference/warm-up.js';
 import { createOrtRuntime, tensor, type OrtRuntime } from '../../src/inference/ort.js';
 import { createSessionCache } from '../../src/inference/sessions.js';
 import { ensureModels } from '../../src/models/ensure.js';
@@ -63,7 +66,7 @@ describe('sessions from the volume', () => {
     const registry = new ModelRegistry(await ensureModels(parseModelsSpec('acme/mlp:onnx/*'), o));
     const base = createOrtRuntime({ log: o.log, ep: 'auto' });
     let loads = 0;
-    const runtime: OrtRuntime = { provider: base.provider, createSession: (m, opt) => (loads++, base.createSession(m, opt)) };
+    const runtime: OrtRuntime = { provider: base.provider, probe: base.probe, createSession: (m, opt) => (loads++, base.createSession(m, opt)) };
     const sessions = createSessionCache({ runtime, registry });
 
     const [s1, s2] = await Promise.all([sessions.get('acme/mlp', 'onnx/model.onnx'), sessions.get('acme/mlp', 'onnx/model.onnx')]);
@@ -94,5 +97,30 @@ describe('sessions from the volume', () => {
 
     await sessions.releaseAll();
     expect(sessions.loaded()).toEqual([]);
+  });
+});
+
+describe('warm-up', () => {
+  const configFor = (env: Record<string, string>) =>
+    loadConfig({ VOLUME_DIR: cache.dir, HF_HUB_CACHE: cache.dir, HF_ENDPOINT: hub.url, MODELS: 'acme/mlp:onnx/model.onnx', ...env }, [], cache.dir);
+  const gpu: Exec = async () => '0, NVIDIA A10G, 23028, 535.1\n';
+  const noGpu: Exec = () => Promise.reject(new Error('spawn nvidia-smi ENOENT'));
+
+  it('a GPU whose CUDA provider cannot load: sessions on CPU, tier cpu, described for /health', async () => {
+    const c = captureLog();
+    const w = await warmUpModels({ config: configFor({}), log: c.log, exec: gpu });
+    expect(w.describe()).toMatchObject({ tier: 'cpu', provider: 'cpu', gpus: [{ name: 'NVIDIA A10G', vram_gb: 24.1 }], models: [{ repo: 'acme/mlp', files: 1, commit: 'aa00000000000000000000000000000000000003' }] });
+    expect(c.lines.filter((l) => l.msg === 'CUDA execution provider unavailable; ONNX sessions fall back to CPU')).toHaveLength(1);
+    const s = await w.sessions.get('acme/mlp', 'onnx/model.onnx');
+    expect(s.provider).toBe('cpu');
+    await w.sessions.releaseAll();
+  });
+
+  it('no GPU and EXECUTION_PROVIDER=auto: CUDA is not tried at all', async () => {
+    const c = captureLog();
+    const w = await warmUpModels({ config: configFor({}), log: c.log, exec: noGpu });
+    expect(w.describe()).toMatchObject({ tier: 'cpu', provider: 'cpu', gpus: [] });
+    expect(c.lines.some((l) => String(l.msg).includes('CUDA'))).toBe(false);
+    expect(c.lines.find((l) => l.msg === 'models ready')).toMatchObject({ models: [{ repo: 'acme/mlp', source: 'warm' }] });
   });
 });
