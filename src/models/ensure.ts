@@ -12,7 +12,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
-import { downloadBlob } from './download.js';
+import { abortableSleep, defaultBackoff, downloadBlob } from './download.js';
 import { listCommitFiles, openFileStream, resolveCommit, type HubAccess, type RemoteFile } from './hub.js';
 import { acquireLock } from './lock.js';
 import { linkSnapshotFile, hasFileOfSize } from './link.js';
@@ -131,10 +131,22 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
   const needNetwork = (what: string): void => {
     if (o.offline) throw new WorkerError('MODEL_NOT_AVAILABLE', `${label}: ${what} needs the Hub and HF_HUB_OFFLINE is set`, { details: { repo: spec.repo } });
   };
+  // Hub API calls: a 5xx or a dropped connection is retried like a file transfer.
+  const retried = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        if (o.signal.aborted || !(e instanceof WorkerError && e.retryable) || attempt > (o.retries ?? 5)) throw e;
+        o.log.warn({ repo: spec.repo, attempt, reason: e.message }, `${what} failed; retrying`);
+        await abortableSleep((o.backoffMs ?? defaultBackoff)(attempt), o.signal);
+      }
+    }
+  };
   let commit = await readPinnedCommit(p, spec.revision);
   if (!commit) {
     needNetwork('resolving the revision');
-    commit = await resolveCommit(o.hub, spec.repo, spec.revision, o.signal);
+    commit = await retried('resolving the revision', () => resolveCommit(o.hub, spec.repo, spec.revision, o.signal));
     if (!isCommitHash(spec.revision)) await writeFileAtomic(p, refPath(p, spec.revision), commit);
     o.log.info({ repo: spec.repo, revision: spec.revision, commit }, 'revision pinned');
   }
@@ -143,7 +155,8 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
   if (marker) tree = treeOf(marker);
   else {
     needNetwork('listing the files');
-    tree = await listCommitFiles(o.hub, spec.repo, commit, o.signal);
+    const pinned = commit;
+    tree = await retried('listing the files', () => listCommitFiles(o.hub, spec.repo, pinned, o.signal));
   }
   const wanted = wantedFiles(tree, spec);
   if (wanted.length === 0) {

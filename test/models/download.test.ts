@@ -128,6 +128,24 @@ describe('cold start', () => {
     }
   });
 
+  it('retries Hub API calls that fail with 5xx or a dropped connection', async () => {
+    let failures = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if ((url.includes('/revision/') || url.includes('/tree/')) && failures < 3) {
+        failures++;
+        if (failures === 2) throw new TypeError('fetch failed');
+        return new Response('{"error":"busy"}', { status: 503, headers: { 'content-type': 'application/json' } });
+      }
+      return fetch(input, init);
+    };
+    const o = ensureOptions(await cache(), hub.url, { hub: { hubUrl: hub.url, accessToken: undefined, fetch: flaky } });
+    const r = await ensureRepo(spec(`${REPO}:config.json`), o);
+    expect(r.source).toBe('downloaded');
+    expect(failures).toBe(3);
+    expect(o.captured.lines.filter((l) => String(l.msg).endsWith('failed; retrying'))).toHaveLength(3);
+  });
+
   it('offline (HF_HUB_OFFLINE) and not on the volume: MODEL_NOT_AVAILABLE without a request', async () => {
     const e = await ensureRepo(spec(), ensureOptions(await cache(), hub.url, { offline: true })).catch((x: unknown) => x);
     expect(isWorkerError(e) && e.code).toBe('MODEL_NOT_AVAILABLE');
