@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { WorkerError } from './errors.js';
+import { parseModelsSpec, type RepoSpec } from './models/spec.js';
 
 const optionalString = z
   .string()
@@ -67,6 +68,18 @@ const EnvSchema = z.object({
   LOCAL_API_KEY: optionalString,
   LOCAL_API_RESULT_TTL_S: z.coerce.number().positive().default(1800),
   LOCAL_API_MAX_QUEUE: z.coerce.number().int().positive().default(1000),
+  // Models on the volume (README "Models on the network volume"); HF_* as huggingface_hub reads them.
+  HF_HUB_CACHE: optionalString,
+  HF_ENDPOINT: z.url().default('https://huggingface.co'),
+  HF_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('hf_'), 'HF_TOKEN must start with "hf_"'),
+  HF_HUB_OFFLINE: boolish,
+  MODELS: optionalString,
+  MODELS_LOCK_STALE_S: z.coerce.number().positive().default(60),
+  MODELS_LOCK_WAIT_S: z.coerce.number().positive().default(3600),
+  MODELS_DOWNLOAD_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
+  MODELS_DOWNLOAD_RETRIES: z.coerce.number().int().nonnegative().default(5),
+  MODELS_STALL_TIMEOUT_S: z.coerce.number().positive().default(60),
+  EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
 });
 
 const FLAGS = {
@@ -78,6 +91,8 @@ const FLAGS = {
   rp_api_port: { type: 'string' },
   rp_api_concurrency: { type: 'string' },
   rp_debugger: { type: 'boolean' },
+  'download-models': { type: 'boolean' },
+  'verify-models': { type: 'boolean' },
 } as const;
 
 const FlagsSchema = z.object({
@@ -89,6 +104,10 @@ const FlagsSchema = z.object({
   rp_api_port: z.coerce.number().int().min(0).max(65535).default(8000),
   rp_api_concurrency: z.coerce.number().int().positive().default(1),
   rp_debugger: z.boolean().default(false),
+  /** Populate the volume with MODELS and exit (for preparing a volume from a pod). */
+  'download-models': z.boolean().default(false),
+  /** Re-hash every MODELS file on the volume, replace bad ones, and exit. */
+  'verify-models': z.boolean().default(false),
 });
 
 export interface RunpodConfig {
@@ -161,6 +180,26 @@ function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefine
   };
 }
 
+export interface ModelsConfig {
+  /** HF_HUB_CACHE: the Hugging Face cache on the volume (Python-compatible layout). */
+  hubCache: string;
+  /** HF_ENDPOINT without a trailing slash. */
+  endpoint: string;
+  /** Secret (HF_TOKEN): sent to the Hub only, never logged. */
+  token: string | undefined;
+  /** HF_HUB_OFFLINE: use only what is on the volume. */
+  offline: boolean;
+  /** MODELS, parsed. */
+  specs: readonly RepoSpec[];
+  lockStaleMs: number;
+  lockWaitMs: number;
+  concurrency: number;
+  retries: number;
+  stallMs: number;
+  /** EXECUTION_PROVIDER for ONNX sessions: auto tries CUDA then falls back to CPU. */
+  executionProvider: 'auto' | 'cpu' | 'cuda';
+}
+
 export interface Config {
   /** RunPod network volume root; `video_path` inputs resolve under it. */
   volumeDir: string;
@@ -185,6 +224,7 @@ export interface Config {
   bucket: BucketSettings | undefined;
   runpod: RunpodConfig;
   flags: z.infer<typeof FlagsSchema>;
+  models: ModelsConfig;
   runtime: RuntimeConfig;
 }
 
@@ -276,6 +316,19 @@ export function loadConfig(
       localApiKey: v.LOCAL_API_KEY,
       localApiResultTtlMs: v.LOCAL_API_RESULT_TTL_S * 1000,
       localApiMaxQueue: v.LOCAL_API_MAX_QUEUE,
+    }),
+    models: Object.freeze({
+      hubCache: resolve(cwd, v.HF_HUB_CACHE ?? join(resolve(cwd, v.VOLUME_DIR), 'huggingface-cache', 'hub')),
+      endpoint: v.HF_ENDPOINT.replace(/\/+$/, ''),
+      token: v.HF_TOKEN,
+      offline: v.HF_HUB_OFFLINE,
+      specs: Object.freeze(parseModelsSpec(v.MODELS)),
+      lockStaleMs: v.MODELS_LOCK_STALE_S * 1000,
+      lockWaitMs: v.MODELS_LOCK_WAIT_S * 1000,
+      concurrency: v.MODELS_DOWNLOAD_CONCURRENCY,
+      retries: v.MODELS_DOWNLOAD_RETRIES,
+      stallMs: v.MODELS_STALL_TIMEOUT_S * 1000,
+      executionProvider: v.EXECUTION_PROVIDER,
     }),
   });
 }

@@ -24,6 +24,11 @@ export const ERROR_CODES = [
   'TIMED_OUT',
   'INTERNAL',
   'RESULT_TOO_LARGE',
+  'MODEL_NOT_AVAILABLE',
+  'MODEL_DOWNLOAD_FAILED',
+  'MODEL_CORRUPT',
+  'MODEL_LOCK_TIMEOUT',
+  'MODEL_LOAD_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

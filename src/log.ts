@@ -20,6 +20,10 @@ export const REDACT_PATHS = [
   '*.secretAccessKey',
   'input.video_base64',
   '*.input.video_base64',
+  'models.token',
+  '*.models.token',
+  'hub.accessToken',
+  '*.hub.accessToken',
 ];
 
 export interface LogOptions {
