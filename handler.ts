@@ -1,6 +1,7 @@
 /**
- * @module The worker's entry point (`node dist/handler.js`): read the configuration, build the
- * Foley handler, and hand it to the RunPod runtime in the mode the environment asks for.
+ * @module The worker's entry point (`node dist/handler.js`): read the configuration, warm up
+ * (hardware, models on the volume, ONNX provider), build the Foley handler, and hand it to the
+ * RunPod runtime in the mode the environment asks for.
  */
 import { loadConfig } from './src/config.js';
 import { toJobErrorBody } from './src/errors.js';
@@ -12,6 +13,23 @@ import { startWorker } from './src/runtime/start.js';
 async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  if (config.flags['download-models'] || config.flags['verify-models']) {
+    const { runDownloadModelsCommand } = await import('./src/models/prepare.js');
+    return runDownloadModelsCommand({ config, log });
+  }
+  // Before any job: ensure MODELS on the volume (zero requests when already complete), detect the
+  // hardware tier and settle the ONNX execution provider. A failure here must not stop the
+  // built-in engine, which needs none of it: it is logged, and the worker serves on.
+  let describeWorker: (() => unknown) | undefined;
+  try {
+    const { warmUpModels } = await import('./src/inference/warm-up.js');
+    const models = await warmUpModels({ config, log });
+    const info = models.describe();
+    log.info({ worker: info }, 'worker ready');
+    describeWorker = () => info;
+  } catch (e) {
+    log.error({ err: e, error: toJobErrorBody(e) }, 'warm-up failed: learned models are unavailable; the built-in engine still works');
+  }
   let binaries: MediaBinaries | undefined;
   const handler = createFoleyHandler({
     config,
@@ -24,8 +42,9 @@ async function main(): Promise<number> {
       }
       return binaries;
     },
+    ...(describeWorker ? { describeWorker } : {}),
   });
-  return startWorker({ handler, config, log, cwd: process.cwd() });
+  return startWorker({ handler, config, log, cwd: process.cwd(), ...(describeWorker ? { describeWorker } : {}) });
 }
 
 main().then(

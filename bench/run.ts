@@ -3,12 +3,14 @@
  * ready for BENCHMARKS.md. A new benchmark is one more `BenchSection` in `SECTIONS`.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
-import type { BenchSection, BenchTable } from './section.js';
+import { linesSection, type BenchSection, type BenchTable } from './section.js';
 
-const SECTIONS: BenchSection[] = [runtimeBench];
+const SECTIONS: BenchSection[] = [runtimeBench, linesSection('models', 'Models on the volume', runModelsBench)];
 
-function renderTable(t: BenchTable): string {
+function renderTable(t: BenchTable | string): string {
+  if (typeof t === 'string') return t;
   const line = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const out = [t.title ? `**${t.title}**\n` : '', line(t.columns), line(t.columns.map(() => '---')), ...t.rows.map(line)];
   if (t.note) out.push('', t.note);

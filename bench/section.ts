@@ -13,11 +13,28 @@ export interface BenchSection {
   name: string;
   /** Heading printed above the tables. */
   title: string;
-  run(): Promise<BenchTable[]>;
+  /** Tables, or lines of text printed as they are. */
+  run(): Promise<(BenchTable | string)[]>;
 }
 
 /** The q-quantile (0..1) of samples, nearest-rank. */
 export function quantile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/** A section from a benchmark that reports through a line logger. */
+export function linesSection(name: string, title: string, bench: (log: (line: string) => void) => Promise<void>): BenchSection {
+  return {
+    name,
+    title,
+    async run() {
+      const lines: string[] = [];
+      await bench((line) => {
+        lines.push(`- ${line}`);
+        process.stderr.write(`${line}\n`);
+      });
+      return [lines.join('\n')];
+    },
+  };
 }

@@ -40,6 +40,8 @@ export interface FoleyResult {
   events: number;
   timings_ms: Record<string, number>;
   warnings: string[];
+  /** The worker that ran the job: hardware tier, execution provider, GPUs, models (absent if warm-up failed). */
+  metadata?: unknown;
 }
 
 const MIME = { mp4: 'video/mp4', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4' } as const;
@@ -63,6 +65,8 @@ export interface FoleyHandlerDeps {
   config: Readonly<Config>;
   /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
   binaries: () => MediaBinaries;
+  /** What the worker is (hardware tier, provider, models), copied into every result's `metadata`. */
+  describeWorker?: () => unknown;
   /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
   download?: { policy?: AddressPolicy; resolve?: Resolver };
 }
@@ -183,6 +187,7 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       events: foley.onsets,
       timings_ms: timings,
       warnings,
+      ...(deps.describeWorker ? { metadata: deps.describeWorker() } : {}),
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -21,6 +21,8 @@ export interface LocalApiOptions {
   maxRunsyncBytes?: number;
   /** How long /stream holds a request with nothing new. @default 1_000 */
   streamHoldMs?: number;
+  /** What the worker is (hardware tier, models…), added to /health as `worker`. Opaque here. */
+  describeWorker?: (() => unknown) | undefined;
 }
 
 const RunRequestSchema = z
@@ -158,7 +160,7 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
       }
       case 'health':
         allow('GET');
-        return send(res, 200, jobs.health());
+        return send(res, 200, o.describeWorker ? { ...jobs.health(), worker: o.describeWorker() } : jobs.health());
       case 'purge-queue':
         allow('POST');
         return send(res, 200, { removed: jobs.purgeQueue(), status: 'completed' });

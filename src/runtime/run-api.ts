@@ -14,6 +14,8 @@ import { postWebhook } from './webhook.js';
 
 export interface RunApiOptions {
   handler: Handler;
+  /** Added to /health as `worker`. */
+  describeWorker?: (() => unknown) | undefined;
   log: Logger;
   host: string;
   /** 0 picks a free port (tests). */
@@ -58,7 +60,13 @@ export async function runLocalApi(o: RunApiOptions): Promise<number> {
     },
   });
   const server: Server = createServer(
-    createLocalApiHandler({ jobs, log, apiKey: o.apiKey, ...(o.streamHoldMs !== undefined ? { streamHoldMs: o.streamHoldMs } : {}) }),
+    createLocalApiHandler({
+      jobs,
+      log,
+      apiKey: o.apiKey,
+      describeWorker: o.describeWorker,
+      ...(o.streamHoldMs !== undefined ? { streamHoldMs: o.streamHoldMs } : {}),
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

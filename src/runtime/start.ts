@@ -23,6 +23,8 @@ export interface StartOptions {
   cwd: string;
   /** Platform mode: adjusts RUNPOD_CONCURRENCY before each job-take (runpod-python's concurrency_modifier). */
   concurrencyModifier?: ConcurrencyModifier;
+  /** What the worker is (hardware tier, models…), shown by the local API's /health. */
+  describeWorker?: () => unknown;
 }
 
 export function chooseMode(config: Readonly<Config>): RunMode {
@@ -52,7 +54,7 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
 }
 
 /** Runs the worker until it is done; resolves to the process exit code. */
-export async function startWorker({ handler, config, log, cwd, concurrencyModifier }: StartOptions): Promise<number> {
+export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker }: StartOptions): Promise<number> {
   const mode = chooseMode(config);
   if (mode === 'platform') {
     const { signal, release } = shutdownSignal(log);
@@ -81,6 +83,7 @@ export async function startWorker({ handler, config, log, cwd, concurrencyModifi
     try {
       return await runLocalApi({
         handler,
+        describeWorker,
         log,
         host: config.flags.rp_api_host,
         port: config.flags.rp_api_port,

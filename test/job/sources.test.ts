@@ -163,6 +163,10 @@ describe('the hostile table against one --rp_serve_api worker process', () => {
       expect(good.output?.mime).toBe('audio/wav');
       expect(victim.hits).toEqual([]);
       expect(child.exitCode).toBeNull();
+      // The warm-up's description of the worker is in /health and in every result.
+      const health = (await (await fetch(`${base}/health`)).json()) as { worker?: { tier: string; provider: string } };
+      expect(health.worker).toMatchObject({ tier: 'cpu', provider: 'cpu' });
+      expect(good.output?.metadata).toEqual(health.worker);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
