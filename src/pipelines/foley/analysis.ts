@@ -7,7 +7,7 @@
 import { detectCadence, type Cadence } from './cadence.js';
 import { CutDetector, type CutOptions } from './cuts.js';
 import { frameFeatures, HIST_BINS } from './frame-features.js';
-import { pickOnsets, type OnsetOptions } from './onsets.js';
+import { pickOnsets, repeatedFrames, type OnsetOptions } from './onsets.js';
 import { sceneStats, type Scene } from './scenes.js';
 import { Series } from './series.js';
 
@@ -118,7 +118,8 @@ export class MotionAnalyzer {
     const t = times ?? s.times.toFloat64();
     const cutFrames = this.cuts.finish();
     const novelty = s.novelty.toFloat64();
-    const picks = pickOnsets(novelty, t, cutFrames, this.opts);
+    const motion = s.motion.toFloat32();
+    const picks = pickOnsets(novelty, t, cutFrames, this.opts, repeatedFrames(motion));
     const x = s.x.toFloat32();
     const y = s.y.toFloat32();
     const strongest = picks.reduce((m, p) => Math.max(m, p.rise), 0);
@@ -134,7 +135,6 @@ export class MotionAnalyzer {
     for (const c of cadences) for (let i = c.first; i <= c.last; i++) (onsets[i] as Onset).step = i - c.first;
     const n = t.length;
     const duration = n === 0 ? 0 : (t[n - 1] as number) + frameInterval(t);
-    const motion = s.motion.toFloat32();
     return {
       times: t,
       motion,

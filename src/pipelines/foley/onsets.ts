@@ -31,10 +31,28 @@ function median(values: Float64Array, n: number): number {
 }
 
 /**
- * `novelty[i]` is the change into frame i; `shotStarts` are frames that begin a shot (cuts): they
- * are never onsets, and the running statistics do not reach back across them.
+ * Repeated frames: an (almost) unchanged frame between moving ones, as telecine, frame-rate
+ * conversion or a stuttering camera leave every few frames. Their zeros would drag the running
+ * median down and the MAD up, so picking skips them.
  */
-export function pickOnsets(novelty: ArrayLike<number>, times: ArrayLike<number>, shotStarts: readonly number[], opts: OnsetOptions = {}): OnsetPick[] {
+export function repeatedFrames(motion: ArrayLike<number>, still = 0.0015, moving = 0.004): Uint8Array {
+  const n = motion.length;
+  const out = new Uint8Array(n);
+  for (let i = 1; i < n; i++) {
+    if ((motion[i] as number) > still) continue;
+    const before = motion[i - 1] as number;
+    const after = i + 1 < n ? (motion[i + 1] as number) : 0;
+    if (before >= moving && after >= moving) out[i] = 1;
+  }
+  return out;
+}
+
+/**
+ * `novelty[i]` is the change into frame i; `shotStarts` are frames that begin a shot (cuts): they
+ * are never onsets, and the running statistics do not reach back across them. Frames flagged in
+ * `skip` (repeats) are neither onsets nor part of the statistics.
+ */
+export function pickOnsets(novelty: ArrayLike<number>, times: ArrayLike<number>, shotStarts: readonly number[], opts: OnsetOptions = {}, skip?: Uint8Array): OnsetPick[] {
   const { windowS = 0.5, k = 4, floor = 0.02, refractoryS = 0.1 } = opts;
   const n = novelty.length;
   const picks: OnsetPick[] = [];
@@ -48,14 +66,15 @@ export function pickOnsets(novelty: ArrayLike<number>, times: ArrayLike<number>,
       shotStart = i;
       continue;
     }
+    if (skip?.[i]) continue;
     const t = times[i] as number;
     // The window [from, i): this shot's frames within windowS before i, at least 3 when there are.
     const lo = shotStart + 1;
     let from = i;
     while (from > lo && (t - (times[from - 1] as number) <= windowS || i - from < 3) && i - from < past.length) from--;
-    const count = i - from;
+    let count = 0;
+    for (let j = i - 1; j >= from; j--) if (!skip?.[j]) past[count++] = novelty[j] as number;
     if (count < 2) continue;
-    for (let j = 0; j < count; j++) past[j] = novelty[i - 1 - j] as number;
     const base = median(past, count);
     for (let j = 0; j < count; j++) dev[j] = Math.abs((past[j] as number) - base);
     const mad = median(dev, count) * 1.4826;

@@ -42,7 +42,7 @@ export interface ProceduralFoleyResult {
   cuts: number;
   analysis: AnalysisResult;
   /** What mastering did: output loudness (LUFS), true peak (dBTP), gain (dB) and the rule that set it. */
-  mastering: { loudnessLufs: number; truePeakDbtp: number; gainDb: number; rule: string };
+  mastering: { loudnessLufs: number; truePeakDbtp: number; eventsGainDb: number; bedGainDb: number; rule: string; bedCapped: boolean };
   timingsMs: { analysis: number; synthesis: number };
 }
 
@@ -98,7 +98,14 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
     onsets: analysis.onsets.length,
     cuts: analysis.cuts.length,
     analysis,
-    mastering: { loudnessLufs: report.loudnessLufs, truePeakDbtp: report.truePeakDbtp, gainDb: report.gain.gainDb, rule: report.gain.rule },
+    mastering: {
+      loudnessLufs: report.loudnessLufs,
+      truePeakDbtp: report.truePeakDbtp,
+      eventsGainDb: report.gain.eventsDb,
+      bedGainDb: report.gain.bedDb,
+      rule: report.gain.rule,
+      bedCapped: report.gain.bedCapped,
+    },
     timingsMs: { analysis: Math.round(t1 - t0), synthesis: Math.round(t2 - t1) },
   };
 }

@@ -10,7 +10,7 @@ import type { AnalysisResult } from './analysis.js';
 import { DcBlocker } from './dsp/filters.js';
 import { TruePeakLimiter } from './dsp/limiter.js';
 import { LoudnessMeter } from './dsp/loudness.js';
-import { capGain, dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision } from './master.js';
+import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision, type StemLoudness } from './master.js';
 import type { Preset } from './presets.js';
 import { BedVoice } from './voices/bed.js';
 import { DropsVoice } from './voices/drops.js';
@@ -40,7 +40,7 @@ export interface RenderReport {
   frames: number;
   /** Sample index where each onset's transient starts. */
   hitSamples: number[];
-  /** Loudness before mastering of the mix and of the bed alone (LUFS). */
+  /** Loudness before mastering of the whole mix and of the bed alone (LUFS). */
   rawLufs: number;
   bedLufs: number;
   gain: GainDecision;
@@ -54,20 +54,20 @@ export interface RenderReport {
 /** Receives interleaved stereo float frames; the array is reused after the call returns. */
 export type BlockSink = (interleaved: Float32Array, frames: number) => void;
 
-/** Where the unmastered mix waits between passes: planar blocks in, the same blocks back in order. */
+/** Where the unmastered stems wait between passes: blocks of planar channels in, the same back in order. */
 export interface RawStore {
-  append(left: Float32Array, right: Float32Array, frames: number): void;
-  /** Yields each stored block (left, right, frames); arrays may be reused between yields. */
-  blocks(): Iterable<{ left: Float32Array; right: Float32Array; frames: number }>;
+  append(channels: readonly Float32Array[], frames: number): void;
+  /** Yields each stored block; arrays may be reused between yields. */
+  blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }>;
 }
 
 /** Keeps the blocks in memory: for tests and short tracks. */
 export class MemoryStore implements RawStore {
-  private readonly parts: Array<{ left: Float32Array; right: Float32Array; frames: number }> = [];
-  append(left: Float32Array, right: Float32Array, frames: number): void {
-    this.parts.push({ left: left.slice(0, frames), right: right.slice(0, frames), frames });
+  private readonly parts: Array<{ channels: Float32Array[]; frames: number }> = [];
+  append(channels: readonly Float32Array[], frames: number): void {
+    this.parts.push({ channels: channels.map((c) => c.slice(0, frames)), frames });
   }
-  blocks(): Iterable<{ left: Float32Array; right: Float32Array; frames: number }> {
+  blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
     return this.parts;
   }
 }
@@ -75,13 +75,18 @@ export class MemoryStore implements RawStore {
 export interface Stems {
   start: number;
   len: number;
+  /** bed + events. */
   mixL: Float32Array;
   mixR: Float32Array;
+  /** What does not follow the picture: ambience, drops, engine idle hum. */
   bedL: Float32Array;
   bedR: Float32Array;
+  /** What follows the picture: motion texture and hits. */
+  evL: Float32Array;
+  evR: Float32Array;
 }
 
-/** The unmastered track, block by block: the bed stem and the full mix (bed + events), DC-free. */
+/** The unmastered track, block by block: the bed and events stems and their sum, DC-free. */
 export function* renderStems(job: RenderJob, sr: number, length: number, hitStarts?: number[]): Generator<Stems> {
   const { analysis: a, preset: p, seed } = job;
   const bed = new BedVoice(p.bed, a.scenes, seed, sr, length);
@@ -91,8 +96,7 @@ export function* renderStems(job: RenderJob, sr: number, length: number, hitStar
   const hum = new HumVoice(p.hum, sr);
   const hits = new HitsVoice(a.onsets, p.hit, seed, sr, length);
   hitStarts?.push(...hits.starts);
-  const dcL = new DcBlocker(sr);
-  const dcR = new DcBlocker(sr);
+  const dc = [new DcBlocker(sr), new DcBlocker(sr), new DcBlocker(sr), new DcBlocker(sr)] as const;
   const edge = Math.max(1, Math.round(EDGE_FADE_S * sr));
   const s: Stems = {
     start: 0,
@@ -101,6 +105,8 @@ export function* renderStems(job: RenderJob, sr: number, length: number, hitStar
     mixR: new Float32Array(BLOCK),
     bedL: new Float32Array(BLOCK),
     bedR: new Float32Array(BLOCK),
+    evL: new Float32Array(BLOCK),
+    evR: new Float32Array(BLOCK),
   };
   const env = new Float32Array(BLOCK);
   const pan = new Float32Array(BLOCK);
@@ -110,19 +116,24 @@ export function* renderStems(job: RenderJob, sr: number, length: number, hitStar
     s.len = len;
     s.bedL.fill(0);
     s.bedR.fill(0);
+    s.evL.fill(0);
+    s.evR.fill(0);
     bed.render(s.bedL, s.bedR, start, len);
     drops.render(s.bedL, s.bedR, start, len);
-    s.mixL.set(s.bedL);
-    s.mixR.set(s.bedR);
     follower.render(env, pan, start, len);
-    texture.render(s.mixL, s.mixR, start, len, env, pan);
-    hum.render(s.mixL, s.mixR, len, env);
-    hits.render(s.mixL, s.mixR, start, len);
+    hum.render(s.bedL, s.bedR, len, env);
+    texture.render(s.evL, s.evR, start, len, env, pan);
+    hits.render(s.evL, s.evR, start, len);
+    const [d0, d1, d2, d3] = dc;
     for (let i = 0; i < len; i++) {
       const n = start + i;
       const fade = n < edge ? n / edge : length - 1 - n < edge ? (length - 1 - n) / edge : 1;
-      s.mixL[i] = dcL.process(s.mixL[i] as number) * fade;
-      s.mixR[i] = dcR.process(s.mixR[i] as number) * fade;
+      s.bedL[i] = d0.process(s.bedL[i] as number) * fade;
+      s.bedR[i] = d1.process(s.bedR[i] as number) * fade;
+      s.evL[i] = d2.process(s.evL[i] as number) * fade;
+      s.evR[i] = d3.process(s.evR[i] as number) * fade;
+      s.mixL[i] = (s.bedL[i] as number) + (s.evL[i] as number);
+      s.mixR[i] = (s.bedR[i] as number) + (s.evR[i] as number);
     }
     yield s;
   }
@@ -144,6 +155,7 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const blocks = Math.ceil(length / BLOCK);
   const store = opts.store ?? new MemoryStore();
   const target = job.targetLufs ?? TARGET_LUFS;
+  const ceiling = job.preset.bed.ceilingLufs;
   let lastPercent = -1;
   const report = (done: number): void => {
     const percent = Math.min(100, Math.floor(done));
@@ -153,27 +165,32 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     }
   };
 
-  // Synthesis: meter and store.
+  // Synthesis: meter each stem and store both.
   const mixMeter = new LoudnessMeter(sr);
   const bedMeter = new LoudnessMeter(sr);
+  const evMeter = new LoudnessMeter(sr);
   const hitSamples: number[] = [];
   let b = 0;
   for (const s of renderStems(job, sr, length, hitSamples)) {
     mixMeter.push(s.mixL, s.mixR, 0, s.len);
     bedMeter.push(s.bedL, s.bedR, 0, s.len);
-    store.append(s.mixL, s.mixR, s.len);
+    evMeter.push(s.evL, s.evR, 0, s.len);
+    store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
   }
   const rawLufs = mixMeter.integrated();
   const bedLufs = bedMeter.integrated();
-  const gain = decideGain(rawLufs, bedLufs, job.preset.bed.ceilingLufs, target);
+  const stems: StemLoudness = { bed: bedMeter.stepEnergies(), events: evMeter.stepEnergies(), stepLength: bedMeter.stepLength, bedLufs };
+  const first = decideGain(stems, ceiling, target);
 
-  // Limiting lowers loudness (most on sparse, punchy tracks): measure and correct the gain.
   let passes = 0;
-  const limit = (gainDb: number, sinkTo?: BlockSink): { lufs: number; limiter: TruePeakLimiter } => {
+  const limit = (gain: GainDecision, sinkTo?: BlockSink): { lufs: number; limiter: TruePeakLimiter } => {
     const limiter = new TruePeakLimiter({ sampleRate: sr, ceiling: dbToGain(LIMITER_CEILING_DBTP) });
     const meter = new LoudnessMeter(sr);
-    const g = dbToGain(gainDb);
+    const gb = dbToGain(gain.bedDb);
+    const ge = dbToGain(gain.eventsDb);
+    const inL = new Float32Array(BLOCK);
+    const inR = new Float32Array(BLOCK);
     const outL = new Float32Array(BLOCK);
     const outR = new Float32Array(BLOCK);
     const out = new Float32Array(2 * BLOCK);
@@ -197,35 +214,48 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     };
     let k = 0;
     for (const blk of store.blocks()) {
-      limiter.process(blk.left, blk.right, blk.frames, g, outL, outR);
+      const [bl, br, el, er] = blk.channels as [Float32Array, Float32Array, Float32Array, Float32Array];
+      for (let i = 0; i < blk.frames; i++) {
+        inL[i] = (bl[i] as number) * gb + (el[i] as number) * ge;
+        inR[i] = (br[i] as number) * gb + (er[i] as number) * ge;
+      }
+      limiter.process(inL, inR, blk.frames, 1, outL, outR);
       take(blk.frames);
-      report(70 + (30 * (passes + (++k / blocks))) / 3);
+      report(70 + (30 * (passes + ++k / blocks)) / 3);
     }
-    const zeros = new Float32Array(Math.min(BLOCK, limiter.latency));
-    for (let left = limiter.latency; left > 0; left -= zeros.length) {
-      const n = Math.min(zeros.length, left);
-      limiter.process(zeros, zeros, n, g, outL, outR);
+    inL.fill(0);
+    inR.fill(0);
+    for (let left = limiter.latency; left > 0; left -= BLOCK) {
+      const n = Math.min(BLOCK, left);
+      limiter.process(inL, inR, n, 1, outL, outR);
       take(n);
     }
     passes++;
     return { lufs: meter.integrated(), limiter };
   };
 
-  // Gain in → loudness out is monotonic but flatter than 1:1 once the limiter works: secant steps.
-  let final = { ...gain };
-  if (gain.rule === 'target') {
-    let prev: { gainDb: number; lufs: number } | undefined;
+  // Limiting lowers loudness (most on sparse, punchy tracks): measure it and move the target the
+  // other way, with secant steps since the limiter makes the response flatter than 1:1.
+  let final = first;
+  if (first.rule === 'target') {
+    let aim = target;
+    let prev: { aim: number; lufs: number } | undefined;
     for (let round = 0; round < 3; round++) {
-      const { lufs, limiter } = limit(final.gainDb);
+      const { lufs, limiter } = limit(final);
       if (!Number.isFinite(lufs) || Math.abs(lufs - target) <= LOUDNESS_TOLERANCE || limiter.minGain >= 1) break;
-      const slope = prev && Math.abs(lufs - prev.lufs) > 1e-3 ? Math.min(1, Math.max(0.2, (lufs - prev.lufs) / (final.gainDb - prev.gainDb))) : 0.7;
-      prev = { gainDb: final.gainDb, lufs };
-      // The caps still hold after the correction: never past the bed ceiling or the max gain.
-      final = capGain(final.gainDb + (target - lufs) / slope, bedLufs, job.preset.bed.ceilingLufs);
-      if (final.rule !== 'target') break;
+      const slope = prev && Math.abs(lufs - prev.lufs) > 1e-3 ? Math.min(1, Math.max(0.2, (lufs - prev.lufs) / (aim - prev.aim))) : 0.7;
+      prev = { aim, lufs };
+      aim += (target - lufs) / slope;
+      final = decideGain(stems, ceiling, aim);
+      // Out of headroom: the events are at the gain limit. The aim only moved for the limiter's
+      // loss, so the target still set this gain.
+      if (final.rule !== 'target') {
+        final = { ...final, rule: 'target' };
+        break;
+      }
     }
   }
-  const { lufs, limiter } = limit(final.gainDb, sink);
+  const { lufs, limiter } = limit(final, sink);
   report(100);
   return {
     sampleRate: sr,

@@ -19,43 +19,40 @@ export interface SynthJob extends RenderJob {
 }
 
 /**
- * The unmastered mix parked on disk between passes: 8 bytes a stereo frame (23 MB a minute), read
- * back block by block, so RAM stays flat for any length.
+ * The unmastered stems (bed and events, stereo each) parked on disk between passes: 16 bytes a
+ * frame (46 MB a minute), read back block by block, so RAM stays flat for any length.
  */
 class FileStore implements RawStore {
   private readonly fd: number;
   private readonly sizes: number[] = [];
-  private readonly buf = new Float32Array(2 * BLOCK);
-  private readonly left = new Float32Array(BLOCK);
-  private readonly right = new Float32Array(BLOCK);
+  private readonly buf = new Float32Array(4 * BLOCK);
+  private readonly out = Array.from({ length: 4 }, () => new Float32Array(BLOCK));
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w+');
   }
 
-  append(left: Float32Array, right: Float32Array, frames: number): void {
-    if (frames > BLOCK) throw new RangeError('blocks are at most BLOCK frames');
-    this.buf.set(left.subarray(0, frames), 0);
-    this.buf.set(right.subarray(0, frames), frames);
-    writeAll(this.fd, float32LeBytes(this.buf, 2 * frames));
+  append(channels: readonly Float32Array[], frames: number): void {
+    if (frames > BLOCK || channels.length !== 4) throw new RangeError('blocks are 4 channels of at most BLOCK frames');
+    channels.forEach((c, k) => this.buf.set(c.subarray(0, frames), k * frames));
+    writeAll(this.fd, float32LeBytes(this.buf, 4 * frames));
     this.sizes.push(frames);
   }
 
-  *blocks(): Iterable<{ left: Float32Array; right: Float32Array; frames: number }> {
+  *blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
     let pos = 0;
     const bytes = new Uint8Array(this.buf.buffer);
     for (const frames of this.sizes) {
-      const n = 8 * frames;
+      const n = 16 * frames;
       let got = 0;
       while (got < n) {
         const r = readSync(this.fd, bytes, got, n - got, pos + got);
-        if (r === 0) throw new Error('the raw mix file ended early');
+        if (r === 0) throw new Error('the raw stems file ended early');
         got += r;
       }
       pos += n;
-      this.left.set(this.buf.subarray(0, frames));
-      this.right.set(this.buf.subarray(frames, 2 * frames));
-      yield { left: this.left, right: this.right, frames };
+      this.out.forEach((c, k) => c.set(this.buf.subarray(k * frames, (k + 1) * frames)));
+      yield { channels: this.out, frames };
     }
   }
 

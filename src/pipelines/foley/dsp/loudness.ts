@@ -105,18 +105,51 @@ export class LoudnessMeter {
     this.steps[this.nSteps++] = energy;
   }
 
+  /** K-weighted energy (channel-summed sum of squares) of each complete 100 ms step so far. */
+  stepEnergies(): Float64Array {
+    return this.steps.subarray(0, this.nSteps);
+  }
+
+  /** Samples per 100 ms step. */
+  get stepLength(): number {
+    return this.step;
+  }
+
   /** Gated integrated loudness (LUFS); −Infinity when nothing passes the absolute gate. */
   integrated(): number {
-    const blockLen = 4 * this.step;
-    const blocks: number[] = [];
-    for (let b = 0; b + 4 <= this.nSteps; b++) {
-      const ms = ((this.steps[b] as number) + (this.steps[b + 1] as number) + (this.steps[b + 2] as number) + (this.steps[b + 3] as number)) / blockLen;
+    return gatedLoudness([this.stepEnergies()], [1], this.step);
+  }
+}
+
+/**
+ * Gated integrated loudness of a weighted sum of uncorrelated signals, from their per-step
+ * K-weighted energies: a step of Σ wᵢ·xᵢ has energy Σ wᵢ²·Eᵢ (cross terms of independent noise
+ * and transients average out over 100 ms). `weights` are linear gains.
+ */
+export function gatedLoudness(stepSets: readonly Float64Array[], weights: readonly number[], stepLength: number): number {
+  const n = Math.min(...stepSets.map((s) => s.length));
+  const w2 = weights.map((w) => w * w);
+  const energy = (i: number): number => {
+    let e = 0;
+    for (let k = 0; k < stepSets.length; k++) e += (w2[k] as number) * ((stepSets[k] as Float64Array)[i] as number);
+    return e;
+  };
+  const blockLen = 4 * stepLength;
+  const blocks: number[] = [];
+  let e0 = 0, e1 = 0, e2 = 0;
+  for (let i = 0; i < n; i++) {
+    const e3 = energy(i);
+    if (i >= 3) {
+      const ms = (e0 + e1 + e2 + e3) / blockLen;
       if (ms > 0 && lufs(ms) > ABSOLUTE_GATE) blocks.push(ms);
     }
-    if (blocks.length === 0) return Number.NEGATIVE_INFINITY;
-    const ungated = blocks.reduce((a, b) => a + b, 0) / blocks.length;
-    const gate = lufs(ungated) + RELATIVE_GATE;
-    const kept = blocks.filter((ms) => lufs(ms) > gate);
-    return lufs(kept.reduce((a, b) => a + b, 0) / kept.length);
+    e0 = e1;
+    e1 = e2;
+    e2 = e3;
   }
+  if (blocks.length === 0) return Number.NEGATIVE_INFINITY;
+  const ungated = blocks.reduce((a, b) => a + b, 0) / blocks.length;
+  const gate = lufs(ungated) + RELATIVE_GATE;
+  const kept = blocks.filter((ms) => lufs(ms) > gate);
+  return lufs(kept.reduce((a, b) => a + b, 0) / kept.length);
 }

@@ -5,9 +5,12 @@
  */
 import { onePoleCoef } from '../dsp/filters.js';
 
+/** Motion under this (mean |Δluma|/255) is codec noise or grain: silence, not a faint texture. */
+export const MOTION_GATE = 0.002;
+
 /** Motion energy → 0..1.5 loudness for textures and hum. */
 export function motionLevel(m: number): number {
-  return Math.min(1.5, Math.sqrt(Math.max(0, m) / 0.08));
+  return Math.min(1.5, Math.sqrt(Math.max(0, m - MOTION_GATE) / 0.08));
 }
 
 export class MotionFollower {
