@@ -8,7 +8,7 @@ import { analysisSize, streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
 import { choosePreset, type PresetName } from './presets.js';
-import { renderFoleyWav } from './synth-worker.js';
+import { startSynthRunner } from './synth-worker.js';
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -50,6 +50,21 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
   const t0 = performance.now();
   const size = analysisSize(o.media.video);
   const analyzer = new MotionAnalyzer(size.width, size.height);
+  const runner = startSynthRunner();
+  try {
+    return await analyseAndRender(o, t0, size, analyzer, runner);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function analyseAndRender(
+  o: ProceduralFoleyOptions,
+  t0: number,
+  size: ReturnType<typeof analysisSize>,
+  analyzer: MotionAnalyzer,
+  runner: ReturnType<typeof startSynthRunner>,
+): Promise<ProceduralFoleyResult> {
   const expected = o.media.video.fps && (o.durationS ?? o.media.duration) ? o.media.video.fps * (o.durationS ?? o.media.duration ?? 0) : 0;
   let lastReport = 0;
   const { times, frameCount } = await streamGrayFrames({
@@ -75,7 +90,7 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
   const durationS = o.durationS !== undefined ? Math.min(o.durationS, analysis.duration) : analysis.duration;
   const wavPath = join(o.workDir, 'foley.wav');
   let lastPercent = -10;
-  const report = await renderFoleyWav(
+  const report = await runner.render(
     { analysis, preset, seed: o.seed, durationS, wavPath },
     {
       signal: o.signal,

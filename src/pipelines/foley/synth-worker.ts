@@ -4,7 +4,7 @@
  * worker that stops pinging is considered dead). Blocks go to disk as they are rendered, so memory
  * does not grow with the length; progress comes back as messages.
  */
-import { closeSync, existsSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError } from '../../errors.js';
@@ -76,8 +76,19 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
   const fd = openSync(job.wavPath, 'w');
   const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`);
   try {
-    writeAll(fd, wavHeaderFloat32(frames, 2, sr));
-    return renderFoley(job, (buf, n) => writeAll(fd, float32LeBytes(buf, 2 * n)), { store, onProgress });
+    const header = wavHeaderFloat32(frames, 2, sr);
+    let pos = 0;
+    const write = (bytes: Uint8Array): void => {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
+      pos += bytes.length;
+    };
+    write(header);
+    const restartSink = (): void => {
+      ftruncateSync(fd, header.length);
+      pos = header.length;
+    };
+    return renderFoley(job, (buf, n) => write(float32LeBytes(buf, 2 * n)), { store, onProgress, restartSink });
   } finally {
     store.close();
     closeSync(fd);
@@ -95,32 +106,66 @@ if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | un
 /** This module's compiled file; absent when running from TypeScript sources (vitest). */
 const WORKER_FILE = new URL(import.meta.url);
 
+export interface SynthRunner {
+  render(job: SynthJob, opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined }): Promise<RenderReport>;
+  /** Frees the thread (also when `render` was never called). */
+  close(): Promise<void>;
+}
+
 /**
- * Render on a worker thread when running compiled (production); in place when running from
- * sources, where a worker could not load TypeScript. Aborting terminates the thread.
+ * A worker thread when running compiled (production), started now so that loading its modules
+ * overlaps the frame decoding; in place when running from sources, where a worker could not load
+ * TypeScript. Aborting a render terminates the thread.
  */
-export async function renderFoleyWav(job: SynthJob, opts: { signal?: AbortSignal | undefined; onProgress?: (percent: number) => void } = {}): Promise<RenderReport> {
-  const { signal, onProgress } = opts;
+export function startSynthRunner(): SynthRunner {
   const file = fileURLToPath(WORKER_FILE);
-  if (!file.endsWith('.js') || !existsSync(file)) return renderToWav(job, onProgress);
-  const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
-  if (signal?.aborted) throw cancelled();
+  if (!file.endsWith('.js') || !existsSync(file)) {
+    return { render: async (job, opts = {}) => renderToWav(job, opts.onProgress), close: async () => {} };
+  }
   const worker = new Worker(WORKER_FILE, { workerData: { synthWorker: true } });
-  let onAbort: (() => void) | undefined;
+  // Errors before render() is called surface there (or nowhere, if the job fails first).
+  let early: unknown;
+  const onEarly = (e: unknown): void => {
+    early = e;
+  };
+  worker.on('error', onEarly);
+  return {
+    async render(job, opts = {}) {
+      const { signal, onProgress } = opts;
+      const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
+      if (signal?.aborted) throw cancelled();
+      if (early) throw early;
+      worker.off('error', onEarly);
+      let onAbort: (() => void) | undefined;
+      try {
+        return await new Promise<RenderReport>((resolve, reject) => {
+          onAbort = (): void => reject(cancelled());
+          signal?.addEventListener('abort', onAbort, { once: true });
+          worker.on('message', (m: WorkerMessage) => {
+            if (m.type === 'progress') onProgress?.(m.percent);
+            else resolve(m.report);
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`synthesis worker exited with code ${code}`)));
+          worker.postMessage(job);
+        });
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        await worker.terminate();
+      }
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Render `job` on a fresh runner (see startSynthRunner). */
+export async function renderFoleyWav(job: SynthJob, opts: { signal?: AbortSignal | undefined; onProgress?: (percent: number) => void } = {}): Promise<RenderReport> {
+  const runner = startSynthRunner();
   try {
-    return await new Promise<RenderReport>((resolve, reject) => {
-      onAbort = (): void => reject(cancelled());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') onProgress?.(m.percent);
-        else resolve(m.report);
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`synthesis worker exited with code ${code}`)));
-      worker.postMessage(job);
-    });
+    return await runner.render(job, opts);
   } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-    await worker.terminate();
+    await runner.close();
   }
 }

@@ -34,6 +34,10 @@ export function synthesize(o: SynthOptions): SynthResult {
   const right = new Float32Array(length);
   let at = 0;
   let peak = 0;
+  const restartSink = (): void => {
+    at = 0;
+    peak = 0;
+  };
   const report = renderFoley({ ...o, sampleRate: sr }, (buf, frames) => {
     for (let i = 0; i < frames; i++) {
       const l = buf[2 * i] as number;
@@ -43,6 +47,6 @@ export function synthesize(o: SynthOptions): SynthResult {
       peak = Math.max(peak, Math.abs(l), Math.abs(r));
       at++;
     }
-  });
+  }, { restartSink });
   return { ...report, left, right, peak };
 }

@@ -38,8 +38,14 @@ export class TextureVoice {
   /** `env` and `pan` are the block's motion envelope and centre (MotionFollower). */
   render(L: Float32Array, R: Float32Array, start: number, len: number, env: Float32Array, pan: Float32Array): void {
     const { level } = this.p;
+    // The pan glides slowly (0.3 s): gains recomputed every 64 samples are exact enough, and the
+    // trigonometry would otherwise dominate this loop.
+    let gl = 0;
+    let gr = 0;
     for (let i = 0; i < len; i++) {
-      const [gl, gr] = panGains(pan[i] as number);
+      if ((i & 63) === 0) [gl, gr] = panGains(pan[i] as number);
+      // Nothing moves (−100 dB): skip the noise, which is most of a still video's cost.
+      if ((env[i] as number) < 1e-5) continue;
       const tex = level * (env[i] as number) * 2;
       L[i] = (L[i] as number) + this.bpL.process(white(this.rng)) * tex * gl;
       R[i] = (R[i] as number) + this.bpR.process(white(this.rng)) * tex * gr;
