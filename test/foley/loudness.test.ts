@@ -81,6 +81,7 @@ describe('engine output: −16 LUFS ±1, true peak ≤ −1 dBTP (ffmpeg ebur128
 
   it.each([
     ['chaplin.mp4', 'footsteps', 'wav'],
+    ['chaplin.mp4', 'engine', 'wav'],
     ['chaplin.mp4', 'impact', 'mp4'],
     ['big_buck_bunny_0_30.webm', 'wind', 'mp4'],
   ])('real footage: %s with %j as %s (MP4: measured after AAC)', async (clip, prompt, format) => {

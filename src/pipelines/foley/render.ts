@@ -78,10 +78,10 @@ export interface Stems {
   /** bed + events. */
   mixL: Float32Array;
   mixR: Float32Array;
-  /** What does not follow the picture: ambience, drops, engine idle hum. */
+  /** What does not follow the picture: ambience, drops, the engine's idle hum. */
   bedL: Float32Array;
   bedR: Float32Array;
-  /** What follows the picture: motion texture and hits. */
+  /** What follows the picture: motion texture, hits, the engine's revving. */
   evL: Float32Array;
   evR: Float32Array;
 }
@@ -121,7 +121,7 @@ export function* renderStems(job: RenderJob, sr: number, length: number, hitStar
     bed.render(s.bedL, s.bedR, start, len);
     drops.render(s.bedL, s.bedR, start, len);
     follower.render(env, pan, start, len);
-    hum.render(s.bedL, s.bedR, len, env);
+    hum.render(s.bedL, s.bedR, s.evL, s.evR, len, env);
     texture.render(s.evL, s.evR, start, len, env, pan);
     hits.render(s.evL, s.evR, start, len);
     const [d0, d1, d2, d3] = dc;

@@ -1,6 +1,8 @@
 /**
  * @module Engine hum: a saw-like harmonic tone (six harmonics from a wavetable) whose pitch and
- * level follow the motion envelope, so a vehicle speeding up is heard rising.
+ * level follow the motion envelope, so a vehicle speeding up is heard rising. The idle part (heard
+ * when nothing moves) goes to the bed stem, the part that grows with motion to the events stem, so
+ * mastering treats an idling engine like room tone and a revving one like action.
  */
 import type { Preset } from '../presets.js';
 
@@ -22,7 +24,7 @@ export class HumVoice {
     private readonly sr: number,
   ) {}
 
-  render(L: Float32Array, R: Float32Array, len: number, env: Float32Array): void {
+  render(bedL: Float32Array, bedR: Float32Array, evL: Float32Array, evR: Float32Array, len: number, env: Float32Array): void {
     if (this.p.level <= 0) return;
     const { baseHz, rangeHz, level } = this.p;
     for (let i = 0; i < len; i++) {
@@ -32,9 +34,12 @@ export class HumVoice {
       const x = this.phase * TABLE_SIZE;
       const k = x | 0;
       const v = (TABLE[k] as number) + (x - k) * ((TABLE[k + 1] as number) - (TABLE[k] as number));
-      const amp = level * (0.35 + 0.65 * e);
-      L[i] = (L[i] as number) + v * amp;
-      R[i] = (R[i] as number) + v * amp;
+      const idle = v * level * 0.35;
+      const moving = v * level * 0.65 * e;
+      bedL[i] = (bedL[i] as number) + idle;
+      bedR[i] = (bedR[i] as number) + idle;
+      evL[i] = (evL[i] as number) + moving;
+      evR[i] = (evR[i] as number) + moving;
     }
   }
 }
