@@ -3,11 +3,16 @@
  * ready for BENCHMARKS.md. A new benchmark is one more `BenchSection` in `SECTIONS`.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { runFoleyBench } from './foley-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
 import { linesSection, type BenchSection, type BenchTable } from './section.js';
 
-const SECTIONS: BenchSection[] = [runtimeBench, linesSection('models', 'Models on the volume', runModelsBench)];
+const SECTIONS: BenchSection[] = [
+  runtimeBench,
+  linesSection('models', 'Models on the volume', runModelsBench),
+  linesSection('foley', 'Procedural engine', runFoleyBench),
+];
 
 function renderTable(t: BenchTable | string): string {
   if (typeof t === 'string') return t;

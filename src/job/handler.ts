@@ -38,6 +38,8 @@ export interface FoleyResult {
   seed: number;
   /** Onsets the engine heard in the picture (each got a transient). */
   events: number;
+  /** What mastering did: integrated loudness (LUFS), true peak (dBTP), gains (dB), the rule that set them. */
+  loudness: { lufs: number; true_peak_dbtp: number; events_gain_db: number; bed_gain_db: number; rule: string; bed_capped: boolean };
   timings_ms: Record<string, number>;
   warnings: string[];
   /** The worker that ran the job: hardware tier, execution provider, GPUs, models (absent if warm-up failed). */
@@ -55,6 +57,8 @@ function chooseEngine(requested: string): (typeof ENGINES)[number] {
     details: { field: 'engine', available: ['auto', ...ENGINES] },
   });
 }
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** Job ids come from the platform; keep only what is safe in a file name. */
 function safeName(id: string): string {
@@ -185,6 +189,14 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       preset: foley.preset,
       seed,
       events: foley.onsets,
+      loudness: {
+        lufs: round2(foley.mastering.loudnessLufs),
+        true_peak_dbtp: round2(foley.mastering.truePeakDbtp),
+        events_gain_db: round2(foley.mastering.eventsGainDb),
+        bed_gain_db: round2(foley.mastering.bedGainDb),
+        rule: foley.mastering.rule,
+        bed_capped: foley.mastering.bedCapped,
+      },
       timings_ms: timings,
       warnings,
       ...(deps.describeWorker ? { metadata: deps.describeWorker() } : {}),

@@ -3,7 +3,8 @@
  * Frames are decoded by ffmpeg at the analysis size and handed over one at a time, so memory does
  * not grow with the video's length. Timestamps come from ffmpeg's `showinfo` filter (the decoder's
  * pts, after ffmpeg's own start-time shift), which stays right for variable frame rates and odd
- * time bases where `index / fps` would drift.
+ * time bases where `index / fps` would drift. They arrive on stderr, not in step with the pixels
+ * on stdout, so a frame whose time has not been read yet waits (copied) in a short queue.
  */
 import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, runBinary } from './ffmpeg.js';
@@ -27,13 +28,18 @@ export interface StreamFramesOptions {
   size: GrayFrameSize;
   /** Decode only the first `durationS` seconds. */
   durationS?: number | undefined;
+  /**
+   * Also deliver colour: each frame is then three planes of width×height (Y, Cb, Cr: yuv444p)
+   * instead of one gray plane. Three times the bytes, still tiny at the analysis size.
+   */
+  chroma?: boolean;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
   /**
-   * Receives each frame in presentation order. The buffer is reused: copy what must outlive the call.
-   * `index` counts from 0.
+   * Receives each frame in presentation order with its presentation time (s). The buffer is
+   * reused: copy what must outlive the call. `index` counts from 0.
    */
-  onFrame: (frame: Uint8Array, index: number) => void;
+  onFrame: (frame: Uint8Array, index: number, time: number) => void;
   /**
    * Stop with VIDEO_TOO_LONG past this many frames or seconds: the guard for files that do not
    * declare their length (no container duration), checked while decoding.
@@ -49,13 +55,35 @@ export interface StreamFramesResult {
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.eE+-]+)/;
 
+/** Frames held for their showinfo line at most; past this the line is taken as lost. */
+const MAX_WAITING = 256;
+
 export async function streamGrayFrames(opts: StreamFramesOptions): Promise<StreamFramesResult> {
   const { width, height } = opts.size;
-  const frameBytes = width * height;
+  const frameBytes = width * height * (opts.chroma ? 3 : 1);
   const frame = new Uint8Array(frameBytes);
   let filled = 0;
   let index = 0;
+  let delivered = 0;
   const times: number[] = [];
+  const waiting: Uint8Array[] = [];
+  let lastTime = Number.NaN;
+
+  const deliver = (f: Uint8Array, time: number): void => {
+    lastTime = time;
+    opts.onFrame(f, delivered++, time);
+  };
+  const drain = (force: boolean): void => {
+    while (waiting.length > 0) {
+      let t = times[delivered];
+      if (t === undefined || !Number.isFinite(t)) {
+        if (!force && waiting.length <= MAX_WAITING) return;
+        t = Number.isFinite(lastTime) ? lastTime + 1 / 25 : 0;
+        times[delivered] = t;
+      }
+      deliver(waiting.shift() as Uint8Array, t);
+    }
+  };
 
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
@@ -64,8 +92,8 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     '-map', '0:v:0', '-an', '-sn', '-dn',
     // passthrough: one output frame per decoded frame, never duplicated or dropped to fit a rate.
     '-vsync', 'passthrough',
-    '-vf', `scale=${width}:${height}:flags=area,format=gray,showinfo`,
-    '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1',
+    '-vf', `scale=${width}:${height}:flags=area,format=${opts.chroma ? 'yuv444p' : 'gray'},showinfo`,
+    '-f', 'rawvideo', '-pix_fmt', opts.chroma ? 'yuv444p' : 'gray', 'pipe:1',
   ];
   const guard = new AbortController();
   let overLimit: string | undefined;
@@ -82,6 +110,7 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
         const t = Number(m[3]);
         times[Number(m[1])] = t;
         if (opts.limits && t > opts.limits.maxTimeS) stop(`longer than the ${opts.limits.maxTimeS}-second limit (MAX_DURATION_S)`);
+        if (!overLimit) drain(false);
       }
     },
     onStdout: (chunk) => {
@@ -93,8 +122,12 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
         offset += take;
         if (filled === frameBytes) {
           if (overLimit) return;
-          opts.onFrame(frame, index++);
+          const t = times[index];
+          if (waiting.length === 0 && t !== undefined && Number.isFinite(t)) deliver(frame, t);
+          else waiting.push(frame.slice());
+          index++;
           filled = 0;
+          drain(false);
           if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
         }
       }
@@ -113,6 +146,7 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     }
     throw e;
   }
+  drain(true);
   return { frameCount: index, times: fillTimes(times, index) };
 }
 

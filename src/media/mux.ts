@@ -28,8 +28,19 @@ export interface MuxPlan {
   durationS?: number | undefined;
 }
 
-/** Level of the original track under the new one in `mix` mode (about −10 dB). */
-export const MIX_ORIGINAL_GAIN = 0.32;
+/** Level of the original track under the new one in `mix` mode (−6 dB), before ducking. */
+export const MIX_ORIGINAL_GAIN = 0.5;
+
+/**
+ * Ducking of the original under the new track in `mix` mode: a sidechain compressor keyed by the
+ * Foley. The threshold (−26 dBFS RMS) sits above the engine's bed (≤ −30 LUFS after mastering) and
+ * under its events, so the original dips (up to ~12 dB) when a sound hits and comes back over a
+ * quarter second, instead of the two fighting.
+ */
+export const DUCKING = { threshold: 0.05, ratio: 4, attackMs: 5, releaseMs: 250 } as const;
+
+/** Sample-peak limit of the `mix` sum (−2 dBFS: room for inter-sample peaks and the AAC encoder). */
+export const MIX_LIMIT = 0.79;
 
 export function buildMuxArgs(p: MuxPlan): string[] {
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
@@ -37,13 +48,17 @@ export function buildMuxArgs(p: MuxPlan): string[] {
   args.push(...trim, ...inputArgs(p.video), ...inputArgs(p.audio));
   const mixing = p.mode === 'mix' && p.sourceHasAudio;
   if (mixing) {
-    // amix divides by its input count; the gain after it restores unity for the new track, and
-    // the limiter keeps the sum from clipping.
+    // The Foley keys a compressor on the original (ducking). apad: an original shorter than the
+    // video (or one that fails to decode part-way) must not end the mix early. amix divides by
+    // its input count; the gain after it restores unity for the new track, and the limiter keeps
+    // the sum from clipping.
+    const d = DUCKING;
     args.push(
       '-filter_complex',
-      `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,volume=${MIX_ORIGINAL_GAIN}[orig];` +
-        `[1:a:0]aformat=sample_fmts=fltp:channel_layouts=stereo[fx];` +
-        `[fx][orig]amix=inputs=2:duration=first:dropout_transition=0,volume=2,alimiter=limit=0.89:level=false[aout]`,
+      `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
+        `[1:a:0]aformat=sample_fmts=fltp:channel_layouts=stereo,asplit=2[fx][key];` +
+        `[orig][key]sidechaincompress=threshold=${d.threshold}:ratio=${d.ratio}:attack=${d.attackMs}:release=${d.releaseMs}[ducked];` +
+        `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,alimiter=limit=${MIX_LIMIT}:level=false[aout]`,
     );
   }
   const audioMap = mixing ? '[aout]' : '1:a:0';

@@ -3,14 +3,14 @@
  * AAC/FLAC encoder; ffmpeg reads it natively.
  */
 
-/** Interleave planar channels into a 32-bit float WAV file image. */
-export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Buffer {
-  const numChannels = channels.length;
-  if (numChannels === 0) throw new RangeError('`channels` must hold at least one channel');
-  const frames = channels[0]?.length ?? 0;
-  for (const c of channels) if (c.length !== frames) throw new RangeError('all channels must have the same length');
+/** Largest data size a RIFF/WAV header can describe (32-bit sizes): about 3.1 h of stereo float at 48 kHz. */
+export const WAV_MAX_DATA_BYTES = 0xffffffff - 36;
+
+/** The 44-byte header of a 32-bit float WAV holding `frames` frames, so a writer can stream the data after it. */
+export function wavHeaderFloat32(frames: number, numChannels: number, sampleRate: number): Buffer {
   const dataBytes = frames * numChannels * 4;
-  const buf = Buffer.alloc(44 + dataBytes);
+  if (dataBytes > WAV_MAX_DATA_BYTES) throw new RangeError(`${frames} frames do not fit in a WAV file (4 GiB limit)`);
+  const buf = Buffer.alloc(44);
   buf.write('RIFF', 0, 'ascii');
   buf.writeUInt32LE(36 + dataBytes, 4);
   buf.write('WAVE', 8, 'ascii');
@@ -24,6 +24,28 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
   buf.writeUInt16LE(32, 34);
   buf.write('data', 36, 'ascii');
   buf.writeUInt32LE(dataBytes, 40);
+  return buf;
+}
+
+/** Interleaved float samples as little-endian bytes (a view when the machine is little-endian). */
+export function float32LeBytes(samples: Float32Array, count = samples.length): Uint8Array {
+  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, count * 4);
+  if (LITTLE_ENDIAN) return bytes;
+  const out = Buffer.alloc(count * 4);
+  for (let i = 0; i < count; i++) out.writeFloatLE(samples[i] as number, i * 4);
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Interleave planar channels into a 32-bit float WAV file image. */
+export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Buffer {
+  const numChannels = channels.length;
+  if (numChannels === 0) throw new RangeError('`channels` must hold at least one channel');
+  const frames = channels[0]?.length ?? 0;
+  for (const c of channels) if (c.length !== frames) throw new RangeError('all channels must have the same length');
+  const buf = Buffer.alloc(44 + frames * numChannels * 4);
+  wavHeaderFloat32(frames, numChannels, sampleRate).copy(buf, 0);
   let o = 44;
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < numChannels; c++) {

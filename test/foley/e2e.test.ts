@@ -96,6 +96,20 @@ describe('a silent or sounding video in, the same video with a new track out', (
     expect(out.warnings).toEqual(['audio_mode "mix": the input has no audio track, so the new track is alone']);
   });
 
+  it('reports progress by stage: analysis then synthesis, each rising to 100', async () => {
+    const result = await worker.run({ video_path: 'chaplin.mp4', prompt: 'footsteps', seed: 2, output_format: 'wav' });
+    const updates = result.progress as Array<{ stage: string; percent: number }>;
+    const analysis = updates.filter((u) => u.stage === 'analysis').map((u) => u.percent);
+    const synthesis = updates.filter((u) => u.stage === 'synthesis').map((u) => u.percent);
+    expect(analysis.length).toBeGreaterThanOrEqual(3);
+    expect(synthesis.length).toBeGreaterThanOrEqual(5);
+    for (const xs of [analysis, synthesis]) {
+      expect(xs.at(-1)).toBe(100);
+      expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    }
+    expect(updates.findIndex((u) => u.stage === 'synthesis')).toBeGreaterThan(updates.findLastIndex((u) => u.stage === 'analysis'));
+  });
+
   it('returns base64 when asked, the same bytes as the file it would have written', async () => {
     const asPath = outputOf(await worker.run({ video_path: 'footsteps.mp4', output_format: 'wav', seed: 9 }));
     const asB64 = outputOf(await worker.run({ video_path: 'footsteps.mp4', output_format: 'wav', seed: 9, delivery: 'base64' }));

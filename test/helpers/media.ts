@@ -109,3 +109,41 @@ export async function videoTiming(file: string): Promise<{ end: number; frameInt
   const end = Math.max(...rows.map((r) => (r[0] ?? 0) + (Number.isFinite(r[1]) ? (r[1] as number) : frameInterval)));
   return { end, frameInterval };
 }
+
+export interface Ebur128 {
+  /** Integrated loudness (LUFS). */
+  integrated: number;
+  /** True peak (dBTP; ffmpeg 4 labels it dBFS), the largest over channels. */
+  truePeak: number;
+}
+
+/** ffmpeg's own EBU R128 meter: `-af ebur128=peak=true -f null -`, summary parsed from stderr. */
+export async function ebur128(file: string): Promise<Ebur128> {
+  const { stderr } = await run(binaries().ffmpeg, ['-hide_banner', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
+    maxBuffer: 256 << 20,
+  });
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const integrated = /I:\s+(-?[\d.]+|-inf)\s+LUFS/.exec(summary)?.[1];
+  const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf)/.exec(summary)?.[1];
+  if (integrated === undefined || peak === undefined) throw new Error(`no ebur128 summary in:\n${summary.slice(0, 800)}`);
+  const num = (s: string): number => (s === '-inf' ? Number.NEGATIVE_INFINITY : Number(s));
+  return { integrated: num(integrated), truePeak: num(peak) };
+}
+
+/** Decode the first audio stream to planar stereo float32 at 48 kHz. */
+export async function decodeAudioStereo(file: string): Promise<[Float32Array, Float32Array]> {
+  const { stdout } = await run(binaries().ffmpeg, ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '2', '-ar', '48000', '-f', 'f32le', 'pipe:1'], {
+    encoding: 'buffer',
+    maxBuffer: 1 << 30,
+  });
+  const copy = Buffer.from(stdout);
+  const all = new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+  const n = all.length / 2;
+  const l = new Float32Array(n);
+  const r = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    l[i] = all[2 * i] as number;
+    r[i] = all[2 * i + 1] as number;
+  }
+  return [l, r];
+}

@@ -1,82 +1,15 @@
 /**
- * @module Motion analysis over a stream of small grayscale frames (pure: no ffmpeg, no fs).
- * Per frame: motion energy (mean absolute luma change), its horizontal centroid (for stereo
- * placement) and a luma-histogram distance (for scene cuts). Then onsets (sudden motion) by an
- * adaptive threshold — running median + MAD — with a refractory period, and scene cuts.
+ * @module Motion analysis over a stream of small frames (pure: no ffmpeg, no fs). `MotionAnalyzer`
+ * takes frames one at a time with their presentation times and keeps only a few numbers per frame
+ * plus a short window of histograms; `finish()` turns them into onsets (sudden motion, with where
+ * on screen it happened), scene cuts, per-scene colour and periodic runs (a walker's cadence).
  */
-
-const HIST_BINS = 32;
-const GRID_COLS = 8;
-
-export interface FrameFeatures {
-  /** Mean |Δluma| / 255 against the previous frame, 0..1 (0 for the first frame). */
-  motion: number;
-  /** Horizontal centre of the motion, −1 (left) … 1 (right); 0 when nothing moved. */
-  pan: number;
-  /** Half the L1 distance between this frame's luma histogram and the previous one, 0..1. */
-  histDistance: number;
-  /** Mean luma 0..1. */
-  brightness: number;
-  /** Normalised luma histogram (sums to 1), kept to tell a cut (lasting) from a flash (gone soon). */
-  hist: Float32Array;
-}
-
-/** Accumulates features frame by frame, keeping only the previous frame in memory. */
-export class MotionAnalyzer {
-  readonly features: FrameFeatures[] = [];
-  private readonly prev: Uint8Array;
-  private readonly prevHist = new Float64Array(HIST_BINS);
-  private readonly hist = new Float64Array(HIST_BINS);
-  private readonly colEnergy = new Float64Array(GRID_COLS);
-  private hasPrev = false;
-
-  constructor(
-    readonly width: number,
-    readonly height: number,
-  ) {
-    this.prev = new Uint8Array(width * height);
-  }
-
-  push(frame: Uint8Array): void {
-    const { width, height } = this;
-    const n = width * height;
-    this.hist.fill(0);
-    this.colEnergy.fill(0);
-    let diffSum = 0;
-    let lumaSum = 0;
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const i = row + x;
-        const v = frame[i] as number;
-        lumaSum += v;
-        (this.hist as Float64Array)[(v * HIST_BINS) >> 8]! += 1;
-        if (this.hasPrev) {
-          const d = Math.abs(v - (this.prev[i] as number));
-          diffSum += d;
-          this.colEnergy[((x * GRID_COLS) / width) | 0]! += d;
-        }
-      }
-    }
-    let histDistance = 0;
-    let pan = 0;
-    if (this.hasPrev) {
-      for (let b = 0; b < HIST_BINS; b++) histDistance += Math.abs((this.hist[b] as number) - (this.prevHist[b] as number));
-      histDistance /= 2 * n;
-      if (diffSum > 0) {
-        let weighted = 0;
-        for (let c = 0; c < GRID_COLS; c++) weighted += (this.colEnergy[c] as number) * (((c + 0.5) / GRID_COLS) * 2 - 1);
-        pan = weighted / diffSum;
-      }
-    }
-    const hist = new Float32Array(HIST_BINS);
-    for (let b = 0; b < HIST_BINS; b++) hist[b] = (this.hist[b] as number) / n;
-    this.features.push({ motion: this.hasPrev ? diffSum / (255 * n) : 0, pan, histDistance, brightness: lumaSum / (255 * n), hist });
-    this.prev.set(frame);
-    this.prevHist.set(this.hist);
-    this.hasPrev = true;
-  }
-}
+import { detectCadence, type Cadence } from './cadence.js';
+import { CutDetector, type CutOptions } from './cuts.js';
+import { frameFeatures, HIST_BINS } from './frame-features.js';
+import { pickOnsets, repeatedFrames, type OnsetOptions } from './onsets.js';
+import { sceneStats, type Scene } from './scenes.js';
+import { Series } from './series.js';
 
 export interface Onset {
   /** Frame index where the sudden motion first shows. */
@@ -85,110 +18,139 @@ export interface Onset {
   time: number;
   /** 0..1, relative to the strongest onset of the clip. */
   strength: number;
+  /** Where the motion was: −1 (left) … 1 (right). */
   pan: number;
+  /** −1 (top) … 1 (bottom): low on screen is the ground (heavier sounds). */
+  y: number;
+  /** Position within a cadence run (0, 1, 2 …), or −1 when the onset is not part of one. */
+  step: number;
 }
 
 export interface AnalysisResult {
   times: Float64Array;
   motion: Float32Array;
+  /** Horizontal centre of each frame's motion, −1 … 1. */
   pan: Float32Array;
   onsets: Onset[];
   /** Times (s) where a new shot starts. */
   cuts: number[];
+  scenes: Scene[];
+  cadences: Cadence[];
   /** End of the last frame (s) on the output timeline, where the audio must end. */
   duration: number;
 }
 
-export interface DetectOptions {
-  /** Window (s) of the running median/MAD before each frame. */
-  windowS?: number;
-  /** How many scaled MADs above the running median count as sudden. */
-  k?: number;
-  /** Minimum rise (mean |Δluma| / 255) that counts at all, so codec noise on a still shot stays silent. */
-  floor?: number;
-  /** No second onset within this many seconds of the last. */
-  refractoryS?: number;
-  /** Histogram distance above which a frame starts a new shot. */
-  cutThreshold?: number;
-  /** A new look must last this long (s) to be a cut; a shorter one (a flash) is an event. */
-  cutHoldS?: number;
+export interface DetectOptions extends OnsetOptions {
+  cut?: CutOptions;
 }
 
-function histDistance(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += Math.abs((a[i] as number) - (b[i] as number));
-  return d / 2;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** Frame duration estimate for the end of the last frame: the median interval between frames. */
-export function frameInterval(times: Float64Array): number {
+/** Frame duration estimate: the median interval between frames (robust to VFR outliers). */
+export function frameInterval(times: ArrayLike<number>): number {
   if (times.length < 2) return 1 / 25;
   const gaps: number[] = [];
-  for (let i = 1; i < times.length; i++) gaps.push((times[i] as number) - (times[i - 1] as number));
-  const g = median(gaps.filter((x) => x > 0));
-  return g > 0 ? g : 1 / 25;
+  for (let i = 1; i < times.length; i++) {
+    const g = (times[i] as number) - (times[i - 1] as number);
+    if (g > 0) gaps.push(g);
+  }
+  gaps.sort((a, b) => a - b);
+  const g = gaps[gaps.length >> 1];
+  return g !== undefined && g > 0 ? g : 1 / 25;
 }
 
-export function detectEvents(features: readonly FrameFeatures[], times: Float64Array, opts: DetectOptions = {}): AnalysisResult {
-  const { windowS = 0.5, k = 4, floor = 0.004, refractoryS = 0.1, cutThreshold = 0.5, cutHoldS = 0.3 } = opts;
-  const n = features.length;
-  const motion = Float32Array.from(features, (f) => f.motion);
-  const pan = Float32Array.from(features, (f) => f.pan);
-  const interval = frameInterval(times);
-  const window = Math.max(3, Math.round(windowS / interval));
+/**
+ * Accumulates features frame by frame, keeping the previous frame, a few scalars per frame and a
+ * short window of histograms (for cut detection) in memory.
+ */
+export class MotionAnalyzer {
+  private readonly prev: Uint8Array;
+  private hist = new Float64Array(HIST_BINS);
+  private prevHist = new Float64Array(HIST_BINS);
+  private hasPrev = false;
+  private readonly cuts: CutDetector;
+  private readonly s = {
+    times: new Series(),
+    motion: new Series(),
+    novelty: new Series(),
+    x: new Series(),
+    y: new Series(),
+    brightness: new Series(),
+    cb: new Series(),
+    cr: new Series(),
+  };
 
-  const cuts: number[] = [];
-  const cutFrames = new Set<number>();
-  const hold = Math.max(1, Math.round(cutHoldS / interval));
-  for (let i = 1; i < n; i++) {
-    if ((features[i] as FrameFeatures).histDistance <= cutThreshold) continue;
-    // A cut changes the picture's make-up for good; a flash changes it and comes back. So the new
-    // look must differ from every frame of the last `hold`, and the next `hold` frames must stay
-    // far from the frame before the change (else it is a flash, or the end of one).
-    const before = (features[i - 1] as FrameFeatures).hist;
-    const now = (features[i] as FrameFeatures).hist;
-    let lasting = true;
-    for (let j = Math.max(0, i - hold); j < i - 1 && lasting; j++) {
-      if (histDistance((features[j] as FrameFeatures).hist, now) <= cutThreshold) lasting = false;
-    }
-    for (let j = i + 1; j < Math.min(n, i + hold) && lasting; j++) {
-      if (histDistance(before, (features[j] as FrameFeatures).hist) <= cutThreshold) lasting = false;
-    }
-    if (lasting) {
-      cuts.push(times[i] as number);
-      cutFrames.add(i);
-    }
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    private readonly opts: DetectOptions = {},
+  ) {
+    this.prev = new Uint8Array(width * height);
+    this.cuts = new CutDetector(opts.cut);
   }
 
-  const candidates: Array<{ frame: number; rise: number }> = [];
-  let lastOnset = Number.NEGATIVE_INFINITY;
-  for (let i = 1; i < n; i++) {
-    if (cutFrames.has(i)) continue;
-    const past: number[] = [];
-    for (let j = Math.max(1, i - window); j < i; j++) past.push(motion[j] as number);
-    const base = median(past);
-    const mad = median(past.map((x) => Math.abs(x - base))) * 1.4826;
-    const rise = (motion[i] as number) - base;
-    const t = times[i] as number;
-    if (rise > Math.max(floor, k * mad) && t - lastOnset >= refractoryS) {
-      candidates.push({ frame: i, rise });
-      lastOnset = t;
-    }
+  get frameCount(): number {
+    return this.s.times.length;
   }
-  const strongest = candidates.reduce((m, c) => Math.max(m, c.rise), 0);
-  const onsets = candidates.map(({ frame, rise }) => ({
-    frame,
-    time: times[frame] as number,
-    strength: strongest > 0 ? Math.sqrt(rise / strongest) : 0,
-    pan: pan[frame] as number,
-  }));
-  const duration = n === 0 ? 0 : (times[n - 1] as number) + interval;
-  return { times, motion, pan, onsets, cuts, duration };
+
+  /** `frame`: width×height luma bytes, optionally followed by Cb and Cr planes of the same size. */
+  push(frame: Uint8Array, time: number): void {
+    const n = this.width * this.height;
+    const f = frameFeatures(frame, this.hasPrev ? this.prev : null, this.hasPrev ? this.prevHist : null, this.hist, this.width, this.height);
+    const index = this.s.times.length;
+    this.s.times.push(time);
+    this.s.motion.push(f.motion);
+    // The busiest grid cell: a small object moving is a big change there, while codec noise and
+    // a slow pan spread evenly. A full-frame change reads the same in both.
+    this.s.novelty.push(f.peakCell);
+    this.s.x.push(f.x);
+    this.s.y.push(f.y);
+    this.s.brightness.push(f.brightness);
+    this.s.cb.push(f.cb);
+    this.s.cr.push(f.cr);
+    this.cuts.push(index, time, this.hist);
+    this.prev.set(frame.subarray(0, n));
+    [this.prevHist, this.hist] = [this.hist, this.prevHist];
+    this.hasPrev = true;
+  }
+
+  /** Ends the stream. `times` may replace the pushed times (e.g. when they were only known later). */
+  finish(times?: Float64Array): AnalysisResult {
+    const s = this.s;
+    const t = times ?? s.times.toFloat64();
+    const cutFrames = this.cuts.finish();
+    const novelty = s.novelty.toFloat64();
+    const motion = s.motion.toFloat32();
+    const picks = pickOnsets(novelty, t, cutFrames, this.opts, repeatedFrames(motion));
+    const x = s.x.toFloat32();
+    const y = s.y.toFloat32();
+    const strongest = picks.reduce((m, p) => Math.max(m, p.rise), 0);
+    const onsets: Onset[] = picks.map(({ frame, rise }) => ({
+      frame,
+      time: t[frame] as number,
+      strength: strongest > 0 ? Math.sqrt(rise / strongest) : 0,
+      pan: x[frame] as number,
+      y: y[frame] as number,
+      step: -1,
+    }));
+    const cadences = detectCadence(onsets.map((o) => o.time));
+    for (const c of cadences) for (let i = c.first; i <= c.last; i++) (onsets[i] as Onset).step = i - c.first;
+    const n = t.length;
+    const duration = n === 0 ? 0 : (t[n - 1] as number) + frameInterval(t);
+    return {
+      times: t,
+      motion,
+      pan: x,
+      onsets,
+      cuts: cutFrames.map((f) => t[f] as number),
+      scenes: sceneStats(t, s.brightness.toFloat64(), s.cb.toFloat64(), s.cr.toFloat64(), motion, cutFrames, duration),
+      cadences,
+      duration,
+    };
+  }
+}
+
+/** Convenience for whole clips in memory (tests, tools): push every frame, then finish. */
+export function analyzeFrames(frames: readonly Uint8Array[], times: ArrayLike<number>, width: number, height: number, opts: DetectOptions = {}): AnalysisResult {
+  const a = new MotionAnalyzer(width, height, opts);
+  frames.forEach((f, i) => a.push(f, times[i] as number));
+  return a.finish();
 }

@@ -1,14 +1,14 @@
 /**
  * @module The built-in procedural Foley engine: decode small frames → motion analysis → DSP
- * synthesis → a float WAV the length of the video. Needs no weights and runs on any CPU.
+ * synthesis and mastering → a float WAV the length of the video. Needs no weights, runs on any
+ * CPU, and streams both ends (frames in, audio blocks out), so memory does not grow with length.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analysisSize, streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { MotionAnalyzer, detectEvents, type AnalysisResult } from './analysis.js';
+import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
 import { choosePreset, type PresetName } from './presets.js';
-import { renderFoleyWav } from './synth-worker.js';
+import { startSynthRunner } from './synth-worker.js';
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -43,6 +43,8 @@ export interface ProceduralFoleyResult {
   onsets: number;
   cuts: number;
   analysis: AnalysisResult;
+  /** What mastering did: output loudness (LUFS), true peak (dBTP), gain (dB) and the rule that set it. */
+  mastering: { loudnessLufs: number; truePeakDbtp: number; eventsGainDb: number; bedGainDb: number; rule: string; bedCapped: boolean };
   timingsMs: { analysis: number; synthesis: number };
 }
 
@@ -50,18 +52,34 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
   const t0 = performance.now();
   const size = analysisSize(o.media.video);
   const analyzer = new MotionAnalyzer(size.width, size.height);
+  const runner = startSynthRunner();
+  try {
+    return await analyseAndRender(o, t0, size, analyzer, runner);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function analyseAndRender(
+  o: ProceduralFoleyOptions,
+  t0: number,
+  size: ReturnType<typeof analysisSize>,
+  analyzer: MotionAnalyzer,
+  runner: ReturnType<typeof startSynthRunner>,
+): Promise<ProceduralFoleyResult> {
   const expected = o.media.video.fps && (o.durationS ?? o.media.duration) ? o.media.video.fps * (o.durationS ?? o.media.duration ?? 0) : 0;
   let lastReport = 0;
   const { times, frameCount } = await streamGrayFrames({
     ffmpeg: o.ffmpeg,
     file: o.file,
     size,
+    chroma: true,
     durationS: o.durationS,
     signal: o.signal,
     timeoutMs: o.timeoutMs,
     limits: o.limits,
-    onFrame: (frame, index) => {
-      analyzer.push(frame);
+    onFrame: (frame, index, time) => {
+      analyzer.push(frame, time);
       if (expected > 0 && index - lastReport >= 50) {
         lastReport = index;
         o.onProgress?.({ stage: 'analysis', percent: Math.min(99, Math.round((100 * index) / expected)) });
@@ -69,13 +87,25 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
     },
   });
   o.onProgress?.({ stage: 'analysis', percent: 100 });
-  const analysis = detectEvents(analyzer.features, times);
+  const analysis = analyzer.finish(times);
   const t1 = performance.now();
   const preset = choosePreset(o.prompt, o.negativePrompt);
   const durationS = o.durationS !== undefined ? Math.min(o.durationS, analysis.duration) : analysis.duration;
-  const { wav } = await renderFoleyWav({ analysis, preset, seed: o.seed, durationS }, o.signal);
   const wavPath = join(o.workDir, 'foley.wav');
-  await writeFile(wavPath, wav);
+  let lastPercent = -10;
+  const report = await runner.render(
+    { analysis, preset, seed: o.seed, durationS, wavPath },
+    {
+      signal: o.signal,
+      onProgress: (percent) => {
+        // Every 5 % is plenty for a progress bar and keeps the platform's update calls few.
+        if (percent - lastPercent >= 5 && percent < 100) {
+          lastPercent = percent;
+          o.onProgress?.({ stage: 'synthesis', percent });
+        }
+      },
+    },
+  );
   o.onProgress?.({ stage: 'synthesis', percent: 100 });
   const t2 = performance.now();
   return {
@@ -86,6 +116,14 @@ export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<Pro
     onsets: analysis.onsets.length,
     cuts: analysis.cuts.length,
     analysis,
+    mastering: {
+      loudnessLufs: report.loudnessLufs,
+      truePeakDbtp: report.truePeakDbtp,
+      eventsGainDb: report.gain.eventsDb,
+      bedGainDb: report.gain.bedDb,
+      rule: report.gain.rule,
+      bedCapped: report.gain.bedCapped,
+    },
     timingsMs: { analysis: Math.round(t1 - t0), synthesis: Math.round(t2 - t1) },
   };
 }

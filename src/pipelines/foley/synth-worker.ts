@@ -1,66 +1,171 @@
 /**
- * @module Runs synthesis + WAV encoding on a worker thread. Both are seconds of pure CPU on long
- * videos, and on the main thread they would starve the RunPod heartbeat timer (a worker that stops
- * pinging is considered dead). The WAV bytes come back as a transferred buffer, not a copy.
+ * @module Renders the track to a WAV file on a worker thread. Synthesis is seconds to minutes of
+ * pure CPU on long videos, and on the main thread it would starve the RunPod heartbeat timer (a
+ * worker that stops pinging is considered dead). Blocks go to disk as they are rendered, so memory
+ * does not grow with the length; progress comes back as messages.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError } from '../../errors.js';
-import { encodeWavFloat32 } from '../../media/wav.js';
-import type { AnalysisResult } from './analysis.js';
-import type { Preset } from './presets.js';
-import { synthesize } from './synth.js';
+import { float32LeBytes, wavHeaderFloat32 } from '../../media/wav.js';
+import { BLOCK, renderFoley, SAMPLE_RATE, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
-export interface SynthJob {
-  analysis: AnalysisResult;
-  preset: Preset;
-  seed: number;
-  durationS: number;
+export interface SynthJob extends RenderJob {
+  /** Where the WAV goes. */
+  wavPath: string;
+  /** Scratch file for the unmastered mix between passes (deleted after); default `<wavPath>.raw`. */
+  rawPath?: string;
 }
 
-export interface SynthOutput {
-  wav: Uint8Array;
-  peak: number;
+/**
+ * The unmastered stems (bed and events, stereo each) parked on disk between passes: 16 bytes a
+ * frame (46 MB a minute), read back block by block, so RAM stays flat for any length.
+ */
+class FileStore implements RawStore {
+  private readonly fd: number;
+  private readonly sizes: number[] = [];
+  private readonly buf = new Float32Array(4 * BLOCK);
+  private readonly out = Array.from({ length: 4 }, () => new Float32Array(BLOCK));
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w+');
+  }
+
+  append(channels: readonly Float32Array[], frames: number): void {
+    if (frames > BLOCK || channels.length !== 4) throw new RangeError('blocks are 4 channels of at most BLOCK frames');
+    channels.forEach((c, k) => this.buf.set(c.subarray(0, frames), k * frames));
+    writeAll(this.fd, float32LeBytes(this.buf, 4 * frames));
+    this.sizes.push(frames);
+  }
+
+  *blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
+    let pos = 0;
+    const bytes = new Uint8Array(this.buf.buffer);
+    for (const frames of this.sizes) {
+      const n = 16 * frames;
+      let got = 0;
+      while (got < n) {
+        const r = readSync(this.fd, bytes, got, n - got, pos + got);
+        if (r === 0) throw new Error('the raw stems file ended early');
+        got += r;
+      }
+      pos += n;
+      this.out.forEach((c, k) => c.set(this.buf.subarray(k * frames, (k + 1) * frames)));
+      yield { channels: this.out, frames };
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.path, { force: true });
+  }
 }
 
-function render(job: SynthJob): SynthOutput {
-  const audio = synthesize(job);
-  const wav = encodeWavFloat32([audio.left, audio.right], audio.sampleRate);
-  return { wav: new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength), peak: audio.peak };
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+type WorkerMessage = { type: 'progress'; percent: number } | { type: 'done'; report: RenderReport };
+
+/** Render `job` into `job.wavPath` (32-bit float stereo WAV), synchronously, block by block. */
+export function renderToWav(job: SynthJob, onProgress?: (percent: number) => void): RenderReport {
+  const sr = job.sampleRate ?? SAMPLE_RATE;
+  const frames = Math.max(1, Math.round(job.durationS * sr));
+  const fd = openSync(job.wavPath, 'w');
+  const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`);
+  try {
+    const header = wavHeaderFloat32(frames, 2, sr);
+    let pos = 0;
+    const write = (bytes: Uint8Array): void => {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
+      pos += bytes.length;
+    };
+    write(header);
+    const restartSink = (): void => {
+      ftruncateSync(fd, header.length);
+      pos = header.length;
+    };
+    return renderFoley(job, (buf, n) => write(float32LeBytes(buf, 2 * n)), { store, onProgress, restartSink });
+  } finally {
+    store.close();
+    closeSync(fd);
+  }
 }
 
 if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | undefined)?.synthWorker) {
   const port = parentPort;
   port.once('message', (job: SynthJob) => {
-    const out = render(job);
-    port.postMessage(out, [out.wav.buffer as ArrayBuffer]);
+    const report = renderToWav(job, (percent) => port.postMessage({ type: 'progress', percent } satisfies WorkerMessage));
+    port.postMessage({ type: 'done', report } satisfies WorkerMessage);
   });
 }
 
 /** This module's compiled file; absent when running from TypeScript sources (vitest). */
 const WORKER_FILE = new URL(import.meta.url);
 
+export interface SynthRunner {
+  render(job: SynthJob, opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined }): Promise<RenderReport>;
+  /** Frees the thread (also when `render` was never called). */
+  close(): Promise<void>;
+}
+
 /**
- * Render on a worker thread when running compiled (production); in place when running from
- * sources, where a worker could not load TypeScript. Aborting terminates the thread.
+ * A worker thread when running compiled (production), started now so that loading its modules
+ * overlaps the frame decoding; in place when running from sources, where a worker could not load
+ * TypeScript. Aborting a render terminates the thread.
  */
-export async function renderFoleyWav(job: SynthJob, signal?: AbortSignal): Promise<SynthOutput> {
+export function startSynthRunner(): SynthRunner {
   const file = fileURLToPath(WORKER_FILE);
-  if (!file.endsWith('.js') || !existsSync(file)) return render(job);
-  const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
-  if (signal?.aborted) throw cancelled();
+  if (!file.endsWith('.js') || !existsSync(file)) {
+    return { render: async (job, opts = {}) => renderToWav(job, opts.onProgress), close: async () => {} };
+  }
   const worker = new Worker(WORKER_FILE, { workerData: { synthWorker: true } });
+  // Errors before render() is called surface there (or nowhere, if the job fails first).
+  let early: unknown;
+  const onEarly = (e: unknown): void => {
+    early = e;
+  };
+  worker.on('error', onEarly);
+  return {
+    async render(job, opts = {}) {
+      const { signal, onProgress } = opts;
+      const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
+      if (signal?.aborted) throw cancelled();
+      if (early) throw early;
+      worker.off('error', onEarly);
+      let onAbort: (() => void) | undefined;
+      try {
+        return await new Promise<RenderReport>((resolve, reject) => {
+          onAbort = (): void => reject(cancelled());
+          signal?.addEventListener('abort', onAbort, { once: true });
+          worker.on('message', (m: WorkerMessage) => {
+            if (m.type === 'progress') onProgress?.(m.percent);
+            else resolve(m.report);
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`synthesis worker exited with code ${code}`)));
+          worker.postMessage(job);
+        });
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        await worker.terminate();
+      }
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Render `job` on a fresh runner (see startSynthRunner). */
+export async function renderFoleyWav(job: SynthJob, opts: { signal?: AbortSignal | undefined; onProgress?: (percent: number) => void } = {}): Promise<RenderReport> {
+  const runner = startSynthRunner();
   try {
-    return await new Promise<SynthOutput>((resolve, reject) => {
-      const onAbort = (): void => reject(cancelled());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      worker.once('message', (out: SynthOutput) => resolve(out));
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`synthesis worker exited with code ${code}`)));
-      worker.postMessage(job);
-    });
+    return await runner.render(job, opts);
   } finally {
-    await worker.terminate();
+    await runner.close();
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * @module A child-process entry that runs one Foley job the way the worker does (real handler,
+ * real ffmpeg) and prints one JSON line: wall time, peak RSS (getrusage) and RSS sampled every
+ * 100 ms. Used by the benchmark and by the flat-memory test, so the measurement is of a fresh
+ * process and nothing else.
+ *
+ * Usage: node dist/bench/job-child.js <video> <output_format> [prompt]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
+import { resolveMediaBinaries } from '../src/media/binaries.js';
+import { createFoleyHandler } from '../src/job/handler.js';
+import { runJob } from '../src/runtime/run-job.js';
+
+export interface ChildReport {
+  wallMs: number;
+  /** Peak resident set of the whole process (KiB), as getrusage reports it. */
+  maxRssKb: number;
+  /** RSS (MiB) every 100 ms, from start to end. */
+  rssMb: number[];
+  output?: unknown;
+  error?: string;
+}
+
+async function main(): Promise<void> {
+  const [video, format = 'wav', prompt = 'footsteps'] = process.argv.slice(2);
+  if (!video) throw new TypeError('usage: job-child <video> <output_format> [prompt]');
+  const root = await mkdtemp(join(tmpdir(), 'foley-bench-'));
+  const rssMb: number[] = [];
+  const sampler = setInterval(() => rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 100);
+  try {
+    const config = loadConfig({ VOLUME_DIR: dirname(video), OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
+    const bins = resolveMediaBinaries({ searchPath: process.env.PATH });
+    const handler = createFoleyHandler({ config, binaries: () => bins });
+    const ctx = { id: 'bench', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
+    const t0 = performance.now();
+    const result = await runJob({ handler, job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1 } }, ctx });
+    const wallMs = performance.now() - t0;
+    clearInterval(sampler);
+    rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
+    const report: ChildReport = { wallMs, maxRssKb: process.resourceUsage().maxRSS, rssMb, ...result };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    clearInterval(sampler);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,149 @@
+/**
+ * @module A stereo-linked true-peak limiter with lookahead (pure, streaming). The gain is the
+ * moving average (over the lookahead) of the moving minimum (over the lookahead) of the gain each
+ * sample needs; that average is provably never above any sample's need, so nothing passes the
+ * ceiling, and it moves as a ramp over the lookahead, so nothing clicks. Release is a one-pole rise.
+ * The 4× true-peak filter only runs near the ceiling, which keeps the limiter cheap on long tracks.
+ */
+import { COEFS, TAPS, TP_BOUND, TruePeak } from './true-peak.js';
+
+/** Phases 1..3 of the 4× interpolator, flattened: [phase][tap]. */
+const H = Float64Array.from(COEFS.slice(1).flatMap((h) => [...h]));
+
+export interface LimiterOptions {
+  sampleRate: number;
+  /** Linear ceiling for the true peak. */
+  ceiling: number;
+  /** Lookahead (s); also the attack ramp. */
+  lookaheadS?: number;
+  /** Release time constant (s). */
+  releaseS?: number;
+}
+
+/** Indices wrap at 2^30 (a power of two every ring size divides), so any length of audio works. */
+const WRAP = 0x3fffffff;
+
+function pow2AtLeast(n: number): number {
+  let p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+export class TruePeakLimiter {
+  /** Output lags input by this many samples. */
+  readonly latency: number;
+  /** Largest true peak seen at the output (estimate: detector × applied gain). */
+  outputPeak = 0;
+  /** Smallest gain applied. */
+  minGain = 1;
+  private readonly ceiling: number;
+  private readonly quiet: number;
+  private readonly look: number;
+  private readonly release: number;
+  /** True-peak filter input rings, each sample written twice so the taps read one run. */
+  private readonly ringL = new Float64Array(2 * TAPS);
+  private readonly ringR = new Float64Array(2 * TAPS);
+  private ringPos = 0;
+  private readonly tpLatency: number = TruePeak.LATENCY;
+  private loudAgo = 1 << 20;
+  private prevInterval = 0;
+  private readonly mask: number;
+  private readonly dl: Float64Array;
+  private readonly dr: Float64Array;
+  private readonly det: Float64Array;
+  private readonly need: Float64Array;
+  /** Monotonic deque of indices (moving minimum of `need`). */
+  private readonly dq: Int32Array;
+  private dqHead = 0;
+  private dqTail = 0;
+  private readonly mins: Float64Array;
+  private minSum: number;
+  private minPos = 0;
+  private gain = 1;
+  private m = 0;
+
+  constructor(o: LimiterOptions) {
+    this.ceiling = o.ceiling;
+    this.quiet = o.ceiling / TP_BOUND;
+    this.look = Math.max(1, Math.round((o.lookaheadS ?? 0.002) * o.sampleRate));
+    this.release = 1 - Math.exp(-1 / ((o.releaseS ?? 0.08) * o.sampleRate));
+    this.latency = this.tpLatency + this.look - 1;
+    const size = pow2AtLeast(this.latency + this.look + 4);
+    this.mask = size - 1;
+    this.dl = new Float64Array(size);
+    this.dr = new Float64Array(size);
+    this.det = new Float64Array(size);
+    this.need = new Float64Array(size).fill(1);
+    this.dq = new Int32Array(size);
+    this.mins = new Float64Array(this.look).fill(1);
+    this.minSum = this.look;
+  }
+
+  /**
+   * Gain `gain` is applied to the input first. Writes `len` output frames, each `latency` samples
+   * older than the input frame at the same index.
+   */
+  process(inL: Float32Array, inR: Float32Array, len: number, gain: number, outL: Float32Array, outR: Float32Array): void {
+    // Hot state in locals (V8 keeps them unboxed); written back at the end.
+    const { mask, look, ceiling, quiet, release, tpLatency, dl, dr, det, need, dq, mins, ringL, ringR } = this;
+    const half = tpLatency;
+    let { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain } = this;
+    let g = this.gain;
+    for (let i = 0; i < len; i++) {
+      const l = (inL[i] as number) * gain;
+      const r = (inR[i] as number) * gain;
+      dl[m & mask] = l;
+      dr[m & mask] = r;
+      ringPos = ringPos + 1 === TAPS ? 0 : ringPos + 1;
+      ringL[ringPos] = l;
+      ringL[ringPos + TAPS] = l;
+      ringR[ringPos] = r;
+      ringR[ringPos + TAPS] = r;
+      const base = ringPos + TAPS;
+      const al = Math.abs(l);
+      const ar = Math.abs(r);
+      // Interval peak for [m−half, m−half+1); the 4× filter only when a tap is loud enough to matter.
+      let interval = Math.max(Math.abs(ringL[base - half] as number), Math.abs(ringR[base - half] as number));
+      if (loudAgo < TAPS || al > quiet || ar > quiet) {
+        for (let p = 0; p < 3; p++) {
+          let yl = 0;
+          let yr = 0;
+          for (let k = 0; k < TAPS; k++) {
+            const h = H[p * TAPS + k] as number;
+            yl += (ringL[base - k] as number) * h;
+            yr += (ringR[base - k] as number) * h;
+          }
+          const a = Math.max(Math.abs(yl), Math.abs(yr));
+          if (a > interval) interval = a;
+        }
+      }
+      loudAgo = al > quiet || ar > quiet ? 0 : loudAgo + 1;
+      const d = interval > prevInterval ? interval : prevInterval;
+      prevInterval = interval;
+      const j = (m - half) & WRAP;
+      det[j & mask] = d;
+      const nd = d > ceiling ? ceiling / d : 1;
+      need[j & mask] = nd;
+      // Moving minimum of need over the last `look` detector samples.
+      while (dqTail > dqHead && (need[(dq[(dqTail - 1) & mask] as number) & mask] as number) >= nd) dqTail--;
+      dq[dqTail & mask] = j;
+      dqTail++;
+      while (((j - (dq[dqHead & mask] as number)) & WRAP) >= look) dqHead++;
+      const windowMin = need[(dq[dqHead & mask] as number) & mask] as number;
+      // Moving mean of the window minima: the gain for sample k = j − look + 1.
+      minSum += windowMin - (mins[minPos] as number);
+      mins[minPos] = windowMin;
+      minPos = minPos + 1 === look ? 0 : minPos + 1;
+      const target = minSum / look;
+      g = target < g ? target : g + release * (target - g);
+      const k = (j - look + 1) & WRAP;
+      outL[i] = (dl[k & mask] as number) * g;
+      outR[i] = (dr[k & mask] as number) * g;
+      const peak = (det[k & mask] as number) * g;
+      if (peak > outputPeak) outputPeak = peak;
+      if (g < minGain) minGain = g;
+      m = (m + 1) & WRAP;
+    }
+    Object.assign(this, { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain, gain: g });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * @module The mastering rule (pure). Integrated loudness −16 LUFS (EBU R128 / BS.1770, the
+ * streaming and mobile delivery level) and true peak at most −1 dBTP. The two stems get their own
+ * gain: the events (what follows the picture: hits, motion texture) are turned up or down until the
+ * whole track reads −16 LUFS, but the bed (ambience, drops, idle hum) never goes over the preset's
+ * bed ceiling, and nothing is turned up more than MAX_GAIN_DB. So a still video stays a quiet bed
+ * at or under that ceiling instead of noise pushed up to −16, and a clip with action reaches −16
+ * without its room tone being exaggerated.
+ */
+import { gatedLoudness } from './dsp/loudness.js';
+
+export const TARGET_LUFS = -16;
+/**
+ * Ceiling used by the limiter: 1 dB under the −1 dBTP spec. ffmpeg's ebur128 (4.x) reads true
+ * peaks up to ~0.4 dB high on content near Nyquist (a 0.7 sine at 11–18 kHz, true peak −3.10 dB,
+ * reads −2.7), and AAC encoding adds a little overshoot of its own.
+ */
+export const LIMITER_CEILING_DBTP = -2;
+/** The most the events are ever turned up, whatever the meters say. */
+export const MAX_GAIN_DB = 24;
+
+export interface GainDecision {
+  /** Gain of the events stem and of the bed stem (dB). */
+  eventsDb: number;
+  bedDb: number;
+  /** What set the events gain; `bedCapped` when the bed got less than the events. */
+  rule: 'target' | 'max-gain' | 'silence';
+  bedCapped: boolean;
+}
+
+export interface StemLoudness {
+  /** Per-100 ms K-weighted energies of each stem (LoudnessMeter.stepEnergies()). */
+  bed: Float64Array;
+  events: Float64Array;
+  stepLength: number;
+  /** Integrated loudness of the bed alone (LUFS). */
+  bedLufs: number;
+}
+
+/** Bed gain for an events gain: the same, but never lifting the bed over its ceiling. */
+export function bedGainFor(eventsDb: number, bedLufs: number, bedCeilingLufs: number): number {
+  return Number.isFinite(bedLufs) ? Math.min(eventsDb, bedCeilingLufs - bedLufs) : eventsDb;
+}
+
+/**
+ * The events gain that brings the track to `target` (bisection: loudness rises with the gain), with
+ * the bed following under its ceiling. `offsetDb` shifts the wanted loudness (limiter correction).
+ */
+export function decideGain(st: StemLoudness, bedCeilingLufs: number, target = TARGET_LUFS): GainDecision {
+  const at = (eventsDb: number): number => {
+    const bedDb = bedGainFor(eventsDb, st.bedLufs, bedCeilingLufs);
+    return gatedLoudness([st.bed, st.events], [dbToGain(bedDb), dbToGain(eventsDb)], st.stepLength);
+  };
+  const decision = (eventsDb: number, rule: GainDecision['rule']): GainDecision => {
+    const bedDb = bedGainFor(eventsDb, st.bedLufs, bedCeilingLufs);
+    return { eventsDb, bedDb, rule, bedCapped: bedDb < eventsDb - 1e-9 };
+  };
+  if (!Number.isFinite(at(MAX_GAIN_DB))) return decision(0, 'silence');
+  if (at(MAX_GAIN_DB) < target) return decision(MAX_GAIN_DB, 'max-gain');
+  let lo = -60;
+  let hi = MAX_GAIN_DB;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (at(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return decision((lo + hi) / 2, 'target');
+}
+
+export function dbToGain(db: number): number {
+  return 10 ** (db / 20);
+}
+
+export function gainToDb(g: number): number {
+  return 20 * Math.log10(g);
+}

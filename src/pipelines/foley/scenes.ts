@@ -1,0 +1,47 @@
+/**
+ * @module Per-scene statistics (pure): mean brightness, colour and motion of each shot between cuts.
+ * The bed takes its colour from them (a dark shot gets a darker, quieter bed; a cold blue shot a
+ * thinner one), so a cut is heard as a change of room, not a hit.
+ */
+
+export interface Scene {
+  /** Seconds. */
+  start: number;
+  end: number;
+  /** Mean luma 0..1. */
+  brightness: number;
+  /** Mean chroma −0.5..0.5 (Cb: blue−yellow, Cr: red−green); 0 for gray input. */
+  cb: number;
+  cr: number;
+  /** Mean motion energy 0..1. */
+  motion: number;
+}
+
+export function sceneStats(times: ArrayLike<number>, brightness: ArrayLike<number>, cb: ArrayLike<number>, cr: ArrayLike<number>, motion: ArrayLike<number>, cutFrames: readonly number[], duration: number): Scene[] {
+  const n = times.length;
+  const bounds = [0, ...cutFrames.filter((f) => f > 0 && f < n), n];
+  const scenes: Scene[] = [];
+  for (let s = 0; s + 1 < bounds.length; s++) {
+    const a = bounds[s] as number;
+    const b = bounds[s + 1] as number;
+    if (b <= a) continue;
+    let sb = 0, su = 0, sv = 0, sm = 0;
+    for (let i = a; i < b; i++) {
+      sb += brightness[i] as number;
+      su += cb[i] as number;
+      sv += cr[i] as number;
+      // The cut frame's own motion is the cut, not the scene's.
+      if (i > a) sm += motion[i] as number;
+    }
+    const len = b - a;
+    scenes.push({
+      start: times[a] as number,
+      end: b < n ? (times[b] as number) : duration,
+      brightness: sb / len,
+      cb: su / len,
+      cr: sv / len,
+      motion: len > 1 ? sm / (len - 1) : 0,
+    });
+  }
+  return scenes;
+}
