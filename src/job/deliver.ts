@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { BucketSettings } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { RunMode } from '../runtime/types.js';
-import { uploadAndPresign } from '../storage/s3.js';
 
 export type Delivery = 'auto' | 'url' | 'base64' | 'path';
 
@@ -63,6 +62,8 @@ export async function deliver(o: DeliverOptions): Promise<Delivered> {
           details: { field: 'delivery' },
         });
       }
+      // Loaded on first use: the AWS SDK is large, and workers without a bucket never need it.
+      const { uploadAndPresign } = await import('../storage/s3.js');
       const up = await uploadAndPresign({ bucket: o.bucket, file: o.file, key: `${o.jobId}/${o.name}`, contentType: o.contentType, signal: o.signal });
       return { kind: 'url', url: up.url, expiresAt: up.expiresAt, bytes: size };
     }

@@ -8,7 +8,7 @@ import { realpath, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WorkerError } from '../errors.js';
 import { defaultAddressPolicy, type AddressPolicy } from '../storage/address-policy.js';
-import { downloadToFile, type Resolver } from '../storage/download.js';
+import type { Resolver } from '../storage/download.js';
 import type { JobInput } from './input.js';
 
 export interface SourceOptions {
@@ -99,6 +99,8 @@ export async function materializeSource(input: JobInput, opts: SourceOptions): P
   if (input.video_base64 !== undefined) return decodeBase64(input.video_base64, opts);
   const dest = join(opts.workDir, 'input.bin');
   const d = opts.download;
+  // Loaded on first use, like the S3 client: only URL inputs need the HTTP client.
+  const { downloadToFile } = await import('../storage/download.js');
   await downloadToFile({
     url: input.video_url as string,
     dest,

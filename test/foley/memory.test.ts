@@ -41,7 +41,10 @@ async function job(video: string): Promise<ChildReport> {
 }
 
 describe('memory does not grow with the length of the video', () => {
-  it('a 20-minute clip peaks within 25 MiB of a 2-minute one', { timeout: 180_000 }, async () => {
+  // The bound is 40 MiB: V8's heap sizing alone moves a process's peak by 10–25 MiB from run to run
+  // on this 2-core machine (measured), while keeping the audio in memory would add ~400 MiB and
+  // even 16-bit mono ~100 MiB. The flatness check below catches slower growth within the run.
+  it('a 20-minute clip peaks within 40 MiB of a 2-minute one', { timeout: 180_000 }, async () => {
     expect(existsSync(CHILD), 'dist/bench/job-child.js: run `npm run build` (npm test does)').toBe(true);
     const [short, long] = await Promise.all([clip(120), clip(1200)]);
     const a = await job(short);
@@ -50,7 +53,7 @@ describe('memory does not grow with the length of the video', () => {
     expect(b.error).toBeUndefined();
     expect((b.output as { duration: number }).duration).toBeCloseTo(1200, 0);
     const growthMiB = (b.maxRssKb - a.maxRssKb) / 1024;
-    expect(growthMiB, `peak RSS ${a.maxRssKb >> 10} MiB (2 min) vs ${b.maxRssKb >> 10} MiB (20 min)`).toBeLessThan(25);
+    expect(growthMiB, `peak RSS ${a.maxRssKb >> 10} MiB (2 min) vs ${b.maxRssKb >> 10} MiB (20 min)`).toBeLessThan(40);
     // And flat within the long run: the last half never climbs past the first half's peak by much.
     const half = b.rssMb.length >> 1;
     expect(Math.max(...b.rssMb.slice(half)) - Math.max(...b.rssMb.slice(0, half))).toBeLessThan(15);
