@@ -31,7 +31,8 @@ export function linesSection(name: string, title: string, bench: (log: (line: st
     async run() {
       const lines: string[] = [];
       await bench((line) => {
-        lines.push(`- ${line}`);
+        // Markdown (tables, headings) passes as it is; plain lines become list items.
+        lines.push(/^[|#]/.test(line) ? line : `- ${line}`);
         process.stderr.write(`${line}\n`);
       });
       return [lines.join('\n')];

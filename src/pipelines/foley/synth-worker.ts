@@ -97,7 +97,9 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
 
 if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | undefined)?.synthWorker) {
   const port = parentPort;
-  port.once('message', (job: SynthJob) => {
+  // One job at a time, as many as the main thread sends: a kept thread renders later jobs with
+  // its modules loaded and its code already optimised.
+  port.on('message', (job: SynthJob) => {
     const report = renderToWav(job, (percent) => port.postMessage({ type: 'progress', percent } satisfies WorkerMessage));
     port.postMessage({ type: 'done', report } satisfies WorkerMessage);
   });
@@ -117,46 +119,94 @@ export interface SynthRunner {
  * overlaps the frame decoding; in place when running from sources, where a worker could not load
  * TypeScript. Aborting a render terminates the thread.
  */
+/**
+ * Threads that finished a render cleanly wait here for the next job, unref'd so they never keep
+ * the process alive. A render that failed or was aborted never comes back: its thread is ended.
+ */
+const idle: Worker[] = [];
+/** At most this many idle threads are kept (one per concurrent job is plenty). */
+export const MAX_IDLE_SYNTH_WORKERS = 2;
+
+function acquireWorker(): Worker {
+  const kept = idle.pop();
+  if (kept) {
+    kept.ref();
+    return kept;
+  }
+  return new Worker(WORKER_FILE, { workerData: { synthWorker: true } });
+}
+
+function keepOrEnd(worker: Worker, reusable: boolean): Promise<unknown> {
+  if (reusable && idle.length < MAX_IDLE_SYNTH_WORKERS) {
+    worker.unref();
+    idle.push(worker);
+    return Promise.resolve();
+  }
+  return worker.terminate();
+}
+
+/** Ends the kept threads (tests, shutdown). */
+export async function closeIdleSynthWorkers(): Promise<void> {
+  await Promise.all(idle.splice(0).map((w) => w.terminate()));
+}
+
 export function startSynthRunner(): SynthRunner {
   const file = fileURLToPath(WORKER_FILE);
   if (!file.endsWith('.js') || !existsSync(file)) {
     return { render: async (job, opts = {}) => renderToWav(job, opts.onProgress), close: async () => {} };
   }
-  const worker = new Worker(WORKER_FILE, { workerData: { synthWorker: true } });
+  const worker = acquireWorker();
   // Errors before render() is called surface there (or nowhere, if the job fails first).
   let early: unknown;
   const onEarly = (e: unknown): void => {
     early = e;
   };
   worker.on('error', onEarly);
+  let settled = false;
+  // A thread never asked to render (the job failed before synthesis) is as good as new.
+  let reusable = true;
+  const finish = async (): Promise<void> => {
+    if (settled) return;
+    settled = true;
+    worker.off('error', onEarly);
+    await keepOrEnd(worker, reusable && early === undefined);
+  };
   return {
     async render(job, opts = {}) {
       const { signal, onProgress } = opts;
       const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
       if (signal?.aborted) throw cancelled();
       if (early) throw early;
-      worker.off('error', onEarly);
-      let onAbort: (() => void) | undefined;
+      let cleanup = (): void => undefined;
+      reusable = false;
       try {
-        return await new Promise<RenderReport>((resolve, reject) => {
-          onAbort = (): void => reject(cancelled());
-          signal?.addEventListener('abort', onAbort, { once: true });
-          worker.on('message', (m: WorkerMessage) => {
+        const report = await new Promise<RenderReport>((resolve, reject) => {
+          const onAbort = (): void => reject(cancelled());
+          const onMessage = (m: WorkerMessage): void => {
             if (m.type === 'progress') onProgress?.(m.percent);
             else resolve(m.report);
-          });
+          };
+          const onExit = (code: number): void => reject(new Error(`synthesis worker exited with code ${code}`));
+          signal?.addEventListener('abort', onAbort, { once: true });
+          worker.on('message', onMessage);
           worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`synthesis worker exited with code ${code}`)));
+          worker.once('exit', onExit);
+          cleanup = () => {
+            signal?.removeEventListener('abort', onAbort);
+            worker.off('message', onMessage);
+            worker.off('error', reject);
+            worker.off('exit', onExit);
+          };
           worker.postMessage(job);
         });
+        reusable = true;
+        return report;
       } finally {
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
-        await worker.terminate();
+        cleanup();
+        await finish();
       }
     },
-    close: async () => {
-      await worker.terminate();
-    },
+    close: finish,
   };
 }
 
