@@ -209,13 +209,3 @@ export function startSynthRunner(): SynthRunner {
     close: finish,
   };
 }
-
-/** Render `job` on a fresh runner (see startSynthRunner). */
-export async function renderFoleyWav(job: SynthJob, opts: { signal?: AbortSignal | undefined; onProgress?: (percent: number) => void } = {}): Promise<RenderReport> {
-  const runner = startSynthRunner();
-  try {
-    return await runner.render(job, opts);
-  } finally {
-    await runner.close();
-  }
-}
