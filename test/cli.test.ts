@@ -74,3 +74,45 @@ describe('local test mode of dist/handler.js', () => {
     expect(stderr).toContain('no_such_flag');
   });
 });
+
+describe('one worker process serving many jobs', () => {
+  it('gives byte-identical audio for the same job every time, also after a cancelled one (kept synthesis thread)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { once } = await import('node:events');
+    const child = spawn(process.execPath, [ENTRY, '--rp_serve_api', '--rp_api_port', '0'], {
+      env: { PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      const base = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
+          stderr += chunk;
+          const m = /local API listening on (http:\/\/[\d.:]+)/.exec(stderr);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
+      });
+      const post = async (path: string, body: unknown): Promise<Record<string, unknown>> =>
+        (await (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+      const input = { video_path: 'footsteps.mp4', output_format: 'wav', delivery: 'base64', seed: 5 };
+      const audio = async (): Promise<string> => {
+        const r = await post('/runsync', { input });
+        expect(r.status).toBe('COMPLETED');
+        return (r.output as { audio_base64: string }).audio_base64;
+      };
+      const first = await audio();
+      expect(await audio()).toBe(first);
+      // Cancel one while it runs; the thread it used must not come back dirty.
+      const { id } = (await post('/run', { input })) as { id: string };
+      await new Promise((r) => setTimeout(r, 250));
+      await post(`/cancel/${id}`, {});
+      expect(await audio()).toBe(first);
+      expect(await audio()).toBe(first);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+});

@@ -127,9 +127,16 @@ const idle: Worker[] = [];
 /** At most this many idle threads are kept (one per concurrent job is plenty). */
 export const MAX_IDLE_SYNTH_WORKERS = 2;
 
+/** While idle, a thread that dies just leaves the pool (an 'error' with no listener would throw). */
+function dropFromIdle(this: Worker): void {
+  const i = idle.indexOf(this);
+  if (i >= 0) idle.splice(i, 1);
+}
+
 function acquireWorker(): Worker {
   const kept = idle.pop();
   if (kept) {
+    kept.off('error', dropFromIdle).off('exit', dropFromIdle);
     kept.ref();
     return kept;
   }
@@ -138,6 +145,7 @@ function acquireWorker(): Worker {
 
 function keepOrEnd(worker: Worker, reusable: boolean): Promise<unknown> {
   if (reusable && idle.length < MAX_IDLE_SYNTH_WORKERS) {
+    worker.on('error', dropFromIdle).on('exit', dropFromIdle);
     worker.unref();
     idle.push(worker);
     return Promise.resolve();
