@@ -3,7 +3,8 @@
  * ffmpeg on PATH: the npm-shipped binaries must be enough. Needs `npm run build` first (npm test does it).
  */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,8 +78,6 @@ describe('local test mode of dist/handler.js', () => {
 
 describe('one worker process serving many jobs', () => {
   it('gives byte-identical audio for the same job every time, also after a cancelled one (kept synthesis thread)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { once } = await import('node:events');
     const child = spawn(process.execPath, [ENTRY, '--rp_serve_api', '--rp_api_port', '0'], {
       env: { PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused') },
       stdio: ['ignore', 'ignore', 'pipe'],
