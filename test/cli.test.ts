@@ -3,12 +3,12 @@
  * ffmpeg on PATH: the npm-shipped binaries must be enough. Needs `npm run build` first (npm test does it).
  */
 import { describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startApiProcess } from './helpers/api-process.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -78,40 +78,24 @@ describe('local test mode of dist/handler.js', () => {
 
 describe('one worker process serving many jobs', () => {
   it('gives byte-identical audio for the same job every time, also after a cancelled one (kept synthesis thread)', async () => {
-    const child = spawn(process.execPath, [ENTRY, '--rp_serve_api', '--rp_api_port', '0'], {
-      env: { PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const api = await startApiProcess({ PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused') });
     try {
-      let stderr = '';
-      const base = await new Promise<string>((resolve, reject) => {
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (chunk: string) => {
-          stderr += chunk;
-          const m = /local API listening on (http:\/\/[\d.:]+)/.exec(stderr);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-      });
-      const post = async (path: string, body: unknown): Promise<Record<string, unknown>> =>
-        (await (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
       const input = { video_path: 'footsteps.mp4', output_format: 'wav', delivery: 'base64', seed: 5 };
       const audio = async (): Promise<string> => {
-        const r = await post('/runsync', { input });
+        const r = await api.post('/runsync', { input });
         expect(r.status).toBe('COMPLETED');
         return (r.output as { audio_base64: string }).audio_base64;
       };
       const first = await audio();
       expect(await audio()).toBe(first);
       // Cancel one while it runs; the thread it used must not come back dirty.
-      const { id } = (await post('/run', { input })) as { id: string };
+      const { id } = (await api.post('/run', { input })) as { id: string };
       await new Promise((r) => setTimeout(r, 250));
-      await post(`/cancel/${id}`, {});
+      await api.post(`/cancel/${id}`, {});
       expect(await audio()).toBe(first);
       expect(await audio()).toBe(first);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await api.stop();
     }
   });
 });

@@ -3,12 +3,12 @@
  * keeps serving, and a loopback "victim" server that several of them aim at is never reached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
+import { startApiProcess } from '../helpers/api-process.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { binaries, SHARED_MEDIA } from '../helpers/media.js';
 
@@ -133,26 +133,13 @@ describe('the hostile table', () => {
 
 describe('the hostile table against one --rp_serve_api worker process', () => {
   it('answers every row with its code over HTTP, then still completes a good job', async () => {
-    const entry = new URL('../../dist/handler.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [entry, '--rp_serve_api', '--rp_api_port', '0', '--rp_api_concurrency', '2'], {
-      env: { PATH: '', VOLUME_DIR: worker.config.volumeDir, OUTPUT_DIR: join(worker.root, 'api-output'), WORK_DIR: worker.root, ...LIMITS },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const api = await startApiProcess(
+      { PATH: '', VOLUME_DIR: worker.config.volumeDir, OUTPUT_DIR: join(worker.root, 'api-output'), WORK_DIR: worker.root, ...LIMITS },
+      ['--rp_api_concurrency', '2'],
+    );
     try {
-      let stderr = '';
-      const base = await new Promise<string>((resolve, reject) => {
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (chunk: string) => {
-          stderr += chunk;
-          const m = /local API listening on (http:\/\/[\d.:]+)/.exec(stderr);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-      });
-      const runsync = async (input: unknown): Promise<{ status: string; error?: string; output?: Record<string, unknown> }> => {
-        const res = await fetch(`${base}/runsync?wait=60000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
-        return (await res.json()) as { status: string; error?: string };
-      };
+      const runsync = async (input: unknown): Promise<{ status: string; error?: string; output?: Record<string, unknown> }> =>
+        (await api.post('/runsync?wait=60000', { input })) as { status: string; error?: string; output?: Record<string, unknown> };
       const answers = await Promise.all(TABLE.map(async ([why, code, input]) => [why, code, await runsync(input())] as const));
       for (const [why, code, answer] of answers) {
         expect(answer.status, why).toBe('FAILED');
@@ -162,14 +149,13 @@ describe('the hostile table against one --rp_serve_api worker process', () => {
       expect(good.status).toBe('COMPLETED');
       expect(good.output?.mime).toBe('audio/wav');
       expect(victim.hits).toEqual([]);
-      expect(child.exitCode).toBeNull();
+      expect(api.child.exitCode).toBeNull();
       // The warm-up's description of the worker is in /health and in every result.
-      const health = (await (await fetch(`${base}/health`)).json()) as { worker?: { tier: string; provider: string } };
+      const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier: string; provider: string } };
       expect(health.worker).toMatchObject({ tier: 'cpu', provider: 'cpu' });
       expect(good.output?.metadata).toEqual(health.worker);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await api.stop();
     }
   });
 });
