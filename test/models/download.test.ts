@@ -171,13 +171,21 @@ describe('interrupted and corrupted transfers', () => {
     const o = ensureOptions(dir, hub.url, { hub: { hubUrl: hub.url, accessToken: undefined, fetch: watching } });
     const r = await ensureRepo(spec(`${REPO}:onnx/model.onnx`), o);
 
-    expect(seen).toHaveLength(2);
+    // Usually two requests; under load a retry can also land on a pooled socket the server already
+    // closed, adding one. Whatever their number: the first asks from byte 0, every later one resumes
+    // from exactly the bytes already on disk, and the final name never exists before verification.
+    expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen[0]).toEqual({ range: null, finalExists: false, partial: 0 });
     const resumedFrom = seen[1]!.partial;
     expect(resumedFrom).toBeGreaterThan(0);
     expect(resumedFrom).toBeLessThanOrEqual(cutAt);
-    expect(seen[1]).toEqual({ range: `bytes=${resumedFrom}-${BIG.length - 1}`, finalExists: false, partial: resumedFrom });
-    expect(hub.fileGets('onnx/model.onnx').map((q) => q.range)).toEqual([undefined, `bytes=${resumedFrom}-${BIG.length - 1}`]);
+    for (const later of seen.slice(1)) {
+      expect(later).toEqual({ range: `bytes=${later.partial}-${BIG.length - 1}`, finalExists: false, partial: later.partial });
+    }
+    const gets = hub.fileGets('onnx/model.onnx').map((q) => q.range);
+    expect(gets[0]).toBeUndefined();
+    expect(gets.slice(1).every((g) => /^bytes=[1-9]\d*-\d+$/.test(g ?? ''))).toBe(true);
+    expect(gets).toContain(`bytes=${resumedFrom}-${BIG.length - 1}`);
     expect(sha256(await readFile(r.files[0]!.local))).toBe(sha256(BIG));
     expect(existsSync(incomplete)).toBe(false);
     expect(o.captured.lines.some((l) => l.msg === 'model download interrupted; retrying')).toBe(true);
