@@ -21,6 +21,8 @@ export interface ChildReport {
   wallMs: number;
   /** The first run's wall time, when there were several. */
   firstWallMs?: number;
+  /** Every run's wall time, in order. */
+  allWallMs?: number[];
   /** Peak resident set of the whole process (KiB), as getrusage reports it. */
   maxRssKb: number;
   /** RSS (MiB) every 100 ms, from start to end. */
@@ -43,16 +45,18 @@ async function main(): Promise<void> {
     const ctx = { id: 'bench', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
     let firstWallMs: number | undefined;
     let wallMs = 0;
+    const allWallMs: number[] = [];
     let result: Awaited<ReturnType<typeof runJob>> = { output: null };
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       result = await runJob({ handler, job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1 } }, ctx });
       wallMs = performance.now() - t0;
       firstWallMs ??= wallMs;
+      allWallMs.push(wallMs);
     }
     clearInterval(sampler);
     rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
-    const report: ChildReport = { wallMs, ...(runs > 1 && firstWallMs !== undefined ? { firstWallMs } : {}), maxRssKb: process.resourceUsage().maxRSS, rssMb, ...result };
+    const report: ChildReport = { wallMs, ...(runs > 1 && firstWallMs !== undefined ? { firstWallMs, allWallMs } : {}), maxRssKb: process.resourceUsage().maxRSS, rssMb, ...result };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     clearInterval(sampler);
