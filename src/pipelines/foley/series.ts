@@ -16,6 +16,10 @@ export class Series {
     }
     this.data[this.length++] = v;
   }
+  /** The values so far, without a copy; valid until the next push. */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
   /** A trimmed copy as Float64Array. */
   toFloat64(): Float64Array {
     return this.data.slice(0, this.length);

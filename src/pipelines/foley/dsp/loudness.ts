@@ -4,6 +4,7 @@
  * libebur128), mean square per 400 ms block with 75 % overlap, an absolute gate at −70 LUFS and a
  * relative gate 10 LU below the ungated mean. Memory: one number per 100 ms of audio.
  */
+import { Series } from '../series.js';
 import { Biquad } from './filters.js';
 
 /** K-weighting as two biquads for `sr` (BS.1770-4 Annex 1; the formula libebur128 uses). */
@@ -40,8 +41,7 @@ export class LoudnessMeter {
   private acc = 0;
   private inStep = 0;
   /** Sum of squares of each 100 ms step (channel-summed). */
-  private steps = new Float64Array(1024);
-  private nSteps = 0;
+  private readonly steps = new Series();
 
   constructor(
     readonly sampleRate: number,
@@ -97,17 +97,12 @@ export class LoudnessMeter {
   }
 
   private endStep(energy: number): void {
-    if (this.nSteps === this.steps.length) {
-      const grown = new Float64Array(this.steps.length * 2);
-      grown.set(this.steps);
-      this.steps = grown;
-    }
-    this.steps[this.nSteps++] = energy;
+    this.steps.push(energy);
   }
 
   /** K-weighted energy (channel-summed sum of squares) of each complete 100 ms step so far. */
   stepEnergies(): Float64Array {
-    return this.steps.subarray(0, this.nSteps);
+    return this.steps.view();
   }
 
   /** Samples per 100 ms step. */
