@@ -3,6 +3,18 @@
  * know how many events to expect, and precision/recall against known event times.
  */
 
+/** RMS of each 5 ms hop of a mono signal; `hop` is the hop length in samples. */
+export function rmsHops(samples: Float32Array, sampleRate: number): { hop: number; rms: Float64Array } {
+  const hop = Math.round(sampleRate * 0.005);
+  const rms = new Float64Array(Math.floor(samples.length / hop));
+  for (let f = 0; f < rms.length; f++) {
+    let sum = 0;
+    for (let i = f * hop; i < (f + 1) * hop; i++) sum += (samples[i] as number) ** 2;
+    rms[f] = Math.sqrt(sum / hop);
+  }
+  return { hop, rms };
+}
+
 /**
  * Onsets (s) of a mono signal: RMS in 5 ms hops; a hop is an onset when its level is at least
  * `riseDb` above the mean of the previous 50 ms and above `floorDb` (dBFS RMS); after an onset,
@@ -10,14 +22,8 @@
  */
 export function detectAudioOnsets(samples: Float32Array, sampleRate: number, opts: { riseDb?: number; floorDb?: number; minGapS?: number } = {}): number[] {
   const { riseDb = 9, floorDb = -45, minGapS = 0.1 } = opts;
-  const hop = Math.round(sampleRate * 0.005);
-  const frames = Math.floor(samples.length / hop);
-  const rms = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let i = f * hop; i < (f + 1) * hop; i++) sum += (samples[i] as number) ** 2;
-    rms[f] = Math.sqrt(sum / hop);
-  }
+  const { hop, rms } = rmsHops(samples, sampleRate);
+  const frames = rms.length;
   const ratio = 10 ** (riseDb / 20);
   const floor = 10 ** (floorDb / 20);
   const onsets: number[] = [];

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
+import { rmsHops } from './audio.js';
 
 const run = promisify(execFile);
 
@@ -70,14 +71,8 @@ export async function makeClip(out: string, inputs: string[], filter: string, ex
  * strongest onset times (s), in time order.
  */
 export function audioOnsets(samples: Float32Array, sampleRate: number, count: number, minGapS = 0.15): number[] {
-  const hop = Math.round(sampleRate * 0.005);
-  const frames = Math.floor(samples.length / hop);
-  const energy = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let i = f * hop; i < (f + 1) * hop; i++) sum += (samples[i] as number) ** 2;
-    energy[f] = Math.sqrt(sum / hop);
-  }
+  const { hop, rms: energy } = rmsHops(samples, sampleRate);
+  const frames = energy.length;
   const rise: Array<{ f: number; r: number }> = [];
   for (let f = 10; f < frames; f++) {
     let past = 0;
