@@ -24,8 +24,6 @@ export interface MuxPlan {
   videoCodec: string;
   /** True when the source has an audio stream to mix under the new one. */
   sourceHasAudio: boolean;
-  /** Cut the output at this many seconds (the `duration` field). */
-  durationS?: number | undefined;
 }
 
 /** Level of the original track under the new one in `mix` mode (−6 dB), before ducking. */
@@ -44,8 +42,7 @@ export const MIX_LIMIT = 0.79;
 
 export function buildMuxArgs(p: MuxPlan): string[] {
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
-  const trim = p.durationS !== undefined ? ['-t', String(p.durationS)] : [];
-  args.push(...trim, ...inputArgs(p.video), ...inputArgs(p.audio));
+  args.push(...inputArgs(p.video), ...inputArgs(p.audio));
   const mixing = p.mode === 'mix' && p.sourceHasAudio;
   if (mixing) {
     // The Foley keys a compressor on the original (ducking). apad: an original shorter than the
