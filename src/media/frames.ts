@@ -26,8 +26,6 @@ export interface StreamFramesOptions {
   ffmpeg: string;
   file: string;
   size: GrayFrameSize;
-  /** Decode only the first `durationS` seconds. */
-  durationS?: number | undefined;
   /**
    * Also deliver colour: each frame is then three planes of width×height (Y, Cb, Cr: yuv444p)
    * instead of one gray plane. Three times the bytes, still tiny at the analysis size.
@@ -87,7 +85,6 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
 
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
-    ...(opts.durationS !== undefined ? ['-t', String(opts.durationS)] : []),
     ...inputArgs(opts.file),
     '-map', '0:v:0', '-an', '-sn', '-dn',
     // passthrough: one output frame per decoded frame, never duplicated or dropped to fit a rate.

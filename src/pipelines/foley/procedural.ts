@@ -23,8 +23,6 @@ export interface ProceduralFoleyOptions {
   prompt: string;
   negativePrompt: string;
   seed: number;
-  /** Only the first `durationS` seconds. */
-  durationS?: number | undefined;
   /** Directory the WAV is written to. */
   workDir: string;
   signal?: AbortSignal | undefined;
@@ -67,14 +65,13 @@ async function analyseAndRender(
   analyzer: MotionAnalyzer,
   runner: ReturnType<typeof startSynthRunner>,
 ): Promise<ProceduralFoleyResult> {
-  const expected = o.media.video.fps && (o.durationS ?? o.media.duration) ? o.media.video.fps * (o.durationS ?? o.media.duration ?? 0) : 0;
+  const expected = o.media.video.fps && o.media.duration ? o.media.video.fps * o.media.duration : 0;
   let lastReport = 0;
   const { times, frameCount } = await streamGrayFrames({
     ffmpeg: o.ffmpeg,
     file: o.file,
     size,
     chroma: true,
-    durationS: o.durationS,
     signal: o.signal,
     timeoutMs: o.timeoutMs,
     limits: o.limits,
@@ -90,7 +87,7 @@ async function analyseAndRender(
   const analysis = analyzer.finish(times);
   const t1 = performance.now();
   const preset = choosePreset(o.prompt, o.negativePrompt);
-  const durationS = o.durationS !== undefined ? Math.min(o.durationS, analysis.duration) : analysis.duration;
+  const durationS = analysis.duration;
   const wavPath = join(o.workDir, 'foley.wav');
   let lastPercent = -10;
   const report = await runner.render(
