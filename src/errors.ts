@@ -65,11 +65,16 @@ export function isWorkerError(value: unknown): value is WorkerError {
   return v.name === 'WorkerError' && (ERROR_CODES as readonly unknown[]).includes(v.code);
 }
 
+/** The error of a job whose AbortSignal fired; `cause` is the signal's reason or what it broke. */
+export function cancelledError(cause?: unknown): WorkerError {
+  return new WorkerError('CANCELLED', 'the job was cancelled', { cause });
+}
+
 /** Any thrown value → a WorkerError; unknown failures become INTERNAL with the original as cause. */
 export function coerceError(value: unknown): WorkerError {
   if (isWorkerError(value)) return value;
   if (value instanceof Error && value.name === 'AbortError') {
-    return new WorkerError('CANCELLED', 'the job was cancelled', { cause: value });
+    return cancelledError(value);
   }
   const message = value instanceof Error ? value.message : String(value);
   return new WorkerError('INTERNAL', `internal error: ${message}`, { cause: value });

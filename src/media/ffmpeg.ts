@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { WorkerError } from '../errors.js';
+import { WorkerError, cancelledError } from '../errors.js';
 
 /**
  * Protocols ffmpeg may open. A crafted input (an HLS playlist or concat list named `.mp4`) would
@@ -56,7 +56,7 @@ function failure(message: string, bin: string, args: string[], stderrTail: strin
 export function runBinary(bin: string, args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     if (opts.signal?.aborted) {
-      reject(new WorkerError('CANCELLED', 'the job was cancelled', { cause: opts.signal.reason }));
+      reject(cancelledError(opts.signal.reason));
       return;
     }
     let child: ChildProcessByStdio<null, Readable, Readable>;
@@ -103,7 +103,7 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
       opts.signal?.removeEventListener('abort', onAbort);
       if (partialLine && opts.onStderrLine) opts.onStderrLine(partialLine);
       if (ended === 'abort') {
-        reject(new WorkerError('CANCELLED', 'the job was cancelled', { cause: opts.signal?.reason }));
+        reject(cancelledError(opts.signal?.reason));
       } else if (ended === 'timeout') {
         reject(new WorkerError('TIMED_OUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms`));
       } else if (exitCode !== 0) {

@@ -13,7 +13,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
-import { WorkerError, isWorkerError } from '../errors.js';
+import { WorkerError, cancelledError, isWorkerError } from '../errors.js';
 import type { AddressPolicy } from './address-policy.js';
 
 /** Resolves a host name to every address it has (IPv4 and IPv6). */
@@ -164,7 +164,7 @@ export async function downloadToFile(opts: DownloadOptions): Promise<DownloadRes
     try {
       return await attempt(opts, signal);
     } catch (e) {
-      if (opts.signal?.aborted) throw new WorkerError('CANCELLED', 'the job was cancelled', { cause: e });
+      if (opts.signal?.aborted) throw cancelledError(e);
       if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `video_url: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
       if (!isWorkerError(e) || !e.retryable || i >= attempts) throw e;
       await new Promise((r) => setTimeout(r, 250 * 2 ** (i - 1)));

@@ -10,7 +10,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BucketSettings } from '../config.js';
-import { WorkerError } from '../errors.js';
+import { WorkerError, cancelledError } from '../errors.js';
 
 /** The bucket as `config.ts` parses it from runpod-python's variables. */
 export type BucketConfig = BucketSettings;
@@ -78,7 +78,7 @@ export async function uploadAndPresign(o: UploadOptions): Promise<Uploaded> {
     const now = (o.now ?? (() => new Date()))();
     return { url, key, expiresAt: new Date(now.getTime() + o.bucket.urlExpiresS * 1000).toISOString() };
   } catch (cause) {
-    if (o.signal?.aborted) throw new WorkerError('CANCELLED', 'the job was cancelled', { cause });
+    if (o.signal?.aborted) throw cancelledError(cause);
     // The SDK's error names the bucket and key at most; the cause stays in our logs, with the
     // credentials never part of it.
     const name = cause instanceof Error ? cause.name : 'Error';

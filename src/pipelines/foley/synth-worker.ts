@@ -7,7 +7,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { WorkerError } from '../../errors.js';
+import { WorkerError, cancelledError } from '../../errors.js';
 import { float32LeBytes, wavHeaderFloat32 } from '../../media/wav.js';
 import { BLOCK, renderFoley, SAMPLE_RATE, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
@@ -182,7 +182,7 @@ export function startSynthRunner(): SynthRunner {
   return {
     async render(job, opts = {}) {
       const { signal, onProgress } = opts;
-      const cancelled = (): WorkerError => new WorkerError('CANCELLED', 'the job was cancelled', { cause: signal?.reason });
+      const cancelled = (): WorkerError => cancelledError(signal?.reason);
       if (signal?.aborted) throw cancelled();
       if (early) throw early;
       let cleanup = (): void => undefined;
