@@ -20,6 +20,11 @@ export interface LimiterOptions {
   releaseS?: number;
 }
 
+/** Default lookahead (s): also the attack ramp. */
+export const LOOKAHEAD_S = 0.002;
+/** Default release time constant (s). */
+export const RELEASE_S = 0.08;
+
 /** Indices wrap at 2^30 (a power of two every ring size divides), so any length of audio works. */
 const WRAP = 0x3fffffff;
 
@@ -45,7 +50,8 @@ export class TruePeakLimiter {
   private readonly ringR = new Float64Array(2 * TAPS);
   private ringPos = 0;
   private readonly tpLatency: number = TruePeak.LATENCY;
-  private loudAgo = 1 << 20;
+  /** Samples since a tap input was over `quiet`, counted up to TAPS. */
+  private loudAgo = TAPS;
   private prevInterval = 0;
   private readonly mask: number;
   private readonly dl: Float64Array;
@@ -59,14 +65,16 @@ export class TruePeakLimiter {
   private readonly mins: Float64Array;
   private minSum: number;
   private minPos = 0;
+  /** How many of `mins` are under 1: 0 means no limiting anywhere in the lookahead. */
+  private limiting = 0;
   private gain = 1;
   private m = 0;
 
   constructor(o: LimiterOptions) {
     this.ceiling = o.ceiling;
     this.quiet = o.ceiling / TP_BOUND;
-    this.look = Math.max(1, Math.round((o.lookaheadS ?? 0.002) * o.sampleRate));
-    this.release = 1 - Math.exp(-1 / ((o.releaseS ?? 0.08) * o.sampleRate));
+    this.look = Math.max(1, Math.round((o.lookaheadS ?? LOOKAHEAD_S) * o.sampleRate));
+    this.release = 1 - Math.exp(-1 / ((o.releaseS ?? RELEASE_S) * o.sampleRate));
     this.latency = this.tpLatency + this.look - 1;
     const size = pow2AtLeast(this.latency + this.look + 4);
     this.mask = size - 1;
@@ -87,9 +95,54 @@ export class TruePeakLimiter {
     // Hot state in locals (V8 keeps them unboxed); written back at the end.
     const { mask, look, ceiling, quiet, release, tpLatency, dl, dr, det, need, dq, mins, ringL, ringR } = this;
     const half = tpLatency;
-    let { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain } = this;
+    let { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain, limiting } = this;
     let g = this.gain;
-    for (let i = 0; i < len; i++) {
+    let i = 0;
+    while (i < len) {
+      if (limiting === 0 && loudAgo === TAPS) {
+        // Idle: no limiting anywhere in the lookahead, no loud tap for the true-peak filter, the
+        // gain at 1 or releasing towards it. While the input stays quiet nothing can change that,
+        // so the output is the input delayed, times the releasing gain: the same samples the full
+        // path gives, for a fraction of the work. Most of a track is this.
+        const from = i;
+        for (; i < len; i++) {
+          const l = (inL[i] as number) * gain;
+          const r = (inR[i] as number) * gain;
+          if (Math.abs(l) > quiet || Math.abs(r) > quiet) break;
+          dl[m & mask] = l;
+          dr[m & mask] = r;
+          const h = (m - half) & mask;
+          const interval = Math.max(Math.abs(dl[h] as number), Math.abs(dr[h] as number));
+          det[h] = interval > prevInterval ? interval : prevInterval;
+          prevInterval = interval;
+          g += release * (1 - g);
+          const k = (m - half - look + 1) & mask;
+          outL[i] = (dl[k] as number) * g;
+          outR[i] = (dr[k] as number) * g;
+          const peak = (det[k] as number) * g;
+          if (peak > outputPeak) outputPeak = peak;
+          m = (m + 1) & WRAP;
+        }
+        const n = i - from;
+        if (n > 0) {
+          minPos = (minPos + n) % look;
+          // Every need in the window is 1: the deque keeps only the newest.
+          const j = (m - 1 - half) & WRAP;
+          need[j & mask] = 1;
+          dq[0] = j;
+          dqHead = 0;
+          dqTail = 1;
+          // The true-peak filter's rings hold the last TAPS inputs.
+          ringPos = (ringPos + n) % TAPS;
+          for (let t = 0; t < TAPS; t++) {
+            const p = (ringPos - t + TAPS) % TAPS;
+            const at = (m - 1 - t) & mask;
+            ringL[p] = ringL[p + TAPS] = dl[at] as number;
+            ringR[p] = ringR[p + TAPS] = dr[at] as number;
+          }
+        }
+        if (i === len) break;
+      }
       const l = (inL[i] as number) * gain;
       const r = (inR[i] as number) * gain;
       dl[m & mask] = l;
@@ -117,7 +170,7 @@ export class TruePeakLimiter {
           if (a > interval) interval = a;
         }
       }
-      loudAgo = al > quiet || ar > quiet ? 0 : loudAgo + 1;
+      loudAgo = al > quiet || ar > quiet ? 0 : loudAgo < TAPS ? loudAgo + 1 : TAPS;
       const d = interval > prevInterval ? interval : prevInterval;
       prevInterval = interval;
       const j = (m - half) & WRAP;
@@ -131,7 +184,11 @@ export class TruePeakLimiter {
       while (((j - (dq[dqHead & mask] as number)) & WRAP) >= look) dqHead++;
       const windowMin = need[(dq[dqHead & mask] as number) & mask] as number;
       // Moving mean of the window minima: the gain for sample k = j − look + 1.
-      minSum += windowMin - (mins[minPos] as number);
+      const old = mins[minPos] as number;
+      if (old < 1) limiting--;
+      if (windowMin < 1) limiting++;
+      // Back to no limiting: the sum is exactly `look` again (no rounding left over).
+      minSum = limiting === 0 ? look : minSum + windowMin - old;
       mins[minPos] = windowMin;
       minPos = minPos + 1 === look ? 0 : minPos + 1;
       const target = minSum / look;
@@ -143,7 +200,8 @@ export class TruePeakLimiter {
       if (peak > outputPeak) outputPeak = peak;
       if (g < minGain) minGain = g;
       m = (m + 1) & WRAP;
+      i++;
     }
-    Object.assign(this, { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain, gain: g });
+    Object.assign(this, { loudAgo, prevInterval, dqHead, dqTail, minSum, minPos, m, ringPos, outputPeak, minGain, limiting, gain: g });
   }
 }
