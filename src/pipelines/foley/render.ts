@@ -1,16 +1,19 @@
 /**
  * @module Renders the Foley track in blocks with bounded memory (pure: blocks go to a `RawStore`
- * and a `sink` given by the caller). Synthesis runs once: its blocks are metered (the mix, and the
- * bed alone) and parked in the store (a temp file for long tracks). The mastering rule turns the
- * loudness into a gain; a limiter pass over the stored blocks measures what limiting costs, the
- * gain is corrected once (twice at most), and the last pass sends gained, true-peak-limited blocks
- * to the sink.
+ * and a `sink` given by the caller). Synthesis runs once: its blocks are summarised in 5 ms
+ * segments (peaks, K-weighted energies) and parked in the store (a temp file for long tracks). The
+ * mastering rule searches the stem gains on a model of the limiter fed by those segments; one
+ * limiter pass over the stored blocks sends gained, true-peak-limited blocks to the sink and
+ * measures the result, and only when the model missed the target is the gain corrected and the
+ * pass run again (twice at most).
  */
 import type { AnalysisResult } from './analysis.js';
 import { DcBlocker } from './dsp/filters.js';
 import { TruePeakLimiter } from './dsp/limiter.js';
+import { predictLoudness, type LimiterModel } from './dsp/limiter-model.js';
 import { LoudnessMeter } from './dsp/loudness.js';
-import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision, type StemLoudness } from './master.js';
+import { StemStats } from './dsp/stem-stats.js';
+import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision } from './master.js';
 import type { Preset } from './presets.js';
 import { BedVoice } from './voices/bed.js';
 import { DropsVoice } from './voices/drops.js';
@@ -40,7 +43,7 @@ export interface RenderReport {
   frames: number;
   /** Sample index where each onset's transient starts. */
   hitSamples: number[];
-  /** Loudness before mastering of the whole mix and of the bed alone (LUFS). */
+  /** Loudness before mastering of the whole mix and of the bed alone (LUFS; whole 100 ms steps). */
   rawLufs: number;
   bedLufs: number;
   gain: GainDecision;
@@ -49,6 +52,8 @@ export interface RenderReport {
   truePeakDbtp: number;
   /** Deepest limiter gain reduction (dB, ≤ 0). */
   limiterDb: number;
+  /** Limiter passes run: 1 when the model's gain landed within the tolerance. */
+  passes: number;
 }
 
 /** Receives interleaved stereo float frames; the array is reused after the call returns. */
@@ -153,7 +158,7 @@ export interface RenderOptions {
 
 /** Correct the gain for the limiter's loss when the result is further than this from the target (LU). */
 const LOUDNESS_TOLERANCE = 0.4;
-/** Corrections at most (each costs a limiter pass over the stored stems). */
+/** Corrections at most (each costs another limiter pass over the stored stems). */
 const MAX_CORRECTIONS = 2;
 
 /** Renders, masters and streams the track to `sink` in blocks of interleaved stereo float32. */
@@ -173,26 +178,24 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     }
   };
 
-  // Synthesis: meter each stem and store both.
-  const mixMeter = new LoudnessMeter(sr);
-  const bedMeter = new LoudnessMeter(sr);
-  const evMeter = new LoudnessMeter(sr);
+  // Synthesis: gather the stems' statistics and store both.
+  const stats = new StemStats(sr);
   const hitSamples: number[] = [];
   let b = 0;
   for (const s of renderStems(job, sr, length, hitSamples)) {
-    mixMeter.push(s.mixL, s.mixR, 0, s.len);
-    bedMeter.push(s.bedL, s.bedR, 0, s.len);
-    evMeter.push(s.evL, s.evR, 0, s.len);
+    stats.push(s.bedL, s.bedR, s.evL, s.evR, s.len);
     store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
   }
-  const rawLufs = mixMeter.integrated();
-  const bedLufs = bedMeter.integrated();
-  const stems: StemLoudness = { bed: bedMeter.stepEnergies(), events: evMeter.stepEnergies(), stepLength: bedMeter.stepLength, bedLufs };
-  const first = decideGain(stems, ceiling, target);
+  const unlimited: LimiterModel = { ceiling: Number.POSITIVE_INFINITY };
+  const rawLufs = predictLoudness(stats, 1, 1, unlimited);
+  const bedLufs = predictLoudness(stats, 1, 0, unlimited);
+  const model: LimiterModel = { ceiling: dbToGain(LIMITER_CEILING_DBTP) };
+  const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(stats, gb, ge, model), bedLufs, ceiling, aim);
+  const first = decide(target);
 
   let passes = 0;
-  const limit = (gain: GainDecision, sinkTo?: BlockSink): { lufs: number; limiter: TruePeakLimiter } => {
+  const limit = (gain: GainDecision): { lufs: number; limiter: TruePeakLimiter } => {
     const limiter = new TruePeakLimiter({ sampleRate: sr, ceiling: dbToGain(LIMITER_CEILING_DBTP) });
     const meter = new LoudnessMeter(sr);
     const gb = dbToGain(gain.bedDb);
@@ -211,13 +214,11 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
       const n = Math.min(frames - from, length - written);
       if (n <= 0) return;
       meter.push(outL, outR, from, from + n);
-      if (sinkTo) {
-        for (let i = 0; i < n; i++) {
-          out[2 * i] = outL[from + i] as number;
-          out[2 * i + 1] = outR[from + i] as number;
-        }
-        sinkTo(out, n);
+      for (let i = 0; i < n; i++) {
+        out[2 * i] = outL[from + i] as number;
+        out[2 * i + 1] = outR[from + i] as number;
       }
+      sink(out, n);
       written += n;
     };
     let k = 0;
@@ -229,7 +230,9 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
       }
       limiter.process(inL, inR, blk.frames, 1, outL, outR);
       take(blk.frames);
-      report(70 + (30 * (passes + ++k / blocks)) / (1 + MAX_CORRECTIONS));
+      // The first pass is usually the only one: it gets the bar up to 97 %.
+      ++k;
+      report(passes === 0 ? 70 + (27 * k) / blocks : 97 + (2 * (passes - 1 + k / blocks)) / MAX_CORRECTIONS);
     }
     inL.fill(0);
     inR.fill(0);
@@ -242,25 +245,22 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     return { lufs: meter.integrated(), limiter };
   };
 
-  // Limiting lowers loudness (most on sparse, punchy tracks): measure it and move the target the
-  // other way, with secant steps since the limiter makes the response flatter than 1:1. Each pass
-  // writes to the sink; the last one stands.
+  // The gain came from the limiter model; the real pass measures what it gives. When the model
+  // missed by more than the tolerance, aim it off by the miss (its error changes slowly with the
+  // gain) and pass again. Each pass writes to the sink; the last one stands.
   let final = first;
   let aim = target;
-  let prev: { aim: number; lufs: number } | undefined;
-  let result = limit(final, sink);
+  let result = limit(final);
   for (let round = 0; round < MAX_CORRECTIONS && first.rule === 'target'; round++) {
     const { lufs } = result;
-    if (!Number.isFinite(lufs) || Math.abs(lufs - target) <= LOUDNESS_TOLERANCE || result.limiter.minGain >= 1) break;
-    const slope = prev && Math.abs(lufs - prev.lufs) > 1e-3 ? Math.min(1, Math.max(0.2, (lufs - prev.lufs) / (aim - prev.aim))) : 0.7;
-    prev = { aim, lufs };
-    aim += (target - lufs) / slope;
-    const next = decideGain(stems, ceiling, aim);
-    // Out of headroom: the events are at the gain limit. The aim only moved for the limiter's
-    // loss, so the target still set this gain.
+    if (!Number.isFinite(lufs) || Math.abs(lufs - target) <= LOUDNESS_TOLERANCE) break;
+    aim += target - lufs;
+    const next = decide(aim);
+    // Out of headroom: the events are at the gain limit. The aim only moved for the model's
+    // error, so the target still set this gain.
     final = next.rule === 'target' ? next : { ...next, rule: 'target' };
     opts.restartSink?.();
-    result = limit(final, sink);
+    result = limit(final);
     if (next.rule !== 'target') break;
   }
   const { lufs, limiter } = result;
@@ -275,5 +275,6 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     loudnessLufs: lufs,
     truePeakDbtp: limiter.outputPeak > 0 ? gainToDb(limiter.outputPeak) : Number.NEGATIVE_INFINITY,
     limiterDb: gainToDb(limiter.minGain),
+    passes,
   };
 }
