@@ -121,6 +121,9 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       }
     }
     const seed = input.seed ?? randomSeed();
+    const format = input.output_format;
+    // A WAV of the new track alone is what the engine writes: no remux through ffmpeg.
+    const engineWritesOutput = format === 'wav' && (input.audio_mode === 'replace' || !media.audio);
     const foley = await runProceduralFoley({
       ffmpeg: bins.ffmpeg,
       file,
@@ -129,6 +132,7 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       negativePrompt: input.negative_prompt,
       seed,
       workDir,
+      sampleFormat: engineWritesOutput ? 's16' : 'f32',
       signal: ctx.signal,
       timeoutMs: config.ffmpegTimeoutMs,
       limits: { maxFrames: limits.maxFrames, maxTimeS: limits.maxDurationS },
@@ -139,25 +143,27 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
     t = performance.now();
     if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
 
-    const format = input.output_format;
     if (format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
       warnings.push(`${media.video.codec} video cannot be stored in MP4 as it is: re-encoded to H.264`);
     }
     if (input.audio_mode === 'mix' && !media.audio) warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
-    const out = join(workDir, `result.${format}`);
-    await mux(
-      {
-        video: file,
-        audio: foley.wavPath,
-        out,
-        format,
-        mode: input.audio_mode,
-        videoCodec: media.video.codec,
-        sourceHasAudio: media.audio !== undefined,
-      },
-      { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
-    );
-    t = lap('mux', t);
+    let out = foley.wavPath;
+    if (!engineWritesOutput) {
+      out = join(workDir, `result.${format}`);
+      await mux(
+        {
+          video: file,
+          audio: foley.wavPath,
+          out,
+          format,
+          mode: input.audio_mode,
+          videoCodec: media.video.codec,
+          sourceHasAudio: media.audio !== undefined,
+        },
+        { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
+      );
+      t = lap('mux', t);
+    }
 
     const delivered = await deliver({
       file: out,

@@ -1,14 +1,18 @@
 /**
- * @module Float PCM → WAV bytes (IEEE float, 32-bit). Float avoids a quantisation step before the
- * AAC/FLAC encoder; ffmpeg reads it natively.
+ * @module PCM → WAV bytes: IEEE float 32-bit (no quantisation step before an AAC/FLAC encoder;
+ * ffmpeg reads it natively) or 16-bit integer (the delivered WAV, written without a remux).
  */
+
+/** How samples are stored: 32-bit float or 16-bit integer PCM. */
+export type WavSampleFormat = 'f32' | 's16';
 
 /** Largest data size a RIFF/WAV header can describe (32-bit sizes): about 3.1 h of stereo float at 48 kHz. */
 export const WAV_MAX_DATA_BYTES = 0xffffffff - 36;
 
-/** The 44-byte header of a 32-bit float WAV holding `frames` frames, so a writer can stream the data after it. */
-export function wavHeaderFloat32(frames: number, numChannels: number, sampleRate: number): Buffer {
-  const dataBytes = frames * numChannels * 4;
+/** The 44-byte header of a WAV holding `frames` frames, so a writer can stream the data after it. */
+export function wavHeader(frames: number, numChannels: number, sampleRate: number, format: WavSampleFormat = 'f32'): Buffer {
+  const bytesPerSample = format === 'f32' ? 4 : 2;
+  const dataBytes = frames * numChannels * bytesPerSample;
   if (dataBytes > WAV_MAX_DATA_BYTES) throw new RangeError(`${frames} frames do not fit in a WAV file (4 GiB limit)`);
   const buf = Buffer.alloc(44);
   buf.write('RIFF', 0, 'ascii');
@@ -16,12 +20,12 @@ export function wavHeaderFloat32(frames: number, numChannels: number, sampleRate
   buf.write('WAVE', 8, 'ascii');
   buf.write('fmt ', 12, 'ascii');
   buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(3, 20); // WAVE_FORMAT_IEEE_FLOAT
+  buf.writeUInt16LE(format === 'f32' ? 3 : 1, 20); // WAVE_FORMAT_IEEE_FLOAT or WAVE_FORMAT_PCM
   buf.writeUInt16LE(numChannels, 22);
   buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * numChannels * 4, 28);
-  buf.writeUInt16LE(numChannels * 4, 32);
-  buf.writeUInt16LE(32, 34);
+  buf.writeUInt32LE(sampleRate * numChannels * bytesPerSample, 28);
+  buf.writeUInt16LE(numChannels * bytesPerSample, 32);
+  buf.writeUInt16LE(8 * bytesPerSample, 34);
   buf.write('data', 36, 'ascii');
   buf.writeUInt32LE(dataBytes, 40);
   return buf;
@@ -38,6 +42,23 @@ export function float32LeBytes(samples: Float32Array, count = samples.length): U
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Float samples as 16-bit little-endian PCM bytes, written into `out` (at least 2 × count bytes):
+ * rounded and clipped the way ffmpeg's converter does it (× 32768, ties to even, to −32768 … 32767).
+ */
+export function int16LeBytes(samples: Float32Array, count: number, out: Uint8Array): Uint8Array {
+  const bytes = out.subarray(0, 2 * count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < count; i++) {
+    const x = (samples[i] as number) * 32768;
+    let v = Math.round(x);
+    // Ties to even, as lrintf: Math.round takes every .5 up.
+    if (v - x === 0.5 && (v & 1) !== 0) v -= 1;
+    view.setInt16(2 * i, v > 32767 ? 32767 : v < -32768 ? -32768 : v, true);
+  }
+  return bytes;
+}
+
 /** Interleave planar channels into a 32-bit float WAV file image. */
 export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Buffer {
   const numChannels = channels.length;
@@ -45,7 +66,7 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
   const frames = channels[0]?.length ?? 0;
   for (const c of channels) if (c.length !== frames) throw new RangeError('all channels must have the same length');
   const buf = Buffer.alloc(44 + frames * numChannels * 4);
-  wavHeaderFloat32(frames, numChannels, sampleRate).copy(buf, 0);
+  wavHeader(frames, numChannels, sampleRate).copy(buf, 0);
   let o = 44;
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < numChannels; c++) {

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { analysisSize, streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
+import type { WavSampleFormat } from '../../media/wav.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
 import { choosePreset, type PresetName } from './presets.js';
 import { startSynthRunner } from './synth-worker.js';
@@ -25,6 +26,8 @@ export interface ProceduralFoleyOptions {
   seed: number;
   /** Directory the WAV is written to. */
   workDir: string;
+  /** 32-bit float WAV (default: for an encoder to read) or 16-bit PCM (a WAV to deliver as it is). */
+  sampleFormat?: WavSampleFormat;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
   /** Decoding stops with VIDEO_TOO_LONG past these (for files that do not declare a length). */
@@ -91,7 +94,7 @@ async function analyseAndRender(
   const wavPath = join(o.workDir, 'foley.wav');
   let lastPercent = -10;
   const report = await runner.render(
-    { analysis, preset, seed: o.seed, durationS, wavPath },
+    { analysis, preset, seed: o.seed, durationS, wavPath, sampleFormat: o.sampleFormat ?? 'f32' },
     {
       signal: o.signal,
       onProgress: (percent) => {

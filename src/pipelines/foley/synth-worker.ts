@@ -8,12 +8,14 @@ import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, write
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError, cancelledError } from '../../errors.js';
-import { float32LeBytes, wavHeaderFloat32 } from '../../media/wav.js';
+import { float32LeBytes, int16LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
 import { BLOCK, renderFoley, SAMPLE_RATE, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
 export interface SynthJob extends RenderJob {
   /** Where the WAV goes. */
   wavPath: string;
+  /** 32-bit float (default: for an encoder to read) or 16-bit PCM (a WAV to deliver as it is). */
+  sampleFormat?: WavSampleFormat;
   /** Scratch file for the unmastered mix between passes (deleted after); default `<wavPath>.raw`. */
   rawPath?: string;
 }
@@ -69,14 +71,16 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 
 type WorkerMessage = { type: 'progress'; percent: number } | { type: 'done'; report: RenderReport };
 
-/** Render `job` into `job.wavPath` (32-bit float stereo WAV), synchronously, block by block. */
+/** Render `job` into `job.wavPath` (stereo WAV, float or 16-bit), synchronously, block by block. */
 export function renderToWav(job: SynthJob, onProgress?: (percent: number) => void): RenderReport {
   const sr = job.sampleRate ?? SAMPLE_RATE;
   const frames = Math.max(1, Math.round(job.durationS * sr));
   const fd = openSync(job.wavPath, 'w');
   const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`);
   try {
-    const header = wavHeaderFloat32(frames, 2, sr);
+    const format = job.sampleFormat ?? 'f32';
+    const header = wavHeader(frames, 2, sr, format);
+    const pcm = new Uint8Array(format === 's16' ? 4 * BLOCK : 0);
     let pos = 0;
     const write = (bytes: Uint8Array): void => {
       let off = 0;
@@ -88,7 +92,8 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
       ftruncateSync(fd, header.length);
       pos = header.length;
     };
-    return renderFoley(job, (buf, n) => write(float32LeBytes(buf, 2 * n)), { store, onProgress, restartSink });
+    const sink = (buf: Float32Array, n: number): void => write(format === 's16' ? int16LeBytes(buf, 2 * n, pcm) : float32LeBytes(buf, 2 * n));
+    return renderFoley(job, sink, { store, onProgress, restartSink });
   } finally {
     store.close();
     closeSync(fd);

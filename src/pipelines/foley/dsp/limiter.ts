@@ -7,8 +7,8 @@
  */
 import { COEFS, TAPS, TP_BOUND, TruePeak } from './true-peak.js';
 
-/** Phases 1..3 of the 4× interpolator, flattened: [phase][tap]. */
-const H = Float64Array.from(COEFS.slice(1).flatMap((h) => [...h]));
+/** Phases 1..3 of the 4× interpolator, interleaved by tap: [tap][phase]. */
+const H = Float64Array.from({ length: 3 * TAPS }, (_, i) => (COEFS[1 + (i % 3)] as Float64Array)[Math.floor(i / 3)] as number);
 
 export interface LimiterOptions {
   sampleRate: number;
@@ -158,17 +158,16 @@ export class TruePeakLimiter {
       // Interval peak for [m−half, m−half+1); the 4× filter only when a tap is loud enough to matter.
       let interval = Math.max(Math.abs(ringL[base - half] as number), Math.abs(ringR[base - half] as number));
       if (loudAgo < TAPS || al > quiet || ar > quiet) {
-        for (let p = 0; p < 3; p++) {
-          let yl = 0;
-          let yr = 0;
-          for (let k = 0; k < TAPS; k++) {
-            const h = H[p * TAPS + k] as number;
-            yl += (ringL[base - k] as number) * h;
-            yr += (ringR[base - k] as number) * h;
-          }
-          const a = Math.max(Math.abs(yl), Math.abs(yr));
-          if (a > interval) interval = a;
+        // The three in-between phases at once: each tap is read once for all of them.
+        let l1 = 0, l2 = 0, l3 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (let k = 0, c = 0; k < TAPS; k++, c += 3) {
+          const xl = ringL[base - k] as number;
+          const xr = ringR[base - k] as number;
+          const h1 = H[c] as number, h2 = H[c + 1] as number, h3 = H[c + 2] as number;
+          l1 += xl * h1; l2 += xl * h2; l3 += xl * h3;
+          r1 += xr * h1; r2 += xr * h2; r3 += xr * h3;
         }
+        interval = Math.max(interval, Math.abs(l1), Math.abs(l2), Math.abs(l3), Math.abs(r1), Math.abs(r2), Math.abs(r3));
       }
       loudAgo = al > quiet || ar > quiet ? 0 : loudAgo < TAPS ? loudAgo + 1 : TAPS;
       const d = interval > prevInterval ? interval : prevInterval;
