@@ -1,6 +1,7 @@
 /**
  * @module PCM → WAV bytes: IEEE float 32-bit (no quantisation step before an AAC/FLAC encoder;
- * ffmpeg reads it natively) or 16-bit integer (the delivered WAV, written without a remux).
+ * ffmpeg reads it natively) or 16-bit integer (the delivered WAV, written without a remux; the
+ * engine converts the samples, dsp/wasm.ts).
  */
 
 /** How samples are stored: 32-bit float or 16-bit integer PCM. */
@@ -41,23 +42,6 @@ export function float32LeBytes(samples: Float32Array, count = samples.length): U
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * Float samples as 16-bit little-endian PCM bytes, written into `out` (at least 2 × count bytes):
- * rounded and clipped the way ffmpeg's converter does it (× 32768, ties to even, to −32768 … 32767).
- */
-export function int16LeBytes(samples: Float32Array, count: number, out: Uint8Array): Uint8Array {
-  const bytes = out.subarray(0, 2 * count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) {
-    const x = (samples[i] as number) * 32768;
-    let v = Math.round(x);
-    // Ties to even, as lrintf: Math.round takes every .5 up.
-    if (v - x === 0.5 && (v & 1) !== 0) v -= 1;
-    view.setInt16(2 * i, v > 32767 ? 32767 : v < -32768 ? -32768 : v, true);
-  }
-  return bytes;
-}
 
 /** Interleave planar channels into a 32-bit float WAV file image. */
 export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Buffer {

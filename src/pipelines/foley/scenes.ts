@@ -45,3 +45,15 @@ export function sceneStats(times: ArrayLike<number>, brightness: ArrayLike<numbe
   }
   return scenes;
 }
+
+/** How a scene's picture colours its bed: cutoff, high-pass and level multipliers (documented in the README). */
+export function sceneColour(s: Pick<Scene, 'brightness' | 'cb' | 'cr'>): { cutoff: number; highpass: number; level: number } {
+  const b = Math.max(0, Math.min(1, s.brightness));
+  return {
+    // A dark shot sounds darker and quieter.
+    cutoff: 0.6 + 0.8 * b,
+    // Blue (Cb > 0) thins the bed out; warm (Cr > 0) keeps the low end.
+    highpass: Math.max(0.5, 1 + 3 * s.cb - 1.5 * s.cr),
+    level: 0.75 + 0.5 * b,
+  };
+}

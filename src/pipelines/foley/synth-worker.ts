@@ -8,8 +8,8 @@ import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, write
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError, cancelledError } from '../../errors.js';
-import { float32LeBytes, int16LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
-import { BLOCK, renderFoley, SAMPLE_RATE, type RawStore, type RenderJob, type RenderReport } from './render.js';
+import { float32LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
+import { BLOCK, renderFoley, SAMPLE_RATE, type OutputBlock, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
 export interface SynthJob extends RenderJob {
   /** Where the WAV goes. */
@@ -80,7 +80,6 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
   try {
     const format = job.sampleFormat ?? 'f32';
     const header = wavHeader(frames, 2, sr, format);
-    const pcm = new Uint8Array(format === 's16' ? 4 * BLOCK : 0);
     let pos = 0;
     const write = (bytes: Uint8Array): void => {
       let off = 0;
@@ -92,7 +91,7 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
       ftruncateSync(fd, header.length);
       pos = header.length;
     };
-    const sink = (buf: Float32Array, n: number): void => write(format === 's16' ? int16LeBytes(buf, 2 * n, pcm) : float32LeBytes(buf, 2 * n));
+    const sink = (out: OutputBlock): void => write(format === 's16' ? out.pcm16() : float32LeBytes(out.interleaved));
     return renderFoley(job, sink, { store, onProgress, restartSink });
   } finally {
     store.close();

@@ -30,7 +30,9 @@ function rms(x: Float32Array, from = 0, to = x.length): number {
 function rawMix(a: AnalysisResult, preset: Preset, seed: number, durationS: number): Float32Array {
   const length = Math.round(durationS * SAMPLE_RATE);
   const out = new Float32Array(length);
-  for (const s of renderStems({ analysis: a, preset, seed, durationS }, SAMPLE_RATE, length)) out.set(s.mixL.subarray(0, s.len), s.start);
+  for (const s of renderStems({ analysis: a, preset, seed, durationS }, SAMPLE_RATE, length)) {
+    for (let i = 0; i < s.len; i++) out[s.start + i] = (s.bedL[i] as number) + (s.evL[i] as number);
+  }
   return out;
 }
 

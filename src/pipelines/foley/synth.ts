@@ -38,7 +38,7 @@ export function synthesize(o: SynthOptions): SynthResult {
     at = 0;
     peak = 0;
   };
-  const report = renderFoley({ ...o, sampleRate: sr }, (buf, frames) => {
+  const report = renderFoley({ ...o, sampleRate: sr }, ({ interleaved: buf, frames }) => {
     for (let i = 0; i < frames; i++) {
       const l = buf[2 * i] as number;
       const r = buf[2 * i + 1] as number;

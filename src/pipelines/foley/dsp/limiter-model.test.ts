@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { TruePeakLimiter } from './limiter.js';
-import { predictLoudness } from './limiter-model.js';
-import { LoudnessMeter } from './loudness.js';
-import { StemStats } from './stem-stats.js';
+import { LOOKAHEAD_S, predictLoudness, RELEASE_S } from './limiter-model.js';
+import { segmentLength, stemStats, type StemStats } from './stem-stats.js';
+import { BLOCK, FoleyDsp, masterStems } from './wasm.js';
 
 const SR = 48_000;
 const CEILING = 0.79;
-const BLOCK = 4096;
 
 /** A quiet noise bed and sparse, punchy events (decaying noise bursts and thumps) on their own stems. */
 function stems(seconds: number): { bed: [Float32Array, Float32Array]; ev: [Float32Array, Float32Array] } {
@@ -28,41 +26,22 @@ function stems(seconds: number): { bed: [Float32Array, Float32Array]; ev: [Float
   return { bed, ev };
 }
 
+/** The engine's statistics of these stems, gathered block by block as during synthesis. */
 function statsOf(st: ReturnType<typeof stems>): StemStats {
-  const stats = new StemStats(SR);
+  const dsp = new FoleyDsp();
   const n = st.bed[0].length;
+  dsp.statsBegin(segmentLength(SR), n);
   for (let at = 0; at < n; at += BLOCK) {
     const len = Math.min(BLOCK, n - at);
-    const part = (x: Float32Array): Float32Array => x.subarray(at, at + len);
-    stats.push(part(st.bed[0]), part(st.bed[1]), part(st.ev[0]), part(st.ev[1]), len);
+    dsp.statsPush([...st.bed, ...st.ev].map((x) => x.subarray(at, at + len)), len);
   }
-  return stats;
+  return stemStats(SR, dsp.segments());
 }
 
-/** The real thing: mix at these gains, limit (or not), meter. */
+/** The real thing: the engine's pass at these gains, limited (or not), metered. */
 function measured(st: ReturnType<typeof stems>, gb: number, ge: number, limited: boolean): number {
-  const n = st.bed[0].length;
-  const l = new Float32Array(n);
-  const r = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    l[i] = gb * (st.bed[0][i] as number) + ge * (st.ev[0][i] as number);
-    r[i] = gb * (st.bed[1][i] as number) + ge * (st.ev[1][i] as number);
-  }
-  const meter = new LoudnessMeter(SR);
-  if (!limited) {
-    meter.push(l, r);
-    return meter.integrated();
-  }
-  const limiter = new TruePeakLimiter({ sampleRate: SR, ceiling: CEILING });
-  const outL = new Float32Array(n + limiter.latency);
-  const outR = new Float32Array(n + limiter.latency);
-  const inL = new Float32Array(n + limiter.latency);
-  const inR = new Float32Array(n + limiter.latency);
-  inL.set(l);
-  inR.set(r);
-  limiter.process(inL, inR, inL.length, 1, outL, outR);
-  meter.push(outL.subarray(limiter.latency), outR.subarray(limiter.latency));
-  return meter.integrated();
+  const ceiling = limited ? CEILING : Number.POSITIVE_INFINITY;
+  return masterStems([...st.bed, ...st.ev], { bed: gb, events: ge }, { ceiling, lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S }, SR).lufs;
 }
 
 describe('limiter model', () => {

@@ -8,8 +8,15 @@
  * once to produce the track and confirm.
  */
 import { gatedLoudness } from './loudness.js';
-import { RELEASE_S } from './limiter.js';
 import { SEGMENT_FIELDS as F, SEGMENTS_PER_STEP, type StemStats } from './stem-stats.js';
+
+/**
+ * The limiter the model stands for (assembly/limiter.ts): stereo-linked, 4× true-peak detector,
+ * gain = moving mean over the lookahead of the moving minimum of the gain each sample needs (so
+ * it ramps down over the lookahead and never lets a peak through), one-pole release.
+ */
+export const LOOKAHEAD_S = 0.002;
+export const RELEASE_S = 0.08;
 
 export interface LimiterModel {
   /** Linear true-peak ceiling of the limiter; `Infinity` for no limiter. */
@@ -24,7 +31,7 @@ export interface LimiterModel {
  * and their peaks add (a bound).
  */
 export function predictLoudness(stats: StemStats, bedGain: number, eventsGain: number, model: LimiterModel): number {
-  const d = stats.view();
+  const d = stats.data;
   const segments = Math.floor(stats.segments / SEGMENTS_PER_STEP) * SEGMENTS_PER_STEP;
   const steps = new Float64Array(segments / SEGMENTS_PER_STEP);
   const same = bedGain === eventsGain;

@@ -1,6 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LOOKAHEAD_S, RELEASE_S, TruePeakLimiter } from './limiter.js';
+import { binaries } from '../../../../test/helpers/media.js';
+import { encodeWavFloat32 } from '../../../media/wav.js';
+import { LOOKAHEAD_S, RELEASE_S } from './limiter-model.js';
 import { TruePeak, truePeakOf } from './true-peak.js';
+import { masterStems } from './wasm.js';
 
 const SR = 48_000;
 const CEILING = 0.79;
@@ -47,21 +55,11 @@ function reference(l: Float32Array, r: Float32Array): { outL: Float64Array; outR
   return { outL, outR, latency };
 }
 
-/** Runs the real limiter in blocks of `block`, flushes its latency, and drops it from the front. */
-function limit(l: Float32Array, r: Float32Array, block: number): { outL: Float32Array; outR: Float32Array; limiter: TruePeakLimiter } {
-  const limiter = new TruePeakLimiter({ sampleRate: SR, ceiling: CEILING });
-  const total = l.length + limiter.latency;
-  const inL = new Float32Array(total);
-  const inR = new Float32Array(total);
-  inL.set(l);
-  inR.set(r);
-  const outL = new Float32Array(total);
-  const outR = new Float32Array(total);
-  for (let at = 0; at < total; at += block) {
-    const n = Math.min(block, total - at);
-    limiter.process(inL.subarray(at, at + n), inR.subarray(at, at + n), n, 1, outL.subarray(at, at + n), outR.subarray(at, at + n));
-  }
-  return { outL: outL.slice(limiter.latency), outR: outR.slice(limiter.latency), limiter };
+/** The engine's pass with the signal as the bed stem at unity: what its limiter makes of it. */
+function limit(l: Float32Array, r: Float32Array): { outL: Float32Array; outR: Float32Array; truePeak: number; minGain: number } {
+  const silent = new Float32Array(l.length);
+  const out = masterStems([l, r, silent, silent], { bed: 1, events: 0 }, { ceiling: CEILING, lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S }, SR);
+  return { outL: out.left, outR: out.right, truePeak: out.truePeak, minGain: out.minGain };
 }
 
 /** Quiet noise with loud bursts (up to 4× over the ceiling) and a stretch of near-Nyquist tone. */
@@ -82,37 +80,36 @@ function burstyTrack(seconds: number, seed: number): [Float32Array, Float32Array
   return [l, r];
 }
 
-describe('true-peak limiter', () => {
+describe('true-peak limiter (the engine, WebAssembly)', () => {
   const [l, r] = burstyTrack(2.5, 7);
   const ref = reference(l, r);
 
-  it.each([1, 37, 4096])('gives the reference samples in blocks of %i', (block) => {
-    const { outL, outR, limiter } = limit(l, r, block);
-    expect(limiter.latency).toBe(ref.latency);
+  it('gives the samples of a reference written as the definition reads', () => {
+    const { outL, outR, minGain } = limit(l, r);
     let worst = 0;
     for (let i = 0; i < l.length; i++) {
       worst = Math.max(worst, Math.abs((outL[i] as number) - (ref.outL[i] as number)), Math.abs((outR[i] as number) - (ref.outR[i] as number)));
     }
     expect(worst).toBeLessThan(1e-6);
-    expect(limiter.minGain).toBeLessThan(0.4);
+    expect(minGain).toBeLessThan(0.4);
   });
 
   it('keeps the true peak under the ceiling, near-Nyquist tone included', () => {
-    const { outL, outR, limiter } = limit(l, r, 4096);
+    const { outL, outR, truePeak } = limit(l, r);
     // The gain moves within the filter's span, so the output's own true peak can pass the
     // detector's estimate by a hair (0.03 % here): 0.003 dB, inside the 1 dB margin under −1 dBTP.
     expect(truePeakOf(outL, outR)).toBeLessThanOrEqual(CEILING * 1.001);
-    expect(limiter.outputPeak).toBeLessThanOrEqual(CEILING * (1 + 1e-9));
+    expect(truePeak).toBeLessThanOrEqual(CEILING * (1 + 1e-9));
   });
 
   it('passes a quiet track through untouched, only delayed', () => {
     const quietL = l.map((v) => v * 0.05);
     const quietR = r.map((v) => v * 0.05);
-    const { outL, outR, limiter } = limit(quietL, quietR, 1000);
+    const { outL, outR, minGain } = limit(quietL, quietR);
     let differs = 0;
     for (let i = 0; i < quietL.length; i++) if (outL[i] !== quietL[i] || outR[i] !== quietR[i]) differs++;
     expect(differs).toBe(0);
-    expect(limiter.minGain).toBe(1);
+    expect(minGain).toBe(1);
   });
 
   it('recovers to unity gain after a burst: the tail after the release is the input again', () => {
@@ -123,8 +120,29 @@ describe('true-peak limiter', () => {
     xl.set(bl);
     xr.set(br);
     for (let i = bl.length; i < xl.length; i++) xl[i] = xr[i] = 0.01 * Math.sin(i / 7);
-    const { outL } = limit(xl, xr, 4096);
+    const { outL } = limit(xl, xr);
     // 1.2 s after the burst: 15 release time constants, the gain is 1 to float precision.
     for (let i = xl.length - 0.3 * SR; i < xl.length; i++) expect(Math.abs((outL[i] as number) - (xl[i] as number))).toBeLessThan(1e-7);
   });
+});
+
+it('writes 16-bit PCM as ffmpeg converts float (× 32768, ties to even, clipped)', async () => {
+  const n = 4801;
+  // Exact ties (k + ½)/32768 among them, and values past full scale.
+  const left = Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? ((i % 5) - 2 + 0.5) / 32768 : 1.3 * Math.sin(i / 5) + (i % 7) / 70_000));
+  const right = Float32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? -1.2 : 0.4 * Math.cos(i / 3)));
+  const dir = await mkdtemp(join(tmpdir(), 'pcm16-'));
+  try {
+    const floatWav = join(dir, 'f32.wav');
+    const ffmpegWav = join(dir, 's16.wav');
+    await writeFile(floatWav, encodeWavFloat32([left, right], SR));
+    await promisify(execFile)(binaries().ffmpeg, ['-v', 'error', '-y', '-i', floatWav, '-c:a', 'pcm_s16le', ffmpegWav]);
+    const theirs = await readFile(ffmpegWav);
+    const silent = new Float32Array(n);
+    const ours = masterStems([left, right, silent, silent], { bed: 1, events: 0 }, { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / SR, releaseS: RELEASE_S }, SR).pcm16;
+    // ffmpeg's header may carry extra chunks; the samples are the data chunk's tail.
+    expect(Buffer.from(ours).equals(theirs.subarray(theirs.length - 4 * n))).toBe(true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,62 @@
+// Random droplets in the bed (rain ticks, or rising "bubbles" for water): Poisson arrivals drawn as
+// exponential gaps, each drop enveloped (1 ms attack) and panned at random.
+import { panGains, PAN_L, PAN_R } from './filters';
+import { Rng } from './rng';
+
+class Drop {
+  /** Noise of a tick, keyed by its start sample (pitched drops have none). */
+  noise: Rng | null;
+  constructor(readonly at: i32, readonly len: i32, readonly amp: f64, readonly gl: f64, readonly gr: f64, readonly f0: f64, pitched: bool) {
+    this.noise = pitched ? null : new Rng(<u32>at, 7);
+  }
+}
+
+export class Drops {
+  rng: Rng;
+  next: i32;
+  active: Array<Drop> = new Array<Drop>();
+
+  constructor(readonly rate: f64, readonly level: f64, readonly pitched: bool, seed: u32, readonly sr: f64) {
+    this.rng = new Rng(seed, 3);
+    this.next = rate > 0 ? this.gap() : 0;
+  }
+
+  gap(): i32 {
+    return max(1, <i32>Math.round((-Math.log(1 - this.rng.next()) / this.rate) * this.sr));
+  }
+
+  render(L: StaticArray<f32>, R: StaticArray<f32>, start: i32, len: i32): void {
+    if (this.rate <= 0) return;
+    const end = start + len;
+    while (this.next < end) {
+      panGains(this.rng.next() * 2 - 1);
+      const gl = PAN_L;
+      const gr = PAN_R;
+      const dropLen = <i32>Math.round(this.sr * (this.pitched ? 0.04 : 0.008));
+      const amp = this.level * (0.3 + 0.7 * this.rng.next());
+      const f0 = this.pitched ? 500 + 900 * this.rng.next() : 0;
+      this.active.push(new Drop(this.next, dropLen, amp, gl, gr, f0, this.pitched));
+      this.next += this.gap();
+    }
+    const sr = this.sr;
+    const decay = this.pitched ? 0.012 : 0.002;
+    const kept = new Array<Drop>();
+    for (let k = 0; k < this.active.length; k++) {
+      const d = unchecked(this.active[k]);
+      const a = max(start, d.at);
+      const b = min(end, d.at + d.len);
+      const noise = d.noise;
+      for (let s = a; s < b; s++) {
+        const j = s - d.at;
+        const t = <f64>j / sr;
+        const env = Math.min(1, <f64>j / 48) * Math.exp(-t / decay) * Math.min(1, <f64>(d.len - j) / 48);
+        const v = noise !== null ? noise.white() : Math.sin(2 * Math.PI * d.f0 * t * (1 + 12 * t));
+        const i = s - start;
+        unchecked(L[i] = <f32>(<f64>unchecked(L[i]) + v * env * d.amp * d.gl));
+        unchecked(R[i] = <f32>(<f64>unchecked(R[i]) + v * env * d.amp * d.gr));
+      }
+      if (d.at + d.len > end) kept.push(d);
+    }
+    this.active = kept;
+  }
+}

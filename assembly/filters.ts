@@ -1,0 +1,50 @@
+// Small per-sample building blocks: a state-variable band-pass, a DC blocker, a one-pole
+// coefficient, equal-power panning.
+
+/** State-variable filter (Chamberlin), band-pass output; clamps f to sr/6 where it is stable. */
+export class BandPass {
+  low: f64 = 0;
+  band: f64 = 0;
+  f: f64;
+  q: f64;
+  constructor(hz: f64, q: f64, sr: f64) {
+    this.f = 2 * Math.sin((Math.PI * Math.min(hz, sr / 6)) / sr);
+    this.q = 1 / Math.max(0.5, q);
+  }
+  @inline process(x: f64): f64 {
+    this.low += this.f * this.band;
+    const high = x - this.low - this.q * this.band;
+    this.band += this.f * high;
+    return this.band;
+  }
+}
+
+/** First-order DC blocker (high-pass near 10 Hz). */
+export class DcBlocker {
+  x1: f64 = 0;
+  y1: f64 = 0;
+  r: f64;
+  constructor(sr: f64) {
+    this.r = Math.exp((-2 * Math.PI * 10) / sr);
+  }
+  @inline process(x: f64): f64 {
+    const y = x - this.x1 + this.r * this.y1;
+    this.x1 = x;
+    this.y1 = y;
+    return y;
+  }
+}
+
+/** Coefficient of y += c·(x − y) for a one-pole low-pass at `hz`. */
+export function onePoleCoef(hz: f64, sr: f64): f64 {
+  return 1 - Math.exp((-2 * Math.PI * hz) / sr);
+}
+
+/** Equal-power pan gains for p in −1..1, left in PAN_L and right in PAN_R. */
+export let PAN_L: f64 = 0;
+export let PAN_R: f64 = 0;
+export function panGains(p: f64): void {
+  const a = ((Math.max(-1, Math.min(1, p)) + 1) * Math.PI) / 4;
+  PAN_L = Math.cos(a);
+  PAN_R = Math.sin(a);
+}

@@ -1,0 +1,273 @@
+// The procedural engine's sample loops, compiled to WebAssembly so they run at full speed from the
+// first job of a fresh thread (JavaScript ran them 2–3× slower until V8 had optimised them). The
+// host (src/pipelines/foley/dsp/wasm.ts) owns everything else: the analysis, the gain decision,
+// storage of the stems between passes, files. One instance renders one track.
+//
+// Synthesis: configure(), then renderBlock() per block: the bed and events stems (DC-free, edges
+// faded) land in BED_L, BED_R, EV_L, EV_R, and the segment statistics grow.
+// Mastering: passBegin(), then per block the host puts the stored stems back into those buffers and
+// calls passBlock(); passFlush() drains the limiter. Output frames land in OUT (interleaved).
+import { Bed } from './bed';
+import { Drops } from './drops';
+import { DcBlocker } from './filters';
+import { HitParams, Hits } from './hits';
+import { Hum } from './hum';
+import { K, KFilter, kWeight2 } from './kweight';
+import { H, Limiter } from './limiter';
+import { Follower } from './motion';
+import * as P from './preset';
+import { Stats } from './stats';
+import { Texture } from './texture';
+
+export const BLOCK: i32 = 4096;
+/** Fade at the very start and end of the track (s), so the bed does not start or stop with a click. */
+const EDGE_FADE_S: f64 = 0.005;
+
+export const BED_L = new StaticArray<f32>(BLOCK);
+export const BED_R = new StaticArray<f32>(BLOCK);
+export const EV_L = new StaticArray<f32>(BLOCK);
+export const EV_R = new StaticArray<f32>(BLOCK);
+/** Interleaved stereo output of a pass, and the same as 16-bit PCM (pcm16). */
+export const OUT = new StaticArray<f32>(2 * BLOCK);
+export const OUT16 = new StaticArray<i16>(2 * BLOCK);
+
+const ENV = new StaticArray<f32>(BLOCK);
+const PAN = new StaticArray<f32>(BLOCK);
+
+/** Raw memory for the host to fill (analysis arrays, preset, coefficients): `n` doubles. */
+export function allocF64(n: i32): usize {
+  return changetype<usize>(new StaticArray<f64>(n));
+}
+export function bufferPtr(which: i32): usize {
+  switch (which) {
+    case 0: return changetype<usize>(BED_L);
+    case 1: return changetype<usize>(BED_R);
+    case 2: return changetype<usize>(EV_L);
+    case 3: return changetype<usize>(EV_R);
+    case 4: return changetype<usize>(OUT);
+    case 5: return changetype<usize>(OUT16);
+    case 6: return changetype<usize>(K);
+    case 7: return changetype<usize>(H);
+    default: return 0;
+  }
+}
+
+let sr: f64 = 48000;
+let length: i32 = 0;
+let bed: Bed | null = null;
+let drops: Drops | null = null;
+let follower: Follower | null = null;
+let texture: Texture | null = null;
+let hum: Hum | null = null;
+let hits: Hits | null = null;
+let stats: Stats | null = null;
+const dc = new StaticArray<DcBlocker>(4);
+
+/** Rate and length of the track: enough for a pass on its own. */
+export function setTrack(sampleRate: f64, len: i32): void {
+  sr = sampleRate;
+  length = len;
+}
+
+/**
+ * Sets up the voices for a track of `len` samples. Pointers come from allocF64: frame times,
+ * motion and pan (`frames` each), onsets (5 numbers each), scenes (5 numbers each, at least one),
+ * the packed preset (preset.ts). K must hold the K-weighting coefficients.
+ */
+export function configure(sampleRate: f64, len: i32, seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32): void {
+  sr = sampleRate;
+  length = len;
+  const p = changetype<StaticArray<f64>>(preset);
+  bed = new Bed(p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len);
+  drops = new Drops(p[P.DROPS_RATE], p[P.DROPS_LEVEL], p[P.DROPS_PITCHED] != 0, seed, sr);
+  follower = new Follower(changetype<StaticArray<f64>>(times), changetype<StaticArray<f64>>(motion), changetype<StaticArray<f64>>(pan), frames, sr);
+  texture = new Texture(p[P.TEX_LEVEL], p[P.TEX_CENTER], p[P.TEX_Q], p[P.GRAINS_ON] != 0, p[P.GRAINS_RATE], p[P.GRAINS_LEVEL], p[P.GRAINS_HZ], p[P.GRAINS_DUR], seed, sr);
+  hum = new Hum(p[P.HUM_LEVEL], p[P.HUM_BASE], p[P.HUM_RANGE], sr);
+  const h = new HitParams();
+  h.level = p[P.HIT_LEVEL];
+  h.thumpHz = p[P.HIT_THUMP_HZ];
+  h.thumpDecayS = p[P.HIT_THUMP_DECAY];
+  h.noiseHz = p[P.HIT_NOISE_HZ];
+  h.noiseQ = p[P.HIT_NOISE_Q];
+  h.noiseDecayS = p[P.HIT_NOISE_DECAY];
+  h.mix = p[P.HIT_NOISE_MIX];
+  h.modesLevel = p[P.MODES_LEVEL];
+  h.modesDecayS = p[P.MODES_DECAY];
+  h.alternate = p[P.HIT_ALTERNATE] != 0;
+  h.modeCount = min(P.MAX_MODES, <i32>p[P.MODES_COUNT]);
+  for (let i = 0; i < h.modeCount; i++) h.ratios[i] = p[P.MODES_RATIOS + i];
+  hits = new Hits(changetype<StaticArray<f64>>(onsets), onsetCount, h, seed, sr, len);
+  for (let i = 0; i < 4; i++) dc[i] = new DcBlocker(sr);
+  stats = new Stats(segment, len / segment);
+}
+
+/** Renders samples [start, start+len) of both stems into BED_*, EV_* and adds them to the statistics. */
+export function renderBlock(start: i32, len: i32): void {
+  memory.fill(changetype<usize>(BED_L), 0, <usize>len << 2);
+  memory.fill(changetype<usize>(BED_R), 0, <usize>len << 2);
+  memory.fill(changetype<usize>(EV_L), 0, <usize>len << 2);
+  memory.fill(changetype<usize>(EV_R), 0, <usize>len << 2);
+  bed!.render(BED_L, BED_R, start, len);
+  drops!.render(BED_L, BED_R, start, len);
+  follower!.render(ENV, PAN, start, len);
+  hum!.render(BED_L, BED_R, EV_L, EV_R, len, ENV);
+  texture!.render(EV_L, EV_R, start, len, ENV, PAN);
+  hits!.render(EV_L, EV_R, start, len);
+  const edge = max(1, <i32>Math.round(EDGE_FADE_S * sr));
+  const d0 = unchecked(dc[0]), d1 = unchecked(dc[1]), d2 = unchecked(dc[2]), d3 = unchecked(dc[3]);
+  // DC blockers with their state in locals for the loop (registers, not memory).
+  const r = d0.r;
+  let x0 = d0.x1, y0 = d0.y1, x1 = d1.x1, y1 = d1.y1, x2 = d2.x1, y2 = d2.y1, x3 = d3.x1, y3 = d3.y1;
+  for (let i = 0; i < len; i++) {
+    const n = start + i;
+    const fade: f64 = n < edge ? <f64>n / <f64>edge : length - 1 - n < edge ? <f64>(length - 1 - n) / <f64>edge : 1;
+    const a = <f64>unchecked(BED_L[i]), b = <f64>unchecked(BED_R[i]), c = <f64>unchecked(EV_L[i]), d = <f64>unchecked(EV_R[i]);
+    y0 = a - x0 + r * y0; x0 = a;
+    y1 = b - x1 + r * y1; x1 = b;
+    y2 = c - x2 + r * y2; x2 = c;
+    y3 = d - x3 + r * y3; x3 = d;
+    unchecked(BED_L[i] = <f32>(y0 * fade));
+    unchecked(BED_R[i] = <f32>(y1 * fade));
+    unchecked(EV_L[i] = <f32>(y2 * fade));
+    unchecked(EV_R[i] = <f32>(y3 * fade));
+  }
+  d0.x1 = x0; d0.y1 = y0; d1.x1 = x1; d1.y1 = y1; d2.x1 = x2; d2.y1 = y2; d3.x1 = x3; d3.y1 = y3;
+  stats!.push(BED_L, BED_R, EV_L, EV_R, len);
+}
+
+/** Starts statistics over stems the host supplies (statsPush), without voices. */
+export function statsBegin(segment: i32, len: i32): void {
+  length = len;
+  stats = new Stats(segment, len / segment);
+}
+
+/** Adds the stems in BED_*, EV_* (`len` frames) to the statistics. */
+export function statsPush(len: i32): void {
+  stats!.push(BED_L, BED_R, EV_L, EV_R, len);
+}
+
+export function statsPtr(): usize {
+  return changetype<usize>(stats!.data);
+}
+export function statsSegments(): i32 {
+  return stats!.segments;
+}
+
+// Mastering pass.
+let limiter: Limiter | null = null;
+let bedGain: f64 = 1;
+let eventsGain: f64 = 1;
+let skip: i32 = 0;
+let written: i32 = 0;
+let meterL = new KFilter();
+let meterR = new KFilter();
+let step: i32 = 4800;
+let inStep: i32 = 0;
+let acc: f64 = 0;
+let steps = new StaticArray<f64>(0);
+let stepCount: i32 = 0;
+const mixL = new StaticArray<f64>(BLOCK);
+const mixR = new StaticArray<f64>(BLOCK);
+const limL = new StaticArray<f64>(BLOCK);
+const limR = new StaticArray<f64>(BLOCK);
+
+/**
+ * Starts a pass at these stem gains. `ceiling` (linear; Infinity for none) and the limiter's
+ * timings; `tpBound` bounds a true peak by its taps (true-peak.ts); H must hold the filter.
+ * The output is metered in steps of `stepLength` samples (100 ms).
+ */
+export function passBegin(gb: f64, ge: f64, ceiling: f64, tpBound: f64, lookaheadS: f64, releaseS: f64, stepLength: i32): i32 {
+  bedGain = gb;
+  eventsGain = ge;
+  limiter = new Limiter(sr, ceiling, tpBound, lookaheadS, releaseS);
+  skip = limiter!.latency;
+  written = 0;
+  meterL = new KFilter();
+  meterR = new KFilter();
+  step = stepLength;
+  inStep = 0;
+  acc = 0;
+  if (steps.length < length / step + 2) steps = new StaticArray<f64>(length / step + 2);
+  stepCount = 0;
+  return limiter!.latency;
+}
+
+const meterOutL = new StaticArray<f32>(BLOCK);
+const meterOutR = new StaticArray<f32>(BLOCK);
+const meterKL = new StaticArray<f64>(BLOCK);
+const meterKR = new StaticArray<f64>(BLOCK);
+
+/** Drops the limiter's latency from the front, meters and interleaves; returns frames written to OUT. */
+function take(frames: i32): i32 {
+  const from = min(skip, frames);
+  skip -= from;
+  const n = min(frames - from, length - written);
+  if (n <= 0) return 0;
+  for (let i = 0; i < n; i++) {
+    const l = <f32>unchecked(limL[from + i]);
+    const r = <f32>unchecked(limR[from + i]);
+    unchecked(OUT[2 * i] = l);
+    unchecked(OUT[2 * i + 1] = r);
+    unchecked(meterOutL[i] = l);
+    unchecked(meterOutR[i] = r);
+  }
+  kWeight2(meterL, meterR, meterOutL, meterOutR, meterKL, meterKR, n);
+  let a = acc;
+  let s = inStep;
+  for (let i = 0; i < n; i++) {
+    const vl = unchecked(meterKL[i]);
+    const vr = unchecked(meterKR[i]);
+    a += vl * vl + vr * vr;
+    if (++s == step) {
+      if (stepCount < steps.length) unchecked(steps[stepCount++] = a);
+      a = 0;
+      s = 0;
+    }
+  }
+  acc = a;
+  inStep = s;
+  written += n;
+  return n;
+}
+
+/** Mixes the stems in BED_*, EV_* at the pass's gains, limits, meters; returns frames in OUT. */
+export function passBlock(len: i32): i32 {
+  const gb = bedGain, ge = eventsGain;
+  for (let i = 0; i < len; i++) {
+    unchecked(mixL[i] = <f64>unchecked(BED_L[i]) * gb + <f64>unchecked(EV_L[i]) * ge);
+    unchecked(mixR[i] = <f64>unchecked(BED_R[i]) * gb + <f64>unchecked(EV_R[i]) * ge);
+  }
+  limiter!.process(mixL, mixR, len, limL, limR);
+  return take(len);
+}
+
+/** Pushes `len` (≤ BLOCK) zeros through the limiter to drain it; returns frames in OUT. */
+export function passFlush(len: i32): i32 {
+  for (let i = 0; i < len; i++) {
+    unchecked(mixL[i] = 0);
+    unchecked(mixR[i] = 0);
+  }
+  limiter!.process(mixL, mixR, len, limL, limR);
+  return take(len);
+}
+
+export function passStepsPtr(): usize {
+  return changetype<usize>(steps);
+}
+export function passStepCount(): i32 {
+  return stepCount;
+}
+export function passPeak(): f64 {
+  return limiter!.outputPeak;
+}
+export function passMinGain(): f64 {
+  return limiter!.minGain;
+}
+
+/** OUT[0, count) as 16-bit PCM in OUT16: × 32768, ties to even, clipped (as ffmpeg converts). */
+export function pcm16(count: i32): void {
+  for (let i = 0; i < count; i++) {
+    const v = nearest(<f64>unchecked(OUT[i]) * 32768);
+    unchecked(OUT16[i] = <i16>(v > 32767 ? 32767 : v < -32768 ? -32768 : v));
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * @module The engine's sample loops, in WebAssembly: the one place that loads them. The voices,
+ * the stem statistics, the true-peak limiter and the output meter are written in AssemblyScript
+ * (assembly/, which says what each does) and compiled by scripts/build-wasm.mjs. In JavaScript
+ * they ran 2–3× slower on a fresh thread until V8 had optimised them; compiled code runs at full
+ * speed from the first block. The module is compiled once per thread and instantiated per track.
+ */
+import type { AnalysisResult } from '../analysis.js';
+import type { Preset } from '../presets.js';
+import { sceneColour } from '../scenes.js';
+import { FOLEY_DSP_WASM } from './foley-dsp.generated.js';
+import { gatedLoudness, kWeightingCoefficients } from './loudness.js';
+import { COEFS, TAPS, TP_BOUND } from './true-peak.js';
+
+/** Frames per block: the size of the stem and output buffers. */
+export const BLOCK = 4096;
+
+/** The part of the WebAssembly API used here (the type packages in use do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  allocF64(n: number): number;
+  bufferPtr(which: number): number;
+  setTrack(sampleRate: number, length: number): void;
+  configure(sr: number, len: number, seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number): void;
+  renderBlock(start: number, len: number): void;
+  statsBegin(segment: number, len: number): void;
+  statsPush(len: number): void;
+  statsPtr(): number;
+  statsSegments(): number;
+  passBegin(gb: number, ge: number, ceiling: number, tpBound: number, lookaheadS: number, releaseS: number, stepLength: number): number;
+  passBlock(len: number): number;
+  passFlush(len: number): number;
+  passStepsPtr(): number;
+  passStepCount(): number;
+  passPeak(): number;
+  passMinGain(): number;
+  pcm16(count: number): void;
+}
+
+/** Buffer numbers of `bufferPtr` (assembly/index.ts). */
+const BED_L = 0, OUT = 4, OUT16 = 5, K = 6, H = 7;
+
+let compiled: object | undefined;
+
+/**
+ * The preset as the vector assembly/preset.ts reads: the two sides of one layout.
+ * Hit modes: at most 6 ratios.
+ */
+export function packPreset(p: Preset): Float64Array {
+  const v = new Float64Array(35);
+  const modes = p.hit.modes;
+  const g = p.texture.grains;
+  v.set([p.bed.level, p.bed.lowpassHz, p.bed.highpassHz, p.bed.gust], 0);
+  v.set([p.texture.level, p.texture.centerHz, p.texture.q, g ? 1 : 0, g?.rate ?? 0, g?.level ?? 0, g?.hz ?? 0, g?.durS ?? 0], 4);
+  const h = p.hit;
+  v.set([h.level, h.thumpHz, h.thumpDecayS, h.noiseHz, h.noiseQ, h.noiseDecayS, h.noiseMix], 12);
+  v.set([modes?.level ?? 0, modes?.decayS ?? 0, h.alternate ? 1 : 0, Math.min(6, modes?.ratios.length ?? 0)], 19);
+  v.set((modes?.ratios ?? []).slice(0, 6), 23);
+  v.set([p.hum.level, p.hum.baseHz, p.hum.rangeHz], 29);
+  v.set([p.drops.rate, p.drops.level, p.drops.pitched ? 1 : 0], 32);
+  return v;
+}
+
+/** What a track's limiter does (seconds, linear ceiling; Infinity for none). */
+export interface PassSettings {
+  ceiling: number;
+  lookaheadS: number;
+  releaseS: number;
+}
+
+/** One track's worth of engine: synthesis block by block, then mastering passes. */
+export class FoleyDsp {
+  private readonly x: Exports;
+  private sampleRate = 48_000;
+  private stepLength = 4800;
+
+  constructor() {
+    compiled ??= new wasm.Module(Buffer.from(FOLEY_DSP_WASM, 'base64'));
+    const instance = new wasm.Instance(compiled, {
+      env: {
+        abort: (_msg: number, _file: number, line: number, column: number): never => {
+          throw new Error(`foley-dsp aborted at assembly line ${line}:${column}`);
+        },
+      },
+    });
+    this.x = instance.exports as Exports;
+    new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(this.sampleRate));
+    const h = new Float64Array(this.x.memory.buffer, this.x.bufferPtr(H), 3 * TAPS);
+    for (let i = 0; i < 3 * TAPS; i++) h[i] = (COEFS[1 + (i % 3)] as Float64Array)[Math.floor(i / 3)] as number;
+  }
+
+  /** Copies `values` into memory of the instance; returns where. */
+  private put(values: ArrayLike<number>): number {
+    const ptr = this.x.allocF64(Math.max(1, values.length));
+    new Float64Array(this.x.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  /** Length and rate of the track, for a pass on its own (`measureLoudness`); `configure` sets them too. */
+  setTrack(sampleRate: number, length: number): void {
+    if (sampleRate !== this.sampleRate) new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(sampleRate));
+    this.sampleRate = sampleRate;
+    this.stepLength = Math.round(sampleRate / 10);
+    this.x.setTrack(sampleRate, length);
+  }
+
+  /** Sets up the voices for a track of `length` samples; `segment`: samples per statistics segment. */
+  configure(o: { analysis: AnalysisResult; preset: Preset; seed: number; sampleRate: number; length: number; segment: number }): void {
+    const a = o.analysis;
+    this.setTrack(o.sampleRate, o.length);
+    const onsets = a.onsets.flatMap((on) => [on.time, on.strength, on.pan, on.y, on.step]);
+    const list = a.scenes.length > 0 ? a.scenes : [{ start: 0, end: o.length / o.sampleRate, brightness: 0.5, cb: 0, cr: 0 }];
+    const scenes = list.flatMap((s) => {
+      const c = sceneColour(s);
+      return [s.start, s.end, c.cutoff, c.highpass, c.level];
+    });
+    const times = this.put(a.times);
+    const motion = this.put(a.motion);
+    const pan = this.put(a.pan);
+    const onsetPtr = this.put(onsets);
+    const scenePtr = this.put(scenes);
+    const preset = this.put(packPreset(o.preset));
+    this.x.configure(o.sampleRate, o.length, o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment);
+  }
+
+  /** The four stem buffers (bed L, bed R, events L, events R), BLOCK frames each. Fresh views: memory may grow. */
+  stems(): [Float32Array, Float32Array, Float32Array, Float32Array] {
+    const buf = this.x.memory.buffer;
+    const view = (k: number): Float32Array => new Float32Array(buf, this.x.bufferPtr(BED_L + k), BLOCK);
+    return [view(0), view(1), view(2), view(3)];
+  }
+
+  /** Renders samples [start, start+len) of both stems into `stems()`. */
+  renderBlock(start: number, len: number): void {
+    this.x.renderBlock(start, len);
+  }
+
+  /** Starts statistics of stems given one block at a time (`statsPush`) instead of rendered. */
+  statsBegin(segment: number, length: number): void {
+    this.x.statsBegin(segment, length);
+  }
+
+  /** Adds `len` (≤ BLOCK) frames of planar stems (bed L, bed R, events L, events R) to the statistics. */
+  statsPush(stems: readonly Float32Array[], len: number): void {
+    this.load(stems, len);
+    this.x.statsPush(len);
+  }
+
+  private load(stems: readonly Float32Array[], len: number): void {
+    const mine = this.stems();
+    for (let k = 0; k < 4; k++) (mine[k] as Float32Array).set((stems[k] as Float32Array).subarray(0, len));
+  }
+
+  /** The statistics segments so far (a copy), 6 numbers each (stem-stats.ts). */
+  segments(): Float32Array {
+    return new Float32Array(this.x.memory.buffer, this.x.statsPtr(), 6 * this.x.statsSegments()).slice();
+  }
+
+  /** Starts a mastering pass at these linear stem gains; returns the limiter's latency (frames). */
+  passBegin(bedGain: number, eventsGain: number, s: PassSettings): number {
+    return this.x.passBegin(bedGain, eventsGain, s.ceiling, TP_BOUND, s.lookaheadS, s.releaseS, this.stepLength);
+  }
+
+  /** Mixes `stems` (planar, `len` ≤ BLOCK frames) through the limiter; returns output frames ready in `output`. */
+  passBlock(stems: readonly Float32Array[], len: number): number {
+    this.load(stems, len);
+    return this.x.passBlock(len);
+  }
+
+  /** Drains `len` (≤ BLOCK) frames of the limiter's latency; returns output frames ready in `output`. */
+  passFlush(len: number): number {
+    return this.x.passFlush(len);
+  }
+
+  /** The last `frames` output frames, interleaved float (a view). */
+  output(frames: number): Float32Array {
+    return new Float32Array(this.x.memory.buffer, this.x.bufferPtr(OUT), 2 * frames);
+  }
+
+  /** The same frames as 16-bit PCM little-endian bytes (a view), converted as ffmpeg does. */
+  output16(frames: number): Uint8Array {
+    this.x.pcm16(2 * frames);
+    return new Uint8Array(this.x.memory.buffer, this.x.bufferPtr(OUT16), 4 * frames);
+  }
+
+  /** Integrated loudness (LUFS) of what the pass has output so far. */
+  passLoudness(): number {
+    const steps = new Float64Array(this.x.memory.buffer, this.x.passStepsPtr(), this.x.passStepCount()).slice();
+    return gatedLoudness([steps], [1], this.stepLength);
+  }
+
+  /** The pass's output true peak (estimate: detector × gain) and deepest gain, both linear. */
+  passPeaks(): { truePeak: number; minGain: number } {
+    return { truePeak: this.x.passPeak(), minGain: this.x.passMinGain() };
+  }
+}
+
+/**
+ * One pass over whole stems in memory (bed and events, stereo each) at these gains: the mastered
+ * output, its loudness and peaks. For tools and tests; tracks are rendered block by block.
+ */
+export function masterStems(stems: readonly [Float32Array, Float32Array, Float32Array, Float32Array], gains: { bed: number; events: number }, settings: PassSettings, sampleRate = 48_000): { left: Float32Array; right: Float32Array; pcm16: Uint8Array; lufs: number; truePeak: number; minGain: number } {
+  const n = stems[0].length;
+  const dsp = new FoleyDsp();
+  dsp.setTrack(sampleRate, n);
+  const latency = dsp.passBegin(gains.bed, gains.events, settings);
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  const pcm16 = new Uint8Array(4 * n);
+  let at = 0;
+  const take = (frames: number): void => {
+    const out = dsp.output(frames);
+    for (let i = 0; i < frames; i++) {
+      left[at + i] = out[2 * i] as number;
+      right[at + i] = out[2 * i + 1] as number;
+    }
+    pcm16.set(dsp.output16(frames), 4 * at);
+    at += frames;
+  };
+  for (let from = 0; from < n; from += BLOCK) {
+    const len = Math.min(BLOCK, n - from);
+    take(dsp.passBlock(stems.map((s) => s.subarray(from, from + len)), len));
+  }
+  for (let rest = latency; rest > 0; rest -= BLOCK) take(dsp.passFlush(Math.min(BLOCK, rest)));
+  return { left, right, pcm16, lufs: dsp.passLoudness(), ...dsp.passPeaks() };
+}
+
+/** Integrated loudness (LUFS, BS.1770) of a stereo signal: a pass with no limiter. */
+export function measureLoudness(left: Float32Array, right: Float32Array, sampleRate = 48_000): number {
+  const silent = new Float32Array(left.length);
+  return masterStems([left, right, silent, silent], { bed: 1, events: 0 }, { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / sampleRate, releaseS: 0.08 }, sampleRate).lufs;
+}
