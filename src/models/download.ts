@@ -4,7 +4,8 @@
  * the blob's final name. Readers on other workers therefore never see a partial or unverified
  * file under a name they would open.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { rename, stat, truncate, unlink } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -113,6 +114,7 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
         stall = setTimeout(() => attempt.abort(new Error(`no data for ${stallMs} ms`)), stallMs);
       };
       let written = 0;
+      let sink: WriteStream | undefined;
       try {
         arm();
         const body = await o.open(offset, signal);
@@ -128,7 +130,8 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
             done(null, chunk);
           },
         });
-        await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), tap, createWriteStream(o.incomplete, { flags: 'a', highWaterMark: WRITE_BUFFER }), { signal });
+        sink = createWriteStream(o.incomplete, { flags: 'a', highWaterMark: WRITE_BUFFER });
+        await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), tap, sink, { signal });
         if (offset + written < file.size) throw new Error(`transfer ended at byte ${offset + written} of ${file.size}`);
       } catch (e) {
         if (o.signal?.aborted) throw o.signal.reason;
@@ -147,6 +150,9 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
         continue;
       } finally {
         clearTimeout(stall);
+        // A cut transfer destroys the file stream, but a write already in flight still lands:
+        // measure the partial file (the next offset) only once the stream has closed.
+        if (sink && !sink.closed) await once(sink, 'close');
       }
     }
     const size = await sizeOf(o.incomplete);
