@@ -10,7 +10,7 @@ import { WorkerError } from '../errors.js';
 import type { MediaBinaries } from '../media/binaries.js';
 import { canCopyIntoMp4, mux, trimCopy } from '../media/mux.js';
 import { probeMedia } from '../media/probe.js';
-import { runProceduralFoley } from '../pipelines/foley/procedural.js';
+import { prepareProceduralFoley, runProceduralFoley } from '../pipelines/foley/procedural.js';
 import { randomSeed } from '../pipelines/foley/rng.js';
 import type { Handler, JobContext } from '../runtime/types.js';
 import { deliver } from './deliver.js';
@@ -214,5 +214,6 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
 
 /** The RunPod handler for Foley jobs. */
 export function createFoleyHandler(deps: FoleyHandlerDeps): Handler {
+  prepareProceduralFoley();
   return async (job, ctx) => runFoleyJob(parseJobInput(job.input), ctx, deps);
 }

@@ -9,7 +9,7 @@ import type { MediaInfo } from '../../media/probe.js';
 import type { WavSampleFormat } from '../../media/wav.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
 import { choosePreset, type PresetName } from './presets.js';
-import { startSynthRunner } from './synth-worker.js';
+import { prestartSynthWorker, startSynthRunner } from './synth-worker.js';
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -47,6 +47,11 @@ export interface ProceduralFoleyResult {
   /** What mastering did: output loudness (LUFS), true peak (dBTP), gain (dB) and the rule that set it. */
   mastering: { loudnessLufs: number; truePeakDbtp: number; eventsGainDb: number; bedGainDb: number; rule: string; bedCapped: boolean };
   timingsMs: { analysis: number; synthesis: number };
+}
+
+/** Gets the engine's synthesis thread going before the first job (optional: jobs start one themselves). */
+export function prepareProceduralFoley(): void {
+  prestartSynthWorker();
 }
 
 export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<ProceduralFoleyResult> {

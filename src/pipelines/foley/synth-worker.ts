@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError, cancelledError } from '../../errors.js';
 import { float32LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
+import { compileFoleyDsp } from './dsp/wasm.js';
 import { BLOCK, renderFoley, SAMPLE_RATE, type OutputBlock, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
 export interface SynthJob extends RenderJob {
@@ -20,28 +21,54 @@ export interface SynthJob extends RenderJob {
   rawPath?: string;
 }
 
+/** Stems of the first this-many bytes of a track stay in memory (about 22 s); the rest go to disk. */
+export const STEMS_IN_MEMORY_BYTES = 16 * 1024 * 1024;
+
 /**
- * The unmastered stems (bed and events, stereo each) parked on disk between passes: 16 bytes a
- * frame (46 MB a minute), read back block by block, so RAM stays flat for any length.
+ * The unmastered stems (bed and events, stereo each) between passes: 16 bytes a frame (46 MB a
+ * minute). The first STEMS_IN_MEMORY_BYTES stay in memory, which spares short tracks a scratch
+ * file; the rest are parked on disk and read back block by block, so RAM stays flat for any length.
  */
 class FileStore implements RawStore {
-  private readonly fd: number;
+  private fd: number | undefined;
+  /** The in-memory part: one array, planar per block (4 × frames), sized for the track or the budget. */
+  private readonly memory: Float32Array;
+  private memoryUsed = 0;
+  private readonly memorySizes: number[] = [];
   private readonly sizes: number[] = [];
   private readonly buf = new Float32Array(4 * BLOCK);
   private readonly out = Array.from({ length: 4 }, () => new Float32Array(BLOCK));
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w+');
+  /** `frames`: the track's length, so memory is reserved once (no more than the budget). */
+  constructor(
+    readonly path: string,
+    frames: number,
+  ) {
+    this.memory = new Float32Array(Math.min(4 * frames, STEMS_IN_MEMORY_BYTES / 4));
   }
 
   append(channels: readonly Float32Array[], frames: number): void {
     if (frames > BLOCK || channels.length !== 4) throw new RangeError('blocks are 4 channels of at most BLOCK frames');
+    if (this.fd === undefined && this.memoryUsed + 4 * frames <= this.memory.length) {
+      channels.forEach((c, k) => this.memory.set(c.subarray(0, frames), this.memoryUsed + k * frames));
+      this.memoryUsed += 4 * frames;
+      this.memorySizes.push(frames);
+      return;
+    }
+    this.fd ??= openSync(this.path, 'w+');
     channels.forEach((c, k) => this.buf.set(c.subarray(0, frames), k * frames));
     writeAll(this.fd, float32LeBytes(this.buf, 4 * frames));
     this.sizes.push(frames);
   }
 
   *blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
+    let at = 0;
+    for (const frames of this.memorySizes) {
+      const channels = [0, 1, 2, 3].map((k) => this.memory.subarray(at + k * frames, at + (k + 1) * frames));
+      at += 4 * frames;
+      yield { channels, frames };
+    }
+    if (this.fd === undefined) return;
     let pos = 0;
     const bytes = new Uint8Array(this.buf.buffer);
     for (const frames of this.sizes) {
@@ -59,6 +86,7 @@ class FileStore implements RawStore {
   }
 
   close(): void {
+    if (this.fd === undefined) return;
     closeSync(this.fd);
     rmSync(this.path, { force: true });
   }
@@ -76,7 +104,7 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
   const sr = job.sampleRate ?? SAMPLE_RATE;
   const frames = Math.max(1, Math.round(job.durationS * sr));
   const fd = openSync(job.wavPath, 'w');
-  const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`);
+  const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`, frames);
   try {
     const format = job.sampleFormat ?? 'f32';
     const header = wavHeader(frames, 2, sr, format);
@@ -102,11 +130,13 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
 if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | undefined)?.synthWorker) {
   const port = parentPort;
   // One job at a time, as many as the main thread sends: a kept thread renders later jobs with
-  // its modules loaded and its code already optimised.
+  // its modules loaded and the engine compiled.
   port.on('message', (job: SynthJob) => {
     const report = renderToWav(job, (percent) => port.postMessage({ type: 'progress', percent } satisfies WorkerMessage));
     port.postMessage({ type: 'done', report } satisfies WorkerMessage);
   });
+  // Compile the engine now, while the job that started this thread is still decoding frames.
+  setImmediate(compileFoleyDsp);
 }
 
 /** This module's compiled file; absent when running from TypeScript sources (vitest). */
@@ -118,11 +148,6 @@ export interface SynthRunner {
   close(): Promise<void>;
 }
 
-/**
- * A worker thread when running compiled (production), started now so that loading its modules
- * overlaps the frame decoding; in place when running from sources, where a worker could not load
- * TypeScript. Aborting a render terminates the thread.
- */
 /**
  * Threads that finished a render cleanly wait here for the next job, unref'd so they never keep
  * the process alive. A render that failed or was aborted never comes back: its thread is ended.
@@ -157,14 +182,35 @@ function keepOrEnd(worker: Worker, reusable: boolean): Promise<unknown> {
   return worker.terminate();
 }
 
+/** True when running compiled (a worker thread can load this file), false from TypeScript sources. */
+function threadsAvailable(): boolean {
+  const file = fileURLToPath(WORKER_FILE);
+  return file.endsWith('.js') && existsSync(file);
+}
+
+/**
+ * Starts a thread before any job needs it, so that starting it (a new JavaScript engine: ~25 ms
+ * of CPU), loading its modules and compiling the engine happen while the worker waits for its
+ * first job rather than while that job decodes. No-op when a thread is idle, or from sources.
+ */
+export function prestartSynthWorker(): void {
+  if (idle.length > 0 || !threadsAvailable()) return;
+  void keepOrEnd(new Worker(WORKER_FILE, { workerData: { synthWorker: true } }), true);
+}
+
 /** Ends the kept threads (tests, shutdown). */
 export async function closeIdleSynthWorkers(): Promise<void> {
   await Promise.all(idle.splice(0).map((w) => w.terminate()));
 }
 
+/**
+ * A worker thread when running compiled (production): an idle one (prestarted, or kept from an
+ * earlier job), or one started now so that starting it overlaps the frame decoding. In place when
+ * running from sources, where a worker could not load TypeScript. Aborting a render terminates
+ * the thread.
+ */
 export function startSynthRunner(): SynthRunner {
-  const file = fileURLToPath(WORKER_FILE);
-  if (!file.endsWith('.js') || !existsSync(file)) {
+  if (!threadsAvailable()) {
     return { render: async (job, opts = {}) => renderToWav(job, opts.onProgress), close: async () => {} };
   }
   const worker = acquireWorker();

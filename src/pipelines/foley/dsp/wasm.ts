@@ -74,6 +74,12 @@ export interface PassSettings {
   releaseS: number;
 }
 
+/** Compiles the engine once per thread (a few ms); later instances reuse it. Call early to get it out of the way. */
+export function compileFoleyDsp(): object {
+  compiled ??= new wasm.Module(Buffer.from(FOLEY_DSP_WASM, 'base64'));
+  return compiled;
+}
+
 /** One track's worth of engine: synthesis block by block, then mastering passes. */
 export class FoleyDsp {
   private readonly x: Exports;
@@ -81,8 +87,7 @@ export class FoleyDsp {
   private stepLength = 4800;
 
   constructor() {
-    compiled ??= new wasm.Module(Buffer.from(FOLEY_DSP_WASM, 'base64'));
-    const instance = new wasm.Instance(compiled, {
+    const instance = new wasm.Instance(compileFoleyDsp(), {
       env: {
         abort: (_msg: number, _file: number, line: number, column: number): never => {
           throw new Error(`foley-dsp aborted at assembly line ${line}:${column}`);
