@@ -1,6 +1,6 @@
 // Per-segment statistics of the stems (the layout and use: src/pipelines/foley/dsp/stem-stats.ts):
 // sample peaks of bed, events and their sum, and their K-weighted energies, FIELDS numbers a segment.
-import { KFilter, kWeight2 } from './kweight';
+import { KFilter, kWeight4 } from './kweight';
 
 const FIELDS: i32 = 6;
 const KB_L = new StaticArray<f64>(4096);
@@ -28,8 +28,7 @@ export class Stats {
     const segment = this.segment;
     // The four channels are K-weighted in place first (filter state in locals: registers, not
     // memory), then the segment sums read them back.
-    kWeight2(this.kbl, this.kbr, bedL, bedR, KB_L, KB_R, len);
-    kWeight2(this.kel, this.ker, evL, evR, KE_L, KE_R, len);
+    kWeight4(this.kbl, this.kbr, this.kel, this.ker, bedL, bedR, evL, evR, KB_L, KB_R, KE_L, KE_R, len);
     for (let i = 0; i < len; i++) {
       const bl = <f64>unchecked(bedL[i]), br = <f64>unchecked(bedR[i]), el = <f64>unchecked(evL[i]), er = <f64>unchecked(evR[i]);
       // Comparisons, not max(): f64.max spends instructions on NaN and −0, which cannot occur here.

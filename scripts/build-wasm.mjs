@@ -18,7 +18,7 @@ if (existsSync(target) && statSync(target).mtimeMs > newest) process.exit(0);
 
 let binary;
 const { error, stderr } = await asc.main(
-  ['assembly/index.ts', '--baseDir', root, '--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert', '--debug', '--outFile', 'foley-dsp.wasm'],
+  ['assembly/index.ts', '--baseDir', root, '--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--debug', '--outFile', 'foley-dsp.wasm'],
   {
     writeFile: (name, contents) => {
       if (name.endsWith('.wasm')) binary = contents;

@@ -116,6 +116,12 @@ export interface RenderOptions {
   onProgress?: ((percent: number) => void) | undefined;
 }
 
+/**
+ * A track whose stems fit in this many bytes (16 a frame: about 22 s) keeps them inside the engine
+ * between passes; a longer one parks them in the store (a scratch file in the worker).
+ */
+export const STEMS_IN_ENGINE_BYTES = 16 * 1024 * 1024;
+
 /** Correct the gain for the limiter's loss when the result is further than this from the target (LU). */
 const LOUDNESS_TOLERANCE = 0.4;
 /** Corrections at most (each costs another limiter pass over the stored stems). */
@@ -138,11 +144,14 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     }
   };
 
-  // Synthesis: the engine gathers the stems' statistics; the stems go to the store.
+  // Synthesis: the engine gathers the stems' statistics; it keeps the stems of a short track, the
+  // store takes those of a long one.
   const dsp = new FoleyDsp();
+  const inEngine = 16 * length <= STEMS_IN_ENGINE_BYTES;
+  if (inEngine) dsp.keepStems(length);
   let b = 0;
   for (const s of renderStems(job, sr, length, dsp)) {
-    store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
+    if (!inEngine) store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
   }
   const stats = stemStats(sr, dsp.segments());
@@ -165,11 +174,18 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
       sink(out);
     };
     let k = 0;
-    for (const blk of store.blocks()) {
-      emit(dsp.passBlock(blk.channels, blk.frames));
-      // The first pass is usually the only one: it gets the bar up to 97 %.
-      ++k;
-      report(passes === 0 ? 70 + (27 * k) / blocks : 97 + (2 * (passes - 1 + k / blocks)) / MAX_CORRECTIONS);
+    // The first pass is usually the only one: it gets the bar up to 97 %.
+    const step = (): void => report(passes === 0 ? 70 + (27 * ++k) / blocks : 97 + (2 * (passes - 1 + ++k / blocks)) / MAX_CORRECTIONS);
+    if (inEngine) {
+      for (let start = 0; start < length; start += BLOCK) {
+        emit(dsp.passKept(start, Math.min(BLOCK, length - start)));
+        step();
+      }
+    } else {
+      for (const blk of store.blocks()) {
+        emit(dsp.passBlock(blk.channels, blk.frames));
+        step();
+      }
     }
     for (let left = latency; left > 0; left -= BLOCK) emit(dsp.passFlush(Math.min(BLOCK, left)));
     passes++;

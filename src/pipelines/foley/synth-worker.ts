@@ -21,40 +21,22 @@ export interface SynthJob extends RenderJob {
   rawPath?: string;
 }
 
-/** Stems of the first this-many bytes of a track stay in memory (about 22 s); the rest go to disk. */
-export const STEMS_IN_MEMORY_BYTES = 16 * 1024 * 1024;
-
 /**
- * The unmastered stems (bed and events, stereo each) between passes: 16 bytes a frame (46 MB a
- * minute). The first STEMS_IN_MEMORY_BYTES stay in memory, which spares short tracks a scratch
- * file; the rest are parked on disk and read back block by block, so RAM stays flat for any length.
+ * The unmastered stems (bed and events, stereo each) of a long track between passes, parked on
+ * disk: 16 bytes a frame (46 MB a minute), read back block by block, so RAM stays flat for any
+ * length. (A short track's stems stay inside the engine: render.ts.)
  */
 class FileStore implements RawStore {
   private fd: number | undefined;
-  /** The in-memory part: one array, planar per block (4 × frames), sized for the track or the budget. */
-  private readonly memory: Float32Array;
-  private memoryUsed = 0;
-  private readonly memorySizes: number[] = [];
   private readonly sizes: number[] = [];
   private readonly buf = new Float32Array(4 * BLOCK);
   private readonly out = Array.from({ length: 4 }, () => new Float32Array(BLOCK));
 
-  /** `frames`: the track's length, so memory is reserved once (no more than the budget). */
-  constructor(
-    readonly path: string,
-    frames: number,
-  ) {
-    this.memory = new Float32Array(Math.min(4 * frames, STEMS_IN_MEMORY_BYTES / 4));
-  }
+  /** The file is created on the first block (never, for a track the engine keeps). */
+  constructor(readonly path: string) {}
 
   append(channels: readonly Float32Array[], frames: number): void {
     if (frames > BLOCK || channels.length !== 4) throw new RangeError('blocks are 4 channels of at most BLOCK frames');
-    if (this.fd === undefined && this.memoryUsed + 4 * frames <= this.memory.length) {
-      channels.forEach((c, k) => this.memory.set(c.subarray(0, frames), this.memoryUsed + k * frames));
-      this.memoryUsed += 4 * frames;
-      this.memorySizes.push(frames);
-      return;
-    }
     this.fd ??= openSync(this.path, 'w+');
     channels.forEach((c, k) => this.buf.set(c.subarray(0, frames), k * frames));
     writeAll(this.fd, float32LeBytes(this.buf, 4 * frames));
@@ -62,12 +44,6 @@ class FileStore implements RawStore {
   }
 
   *blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
-    let at = 0;
-    for (const frames of this.memorySizes) {
-      const channels = [0, 1, 2, 3].map((k) => this.memory.subarray(at + k * frames, at + (k + 1) * frames));
-      at += 4 * frames;
-      yield { channels, frames };
-    }
     if (this.fd === undefined) return;
     let pos = 0;
     const bytes = new Uint8Array(this.buf.buffer);
@@ -104,7 +80,7 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
   const sr = job.sampleRate ?? SAMPLE_RATE;
   const frames = Math.max(1, Math.round(job.durationS * sr));
   const fd = openSync(job.wavPath, 'w');
-  const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`, frames);
+  const store = new FileStore(job.rawPath ?? `${job.wavPath}.raw`);
   try {
     const format = job.sampleFormat ?? 'f32';
     const header = wavHeader(frames, 2, sr, format);

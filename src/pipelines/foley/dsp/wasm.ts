@@ -29,6 +29,8 @@ interface Exports {
   setTrack(sampleRate: number, length: number): void;
   configure(sr: number, len: number, seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number): void;
   renderBlock(start: number, len: number): void;
+  keepStems(frames: number): void;
+  loadKept(start: number, len: number): void;
   statsBegin(segment: number, len: number): void;
   statsPush(len: number): void;
   statsPtr(): number;
@@ -144,6 +146,17 @@ export class FoleyDsp {
   /** Renders samples [start, start+len) of both stems into `stems()`. */
   renderBlock(start: number, len: number): void {
     this.x.renderBlock(start, len);
+  }
+
+  /** Makes the engine keep the stems it renders (`frames` long in all), for passes over them (`passKept`). */
+  keepStems(frames: number): void {
+    this.x.keepStems(frames);
+  }
+
+  /** A pass block over the kept stems [start, start+len); returns output frames ready in `output`. */
+  passKept(start: number, len: number): number {
+    this.x.loadKept(start, len);
+    return this.x.passBlock(len);
   }
 
   /** Starts statistics of stems given one block at a time (`statsPush`) instead of rendered. */
