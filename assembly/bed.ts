@@ -86,8 +86,14 @@ export class Bed {
     const rng = ly.rng;
     // Filter and gust state in locals for the loop (registers, not memory).
     let gust = ly.gust, gustTarget = ly.gustTarget, lpL = ly.lpL, lpR = ly.lpR, hpL = ly.hpL, hpR = ly.hpR;
+    // Samples until the next gust target (a new one every gustEvery samples from the layer's start).
+    let untilGust = (gustEvery - ((a - from) % gustEvery)) % gustEvery;
     for (let s = a; s < b; s++) {
-      if ((s - from) % gustEvery == 0) gustTarget = 0.3 + 0.7 * ly.gustRng.next();
+      if (untilGust == 0) {
+        gustTarget = 0.3 + 0.7 * ly.gustRng.next();
+        untilGust = gustEvery;
+      }
+      untilGust--;
       gust += gustStep * (gustTarget - gust);
       let fade: f64 = 1;
       if (fadeIn > 0 && s - from < fadeIn) fade = Math.sin((<f64>(s - from) / <f64>fadeIn) * halfPi);

@@ -1,6 +1,6 @@
 // Random droplets in the bed (rain ticks, or rising "bubbles" for water): Poisson arrivals drawn as
 // exponential gaps, each drop enveloped (1 ms attack) and panned at random.
-import { panGains, PAN_L, PAN_R } from './filters';
+import { panGains, PAN_L, PAN_R, sinCycle } from './filters';
 import { Rng } from './rng';
 
 class Drop {
@@ -50,7 +50,7 @@ export class Drops {
         const j = s - d.at;
         const t = <f64>j / sr;
         const env = Math.min(1, <f64>j / 48) * Math.exp(-t / decay) * Math.min(1, <f64>(d.len - j) / 48);
-        const v = noise !== null ? noise.white() : Math.sin(2 * Math.PI * d.f0 * t * (1 + 12 * t));
+        const v = noise !== null ? noise.white() : sinCycle(d.f0 * t * (1 + 12 * t));
         const i = s - start;
         unchecked(L[i] = <f32>(<f64>unchecked(L[i]) + v * env * d.amp * d.gl));
         unchecked(R[i] = <f32>(<f64>unchecked(R[i]) + v * env * d.amp * d.gr));

@@ -48,3 +48,17 @@ export function panGains(p: f64): void {
   PAN_L = Math.cos(a);
   PAN_R = Math.sin(a);
 }
+
+/**
+ * sin(2π·p) for a phase in cycles: folded to a quarter cycle, then the Taylor series to the 11th
+ * power (error under 6·10⁻⁸, −144 dB). Several times cheaper than Math.sin, which handles any
+ * argument; per-sample oscillators call this.
+ */
+@inline export function sinCycle(p: f64): f64 {
+  let x = p - Math.floor(p + 0.5);
+  if (x > 0.25) x = 0.5 - x;
+  else if (x < -0.25) x = -0.5 - x;
+  const y = 2 * Math.PI * x;
+  const y2 = y * y;
+  return y * (1 - (y2 / 6) * (1 - (y2 / 20) * (1 - (y2 / 42) * (1 - (y2 / 72) * (1 - y2 / 110)))));
+}

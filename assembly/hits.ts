@@ -2,7 +2,7 @@
 // band-passed noise and (for hard materials) a few inharmonic resonant modes. Every hit starts on
 // its onset's sample with a 1 ms attack ramp and ends with a 5 ms fade, so nothing clicks; it is
 // placed in the stereo field where the motion was, and steps of a cadence alternate feet.
-import { BandPass, panGains, PAN_L, PAN_R } from './filters';
+import { BandPass, panGains, PAN_L, PAN_R, sinCycle } from './filters';
 import { MAX_MODES } from './preset';
 import { Rng } from './rng';
 
@@ -67,7 +67,6 @@ class Hit {
 
   /** Adds samples [from, to) (absolute) into the block that starts at `blockStart`. */
   render(L: StaticArray<f32>, R: StaticArray<f32>, blockStart: i32, from: i32, to: i32, sr: f64): void {
-    const twoPi = 2 * Math.PI;
     const mix = this.h.mix;
     const modeLevel = this.h.modesLevel;
     const n = this.h.modeCount;
@@ -76,7 +75,7 @@ class Hit {
       this.phase += (this.f0 * (1 + this.glide)) / sr;
       if (this.phase >= 1) this.phase -= 1;
       this.glide *= this.glideDecay;
-      const body = Math.sin(twoPi * this.phase) * this.body;
+      const body = sinCycle(this.phase) * this.body;
       const noise = this.bp.process(this.rng.white()) * 2.2 * this.noise;
       this.body *= this.bodyDecay;
       this.noise *= this.noiseDecay;

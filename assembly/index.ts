@@ -133,28 +133,37 @@ export function renderBlock(start: i32, len: i32): void {
   }
   d0.x1 = x0; d0.y1 = y0; d1.x1 = x1; d1.y1 = y1; d2.x1 = x2; d2.y1 = y2; d3.x1 = x3; d3.y1 = y3;
   stats!.push(BED_L, BED_R, EV_L, EV_R, len);
-  if (kept.length >= 4 * (start + len)) {
-    memory.copy(changetype<usize>(kept) + ((<usize>(4 * start)) << 2), changetype<usize>(BED_L), <usize>len << 2);
-    memory.copy(changetype<usize>(kept) + ((<usize>(4 * start + len)) << 2), changetype<usize>(BED_R), <usize>len << 2);
-    memory.copy(changetype<usize>(kept) + ((<usize>(4 * start + 2 * len)) << 2), changetype<usize>(EV_L), <usize>len << 2);
-    memory.copy(changetype<usize>(kept) + ((<usize>(4 * start + 3 * len)) << 2), changetype<usize>(EV_R), <usize>len << 2);
+  if (start + len <= keptFrames) {
+    const at = keptAt + ((<usize>start) << 4);
+    const n = <usize>len << 2;
+    memory.copy(at, changetype<usize>(BED_L), n);
+    memory.copy(at + n, changetype<usize>(BED_R), n);
+    memory.copy(at + 2 * n, changetype<usize>(EV_L), n);
+    memory.copy(at + 3 * n, changetype<usize>(EV_R), n);
   }
 }
 
-/** Stems kept by the engine between passes (planar per block: 4 × len floats at 4 × start). */
-let kept = new StaticArray<f32>(0);
+/**
+ * Stems kept by the engine between passes: raw memory (every byte is written before it is read,
+ * so none is cleared first), each block planar (bed L, bed R, events L, events R) at 16 × start.
+ */
+let keptAt: usize = 0;
+let keptFrames: i32 = 0;
 
 /** Keeps the rendered stems in the engine (a short track) so passes need not be fed them. */
 export function keepStems(frames: i32): void {
-  kept = new StaticArray<f32>(4 * frames);
+  keptAt = heap.alloc(<usize>frames << 4);
+  keptFrames = frames;
 }
 
 /** Puts the kept stems of block [start, start+len) back into BED_*, EV_*. */
 export function loadKept(start: i32, len: i32): void {
-  memory.copy(changetype<usize>(BED_L), changetype<usize>(kept) + ((<usize>(4 * start)) << 2), <usize>len << 2);
-  memory.copy(changetype<usize>(BED_R), changetype<usize>(kept) + ((<usize>(4 * start + len)) << 2), <usize>len << 2);
-  memory.copy(changetype<usize>(EV_L), changetype<usize>(kept) + ((<usize>(4 * start + 2 * len)) << 2), <usize>len << 2);
-  memory.copy(changetype<usize>(EV_R), changetype<usize>(kept) + ((<usize>(4 * start + 3 * len)) << 2), <usize>len << 2);
+  const at = keptAt + ((<usize>start) << 4);
+  const n = <usize>len << 2;
+  memory.copy(changetype<usize>(BED_L), at, n);
+  memory.copy(changetype<usize>(BED_R), at + n, n);
+  memory.copy(changetype<usize>(EV_L), at + 2 * n, n);
+  memory.copy(changetype<usize>(EV_R), at + 3 * n, n);
 }
 
 /** Starts statistics over stems the host supplies (statsPush), without voices. */

@@ -28,8 +28,9 @@ export class Follower {
   render(env: StaticArray<f32>, pan: StaticArray<f32>, start: i32, len: i32): void {
     const n = this.n;
     const t0 = n > 0 ? this.times[0] : 0;
+    const dt = 1 / this.sr;
     for (let i = 0; i < len; i++) {
-      const t = <f64>(start + i) / this.sr;
+      const t = <f64>(start + i) * dt;
       while (this.frame + 1 < n && unchecked(this.times[this.frame + 1]) <= t) this.frame++;
       const m = n > 0 ? unchecked(this.motion[this.frame]) : 0;
       const target = n == 0 || t < t0 ? 0 : motionLevel(m);

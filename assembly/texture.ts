@@ -1,7 +1,7 @@
 // Motion texture: band-passed noise whose level follows how much moves, panned to where it moves,
 // plus (for presets that ask) a granular layer: short enveloped grains of filtered noise whose
 // density follows the motion (gravel, leaves, cloth).
-import { BandPass, panGains, PAN_L, PAN_R } from './filters';
+import { BandPass, panGains, PAN_L, PAN_R, sinCycle } from './filters';
 import { Rng } from './rng';
 
 class Grain {
@@ -73,7 +73,7 @@ export class Texture {
       for (let s = a; s < b; s++) {
         const j = s - g.at;
         // Hann window: every grain starts and ends at zero.
-        const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * <f64>j) / <f64>g.len);
+        const w = 0.5 - 0.5 * sinCycle(<f64>j / <f64>g.len + 0.25);
         const v = g.bp.process(rng.white()) * w * g.amp;
         const i = s - start;
         unchecked(L[i] = <f32>(<f64>unchecked(L[i]) + v * g.gl));
