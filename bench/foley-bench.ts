@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
-import { analysisSize } from '../src/media/frames.js';
+import { analysisScaleFilter, analysisSize } from '../src/media/frames.js';
 import { encodeWavFloat32 } from '../src/media/wav.js';
 import type { ChildReport } from './job-child.js';
 
@@ -69,7 +69,7 @@ export async function runFoleyBench(log: (line: string) => void): Promise<void> 
     let rss10 = 0;
     for (let i = 0; i < RUNS; i++) {
       const decode = await timed(() =>
-        run(ffmpeg, ['-v', 'error', '-i', clip10, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', `scale=${size.width}:${size.height}:flags=area,format=yuv444p`, '-f', 'null', '-']),
+        run(ffmpeg, ['-v', 'error', '-i', clip10, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', `${analysisScaleFilter(size.width)},format=yuv444p`, '-f', 'null', '-']),
       );
       const remux = await timed(() => run(ffmpeg, ['-v', 'error', '-y', '-i', wav, '-c', 'copy', '-f', 'wav', join(dir, 'copy.wav')]));
       floor.push(decode + remux);

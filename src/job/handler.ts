@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { MediaBinaries } from '../media/binaries.js';
 import { canCopyIntoMp4, mux, trimCopy } from '../media/mux.js';
-import { probeMedia } from '../media/probe.js';
+import { probeMedia, type MediaInfo } from '../media/probe.js';
 import { prepareProceduralFoley, runProceduralFoley } from '../pipelines/foley/procedural.js';
 import { randomSeed } from '../pipelines/foley/rng.js';
 import type { Handler, JobContext } from '../runtime/types.js';
@@ -104,30 +104,47 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       signal: ctx.signal,
     });
     let t = lap('input', t0);
-    let media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
-    t = lap('probe', t);
-    ctx.log.info({ video: media.video, audio: media.audio?.codec, duration: media.duration }, 'probed input');
-    checkMediaLimits(media, input.duration, limits);
-
+    const probe = async (path: string): Promise<MediaInfo> => {
+      const m = await probeMedia(path, { ffprobe: bins.ffprobe, signal: ctx.signal });
+      ctx.log.info({ video: m.video, audio: m.audio?.codec, duration: m.duration }, 'probed input');
+      return m;
+    };
+    let mediaReady: Promise<MediaInfo>;
     if (input.duration !== undefined) {
+      // A trim needs the probe first (and the trimmed file its own).
+      let media = await probe(file);
+      t = lap('probe', t);
+      checkMediaLimits(media, input.duration, limits);
       if (media.duration !== undefined && input.duration >= media.duration) {
         warnings.push(`duration ${input.duration}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
       } else {
         const trimmed = join(workDir, 'trimmed.mkv');
         await trimCopy(file, trimmed, input.duration, { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs });
         file = trimmed;
-        media = await probeMedia(file, { ffprobe: bins.ffprobe, signal: ctx.signal });
+        media = await probe(file);
         t = lap('trim', t);
       }
+      mediaReady = Promise.resolve(media);
+    } else {
+      // The probe runs alongside the decode: the engine starts decoding at once, and stops with
+      // the probe's error if the file is unreadable or over a limit.
+      const probeStart = t;
+      mediaReady = probe(file).then((m) => {
+        timings.probe = Math.round(performance.now() - probeStart);
+        checkMediaLimits(m, undefined, limits);
+        return m;
+      });
+      // Awaited below (and by the engine); this only keeps an early failure from counting as unhandled.
+      mediaReady.catch(() => undefined);
     }
     const seed = input.seed ?? randomSeed();
     const format = input.output_format;
     // A WAV of the new track alone is what the engine writes: no remux through ffmpeg.
-    const engineWritesOutput = format === 'wav' && (input.audio_mode === 'replace' || !media.audio);
+    const engineWritesOutput = format === 'wav' && input.audio_mode === 'replace';
     const foley = await runProceduralFoley({
       ffmpeg: bins.ffmpeg,
       file,
-      media,
+      media: mediaReady,
       prompt: input.prompt,
       negativePrompt: input.negative_prompt,
       seed,
@@ -138,6 +155,7 @@ export async function runFoleyJob(input: JobInput, ctx: JobContext, deps: FoleyH
       limits: { maxFrames: limits.maxFrames, maxTimeS: limits.maxDurationS },
       onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
     });
+    const media = await mediaReady;
     timings.analysis = foley.timingsMs.analysis;
     timings.synthesis = foley.timingsMs.synthesis;
     t = performance.now();

@@ -1,7 +1,8 @@
 /**
- * @module Refuses, before any decoding, videos the worker should not spend a GPU-second on:
- * too many pixels, too long, too many frames. A `duration` trim counts: a long video is fine
- * when only its start is asked for.
+ * @module Refuses videos the worker should not spend a GPU-second on: too many pixels, too long,
+ * too many frames, as soon as the probe has read them (the analysis decode may have started
+ * alongside; it is stopped). A `duration` trim counts: a long video is fine when only its start
+ * is asked for.
  */
 import type { InputLimits } from '../config.js';
 import { WorkerError } from '../errors.js';

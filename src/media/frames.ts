@@ -1,7 +1,8 @@
 /**
  * @module Streams a video's frames as small grayscale images with their exact presentation times.
- * Frames are decoded by ffmpeg at the analysis size and handed over one at a time, so memory does
- * not grow with the video's length. Timestamps come from ffmpeg's `showinfo` filter (the decoder's
+ * Frames are decoded by ffmpeg at the analysis size (worked out by ffmpeg from the input, so no
+ * probe has to come first) and handed over one at a time, so memory does not grow with the video's
+ * length. Timestamps come from ffmpeg's `showinfo` filter (the decoder's
  * pts, after ffmpeg's own start-time shift), which stays right for variable frame rates and odd
  * time bases where `index / fps` would drift. They arrive on stderr, not in step with the pixels
  * on stdout, so a frame whose time has not been read yet waits (copied) in a short queue.
@@ -22,10 +23,20 @@ export function analysisSize(video: { width: number; height: number; rotation: n
   return { width, height };
 }
 
+/**
+ * The scale filter to the analysis size, for ffmpeg to work out from the input itself (after its
+ * autorotation, so `ih/iw` is the display aspect): the same numbers as `analysisSize`, so the
+ * decoder needs no probe first.
+ */
+export function analysisScaleFilter(width = 64): string {
+  return `scale=${width}:'max(2,2*round(${width / 2}*ih/iw))':flags=area`;
+}
+
 export interface StreamFramesOptions {
   ffmpeg: string;
   file: string;
-  size: GrayFrameSize;
+  /** Columns of the analysis frames (default 64); the height follows the display aspect. */
+  width?: number;
   /**
    * Also deliver colour: each frame is then three planes of width×height (Y, Cb, Cr: yuv444p)
    * instead of one gray plane. Three times the bytes, still tiny at the analysis size.
@@ -33,6 +44,8 @@ export interface StreamFramesOptions {
   chroma?: boolean;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
+  /** Called once, before the first frame, with the frame size the decoder produces. */
+  onSize?: (size: GrayFrameSize) => void;
   /**
    * Receives each frame in presentation order with its presentation time (s). The buffer is
    * reused: copy what must outlive the call. `index` counts from 0.
@@ -49,17 +62,24 @@ export interface StreamFramesResult {
   frameCount: number;
   /** Presentation time in seconds of each frame (index → time). */
   times: Float64Array;
+  /** The frames' size (zeros when no frame came). */
+  size: GrayFrameSize;
 }
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.eE+-]+)/;
+/** showinfo's `s:WxH`: the size of the frames on stdout. */
+const SHOWINFO_SIZE = /\bs:(\d+)x(\d+)\b/;
 
 /** Frames held for their showinfo line at most; past this the line is taken as lost. */
 const MAX_WAITING = 256;
 
 export async function streamGrayFrames(opts: StreamFramesOptions): Promise<StreamFramesResult> {
-  const { width, height } = opts.size;
-  const frameBytes = width * height * (opts.chroma ? 3 : 1);
-  const frame = new Uint8Array(frameBytes);
+  const planes = opts.chroma ? 3 : 1;
+  // The frame size is what showinfo reports; pixels that arrive before its first line wait.
+  let size: GrayFrameSize | undefined;
+  let frameBytes = 0;
+  let frame = new Uint8Array(0);
+  const early: Buffer[] = [];
   let filled = 0;
   let index = 0;
   let delivered = 0;
@@ -89,7 +109,7 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     '-map', '0:v:0', '-an', '-sn', '-dn',
     // passthrough: one output frame per decoded frame, never duplicated or dropped to fit a rate.
     '-vsync', 'passthrough',
-    '-vf', `scale=${width}:${height}:flags=area,format=${opts.chroma ? 'yuv444p' : 'gray'},showinfo`,
+    '-vf', `${analysisScaleFilter(opts.width)},format=${opts.chroma ? 'yuv444p' : 'gray'},showinfo`,
     '-f', 'rawvideo', '-pix_fmt', opts.chroma ? 'yuv444p' : 'gray', 'pipe:1',
   ];
   const guard = new AbortController();
@@ -98,36 +118,48 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     overLimit ??= why;
     guard.abort();
   };
+  const take = (chunk: Buffer): void => {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const n = Math.min(frameBytes - filled, chunk.length - offset);
+      frame.set(chunk.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === frameBytes) {
+        if (overLimit) return;
+        const t = times[index];
+        if (waiting.length === 0 && t !== undefined && Number.isFinite(t)) deliver(frame, t);
+        else waiting.push(frame.slice());
+        index++;
+        filled = 0;
+        drain(false);
+        if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
+      }
+    }
+  };
   const decoding = runBinary(opts.ffmpeg, args, {
     signal: opts.signal ? AbortSignal.any([opts.signal, guard.signal]) : guard.signal,
     timeoutMs: opts.timeoutMs,
     onStderrLine: (line) => {
       const m = SHOWINFO.exec(line);
-      if (m) {
-        const t = Number(m[3]);
-        times[Number(m[1])] = t;
-        if (opts.limits && t > opts.limits.maxTimeS) stop(`longer than the ${opts.limits.maxTimeS}-second limit (MAX_DURATION_S)`);
-        if (!overLimit) drain(false);
+      if (!m) return;
+      if (!size) {
+        const s = SHOWINFO_SIZE.exec(line);
+        if (!s) return;
+        size = { width: Number(s[1]), height: Number(s[2]) };
+        frameBytes = size.width * size.height * planes;
+        frame = new Uint8Array(frameBytes);
+        opts.onSize?.(size);
+        for (const chunk of early.splice(0)) take(chunk);
       }
+      const t = Number(m[3]);
+      times[Number(m[1])] = t;
+      if (opts.limits && t > opts.limits.maxTimeS) stop(`longer than the ${opts.limits.maxTimeS}-second limit (MAX_DURATION_S)`);
+      if (!overLimit) drain(false);
     },
     onStdout: (chunk) => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(frameBytes - filled, chunk.length - offset);
-        frame.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === frameBytes) {
-          if (overLimit) return;
-          const t = times[index];
-          if (waiting.length === 0 && t !== undefined && Number.isFinite(t)) deliver(frame, t);
-          else waiting.push(frame.slice());
-          index++;
-          filled = 0;
-          drain(false);
-          if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
-        }
-      }
+      if (size) take(chunk);
+      else early.push(chunk);
     },
   });
   try {
@@ -143,8 +175,9 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     }
     throw e;
   }
+  if (early.length > 0) throw new WorkerError('MEDIA_UNREADABLE', 'the decoder gave pixels but never said their size (no showinfo line)');
   drain(true);
-  return { frameCount: index, times: fillTimes(times, index) };
+  return { frameCount: index, times: fillTimes(times, index), size: size ?? { width: 0, height: 0 } };
 }
 
 /** Any frame whose showinfo line was missed gets a time interpolated from its neighbours. */

@@ -31,6 +31,8 @@ const StreamSchema = z
     channels: z.number().int().optional(),
     disposition: z.object({ attached_pic: z.number().optional() }).loose().optional(),
     tags: z.record(z.string(), z.string()).optional(),
+    /** Newer muxers store a phone video's turn as a display matrix here, not as a `rotate` tag. */
+    side_data_list: z.array(z.object({ rotation: num }).loose()).optional(),
   })
   .loose();
 
@@ -96,6 +98,7 @@ export function parseProbe(json: unknown): MediaInfo {
   }
   const a = streams.find((s) => s.codec_type === 'audio' && s.codec_name);
   const rotateTag = Number(v.tags?.rotate ?? 0);
+  const matrix = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
   return {
     formatName: format?.format_name ?? 'unknown',
     duration: format?.duration ?? v.duration,
@@ -109,7 +112,7 @@ export function parseProbe(json: unknown): MediaInfo {
       frames: v.nb_frames,
       duration: v.duration,
       pixFmt: v.pix_fmt,
-      rotation: Number.isFinite(rotateTag) ? rotateTag : 0,
+      rotation: matrix ?? (Number.isFinite(rotateTag) ? rotateTag : 0),
     },
     audio: a?.codec_name ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels } : undefined,
   };

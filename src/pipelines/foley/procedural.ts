@@ -4,7 +4,7 @@
  * CPU, and streams both ends (frames in, audio blocks out), so memory does not grow with length.
  */
 import { join } from 'node:path';
-import { analysisSize, streamGrayFrames } from '../../media/frames.js';
+import { streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
 import type { WavSampleFormat } from '../../media/wav.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
@@ -20,7 +20,11 @@ export interface FoleyProgress {
 export interface ProceduralFoleyOptions {
   ffmpeg: string;
   file: string;
-  media: MediaInfo;
+  /**
+   * What the probe says of the file, or the probe still running: decoding starts without it, and
+   * a probe that fails (or a limit it trips) stops the decode and fails the job with its error.
+   */
+  media: MediaInfo | Promise<MediaInfo>;
   prompt: string;
   negativePrompt: string;
   seed: number;
@@ -55,44 +59,62 @@ export function prepareProceduralFoley(): void {
 }
 
 export async function runProceduralFoley(o: ProceduralFoleyOptions): Promise<ProceduralFoleyResult> {
-  const t0 = performance.now();
-  const size = analysisSize(o.media.video);
-  const analyzer = new MotionAnalyzer(size.width, size.height);
   const runner = startSynthRunner();
   try {
-    return await analyseAndRender(o, t0, size, analyzer, runner);
+    return await analyseAndRender(o, runner);
   } finally {
     await runner.close();
   }
 }
 
-async function analyseAndRender(
-  o: ProceduralFoleyOptions,
-  t0: number,
-  size: ReturnType<typeof analysisSize>,
-  analyzer: MotionAnalyzer,
-  runner: ReturnType<typeof startSynthRunner>,
-): Promise<ProceduralFoleyResult> {
-  const expected = o.media.video.fps && o.media.duration ? o.media.video.fps * o.media.duration : 0;
-  let lastReport = 0;
-  const { times, frameCount } = await streamGrayFrames({
-    ffmpeg: o.ffmpeg,
-    file: o.file,
-    size,
-    chroma: true,
-    signal: o.signal,
-    timeoutMs: o.timeoutMs,
-    limits: o.limits,
-    onFrame: (frame, index, time) => {
-      analyzer.push(frame, time);
-      if (expected > 0 && index - lastReport >= 50) {
-        lastReport = index;
-        o.onProgress?.({ stage: 'analysis', percent: Math.min(99, Math.round((100 * index) / expected)) });
-      }
+async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<typeof startSynthRunner>): Promise<ProceduralFoleyResult> {
+  const t0 = performance.now();
+  // The decode starts at once; the probe may still be running. If it fails (unreadable, over a
+  // limit), the decode is stopped and the probe's error is the job's.
+  const stopDecoding = new AbortController();
+  let expected = 0;
+  let mediaFailed: { error: unknown } | undefined;
+  const mediaReady = Promise.resolve(o.media).then(
+    (media) => {
+      expected = media.video.fps && media.duration ? media.video.fps * media.duration : 0;
     },
-  });
+    (error: unknown) => {
+      mediaFailed = { error };
+      stopDecoding.abort(error);
+    },
+  );
+  let analyzer: MotionAnalyzer | undefined;
+  let lastReport = 0;
+  let decoded: Awaited<ReturnType<typeof streamGrayFrames>>;
+  try {
+    decoded = await streamGrayFrames({
+      ffmpeg: o.ffmpeg,
+      file: o.file,
+      chroma: true,
+      signal: o.signal ? AbortSignal.any([o.signal, stopDecoding.signal]) : stopDecoding.signal,
+      timeoutMs: o.timeoutMs,
+      limits: o.limits,
+      onSize: (size) => {
+        analyzer = new MotionAnalyzer(size.width, size.height);
+      },
+      onFrame: (frame, index, time) => {
+        (analyzer as MotionAnalyzer).push(frame, time);
+        if (expected > 0 && index - lastReport >= 50) {
+          lastReport = index;
+          o.onProgress?.({ stage: 'analysis', percent: Math.min(99, Math.round((100 * index) / expected)) });
+        }
+      },
+    });
+  } catch (e) {
+    await mediaReady;
+    throw mediaFailed ? mediaFailed.error : e;
+  }
+  // Nothing is synthesised before the probe has passed the video.
+  await mediaReady;
+  if (mediaFailed) throw mediaFailed.error;
+  const { times, frameCount } = decoded;
   o.onProgress?.({ stage: 'analysis', percent: 100 });
-  const analysis = analyzer.finish(times);
+  const analysis = (analyzer ?? new MotionAnalyzer(64, 2)).finish(times);
   const t1 = performance.now();
   const preset = choosePreset(o.prompt, o.negativePrompt);
   const durationS = analysis.duration;
