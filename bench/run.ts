@@ -4,6 +4,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { runFoleyBench } from './foley-bench.js';
+import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
 import { linesSection, type BenchSection, type BenchTable } from './section.js';
@@ -12,6 +13,7 @@ const SECTIONS: BenchSection[] = [
   runtimeBench,
   linesSection('models', 'Models on the volume', runModelsBench),
   linesSection('foley', 'Procedural engine', runFoleyBench),
+  { name: 'loudness', title: 'Loudness of the output', run: runLoudnessBench },
 ];
 
 function renderTable(t: BenchTable | string): string {

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
+import { ebur128 as readEbur128, type Ebur128 } from '../../bench/ebur128.js';
 import { rmsHops } from './audio.js';
 
 const run = promisify(execFile);
@@ -105,24 +106,9 @@ export async function videoTiming(file: string): Promise<{ end: number; frameInt
   return { end, frameInterval };
 }
 
-export interface Ebur128 {
-  /** Integrated loudness (LUFS). */
-  integrated: number;
-  /** True peak (dBTP; ffmpeg 4 labels it dBFS), the largest over channels. */
-  truePeak: number;
-}
-
-/** ffmpeg's own EBU R128 meter: `-af ebur128=peak=true -f null -`, summary parsed from stderr. */
+/** ffmpeg's own EBU R128 meter on the first audio stream of `file`. */
 export async function ebur128(file: string): Promise<Ebur128> {
-  const { stderr } = await run(binaries().ffmpeg, ['-hide_banner', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
-    maxBuffer: 256 << 20,
-  });
-  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
-  const integrated = /I:\s+(-?[\d.]+|-inf)\s+LUFS/.exec(summary)?.[1];
-  const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf)/.exec(summary)?.[1];
-  if (integrated === undefined || peak === undefined) throw new Error(`no ebur128 summary in:\n${summary.slice(0, 800)}`);
-  const num = (s: string): number => (s === '-inf' ? Number.NEGATIVE_INFINITY : Number(s));
-  return { integrated: num(integrated), truePeak: num(peak) };
+  return readEbur128(binaries().ffmpeg, file);
 }
 
 /** Decode the first audio stream to planar stereo float32 at 48 kHz. */
