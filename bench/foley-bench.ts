@@ -3,7 +3,7 @@
  * the whole job's wall time divided by the ffmpeg floor measured in the same run (decoding the clip
  * at the analysis size to null, plus a stream-copy remux of a WAV of the same length); also the
  * real-time factor and peak RSS for a 10 s and a 120 s clip. Each job runs in a fresh child process
- * (bench/job-child.ts) so its RSS is its own. Medians of 3 runs, interleaved, because the machine
+ * (bench/job-child.ts) so its RSS is its own. Medians of 5 runs, interleaved, because the machine
  * may be shared. `bench/run.ts` calls `runFoleyBench`.
  */
 import { execFile } from 'node:child_process';
@@ -19,7 +19,7 @@ import type { ChildReport } from './job-child.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./job-child.js', import.meta.url));
-const RUNS = 3;
+const RUNS = 5;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -6,7 +6,7 @@
  * - `auto`: `url` when a bucket is configured, else `path` when running locally (test mode, local
  *   API), else `base64` within the limit, else OUTPUT_TOO_LARGE.
  */
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BucketSettings } from '../config.js';
 import { WorkerError } from '../errors.js';
@@ -70,7 +70,12 @@ export async function deliver(o: DeliverOptions): Promise<Delivered> {
     case 'path': {
       await mkdir(o.outputDir, { recursive: true });
       const path = join(o.outputDir, o.name);
-      await copyFile(o.file, path);
+      // The result is the job's scratch file, removed after the job: moved when the output
+      // directory is on the same filesystem, copied otherwise.
+      await rename(o.file, path).catch(async (e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+        await copyFile(o.file, path);
+      });
       return { kind: 'path', path, bytes: size };
     }
     case 'base64': {
