@@ -14,6 +14,7 @@ import { HitParams, Hits } from './hits';
 import { Hum } from './hum';
 import { K, KFilter, kWeight2 } from './kweight';
 import { H, Limiter } from './limiter';
+import { limitedSteps } from './model';
 import { Follower } from './motion';
 import * as P from './preset';
 import { Stats } from './stats';
@@ -177,12 +178,22 @@ export function statsPush(len: i32): void {
   stats!.push(BED_L, BED_R, EV_L, EV_R, len);
 }
 
-export function statsPtr(): usize {
-  return changetype<usize>(stats!.data);
+let modelOut = new StaticArray<f64>(0);
+
+/**
+ * The limiter model over the statistics so far (model.ts): limited energy per step of `perStep`
+ * segments at these gains, into the buffer `modelStepsPtr` points at; returns how many steps.
+ */
+export function modelSteps(bedGain: f64, eventsGain: f64, ceiling: f64, releaseS: f64, perStep: i32): i32 {
+  const st = stats!;
+  const count = st.segments / perStep;
+  if (modelOut.length < count) modelOut = new StaticArray<f64>(count);
+  return limitedSteps(st.data, st.segments, perStep, sr / <f64>st.segment, bedGain, eventsGain, ceiling, releaseS, modelOut);
 }
-export function statsSegments(): i32 {
-  return stats!.segments;
+export function modelStepsPtr(): usize {
+  return changetype<usize>(modelOut);
 }
+
 
 // Mastering pass.
 let limiter: Limiter | null = null;

@@ -2,7 +2,9 @@
 // sample peaks of bed, events and their sum, and their K-weighted energies, FIELDS numbers a segment.
 import { KFilter, kWeight4 } from './kweight';
 
-const FIELDS: i32 = 6;
+/** Values kept per segment, at these offsets. */
+export const FIELDS: i32 = 6;
+export const BED_PEAK = 0, EVENTS_PEAK = 1, MIX_PEAK = 2, BED_ENERGY = 3, EVENTS_ENERGY = 4, MIX_ENERGY = 5;
 const KB_L = new StaticArray<f64>(4096);
 const KB_R = new StaticArray<f64>(4096);
 const KE_L = new StaticArray<f64>(4096);
@@ -47,8 +49,8 @@ export class Stats {
       if (++inSegment == segment) {
         const at = FIELDS * this.segments;
         if (at + FIELDS <= this.data.length) {
-          unchecked(this.data[at] = <f32>pb); unchecked(this.data[at + 1] = <f32>pe); unchecked(this.data[at + 2] = <f32>pm);
-          unchecked(this.data[at + 3] = <f32>eb); unchecked(this.data[at + 4] = <f32>ee); unchecked(this.data[at + 5] = <f32>em);
+          unchecked(this.data[at + BED_PEAK] = <f32>pb); unchecked(this.data[at + EVENTS_PEAK] = <f32>pe); unchecked(this.data[at + MIX_PEAK] = <f32>pm);
+          unchecked(this.data[at + BED_ENERGY] = <f32>eb); unchecked(this.data[at + EVENTS_ENERGY] = <f32>ee); unchecked(this.data[at + MIX_ENERGY] = <f32>em);
           this.segments++;
         }
         pb = 0; pe = 0; pm = 0; eb = 0; ee = 0; em = 0;

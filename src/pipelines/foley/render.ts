@@ -9,7 +9,7 @@
  */
 import type { AnalysisResult } from './analysis.js';
 import { LOOKAHEAD_S, predictLoudness, RELEASE_S, type LimiterModel } from './dsp/limiter-model.js';
-import { segmentLength, stemStats } from './dsp/stem-stats.js';
+import { segmentLength } from './dsp/stem-stats.js';
 import { BLOCK, FoleyDsp, type PassSettings } from './dsp/wasm.js';
 import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision } from './master.js';
 import type { Preset } from './presets.js';
@@ -154,13 +154,12 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
     if (!inEngine) store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
   }
-  const stats = stemStats(sr, dsp.segments());
   const unlimited: LimiterModel = { ceiling: Number.POSITIVE_INFINITY };
-  const rawLufs = predictLoudness(stats, 1, 1, unlimited);
-  const bedLufs = predictLoudness(stats, 1, 0, unlimited);
+  const rawLufs = predictLoudness(dsp, 1, 1, unlimited);
+  const bedLufs = predictLoudness(dsp, 1, 0, unlimited);
   const settings: PassSettings = { ceiling: dbToGain(LIMITER_CEILING_DBTP), lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S };
   const model: LimiterModel = { ceiling: settings.ceiling, releaseS: settings.releaseS };
-  const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(stats, gb, ge, model), bedLufs, ceiling, aim);
+  const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(dsp, gb, ge, model), bedLufs, ceiling, aim);
   const first = decide(target);
 
   let passes = 0;

@@ -85,18 +85,38 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
     const format = job.sampleFormat ?? 'f32';
     const header = wavHeader(frames, 2, sr, format);
     let pos = 0;
-    const write = (bytes: Uint8Array): void => {
+    // Output goes to disk in 256 KiB writes, not one small write per block.
+    const pending = new Uint8Array(256 * 1024);
+    let queued = 0;
+    const flush = (): void => {
       let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
-      pos += bytes.length;
+      while (off < queued) off += writeSync(fd, pending, off, queued - off, pos + off);
+      pos += queued;
+      queued = 0;
     };
-    write(header);
+    const write = (bytes: Uint8Array): void => {
+      if (queued + bytes.length > pending.length) flush();
+      if (bytes.length > pending.length) {
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
+        pos += bytes.length;
+        return;
+      }
+      pending.set(bytes, queued);
+      queued += bytes.length;
+    };
+    // The header goes straight to disk: a restart keeps it and drops only queued samples.
+    writeSync(fd, header, 0, header.length, 0);
+    pos = header.length;
     const restartSink = (): void => {
+      queued = 0;
       ftruncateSync(fd, header.length);
       pos = header.length;
     };
     const sink = (out: OutputBlock): void => write(format === 's16' ? out.pcm16() : float32LeBytes(out.interleaved));
-    return renderFoley(job, sink, { store, onProgress, restartSink });
+    const report = renderFoley(job, sink, { store, onProgress, restartSink });
+    flush();
+    return report;
   } finally {
     store.close();
     closeSync(fd);
@@ -108,7 +128,14 @@ if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | un
   // One job at a time, as many as the main thread sends: a kept thread renders later jobs with
   // its modules loaded and the engine compiled.
   port.on('message', (job: SynthJob) => {
-    const report = renderToWav(job, (percent) => port.postMessage({ type: 'progress', percent } satisfies WorkerMessage));
+    // Every 5 % is all the job reports (procedural.ts): fewer messages across the thread.
+    let sent = -5;
+    const progress = (percent: number): void => {
+      if (percent - sent < 5 && percent < 100) return;
+      sent = percent;
+      port.postMessage({ type: 'progress', percent } satisfies WorkerMessage);
+    };
+    const report = renderToWav(job, progress);
     port.postMessage({ type: 'done', report } satisfies WorkerMessage);
   });
   // Compile the engine now, while the job that started this thread is still decoding frames.

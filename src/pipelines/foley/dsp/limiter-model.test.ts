@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOOKAHEAD_S, predictLoudness, RELEASE_S } from './limiter-model.js';
-import { segmentLength, stemStats, type StemStats } from './stem-stats.js';
+import { segmentLength } from './stem-stats.js';
 import { BLOCK, FoleyDsp, masterStems } from './wasm.js';
 
 const SR = 48_000;
@@ -27,7 +27,7 @@ function stems(seconds: number): { bed: [Float32Array, Float32Array]; ev: [Float
 }
 
 /** The engine's statistics of these stems, gathered block by block as during synthesis. */
-function statsOf(st: ReturnType<typeof stems>): StemStats {
+function statsOf(st: ReturnType<typeof stems>): FoleyDsp {
   const dsp = new FoleyDsp();
   const n = st.bed[0].length;
   dsp.statsBegin(segmentLength(SR), n);
@@ -35,7 +35,7 @@ function statsOf(st: ReturnType<typeof stems>): StemStats {
     const len = Math.min(BLOCK, n - at);
     dsp.statsPush([...st.bed, ...st.ev].map((x) => x.subarray(at, at + len)), len);
   }
-  return stemStats(SR, dsp.segments());
+  return dsp;
 }
 
 /** The real thing: the engine's pass at these gains, limited (or not), metered. */

@@ -1,6 +1,7 @@
 /**
  * @module Predicts the master's integrated loudness at a pair of stem gains, through the limiter,
- * from the 5 ms segment statistics of the stems (pure). The limiter is played per segment: the
+ * from the 5 ms segment statistics of the stems. The limiter is played per segment (in the engine,
+ * assembly/model.ts, where the statistics already are): the
  * segment's peak sets the gain it needs, the gain drops at once and recovers with the limiter's
  * release, and the segment's K-weighted energy is scaled by that gain squared. Within a few tenths
  * of an LU of a real limiter pass on sparse, punchy tracks (where limiting costs 2–10 LU), at a
@@ -8,7 +9,6 @@
  * once to produce the track and confirm.
  */
 import { gatedLoudness } from './loudness.js';
-import { SEGMENT_FIELDS as F, SEGMENTS_PER_STEP, type StemStats } from './stem-stats.js';
 
 /**
  * The limiter the model stands for (assembly/limiter.ts): stereo-linked, 4× true-peak detector,
@@ -25,29 +25,19 @@ export interface LimiterModel {
   releaseS?: number;
 }
 
+/** Where the segment statistics live (the engine that gathered them) and what it computes on them. */
+export interface SegmentSource {
+  /** Samples per loudness step (100 ms). */
+  stepLength: number;
+  /** K-weighted energy of each whole step of the limited master at these gains (assembly/model.ts). */
+  limitedSteps(bedGain: number, eventsGain: number, ceiling: number, releaseS: number): Float64Array;
+}
+
 /**
  * Loudness (LUFS) of `bedGain × bed + eventsGain × events` after the limiter. With equal gains the
  * energies and peaks are those of the real sum; otherwise the stems' energies add (uncorrelated)
  * and their peaks add (a bound).
  */
-export function predictLoudness(stats: StemStats, bedGain: number, eventsGain: number, model: LimiterModel): number {
-  const d = stats.data;
-  const segments = Math.floor(stats.segments / SEGMENTS_PER_STEP) * SEGMENTS_PER_STEP;
-  const steps = new Float64Array(segments / SEGMENTS_PER_STEP);
-  const same = bedGain === eventsGain;
-  const b2 = bedGain * bedGain;
-  const e2 = eventsGain * eventsGain;
-  const ceiling = model.ceiling;
-  const release = 1 - Math.exp(-stats.segment / ((model.releaseS ?? RELEASE_S) * stats.sampleRate));
-  let g = 1;
-  for (let s = 0; s < segments; s++) {
-    const at = F.FIELDS * s;
-    const peak = same ? eventsGain * (d[at + F.MIX_PEAK] as number) : bedGain * (d[at + F.BED_PEAK] as number) + eventsGain * (d[at + F.EVENTS_PEAK] as number);
-    const need = peak > ceiling ? ceiling / peak : 1;
-    g = need < g ? need : g + release * (need - g);
-    const energy = same ? e2 * (d[at + F.MIX_ENERGY] as number) : b2 * (d[at + F.BED_ENERGY] as number) + e2 * (d[at + F.EVENTS_ENERGY] as number);
-    const k = (s / SEGMENTS_PER_STEP) | 0;
-    steps[k] = (steps[k] as number) + g * g * energy;
-  }
-  return gatedLoudness([steps], [1], stats.stepLength);
+export function predictLoudness(stats: SegmentSource, bedGain: number, eventsGain: number, model: LimiterModel): number {
+  return gatedLoudness([stats.limitedSteps(bedGain, eventsGain, model.ceiling, model.releaseS ?? RELEASE_S)], [1], stats.stepLength);
 }

@@ -9,7 +9,9 @@ import type { AnalysisResult } from '../analysis.js';
 import type { Preset } from '../presets.js';
 import { sceneColour } from '../scenes.js';
 import { FOLEY_DSP_WASM } from './foley-dsp.generated.js';
+import type { SegmentSource } from './limiter-model.js';
 import { gatedLoudness, kWeightingCoefficients } from './loudness.js';
+import { SEGMENTS_PER_STEP, segmentLength } from './stem-stats.js';
 import { COEFS, TAPS, TP_BOUND } from './true-peak.js';
 
 /** Frames per block: the size of the stem and output buffers. */
@@ -33,8 +35,8 @@ interface Exports {
   loadKept(start: number, len: number): void;
   statsBegin(segment: number, len: number): void;
   statsPush(len: number): void;
-  statsPtr(): number;
-  statsSegments(): number;
+  modelSteps(bedGain: number, eventsGain: number, ceiling: number, releaseS: number, perStep: number): number;
+  modelStepsPtr(): number;
   passBegin(gb: number, ge: number, ceiling: number, tpBound: number, lookaheadS: number, releaseS: number, stepLength: number): number;
   passBlock(len: number): number;
   passFlush(len: number): number;
@@ -83,10 +85,11 @@ export function compileFoleyDsp(): object {
 }
 
 /** One track's worth of engine: synthesis block by block, then mastering passes. */
-export class FoleyDsp {
+export class FoleyDsp implements SegmentSource {
   private readonly x: Exports;
   private sampleRate = 48_000;
-  private stepLength = 4800;
+  /** The output meter's step: 100 ms (BS.1770). */
+  private meterStep = 4800;
 
   constructor() {
     const instance = new wasm.Instance(compileFoleyDsp(), {
@@ -113,7 +116,7 @@ export class FoleyDsp {
   setTrack(sampleRate: number, length: number): void {
     if (sampleRate !== this.sampleRate) new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(sampleRate));
     this.sampleRate = sampleRate;
-    this.stepLength = Math.round(sampleRate / 10);
+    this.meterStep = Math.round(sampleRate / 10);
     this.x.setTrack(sampleRate, length);
   }
 
@@ -175,14 +178,20 @@ export class FoleyDsp {
     for (let k = 0; k < 4; k++) (mine[k] as Float32Array).set((stems[k] as Float32Array).subarray(0, len));
   }
 
-  /** The statistics segments so far (a copy), 6 numbers each (stem-stats.ts). */
-  segments(): Float32Array {
-    return new Float32Array(this.x.memory.buffer, this.x.statsPtr(), 6 * this.x.statsSegments()).slice();
+  /** Samples per step of the limiter model (about 100 ms): SEGMENTS_PER_STEP statistics segments. */
+  get stepLength(): number {
+    return SEGMENTS_PER_STEP * segmentLength(this.sampleRate);
+  }
+
+  /** The limiter model on the statistics so far: limited K-weighted energy per 100 ms step (limiter-model.ts). */
+  limitedSteps(bedGain: number, eventsGain: number, ceiling: number, releaseS: number): Float64Array {
+    const n = this.x.modelSteps(bedGain, eventsGain, ceiling, releaseS, SEGMENTS_PER_STEP);
+    return new Float64Array(this.x.memory.buffer, this.x.modelStepsPtr(), n).slice();
   }
 
   /** Starts a mastering pass at these linear stem gains; returns the limiter's latency (frames). */
   passBegin(bedGain: number, eventsGain: number, s: PassSettings): number {
-    return this.x.passBegin(bedGain, eventsGain, s.ceiling, TP_BOUND, s.lookaheadS, s.releaseS, this.stepLength);
+    return this.x.passBegin(bedGain, eventsGain, s.ceiling, TP_BOUND, s.lookaheadS, s.releaseS, this.meterStep);
   }
 
   /** Mixes `stems` (planar, `len` ≤ BLOCK frames) through the limiter; returns output frames ready in `output`. */
@@ -210,7 +219,7 @@ export class FoleyDsp {
   /** Integrated loudness (LUFS) of what the pass has output so far. */
   passLoudness(): number {
     const steps = new Float64Array(this.x.memory.buffer, this.x.passStepsPtr(), this.x.passStepCount()).slice();
-    return gatedLoudness([steps], [1], this.stepLength);
+    return gatedLoudness([steps], [1], this.meterStep);
   }
 
   /** The pass's output true peak (estimate: detector × gain) and deepest gain, both linear. */
