@@ -5,11 +5,17 @@
 export class BandPass {
   low: f64 = 0;
   band: f64 = 0;
-  f: f64;
-  q: f64;
+  f: f64 = 0;
+  q: f64 = 0;
   constructor(hz: f64, q: f64, sr: f64) {
+    this.tune(hz, q, sr);
+  }
+  /** Sets the centre and Q, and clears the state: a recycled filter is as good as a new one. */
+  tune(hz: f64, q: f64, sr: f64): void {
     this.f = 2 * Math.sin((Math.PI * Math.min(hz, sr / 6)) / sr);
     this.q = 1 / Math.max(0.5, q);
+    this.low = 0;
+    this.band = 0;
   }
   @inline process(x: f64): f64 {
     this.low += this.f * this.band;

@@ -22,37 +22,70 @@ export class HitParams {
 }
 
 class Hit {
-  end: i32;
+  start: i32 = 0;
+  len: i32 = 0;
+  end: i32 = 0;
+  amp: f64 = 0;
+  f0: f64 = 0;
+  gl: f64 = 0;
+  gr: f64 = 0;
   j: i32 = 0;
   phase: f64 = 0;
   glide: f64 = 0.6;
   body: f64 = 1;
   noise: f64 = 1;
-  glideDecay: f64;
-  bodyDecay: f64;
-  noiseDecay: f64;
-  bp: BandPass;
+  glideDecay: f64 = 0;
+  bodyDecay: f64 = 0;
+  noiseDecay: f64 = 0;
+  attack: i32 = 0;
+  fade: i32 = 0;
+  rng: Rng = new Rng(0, 0);
+  bp: BandPass = new BandPass(1000, 1, 48000);
   modeC: StaticArray<f64>;
   modeY1: StaticArray<f64>;
   modeY2: StaticArray<f64>;
   modeDecay: StaticArray<f64>;
   modeEnv: StaticArray<f64>;
-  attack: i32;
-  fade: i32;
 
-  constructor(readonly start: i32, readonly len: i32, readonly amp: f64, readonly f0: f64, readonly gl: f64, readonly gr: f64, readonly rng: Rng, readonly h: HitParams, sr: f64) {
-    this.end = start + len;
-    this.glideDecay = Math.exp(-1 / (0.012 * sr));
-    this.bodyDecay = Math.exp(-1 / (h.thumpDecayS * (0.8 + 0.4 * rng.next()) * sr));
-    this.noiseDecay = Math.exp(-1 / (h.noiseDecayS * (0.8 + 0.4 * rng.next()) * sr));
-    this.bp = new BandPass(h.noiseHz * (0.8 + 0.4 * rng.next()), h.noiseQ, sr);
+  constructor(readonly h: HitParams) {
     const n = h.modeCount;
     this.modeC = new StaticArray<f64>(n);
     this.modeY1 = new StaticArray<f64>(n);
     this.modeY2 = new StaticArray<f64>(n);
     this.modeDecay = new StaticArray<f64>(n);
     this.modeEnv = new StaticArray<f64>(n);
-    for (let i = 0; i < n; i++) {
+  }
+
+  /**
+   * (Re)starts this hit for onset `k`: draws its parameters from the onset's own random stream,
+   * which then goes on as the hit's noise. A finished hit is recycled this way.
+   */
+  init(seed: u32, k: i32, start: i32, len: i32, strength: f64, pan: f64, y: f64, step: f64, sr: f64): Hit {
+    const h = this.h;
+    const rng = this.rng;
+    rng.reseed(seed, 1000 + k);
+    // Steps of a cadence alternate feet: a touch of pan and pitch either way.
+    const foot: f64 = h.alternate && step >= 0 ? (<i32>step % 2 == 0 ? -1 : 1) : 0;
+    this.amp = h.level * (0.3 + 0.7 * strength) * (0.85 + 0.3 * rng.next());
+    // Low on screen (the ground) is heavier: up to a fifth lower.
+    const f0 = h.thumpHz * (0.85 + 0.3 * rng.next()) * (1 + 0.06 * foot) * (1 - 0.1 * Math.max(-1, Math.min(1, y)));
+    panGains(pan * 0.8 + 0.15 * foot);
+    this.gl = PAN_L;
+    this.gr = PAN_R;
+    this.start = start;
+    this.len = len;
+    this.end = start + len;
+    this.f0 = f0;
+    this.j = 0;
+    this.phase = 0;
+    this.glide = 0.6;
+    this.body = 1;
+    this.noise = 1;
+    this.glideDecay = Math.exp(-1 / (0.012 * sr));
+    this.bodyDecay = Math.exp(-1 / (h.thumpDecayS * (0.8 + 0.4 * rng.next()) * sr));
+    this.noiseDecay = Math.exp(-1 / (h.noiseDecayS * (0.8 + 0.4 * rng.next()) * sr));
+    this.bp.tune(h.noiseHz * (0.8 + 0.4 * rng.next()), h.noiseQ, sr);
+    for (let i = 0; i < h.modeCount; i++) {
       const w = (2 * Math.PI * Math.min(sr / 3, f0 * h.ratios[i] * (0.98 + 0.04 * rng.next()))) / sr;
       // Start at sin(0) = 0 so the mode needs no ramp of its own.
       this.modeC[i] = 2 * Math.cos(w);
@@ -63,6 +96,7 @@ class Hit {
     }
     this.attack = <i32>Math.round(sr * 0.001);
     this.fade = <i32>Math.round(sr * 0.005);
+    return this;
   }
 
   /** Adds samples [from, to) (absolute) into the block that starts at `blockStart`. */
@@ -100,6 +134,10 @@ class Hit {
 export class Hits {
   next: i32 = 0;
   active: Array<Hit> = new Array<Hit>();
+  /** The other list of the pair: survivors of a block go here, so no list is allocated per block. */
+  spare: Array<Hit> = new Array<Hit>();
+  /** Finished hits, reused: memory stays flat however many onsets. */
+  pool: Array<Hit> = new Array<Hit>();
   tail: f64;
 
   /** `onsets`: time (s), strength, pan, y, step: 5 numbers an onset. */
@@ -109,22 +147,10 @@ export class Hits {
 
   open(k: i32): Hit {
     const o = 5 * k;
-    const time = this.onsets[o];
-    const strength = this.onsets[o + 1];
-    const pan = this.onsets[o + 2];
-    const y = this.onsets[o + 3];
-    const step = this.onsets[o + 4];
-    const h = this.p;
-    const rng = new Rng(this.seed, 1000 + k);
-    const start = <i32>Math.round(time * this.sr);
-    // Steps of a cadence alternate feet: a touch of pan and pitch either way.
-    const foot: f64 = h.alternate && step >= 0 ? (<i32>step % 2 == 0 ? -1 : 1) : 0;
-    const amp = h.level * (0.3 + 0.7 * strength) * (0.85 + 0.3 * rng.next());
-    // Low on screen (the ground) is heavier: up to a fifth lower.
-    const f0 = h.thumpHz * (0.85 + 0.3 * rng.next()) * (1 + 0.06 * foot) * (1 - 0.1 * Math.max(-1, Math.min(1, y)));
-    panGains(pan * 0.8 + 0.15 * foot);
+    const start = <i32>Math.round(this.onsets[o] * this.sr);
     const len = min(this.length - start, <i32>Math.round(this.sr * this.tail));
-    return new Hit(start, len, amp, f0, PAN_L, PAN_R, rng, h, this.sr);
+    const hit = this.pool.length > 0 ? this.pool.pop() : new Hit(this.p);
+    return hit.init(this.seed, k, start, len, this.onsets[o + 1], this.onsets[o + 2], this.onsets[o + 3], this.onsets[o + 4], this.sr);
   }
 
   render(L: StaticArray<f32>, R: StaticArray<f32>, start: i32, len: i32): void {
@@ -135,14 +161,17 @@ export class Hits {
       this.active.push(this.open(this.next));
       this.next++;
     }
-    const kept = new Array<Hit>();
+    const kept = this.spare;
+    kept.length = 0;
     for (let k = 0; k < this.active.length; k++) {
       const hit = unchecked(this.active[k]);
       const a = max(start, hit.start);
       const b = min(end, hit.end);
       if (b > a) hit.render(L, R, start, a, b, this.sr);
       if (hit.end > end) kept.push(hit);
+      else this.pool.push(hit);
     }
+    this.spare = this.active;
     this.active = kept;
   }
 }

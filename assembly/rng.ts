@@ -9,15 +9,21 @@ function mix32(x: u32): u32 {
 }
 
 export class Rng {
-  a: u32;
-  b: u32;
-  c: u32;
+  a: u32 = 0;
+  b: u32 = 0;
+  c: u32 = 0;
   d: u32 = 1;
 
   constructor(seed: u32, stream: u32) {
+    this.reseed(seed, stream);
+  }
+
+  /** Starts the stream of (seed, stream) over: a recycled generator is as good as a new one. */
+  reseed(seed: u32, stream: u32): void {
     this.a = mix32(seed ^ 0x9e3779b9);
     this.b = mix32(this.a ^ ((stream + 1) * 0x85ebca6b));
     this.c = mix32(this.b ^ 0xc2b2ae35);
+    this.d = 1;
     for (let i = 0; i < 12; i++) this.next();
   }
 

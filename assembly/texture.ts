@@ -5,7 +5,12 @@ import { BandPass, panGains, PAN_L, PAN_R, sinCycle } from './filters';
 import { Rng } from './rng';
 
 class Grain {
-  constructor(readonly at: i32, readonly len: i32, readonly amp: f64, readonly gl: f64, readonly gr: f64, readonly bp: BandPass) {}
+  at: i32 = 0;
+  len: i32 = 0;
+  amp: f64 = 0;
+  gl: f64 = 0;
+  gr: f64 = 0;
+  bp: BandPass = new BandPass(1000, 1.5, 48000);
 }
 
 export class Texture {
@@ -14,6 +19,10 @@ export class Texture {
   bpL: BandPass;
   bpR: BandPass;
   grains: Array<Grain> = new Array<Grain>();
+  /** The other list of the pair: survivors of a block go here, so no list is allocated per block. */
+  spare: Array<Grain> = new Array<Grain>();
+  /** Finished grains, reused: memory stays flat however long the clip. */
+  pool: Array<Grain> = new Array<Grain>();
 
   constructor(readonly level: f64, centerHz: f64, q: f64, readonly grainsOn: bool, readonly grainRate: f64, readonly grainLevel: f64, readonly grainHz: f64, readonly grainDur: f64, seed: u32, readonly sr: f64) {
     this.rng = new Rng(seed, 2);
@@ -61,11 +70,19 @@ export class Texture {
         const pr = PAN_R;
         const glen = max(48, <i32>Math.round(this.grainDur * sr * (0.5 + rng.next())));
         const amp = this.grainLevel * (0.4 + 0.6 * rng.next()) * Math.min(1, e);
-        this.grains.push(new Grain(start + i, glen, amp, pl, pr, new BandPass(this.grainHz * (0.7 + 0.6 * rng.next()), 1.5, sr)));
+        const g = this.pool.length > 0 ? this.pool.pop() : new Grain();
+        g.at = start + i;
+        g.len = glen;
+        g.amp = amp;
+        g.gl = pl;
+        g.gr = pr;
+        g.bp.tune(this.grainHz * (0.7 + 0.6 * rng.next()), 1.5, sr);
+        this.grains.push(g);
       }
     }
     const end = start + len;
-    const kept = new Array<Grain>();
+    const kept = this.spare;
+    kept.length = 0;
     for (let k = 0; k < this.grains.length; k++) {
       const g = unchecked(this.grains[k]);
       const a = max(start, g.at);
@@ -80,7 +97,9 @@ export class Texture {
         unchecked(R[i] = <f32>(<f64>unchecked(R[i]) + v * g.gr));
       }
       if (g.at + g.len > end) kept.push(g);
+      else this.pool.push(g);
     }
+    this.spare = this.grains;
     this.grains = kept;
   }
 }
