@@ -5,7 +5,6 @@
  * file under a name they would open.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { rename, stat, truncate, unlink } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -152,7 +151,9 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
         clearTimeout(stall);
         // A cut transfer destroys the file stream, but a write already in flight still lands:
         // measure the partial file (the next offset) only once the stream has closed.
-        if (sink && !sink.closed) await once(sink, 'close');
+        // (Not events.once: it would reject with the stream's error, which the catch has handled.)
+        const stream = sink;
+        if (stream && !stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
       }
     }
     const size = await sizeOf(o.incomplete);
