@@ -8,7 +8,10 @@ import { binaries } from '../../../../test/helpers/media.js';
 import { encodeWavFloat32 } from '../../../media/wav.js';
 import { LOOKAHEAD_S, RELEASE_S } from './limiter-model.js';
 import { TruePeak, truePeakOf } from './true-peak.js';
-import { masterStems } from './wasm.js';
+import { PRESETS } from '../presets.js';
+import { renderStems } from '../render.js';
+import type { AnalysisResult } from '../analysis.js';
+import { FoleyDsp, masterStems } from './wasm.js';
 
 const SR = 48_000;
 const CEILING = 0.79;
@@ -144,5 +147,35 @@ it('writes 16-bit PCM as ffmpeg converts float (× 32768, ties to even, clipped)
     expect(Buffer.from(ours).equals(theirs.subarray(theirs.length - 4 * n))).toBe(true);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('keeps its memory flat over a long track: events are recycled, only the 5 ms statistics grow', () => {
+  // Busy material: three onsets a second and steady motion, with drops, bubbles and grains.
+  const synthetic = (seconds: number): AnalysisResult => {
+    const fps = 10;
+    const frames = seconds * fps;
+    return {
+      times: Float64Array.from({ length: frames }, (_, i) => i / fps),
+      motion: Float32Array.from({ length: frames }, (_, i) => 0.05 + 0.05 * Math.sin(i / 7)),
+      pan: Float32Array.from({ length: frames }, (_, i) => Math.sin(i / 30)),
+      onsets: Array.from({ length: seconds * 3 }, (_, i) => ({ frame: Math.round((i * fps) / 3), time: i / 3, strength: 1, pan: 0, y: 0, step: i })),
+      cuts: [],
+      scenes: [{ start: 0, end: seconds, brightness: 0.5, cb: 0, cr: 0, motion: 0.1 }],
+      cadences: [],
+      duration: seconds,
+    };
+  };
+  const used = (preset: string, seconds: number): number => {
+    const dsp = new FoleyDsp();
+    const job = { analysis: synthetic(seconds), preset: PRESETS.find((p) => p.name === preset)!, seed: 1, durationS: seconds };
+    for (const _ of renderStems(job, SR, seconds * SR, dsp));
+    return dsp.memoryBytes();
+  };
+  for (const preset of ['water', 'rain']) {
+    const short = used(preset, 30);
+    const long = used(preset, 300);
+    // 270 s more: 1.3 MB of statistics (24 bytes per 5 ms), and room for the memory's 64 KiB pages.
+    expect(long - short).toBeLessThan(2.5 * 2 ** 20);
   }
 });

@@ -112,6 +112,11 @@ export class FoleyDsp implements SegmentSource {
     return ptr;
   }
 
+  /** Bytes of memory the engine holds now (it grows, never shrinks, until the instance is dropped). */
+  memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+
   /** Length and rate of the track, for a pass on its own (`measureLoudness`); `configure` sets them too. */
   setTrack(sampleRate: number, length: number): void {
     if (sampleRate !== this.sampleRate) new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(sampleRate));
