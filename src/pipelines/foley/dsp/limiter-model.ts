@@ -39,5 +39,5 @@ export interface SegmentSource {
  * and their peaks add (a bound).
  */
 export function predictLoudness(stats: SegmentSource, bedGain: number, eventsGain: number, model: LimiterModel): number {
-  return gatedLoudness([stats.limitedSteps(bedGain, eventsGain, model.ceiling, model.releaseS ?? RELEASE_S)], [1], stats.stepLength);
+  return gatedLoudness(stats.limitedSteps(bedGain, eventsGain, model.ceiling, model.releaseS ?? RELEASE_S), stats.stepLength);
 }

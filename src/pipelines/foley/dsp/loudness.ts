@@ -34,23 +34,15 @@ function lufs(meanSquare: number): number {
 }
 
 /**
- * Gated integrated loudness of a weighted sum of uncorrelated signals, from their per-step
- * K-weighted energies: a step of Σ wᵢ·xᵢ has energy Σ wᵢ²·Eᵢ (cross terms of independent noise
- * and transients average out over 100 ms). `weights` are linear gains.
+ * Gated integrated loudness (LUFS) from the K-weighted energy (channel-summed sum of squares) of
+ * each `stepLength`-sample step; −Infinity when nothing passes the absolute gate.
  */
-export function gatedLoudness(stepSets: readonly Float64Array[], weights: readonly number[], stepLength: number): number {
-  const n = Math.min(...stepSets.map((s) => s.length));
-  const w2 = weights.map((w) => w * w);
-  const energy = (i: number): number => {
-    let e = 0;
-    for (let k = 0; k < stepSets.length; k++) e += (w2[k] as number) * ((stepSets[k] as Float64Array)[i] as number);
-    return e;
-  };
+export function gatedLoudness(steps: Float64Array, stepLength: number): number {
   const blockLen = 4 * stepLength;
   const blocks: number[] = [];
   let e0 = 0, e1 = 0, e2 = 0;
-  for (let i = 0; i < n; i++) {
-    const e3 = energy(i);
+  for (let i = 0; i < steps.length; i++) {
+    const e3 = steps[i] as number;
     if (i >= 3) {
       const ms = (e0 + e1 + e2 + e3) / blockLen;
       if (ms > 0 && lufs(ms) > ABSOLUTE_GATE) blocks.push(ms);

@@ -224,7 +224,7 @@ export class FoleyDsp implements SegmentSource {
   /** Integrated loudness (LUFS) of what the pass has output so far. */
   passLoudness(): number {
     const steps = new Float64Array(this.x.memory.buffer, this.x.passStepsPtr(), this.x.passStepCount()).slice();
-    return gatedLoudness([steps], [1], this.meterStep);
+    return gatedLoudness(steps, this.meterStep);
   }
 
   /** The pass's output true peak (estimate: detector × gain) and deepest gain, both linear. */
