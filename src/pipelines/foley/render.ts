@@ -158,13 +158,13 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const rawLufs = predictLoudness(dsp, 1, 1, unlimited);
   const bedLufs = predictLoudness(dsp, 1, 0, unlimited);
   const settings: PassSettings = { ceiling: dbToGain(LIMITER_CEILING_DBTP), lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S };
-  const model: LimiterModel = { ceiling: settings.ceiling, releaseS: settings.releaseS };
-  const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(dsp, gb, ge, model), bedLufs, ceiling, aim);
+  // The model stands for the limiter the passes run: the same settings.
+  const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(dsp, gb, ge, settings), bedLufs, ceiling, aim);
   const first = decide(target);
 
   let passes = 0;
   const limit = (gain: GainDecision): number => {
-    const latency = dsp.passBegin(dbToGain(gain.bedDb), dbToGain(gain.eventsDb), settings);
+    dsp.passBegin(dbToGain(gain.bedDb), dbToGain(gain.eventsDb), settings);
     const out: OutputBlock = { frames: 0, interleaved: new Float32Array(0), pcm16: () => dsp.output16(out.frames) };
     const emit = (frames: number): void => {
       if (frames <= 0) return;
@@ -186,7 +186,7 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
         step();
       }
     }
-    for (let left = latency; left > 0; left -= BLOCK) emit(dsp.passFlush(Math.min(BLOCK, left)));
+    dsp.passDrain(emit);
     passes++;
     return dsp.passLoudness();
   };

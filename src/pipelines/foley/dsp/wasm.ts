@@ -90,6 +90,8 @@ export class FoleyDsp implements SegmentSource {
   private sampleRate = 48_000;
   /** The output meter's step: 100 ms (BS.1770). */
   private meterStep = 4800;
+  /** The current pass's limiter latency (frames): what `passDrain` flushes. */
+  private latency = 0;
 
   constructor() {
     const instance = new wasm.Instance(compileFoleyDsp(), {
@@ -194,9 +196,9 @@ export class FoleyDsp implements SegmentSource {
     return new Float64Array(this.x.memory.buffer, this.x.modelStepsPtr(), n).slice();
   }
 
-  /** Starts a mastering pass at these linear stem gains; returns the limiter's latency (frames). */
-  passBegin(bedGain: number, eventsGain: number, s: PassSettings): number {
-    return this.x.passBegin(bedGain, eventsGain, s.ceiling, TP_BOUND, s.lookaheadS, s.releaseS, this.meterStep);
+  /** Starts a mastering pass at these linear stem gains. */
+  passBegin(bedGain: number, eventsGain: number, s: PassSettings): void {
+    this.latency = this.x.passBegin(bedGain, eventsGain, s.ceiling, TP_BOUND, s.lookaheadS, s.releaseS, this.meterStep);
   }
 
   /** Mixes `stems` (planar, `len` ≤ BLOCK frames) through the limiter; returns output frames ready in `output`. */
@@ -205,9 +207,9 @@ export class FoleyDsp implements SegmentSource {
     return this.x.passBlock(len);
   }
 
-  /** Drains `len` (≤ BLOCK) frames of the limiter's latency; returns output frames ready in `output`. */
-  passFlush(len: number): number {
-    return this.x.passFlush(len);
+  /** Ends a pass: drains the limiter's latency, calling `onOutput` with each block's frames ready in `output`. */
+  passDrain(onOutput: (frames: number) => void): void {
+    for (let left = this.latency; left > 0; left -= BLOCK) onOutput(this.x.passFlush(Math.min(BLOCK, left)));
   }
 
   /** The last `frames` output frames, interleaved float (a view). */
@@ -241,7 +243,7 @@ export function masterStems(stems: readonly [Float32Array, Float32Array, Float32
   const n = stems[0].length;
   const dsp = new FoleyDsp();
   dsp.setTrack(sampleRate, n);
-  const latency = dsp.passBegin(gains.bed, gains.events, settings);
+  dsp.passBegin(gains.bed, gains.events, settings);
   const left = new Float32Array(n);
   const right = new Float32Array(n);
   const pcm16 = new Uint8Array(4 * n);
@@ -259,7 +261,7 @@ export function masterStems(stems: readonly [Float32Array, Float32Array, Float32
     const len = Math.min(BLOCK, n - from);
     take(dsp.passBlock(stems.map((s) => s.subarray(from, from + len)), len));
   }
-  for (let rest = latency; rest > 0; rest -= BLOCK) take(dsp.passFlush(Math.min(BLOCK, rest)));
+  dsp.passDrain(take);
   return { left, right, pcm16, lufs: dsp.passLoudness(), ...dsp.passPeaks() };
 }
 
