@@ -68,9 +68,10 @@ class FileStore implements RawStore {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes` (at `position`, else at the file's offset). */
+function writeAll(fd: number, bytes: Uint8Array, position?: number): void {
   let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, position === undefined ? null : position + off);
 }
 
 type WorkerMessage = { type: 'progress'; percent: number } | { type: 'done'; report: RenderReport };
@@ -84,30 +85,23 @@ export function renderToWav(job: SynthJob, onProgress?: (percent: number) => voi
   try {
     const format = job.sampleFormat ?? 'f32';
     const header = wavHeader(frames, 2, sr, format);
-    let pos = 0;
-    // Output goes to disk in 256 KiB writes, not one small write per block.
+    // The header goes straight to disk: a restart keeps it and drops only queued samples.
+    writeAll(fd, header, 0);
+    let pos = header.length;
+    // Output goes to disk in 256 KiB writes, not one small write per block (a block is at most
+    // BLOCK stereo float frames, 32 KiB).
     const pending = new Uint8Array(256 * 1024);
     let queued = 0;
     const flush = (): void => {
-      let off = 0;
-      while (off < queued) off += writeSync(fd, pending, off, queued - off, pos + off);
+      writeAll(fd, pending.subarray(0, queued), pos);
       pos += queued;
       queued = 0;
     };
     const write = (bytes: Uint8Array): void => {
       if (queued + bytes.length > pending.length) flush();
-      if (bytes.length > pending.length) {
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
-        pos += bytes.length;
-        return;
-      }
       pending.set(bytes, queued);
       queued += bytes.length;
     };
-    // The header goes straight to disk: a restart keeps it and drops only queued samples.
-    writeSync(fd, header, 0, header.length, 0);
-    pos = header.length;
     const restartSink = (): void => {
       queued = 0;
       ftruncateSync(fd, header.length);
