@@ -102,9 +102,14 @@ export class FoleyDsp implements SegmentSource {
       },
     });
     this.x = instance.exports as Exports;
-    new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(this.sampleRate));
+    this.loadKWeighting();
     const h = new Float64Array(this.x.memory.buffer, this.x.bufferPtr(H), 3 * TAPS);
     for (let i = 0; i < 3 * TAPS; i++) h[i] = (COEFS[1 + (i % 3)] as Float64Array)[Math.floor(i / 3)] as number;
+  }
+
+  /** The K-weighting filter for the track's rate, where the engine reads it. */
+  private loadKWeighting(): void {
+    new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(this.sampleRate));
   }
 
   /** Copies `values` into memory of the instance; returns where. */
@@ -121,8 +126,9 @@ export class FoleyDsp implements SegmentSource {
 
   /** Length and rate of the track, for a pass on its own (`measureLoudness`); `configure` sets them too. */
   setTrack(sampleRate: number, length: number): void {
-    if (sampleRate !== this.sampleRate) new Float64Array(this.x.memory.buffer, this.x.bufferPtr(K), 10).set(kWeightingCoefficients(sampleRate));
+    const changed = sampleRate !== this.sampleRate;
     this.sampleRate = sampleRate;
+    if (changed) this.loadKWeighting();
     this.meterStep = Math.round(sampleRate / 10);
     this.x.setTrack(sampleRate, length);
   }
