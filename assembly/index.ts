@@ -71,13 +71,12 @@ export function setTrack(sampleRate: f64, len: i32): void {
 }
 
 /**
- * Sets up the voices for a track of `len` samples. Pointers come from allocF64: frame times,
+ * Sets up the voices for the track setTrack described. Pointers come from allocF64: frame times,
  * motion and pan (`frames` each), onsets (5 numbers each), scenes (5 numbers each, at least one),
  * the packed preset (preset.ts). K must hold the K-weighting coefficients.
  */
-export function configure(sampleRate: f64, len: i32, seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32): void {
-  sr = sampleRate;
-  length = len;
+export function configure(seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32): void {
+  const len = length;
   const p = changetype<StaticArray<f64>>(preset);
   bed = new Bed(p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len);
   drops = new Drops(p[P.DROPS_RATE], p[P.DROPS_LEVEL], p[P.DROPS_PITCHED] != 0, seed, sr);

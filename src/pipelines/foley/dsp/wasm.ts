@@ -29,7 +29,7 @@ interface Exports {
   allocF64(n: number): number;
   bufferPtr(which: number): number;
   setTrack(sampleRate: number, length: number): void;
-  configure(sr: number, len: number, seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number): void;
+  configure(seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number): void;
   renderBlock(start: number, len: number): void;
   keepStems(frames: number): void;
   loadKept(start: number, len: number): void;
@@ -149,7 +149,7 @@ export class FoleyDsp implements SegmentSource {
     const onsetPtr = this.put(onsets);
     const scenePtr = this.put(scenes);
     const preset = this.put(packPreset(o.preset));
-    this.x.configure(o.sampleRate, o.length, o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment);
+    this.x.configure(o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment);
   }
 
   /** The four stem buffers (bed L, bed R, events L, events R), BLOCK frames each. Fresh views: memory may grow. */
