@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { analysisScaleFilter, analysisSize } from '../src/media/frames.js';
 import { encodeWavFloat32 } from '../src/media/wav.js';
+import { makeLavfiClip } from './clips.js';
 import type { ChildReport } from './job-child.js';
 
 const run = promisify(execFile);
@@ -34,13 +35,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 /** A 1280×720 24 fps clip: a test pattern with a box that jumps every half second. */
 async function makeClip(ffmpeg: string, out: string, seconds: number): Promise<void> {
-  await run(ffmpeg, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=24:d=${seconds}`,
-    '-f', 'lavfi', '-i', `color=c=white:s=120x120:r=24:d=${seconds}`,
-    '-filter_complex', "[0:v][1:v]overlay=x='100+150*mod(floor(2*t),7)':y=500:eval=frame[v]",
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out,
-  ], { maxBuffer: 1 << 24 });
+  await makeLavfiClip(ffmpeg, out, {
+    inputs: [`testsrc2=s=1280x720:r=24:d=${seconds}`, `color=c=white:s=120x120:r=24:d=${seconds}`],
+    filter: "[0:v][1:v]overlay=x='100+150*mod(floor(2*t),7)':y=500:eval=frame[v]",
+  });
 }
 
 async function job(video: string, format: string, runs = 1): Promise<ChildReport> {

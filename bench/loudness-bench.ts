@@ -3,21 +3,19 @@
  * preset on a generated "action" clip, on real film (chaplin.mp4, first 10 s) and on a still
  * video (the bed alone). Integrated LUFS / true peak dBTP, seed 8, WAV out. `bench/run.ts` calls it.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { createFoleyHandler } from '../src/job/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { PRESETS } from '../src/pipelines/foley/presets.js';
 import { runJob } from '../src/runtime/run-job.js';
+import { LOUDNESS_CLIPS, makeLavfiClip } from './clips.js';
 import { ebur128 } from './ebur128.js';
 import type { BenchTable } from './section.js';
 
-const run = promisify(execFile);
 const SHARED_MEDIA = new URL('../../../shared/media/', import.meta.url).pathname;
 
 export async function runLoudnessBench(): Promise<BenchTable[]> {
@@ -26,11 +24,9 @@ export async function runLoudnessBench(): Promise<BenchTable[]> {
   try {
     const volume = join(root, 'volume');
     await mkdir(volume);
-    const clip = (name: string, inputs: string[], filter: string): Promise<unknown> =>
-      run(ffmpeg, ['-v', 'error', '-y', ...inputs.flatMap((i) => ['-f', 'lavfi', '-i', i]), '-filter_complex', filter, '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', join(volume, name)]);
-    // The loudness test's clips: a square that jumps every 0.4 s and drifts; a still frame.
-    await clip('action.mp4', ['color=c=0x283038:s=320x180:r=25:d=6', 'color=c=white:s=40x40:r=25:d=6'], "[0:v][1:v]overlay=x='20+40*mod(floor(2.5*t),6)+5*t':y='60+20*mod(floor(2.5*t),2)':eval=frame[v]");
-    await clip('still.mp4', ['color=c=0x405060:s=320x180:r=25:d=5'], '[0:v]null[v]');
+    // The loudness test's clips.
+    await makeLavfiClip(ffmpeg, join(volume, 'action.mp4'), LOUDNESS_CLIPS.action);
+    await makeLavfiClip(ffmpeg, join(volume, 'still.mp4'), LOUDNESS_CLIPS.still);
     await copyFile(join(SHARED_MEDIA, 'chaplin.mp4'), join(volume, 'chaplin.mp4'));
     const config = loadConfig({ VOLUME_DIR: volume, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
     const handler = createFoleyHandler({ config, binaries: () => resolveMediaBinaries({ searchPath: process.env.PATH }) });

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { measureLoudness } from '../../src/pipelines/foley/dsp/wasm.js';
 import { truePeakOf } from '../../src/pipelines/foley/dsp/true-peak.js';
 import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
-import { binaries, decodeAudioStereo, ebur128, makeClip } from '../helpers/media.js';
+import { LOUDNESS_CLIPS, makeLavfiClip } from '../../bench/clips.js';
+import { binaries, decodeAudioStereo, ebur128 } from '../helpers/media.js';
 
 const run = promisify(execFile);
 let worker: TestWorker;
@@ -18,13 +19,9 @@ let shared: TestWorker;
 beforeAll(async () => {
   shared = await createTestWorker();
   worker = await createTestWorker({}, 'temp');
-  await makeClip(
-    join(worker.config.volumeDir, 'action.mp4'),
-    ['color=c=0x283038:s=320x180:r=25:d=6', 'color=c=white:s=40x40:r=25:d=6'],
-    // A square that jumps every 0.4 s and drifts: steady action, like a busy shot.
-    "[0:v][1:v]overlay=x='20+40*mod(floor(2.5*t),6)+5*t':y='60+20*mod(floor(2.5*t),2)':eval=frame[v]",
-  );
-  await makeClip(join(worker.config.volumeDir, 'still.mp4'), ['color=c=0x405060:s=320x180:r=25:d=5'], '[0:v]null[v]');
+  // A square that jumps every 0.4 s and drifts (steady action, like a busy shot); a still frame.
+  await makeLavfiClip(binaries().ffmpeg, join(worker.config.volumeDir, 'action.mp4'), LOUDNESS_CLIPS.action);
+  await makeLavfiClip(binaries().ffmpeg, join(worker.config.volumeDir, 'still.mp4'), LOUDNESS_CLIPS.still);
 });
 afterAll(async () => {
   await worker.close();

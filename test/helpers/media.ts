@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
+import { makeLavfiClip } from '../../bench/clips.js';
 import { ebur128 as readEbur128, type Ebur128 } from '../../bench/ebur128.js';
 import { rmsHops } from './audio.js';
 
@@ -58,12 +59,7 @@ export async function audioPacketsMd5(file: string): Promise<string> {
 
 /** Make a clip with ffmpeg's lavfi sources: `inputs` are lavfi graphs, `filter` joins them into [v]. */
 export async function makeClip(out: string, inputs: string[], filter: string, extra: string[] = []): Promise<void> {
-  await run(binaries().ffmpeg, [
-    '-v', 'error', '-y',
-    ...inputs.flatMap((i) => ['-f', 'lavfi', '-i', i]),
-    '-filter_complex', filter, '-map', '[v]', ...extra,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out,
-  ]);
+  await makeLavfiClip(binaries().ffmpeg, out, { inputs, filter }, extra);
 }
 
 /**
