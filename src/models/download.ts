@@ -12,6 +12,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { WorkerError } from '../errors.js';
 import { isPermanentHubError, type RemoteFile } from './hub.js';
 import { createDigest, feedFile } from './verify.js';
+import { backoffDelay, sleep as abortableSleep } from '../util/sleep.js';
 
 export interface BlobDownloadOptions {
   file: RemoteFile;
@@ -51,24 +52,9 @@ export interface BlobDownloadResult {
  */
 const WRITE_BUFFER = 8 * 1024 * 1024;
 
+/** Delay before attempt n (1-based) of a model transfer: 250 ms doubling, at most 10 s, jittered. */
 export function defaultBackoff(attempt: number): number {
-  const base = Math.min(10_000, 250 * 2 ** (attempt - 1));
-  return Math.round(base * (0.75 + Math.random() * 0.5));
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return backoffDelay(attempt, { baseMs: 250, maxMs: 10_000 });
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -90,7 +76,7 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
   const corruptRetries = o.corruptRetries ?? 2;
   const stallMs = o.stallMs ?? 60_000;
   const backoff = o.backoffMs ?? defaultBackoff;
-  const sleep = o.sleep ?? abortableSleep;
+  const sleep = o.sleep ?? ((ms: number, signal?: AbortSignal) => abortableSleep(ms, signal, { rejectOnAbort: true }));
   const result: BlobDownloadResult = { received: 0, resumedAt: [] };
   let failures = 0;
   let corruptions = 0;

@@ -12,7 +12,8 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
-import { abortableSleep, defaultBackoff, downloadBlob } from './download.js';
+import { defaultBackoff, downloadBlob } from './download.js';
+import { retry } from '../util/sleep.js';
 import { listCommitFiles, openFileStream, resolveCommit, type HubAccess, type RemoteFile } from './hub.js';
 import { acquireLock } from './lock.js';
 import { linkSnapshotFile, hasFileOfSize } from './link.js';
@@ -132,17 +133,14 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
     if (o.offline) throw new WorkerError('MODEL_NOT_AVAILABLE', `${label}: ${what} needs the Hub and HF_HUB_OFFLINE is set`, { details: { repo: spec.repo } });
   };
   // Hub API calls: a 5xx or a dropped connection is retried like a file transfer.
-  const retried = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (e) {
-        if (o.signal.aborted || !(e instanceof WorkerError && e.retryable) || attempt > (o.retries ?? 5)) throw e;
-        o.log.warn({ repo: spec.repo, attempt, reason: e.message }, `${what} failed; retrying`);
-        await abortableSleep((o.backoffMs ?? defaultBackoff)(attempt), o.signal);
-      }
-    }
-  };
+  const retried = <T>(what: string, call: () => Promise<T>): Promise<T> =>
+    retry(call, {
+      attempts: (o.retries ?? 5) + 1,
+      retryable: (e) => e instanceof WorkerError && e.retryable,
+      delayMs: o.backoffMs ?? defaultBackoff,
+      signal: o.signal,
+      onRetry: (e, attempt) => o.log.warn({ repo: spec.repo, attempt, reason: (e as Error).message }, `${what} failed; retrying`),
+    });
   let commit = await readPinnedCommit(p, spec.revision);
   if (!commit) {
     needNetwork('resolving the revision');

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WorkerError } from '../errors.js';
-import { abortableSleep } from './download.js';
+import { sleep } from '../util/sleep.js';
 
 export interface LockOptions {
   file: string;
@@ -136,7 +136,7 @@ export async function acquireLock(o: LockOptions): Promise<HeldLock | undefined>
         retryable: true,
       });
     }
-    await abortableSleep(pollMs, o.signal);
+    await sleep(pollMs, o.signal, { rejectOnAbort: true });
   }
 }
 

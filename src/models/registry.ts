@@ -1,15 +1,10 @@
 /**
- * @module What models this worker has, and what each engine needs. Engines declare the repos they
- * need here; a job for an engine whose repos were not in `MODELS` (or not ready) fails with
- * MODEL_NOT_AVAILABLE instead of an opaque file error deep in a pipeline.
+ * @module What models this worker has on the volume. Engines declare the repos they need in the
+ * task registry (src/tasks/registry.ts); a job for an engine whose repos were not in `MODELS` (or
+ * not ready) fails with MODEL_NOT_AVAILABLE instead of an opaque file error deep in a pipeline.
  */
 import { WorkerError } from '../errors.js';
 import type { EnsuredRepo, LocalFile } from './warm.js';
-
-/** Engine → Hub repos it loads. The procedural engine needs none; learned engines add theirs. */
-export const ENGINE_MODELS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  procedural: [],
-});
 
 export class ModelRegistry {
   private readonly byRepo: ReadonlyMap<string, EnsuredRepo>;
@@ -56,7 +51,7 @@ export class ModelRegistry {
   }
 
   /** Every repo an engine needs, or MODEL_NOT_AVAILABLE naming the missing ones. */
-  forEngine(engine: string, needs: Readonly<Record<string, readonly string[]>> = ENGINE_MODELS): EnsuredRepo[] {
+  forEngine(engine: string, needs: Readonly<Record<string, readonly string[]>>): EnsuredRepo[] {
     const wanted = needs[engine];
     if (!wanted) throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine "${engine}" is not known`, { details: { engine } });
     const missing = wanted.filter((r) => !this.byRepo.has(r));

@@ -5,7 +5,7 @@
  * Handlers must keep CPU-heavy work off the main thread (worker_threads) or in short slices, or
  * this timer starves like runpod-python's in-process ping did (PR #425).
  */
-import { jitterEarly } from './sleep.js';
+import { jitterEarly } from '../util/sleep.js';
 
 export interface HeartbeatOptions {
   /** RUNPOD_PING_INTERVAL in ms. */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { backoffDelay, sleep } from './sleep.js';
+import { backoffDelay, sleep } from '../util/sleep.js';
 import type { Job } from './types.js';
 import { appendQuery, fillTemplate } from './url.js';
 

@@ -11,7 +11,7 @@ import type { PlatformClient } from './platform-client.js';
 import { createProgressReporter } from './progress.js';
 import { resultBody } from './result-body.js';
 import { runJob } from './run-job.js';
-import { backoffDelay, jitterEarly, sleep } from './sleep.js';
+import { backoffDelay, jitterEarly, sleep } from '../util/sleep.js';
 import type { ConcurrencyModifier, Handler, Job } from './types.js';
 
 export interface PlatformLoopOptions {

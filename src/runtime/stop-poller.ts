@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { PlatformClient } from './platform-client.js';
-import { backoffDelay, sleep } from './sleep.js';
+import { backoffDelay, sleep } from '../util/sleep.js';
 
 export interface StopPollerOptions {
   client: Pick<PlatformClient, 'pollStop'>;

@@ -4,7 +4,7 @@
  * tries, 10 s apart). Never throws: failures are logged with the job id.
  */
 import type { Logger } from 'pino';
-import { sleep } from './sleep.js';
+import { sleep } from '../util/sleep.js';
 
 export interface WebhookOptions {
   url: string;

@@ -15,6 +15,7 @@ import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
 import { WorkerError, cancelledError, isWorkerError } from '../errors.js';
 import type { AddressPolicy } from './address-policy.js';
+import { backoffDelay, retry } from '../util/sleep.js';
 
 /** Resolves a host name to every address it has (IPv4 and IPv6). */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -160,14 +161,16 @@ export async function downloadToFile(opts: DownloadOptions): Promise<DownloadRes
   const total = AbortSignal.timeout(opts.totalTimeoutMs ?? 600_000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, total]) : total;
   const attempts = Math.max(1, opts.attempts ?? 3);
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt(opts, signal);
-    } catch (e) {
-      if (opts.signal?.aborted) throw cancelledError(e);
-      if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `video_url: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
-      if (!isWorkerError(e) || !e.retryable || i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** (i - 1)));
-    }
+  try {
+    return await retry(() => attempt(opts, signal), {
+      attempts,
+      retryable: (e) => isWorkerError(e) && e.retryable && !signal.aborted,
+      delayMs: (n) => backoffDelay(n, { baseMs: 500, maxMs: 4000 }),
+      signal,
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw cancelledError(e);
+    if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `video_url: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
+    throw e;
   }
 }
