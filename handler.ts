@@ -1,11 +1,12 @@
 /**
  * @module The worker's entry point (`node dist/handler.js`): read the configuration, warm up
- * (hardware, models on the volume, ONNX provider), build the Foley handler, and hand it to the
+ * (hardware, models on the volume, ONNX provider), build the handler for every task, and hand it to the
  * RunPod runtime in the mode the environment asks for.
  */
 import { loadConfig } from './src/config.js';
 import { toJobErrorBody } from './src/errors.js';
-import { createFoleyHandler } from './src/job/handler.js';
+import { createHandler } from './src/job/handler.js';
+import type { WorkerModels } from './src/inference/warm-up.js';
 import { createLogger } from './src/log.js';
 import { resolveMediaBinaries, type MediaBinaries } from './src/media/binaries.js';
 import { startWorker } from './src/runtime/start.js';
@@ -21,9 +22,10 @@ async function main(): Promise<number> {
   // hardware tier and settle the ONNX execution provider. A failure here must not stop the
   // built-in engine, which needs none of it: it is logged, and the worker serves on.
   let describeWorker: (() => unknown) | undefined;
+  let models: WorkerModels | undefined;
   try {
     const { warmUpModels } = await import('./src/inference/warm-up.js');
-    const models = await warmUpModels({ config, log });
+    models = await warmUpModels({ config, log });
     const info = models.describe();
     log.info({ worker: info }, 'worker ready');
     describeWorker = () => info;
@@ -31,8 +33,10 @@ async function main(): Promise<number> {
     log.error({ err: e, error: toJobErrorBody(e) }, 'warm-up failed: learned models are unavailable; the built-in engine still works');
   }
   let binaries: MediaBinaries | undefined;
-  const handler = createFoleyHandler({
+  const handler = createHandler({
     config,
+    log,
+    models,
     // Resolved on first use and kept: a missing ffmpeg fails jobs with FFMPEG_NOT_FOUND instead
     // of stopping the worker, so /health and the error stay reachable.
     binaries: () => {

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
-import { createFoleyHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/job/handler.js';
 import { runJob } from '../src/runtime/run-job.js';
 
 export interface ChildReport {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig({ VOLUME_DIR: dirname(video), OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
     const bins = resolveMediaBinaries({ searchPath: process.env.PATH });
-    const handler = createFoleyHandler({ config, binaries: () => bins });
+    const handler = createHandler({ config, binaries: () => bins });
     const ctx = { id: 'bench', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
     let firstWallMs: number | undefined;
     let wallMs = 0;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createFoleyHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/job/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { PRESETS } from '../src/pipelines/foley/presets.js';
 import { runJob } from '../src/runtime/run-job.js';
@@ -29,7 +29,7 @@ export async function runLoudnessBench(): Promise<BenchTable[]> {
     await makeLavfiClip(ffmpeg, join(volume, 'still.mp4'), LOUDNESS_CLIPS.still);
     await copyFile(join(SHARED_MEDIA, 'chaplin.mp4'), join(volume, 'chaplin.mp4'));
     const config = loadConfig({ VOLUME_DIR: volume, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
-    const handler = createFoleyHandler({ config, binaries: () => resolveMediaBinaries({ searchPath: process.env.PATH }) });
+    const handler = createHandler({ config, binaries: () => resolveMediaBinaries({ searchPath: process.env.PATH }) });
     const ctx = { id: 'loudness', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
     const measure = async (input: Record<string, unknown>): Promise<string> => {
       const result = await runJob({ handler, job: { id: 'loudness', input: { seed: 8, output_format: 'wav', ...input } }, ctx });

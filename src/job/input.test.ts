@@ -38,7 +38,7 @@ describe('job payload', () => {
   });
 
   it.each([
-    ['task', { ...ok, task: 'upscale' }],
+    ['task', { ...ok, task: 'paint' }],
     ['task', { ...ok, task: 7 }],
     ['video_path', {}],
     ['video_base64', { video_path: 'a.mp4', video_base64: 'AAAA' }],

@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WorkerError } from '../errors.js';
 import { defaultAddressPolicy, type AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
-import type { JobInput } from './input.js';
+import type { VideoSource } from './fields.js';
 
 export interface SourceOptions {
   /** Roots a `video_path` may resolve under, in order of preference (volume, bundled samples). */
@@ -94,7 +94,7 @@ async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOpti
 }
 
 /** The local file to read for this job's video. */
-export async function materializeSource(input: JobInput, opts: SourceOptions): Promise<string> {
+export async function materializeSource(input: VideoSource, opts: SourceOptions): Promise<string> {
   if (input.video_path !== undefined) return resolveVideoPath(input.video_path, opts);
   if (input.video_base64 !== undefined) return decodeBase64(input.video_base64, opts);
   const dest = join(opts.workDir, 'input.bin');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createFoleyHandler } from '../../src/job/handler.js';
+import { createHandler } from '../../src/job/handler.js';
 import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
 import { runJob } from '../../src/runtime/run-job.js';
 import type { JobResult } from '../../src/runtime/types.js';
@@ -32,7 +32,7 @@ export async function createTestWorker(env: Record<string, string> = {}, volume:
     [],
     root,
   );
-  const handler = createFoleyHandler({ config, binaries });
+  const handler = createHandler({ config, binaries });
   let n = 0;
   return {
     config,

@@ -11,6 +11,7 @@ import { createOrtRuntime, tensor, type OrtRuntime } from '../../src/inference/o
 import { createSessionCache } from '../../src/inference/sessions.js';
 import { ensureModels } from '../../src/models/ensure.js';
 import { ModelRegistry } from '../../src/models/registry.js';
+import { engineModels } from '../../src/tasks/registry.js';
 import { parseModelsSpec } from '../../src/models/spec.js';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { captureLog, ensureOptions, tempCache } from '../helpers/models.js';
@@ -93,7 +94,7 @@ describe('sessions from the volume', () => {
     expect(() => sessions.get('acme/mlp', 'config.json')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
     expect(() => sessions.get('acme/other', 'model.onnx')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
     expect(() => registry.forEngine('mmaudio', { mmaudio: ['hkchengrex/MMAudio'] })).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE', details: { engine: 'mmaudio', missing: ['hkchengrex/MMAudio'] } }));
-    expect(registry.forEngine('procedural')).toEqual([]);
+    expect(registry.forEngine('procedural', engineModels())).toEqual([]);
 
     await sessions.releaseAll();
     expect(sessions.loaded()).toEqual([]);

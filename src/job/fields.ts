@@ -1,0 +1,66 @@
+/**
+ * @module Payload pieces every task shares (the video source, `duration`, `delivery`) and the
+ * one way a zod failure becomes INVALID_INPUT naming each field. Each task's schema is built
+ * from these, so a field means the same thing whichever task it is sent to.
+ */
+import { z } from 'zod';
+import { WorkerError } from '../errors.js';
+
+export const VIDEO_SOURCE_FIELDS = ['video_url', 'video_base64', 'video_path'] as const;
+
+/** `video_url` | `video_base64` | `video_path`: exactly one (checked by `requireOneVideoSource`). */
+export const videoSource = {
+  video_url: z.string().min(1).optional().describe('http(s) URL of the video (public addresses only)'),
+  video_base64: z.string().min(1).optional().describe('the video itself, base64 or a data: URI'),
+  video_path: z.string().min(1).max(4096).optional().describe('a file on the network volume, or a bundled sample'),
+};
+
+export type VideoSource = { video_url?: string | undefined; video_base64?: string | undefined; video_path?: string | undefined };
+
+export function requireOneVideoSource(v: VideoSource, ctx: z.RefinementCtx): void {
+  const given = VIDEO_SOURCE_FIELDS.filter((k) => v[k] !== undefined);
+  if (given.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['video_path'], message: 'one of video_url, video_base64 or video_path is required' });
+  } else if (given.length > 1) {
+    const message = `give exactly one of video_url, video_base64, video_path (got ${given.join(', ')})`;
+    for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message });
+  }
+}
+
+/** The field that named the source (for errors about the file it led to). */
+export function sourceField(v: VideoSource): (typeof VIDEO_SOURCE_FIELDS)[number] {
+  return VIDEO_SOURCE_FIELDS.find((k) => v[k] !== undefined) ?? 'video_path';
+}
+
+export const durationField = z
+  .number({ error: 'must be a number of seconds > 0' })
+  .positive({ error: 'must be a number of seconds > 0' })
+  .max(86_400, { error: 'must be at most 86400 seconds' })
+  .optional()
+  .describe('process only the first `duration` seconds');
+
+export const deliveryField = z
+  .enum(['auto', 'url', 'base64', 'path'], { error: 'must be one of "auto", "url", "base64", "path"' })
+  .default('auto')
+  .describe('how the result comes back: presigned URL, base64, or a path');
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
+    }
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return [{ field, message }];
+  });
+}
+
+export function invalidInput(issues: FieldIssue[]): WorkerError {
+  const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  return new WorkerError('INVALID_INPUT', `invalid input: ${summary}`, { details: { issues } });
+}

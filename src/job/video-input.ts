@@ -1,0 +1,99 @@
+/**
+ * @module The video every video task starts from: the payload's source made a local file (under
+ * the path, SSRF and size guards of `source.ts`), probed, held to the limits, and trimmed to
+ * `duration` when asked. A task that can start decoding before the probe ends (Foley) asks for
+ * the probe alongside; the others get the checked facts first.
+ */
+import { join } from 'node:path';
+import { WorkerError, isWorkerError } from '../errors.js';
+import { trimCopy } from '../media/mux.js';
+import { probeMedia, type MediaInfo } from '../media/probe.js';
+import type { TaskDeps, TaskJob } from '../tasks/task.js';
+import { sourceField, type VideoSource } from './fields.js';
+import { checkMediaLimits } from './limits.js';
+import { materializeSource } from './source.js';
+
+export interface PreparedVideo {
+  /** The file to read (the trimmed copy when `duration` trimmed it). */
+  file: string;
+  /** Its probe, limits checked; still running when `probeAlongside` was asked. */
+  media: Promise<MediaInfo>;
+}
+
+export interface PrepareVideoOptions {
+  /** Start the probe and return at once (the caller decodes alongside and awaits `media`). */
+  probeAlongside?: boolean;
+  /** A task's own check of the probed facts (e.g. output size), run with the limits. */
+  check?: (media: MediaInfo) => void;
+}
+
+/** An unreadable file, or one without a video stream, is the named field's fault: say which. */
+function namingField(e: unknown, field: string): unknown {
+  if (!isWorkerError(e) || (e.code !== 'NO_VIDEO_STREAM' && e.code !== 'MEDIA_UNREADABLE')) return e;
+  const details = typeof e.details === 'object' && e.details !== null ? e.details : {};
+  return new WorkerError(e.code, `${field}: ${e.message}`, { cause: e.cause ?? e, details: { field, ...details } });
+}
+
+export async function prepareVideo(input: VideoSource & { duration?: number | undefined }, job: TaskJob, deps: TaskDeps, o: PrepareVideoOptions = {}): Promise<PreparedVideo> {
+  const { config } = deps;
+  const { limits } = config;
+  const bins = deps.binaries();
+  const { signal, log } = job.ctx;
+  const field = sourceField(input);
+  const t0 = performance.now();
+  let file = await materializeSource(input, {
+    roots: [config.volumeDir, config.samplesDir],
+    workDir: job.workDir,
+    maxInputBytes: config.maxInputBytes,
+    download: {
+      allowPrivate: limits.allowPrivateUrls,
+      timeoutMs: limits.downloadTimeoutMs,
+      connectTimeoutMs: limits.connectTimeoutMs,
+      maxRedirects: limits.maxRedirects,
+      ...deps.download,
+    },
+    signal,
+  });
+  let t = job.mark('input', t0);
+  const probe = async (path: string): Promise<MediaInfo> => {
+    try {
+      const m = await probeMedia(path, { ffprobe: bins.ffprobe, signal });
+      log.info({ video: m.video, audio: m.audio?.codec, duration: m.duration }, 'probed input');
+      return m;
+    } catch (e) {
+      throw namingField(e, field);
+    }
+  };
+  const check = (m: MediaInfo, duration: number | undefined): MediaInfo => {
+    checkMediaLimits(m, duration, limits);
+    o.check?.(m);
+    return m;
+  };
+  if (input.duration !== undefined) {
+    // A trim needs the probe first (and the trimmed file its own).
+    let media = check(await probe(file), input.duration);
+    t = job.mark('probe', t);
+    if (media.duration !== undefined && input.duration >= media.duration) {
+      job.warnings.push(`duration ${input.duration}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
+    } else {
+      const trimmed = join(job.workDir, 'trimmed.mkv');
+      await trimCopy(file, trimmed, input.duration, { ffmpeg: bins.ffmpeg, signal, timeoutMs: config.ffmpegTimeoutMs });
+      file = trimmed;
+      media = await probe(file);
+      job.mark('trim', t);
+    }
+    return { file, media: Promise.resolve(media) };
+  }
+  if (!o.probeAlongside) {
+    const media = check(await probe(file), undefined);
+    job.mark('probe', t);
+    return { file, media: Promise.resolve(media) };
+  }
+  const media = probe(file).then((m) => {
+    job.timings.probe = Math.round(performance.now() - t);
+    return check(m, undefined);
+  });
+  // Awaited by the caller; this only keeps an early failure from counting as unhandled.
+  media.catch(() => undefined);
+  return { file, media };
+}

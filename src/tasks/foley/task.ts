@@ -1,0 +1,103 @@
+/**
+ * @module `task: "foley"`: the video in, a synchronized sound track out (muxed into the video, or
+ * the audio alone). The built-in procedural engine runs here; learned engines add an entry to
+ * `engines` and a branch to `chooseEngine`.
+ */
+import { join } from 'node:path';
+import { WorkerError } from '../../errors.js';
+import { prepareVideo } from '../../job/video-input.js';
+import { canCopyIntoMp4, mux } from '../../media/mux.js';
+import { prepareProceduralFoley, runProceduralFoley } from '../../pipelines/foley/procedural.js';
+import { randomSeed } from '../../pipelines/foley/rng.js';
+import type { EngineEntry, TaskDefinition } from '../task.js';
+import { FoleyInputSchema, type FoleyInput } from './input.js';
+
+const MIME = { mp4: 'video/mp4', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4' } as const;
+
+const ENGINES: readonly EngineEntry[] = [{ name: 'procedural', models: [], description: 'motion analysis + DSP synthesis, no weights; always available' }];
+
+function chooseEngine(requested: string): string {
+  if (requested === 'auto' || requested === 'procedural') return 'procedural';
+  const names = ENGINES.map((e) => e.name);
+  throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine: "${requested}" is not available; available: auto, ${names.join(', ')}`, {
+    details: { field: 'engine', available: ['auto', ...names] },
+  });
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export const foleyTask: TaskDefinition<FoleyInput> = {
+  name: 'foley',
+  description: 'video in, synchronized sound effects out',
+  schema: FoleyInputSchema,
+  engines: ENGINES,
+  create(deps) {
+    prepareProceduralFoley();
+    return async (input, job) => {
+      const { config } = deps;
+      const { ctx, warnings } = job;
+      const engine = chooseEngine(input.engine);
+      const bins = deps.binaries();
+      // The engine starts decoding at once; the probe runs alongside and stops it with its error.
+      const { file, media: mediaReady } = await prepareVideo(input, job, deps, { probeAlongside: true });
+      const seed = input.seed ?? randomSeed();
+      const format = input.output_format;
+      // A WAV of the new track alone is what the engine writes: no remux through ffmpeg.
+      const engineWritesOutput = format === 'wav' && input.audio_mode === 'replace';
+      const foley = await runProceduralFoley({
+        ffmpeg: bins.ffmpeg,
+        file,
+        media: mediaReady,
+        prompt: input.prompt,
+        negativePrompt: input.negative_prompt,
+        seed,
+        workDir: job.workDir,
+        sampleFormat: engineWritesOutput ? 's16' : 'f32',
+        signal: ctx.signal,
+        timeoutMs: config.ffmpegTimeoutMs,
+        limits: { maxFrames: config.limits.maxFrames, maxTimeS: config.limits.maxDurationS },
+        onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
+      });
+      const media = await mediaReady;
+      job.timings.analysis = foley.timingsMs.analysis;
+      job.timings.synthesis = foley.timingsMs.synthesis;
+      const t = performance.now();
+      if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
+
+      if (format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
+        warnings.push(`${media.video.codec} video cannot be stored in MP4 as it is: re-encoded to H.264`);
+      }
+      if (input.audio_mode === 'mix' && !media.audio) warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
+      let out = foley.wavPath;
+      if (!engineWritesOutput) {
+        out = join(job.workDir, `result.${format}`);
+        await mux(
+          { video: file, audio: foley.wavPath, out, format, mode: input.audio_mode, videoCodec: media.video.codec, sourceHasAudio: media.audio !== undefined },
+          { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
+        );
+        job.mark('mux', t);
+      }
+      return {
+        file: out,
+        ext: format,
+        mime: MIME[format],
+        kind: format === 'mp4' ? 'video' : 'audio',
+        duration: foley.durationS,
+        fields: {
+          engine,
+          preset: foley.preset,
+          seed,
+          events: foley.onsets,
+          loudness: {
+            lufs: round2(foley.mastering.loudnessLufs),
+            true_peak_dbtp: round2(foley.mastering.truePeakDbtp),
+            events_gain_db: round2(foley.mastering.eventsGainDb),
+            bed_gain_db: round2(foley.mastering.bedGainDb),
+            rule: foley.mastering.rule,
+            bed_capped: foley.mastering.bedCapped,
+          },
+        },
+      };
+    };
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * @module The task table (transformers.js keeps its SUPPORTED_TASKS the same way): task → payload
+ * schema → engines → the models each engine needs → how it runs. A new task is one folder under
+ * src/tasks/ and one line here; the runtime never changes for it.
+ */
+import type { z } from 'zod';
+import { foleyTask } from './foley/task.js';
+import type { TaskDefinition } from './task.js';
+
+export const TASKS = {
+  foley: foleyTask,
+} as const;
+
+export type TaskName = keyof typeof TASKS;
+
+/** A validated payload of any task (discriminated by `task`). */
+export type JobInput = { [K in TaskName]: z.output<(typeof TASKS)[K]['schema']> }[TaskName];
+
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+
+export function taskDefinition(name: TaskName): TaskDefinition<JobInput> {
+  return TASKS[name] as unknown as TaskDefinition<JobInput>;
+}
+
+/** Engine → the Hub repos it needs, over every task (for ModelRegistry.forEngine). */
+export function engineModels(): Record<string, readonly string[]> {
+  return Object.fromEntries(Object.values(TASKS).flatMap((t) => t.engines.map((e) => [e.name, e.models] as const)));
+}

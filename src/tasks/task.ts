@@ -1,0 +1,75 @@
+/**
+ * @module What a task is, for the registry (src/tasks/registry.ts): its payload schema, the engines
+ * it can run with the Hub repos each needs, and a runner that does the task's own work. What every
+ * task shares — the scratch directory, getting and probing the video, delivery, timings, the
+ * result's common fields — is the job frame's (src/job/frame.ts), so a task folder owns only its
+ * own work and knows nothing of RunPod.
+ */
+import type { z } from 'zod';
+import type { Config } from '../config.js';
+import type { WorkerModels } from '../inference/warm-up.js';
+import type { OrtRuntime } from '../inference/ort.js';
+import type { MediaBinaries } from '../media/binaries.js';
+import type { JobContext } from '../runtime/types.js';
+import type { AddressPolicy } from '../storage/address-policy.js';
+import type { Resolver } from '../storage/download.js';
+
+/** An engine (or model) a task can run, and what it needs on the volume. */
+export interface EngineEntry {
+  name: string;
+  /** Hub repos (from MODELS) it needs; empty for built-in or embedded engines. */
+  models: readonly string[];
+  description: string;
+}
+
+/** What tasks get from the handler: configuration, media binaries, the warm-up's models. */
+export interface TaskDeps {
+  config: Readonly<Config>;
+  /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
+  binaries: () => MediaBinaries;
+  /** The warm-up's registry, sessions and hardware; absent when warm-up failed or did not run. */
+  models?: WorkerModels | undefined;
+  /** The ONNX runtime (the warm-up's, else one made on first use). */
+  ort: () => Promise<OrtRuntime>;
+  /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
+  download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;
+}
+
+/** One job as the frame hands it to a task. */
+export interface TaskJob {
+  ctx: JobContext;
+  /** The job's scratch directory, removed when the job ends. */
+  workDir: string;
+  /** Things the user should know; returned in the result. */
+  warnings: string[];
+  /** Milliseconds per stage; `mark(name, since)` records one and returns now. */
+  timings: Record<string, number>;
+  mark(name: string, since: number): number;
+}
+
+/** What a task hands back to the frame for delivery. */
+export interface TaskOutput {
+  /** The finished file, in the scratch directory. */
+  file: string;
+  /** Its extension, which is also the result file's. */
+  ext: string;
+  mime: string;
+  /** Names the result's location field: `video_url`/`video_path`/… or `audio_…`. */
+  kind: 'video' | 'audio';
+  /** Seconds of media in the result. */
+  duration: number;
+  /** The task's own result fields, in the order they should appear. */
+  fields: Record<string, unknown>;
+}
+
+export type TaskRunner<I> = (input: I, job: TaskJob) => Promise<TaskOutput>;
+
+export interface TaskDefinition<I extends { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' } = { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' }> {
+  readonly name: I['task'];
+  readonly description: string;
+  /** The task's payload, strict (unknown fields rejected by name), `task` included. */
+  readonly schema: z.ZodType<I>;
+  readonly engines: readonly EngineEntry[];
+  /** Built once per handler; keeps what the task reuses across jobs (e.g. sessions). */
+  create(deps: TaskDeps): TaskRunner<I>;
+}
