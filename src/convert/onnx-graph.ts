@@ -1,0 +1,108 @@
+/**
+ * @module A small ONNX graph builder over onnx-proto (opset 17, IR version 8), so converters
+ * describe a model as initializers and nodes and never touch protobuf details. Float32 tensors
+ * only: that is all the converters here emit. Names are checked for clashes as they are added,
+ * because a duplicated tensor name makes ORT fail later with a message that names neither side.
+ */
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const A = onnx.AttributeProto.AttributeType;
+
+export const OPSET = 17;
+export const IR_VERSION = 8;
+
+/** One node attribute; build them with {@link attr}. */
+export type OnnxAttribute = onnxProto.onnx.IAttributeProto;
+
+/** Typed attribute constructors: ONNX needs the kind (1 vs 1.0) spelt out. */
+export const attr = {
+  int: (name: string, i: number): OnnxAttribute => ({ name, type: A.INT, i }),
+  ints: (name: string, ints: readonly number[]): OnnxAttribute => ({ name, type: A.INTS, ints: [...ints] }),
+  float: (name: string, f: number): OnnxAttribute => ({ name, type: A.FLOAT, f }),
+  string: (name: string, s: string): OnnxAttribute => ({ name, type: A.STRING, s: new TextEncoder().encode(s) }),
+};
+
+/** A dimension: a fixed size, or a symbolic name (dim_param) for a dynamic one. */
+export type Dim = number | string;
+
+export interface EncodeOptions {
+  producerName: string;
+  producerVersion: string;
+  docString?: string;
+  /** Free-form key/value pairs stored in the model (source, converter version). */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+export interface OnnxGraph {
+  /** A float32 constant; returns its name. `data.length` must match `dims`. */
+  addInitializer(name: string, dims: readonly number[], data: Float32Array): string;
+  /** One operator; `''` in `inputs` marks an omitted optional input. */
+  addNode(opType: string, inputs: readonly string[], outputs: readonly string[], o?: { name?: string; attributes?: readonly OnnxAttribute[] }): void;
+  addInput(name: string, dims: readonly Dim[]): void;
+  addOutput(name: string, dims: readonly Dim[]): void;
+  encode(o: EncodeOptions): Uint8Array;
+}
+
+function valueInfo(name: string, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
+
+export function createOnnxGraph(name: string): OnnxGraph {
+  const initializer: onnxProto.onnx.ITensorProto[] = [];
+  const node: onnxProto.onnx.INodeProto[] = [];
+  const input: onnxProto.onnx.IValueInfoProto[] = [];
+  const output: onnxProto.onnx.IValueInfoProto[] = [];
+  const produced = new Set<string>();
+
+  const claim = (tensor: string): void => {
+    if (tensor === '') throw new TypeError('an ONNX tensor name must not be empty');
+    if (produced.has(tensor)) throw new TypeError(`ONNX tensor "${tensor}" is produced twice`);
+    produced.add(tensor);
+  };
+
+  return {
+    addInitializer(tensor, dims, data) {
+      const size = dims.reduce((a, b) => a * b, 1);
+      if (size !== data.length) throw new RangeError(`initializer "${tensor}": dims [${dims.join(',')}] hold ${size} values, data has ${data.length}`);
+      claim(tensor);
+      // raw_data is little-endian, as Float32Array is on the hosts we run on (x86-64, arm64).
+      const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      initializer.push({ name: tensor, dims: [...dims], dataType: FLOAT, rawData: raw });
+      return tensor;
+    },
+    addNode(opType, inputs, outputs, o = {}) {
+      for (const t of outputs) claim(t);
+      node.push({
+        opType,
+        input: [...inputs],
+        output: [...outputs],
+        ...(o.name === undefined ? {} : { name: o.name }),
+        ...(o.attributes === undefined ? {} : { attribute: [...o.attributes] }),
+      });
+    },
+    addInput(tensor, dims) {
+      claim(tensor);
+      input.push(valueInfo(tensor, dims));
+    },
+    addOutput(tensor, dims) {
+      output.push(valueInfo(tensor, dims));
+    },
+    encode(o) {
+      const model = onnx.ModelProto.create({
+        irVersion: IR_VERSION,
+        producerName: o.producerName,
+        producerVersion: o.producerVersion,
+        opsetImport: [{ domain: '', version: OPSET }],
+        ...(o.docString === undefined ? {} : { docString: o.docString }),
+        metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
+        graph: { name, input, output, initializer, node },
+      });
+      return onnx.ModelProto.encode(model).finish();
+    },
+  };
+}
