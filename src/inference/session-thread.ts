@@ -1,0 +1,183 @@
+/**
+ * @module An ONNX session on a thread of its own. onnxruntime-node's `run()` holds the JavaScript
+ * thread for the whole inference (measured: a 0.5 s run let no 5 ms timer fire), so on the main
+ * thread a long run would starve RunPod's heartbeat and progress, and stop the ffmpeg pipes from
+ * moving, so that decoding and encoding could not overlap inference. Here the session lives in a
+ * worker thread (created from a file path, through ort.ts like every session) and `run` posts
+ * the tensors over: inputs copied (a tile batch is well under a megabyte), outputs transferred.
+ */
+import { existsSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { WorkerError, isWorkerError, type ErrorCode } from '../errors.js';
+import type { EpRequest, Provider, Session, Tensor } from './ort.js';
+
+interface ThreadData {
+  sessionThread: true;
+  model: string;
+  ep: EpRequest;
+  gpuPresent: boolean | undefined;
+}
+
+type WireTensor = { type: 'float32'; data: Float32Array; dims: number[] };
+type ToThread = { type: 'run'; id: number; feeds: Record<string, WireTensor> } | { type: 'release' };
+type WireError = { code: ErrorCode | undefined; message: string };
+type FromThread =
+  | { type: 'ready'; provider: Provider; inputNames: string[]; outputNames: string[] }
+  | { type: 'failed'; error: WireError }
+  | { type: 'result'; id: number; outputs: Record<string, WireTensor> }
+  | { type: 'error'; id: number; error: WireError }
+  | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string };
+
+const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });
+const fromWire = (e: WireError): Error => (e.code ? new WorkerError(e.code, e.message) : new Error(e.message));
+
+if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefined)?.sessionThread) {
+  const port = parentPort;
+  const data = workerData as ThreadData;
+  void (async () => {
+    const { createOrtRuntime, tensor } = await import('./ort.js');
+    // ort.ts logs the provider choice; the worker's lines go to the main thread's logger.
+    const post = (level: 'info' | 'warn') => (obj: object, msg: string) => port.postMessage({ type: 'log', level, obj, msg } satisfies FromThread);
+    const log = { info: post('info'), warn: post('warn') } as unknown as Logger;
+    let session: Session;
+    try {
+      session = await createOrtRuntime({ log, ep: data.ep, ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }) }).createSession(data.model);
+    } catch (e) {
+      port.postMessage({ type: 'failed', error: wireError(e) } satisfies FromThread);
+      return;
+    }
+    port.postMessage({ type: 'ready', provider: session.provider, inputNames: [...session.inputNames], outputNames: [...session.outputNames] } satisfies FromThread);
+    port.on('message', (m: ToThread) => {
+      if (m.type === 'release') {
+        void session.release().finally(() => port.close());
+        return;
+      }
+      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, tensor('float32', t.data, t.dims)]));
+      session.run(feeds).then(
+        (out) => {
+          const outputs: Record<string, WireTensor> = {};
+          const transfer: ArrayBuffer[] = [];
+          for (const [k, t] of Object.entries(out)) {
+            const d = t.data as Float32Array;
+            outputs[k] = { type: 'float32', data: d, dims: [...t.dims] };
+            transfer.push(d.buffer as ArrayBuffer);
+          }
+          port.postMessage({ type: 'result', id: m.id, outputs } satisfies FromThread, transfer);
+        },
+        (e: unknown) => port.postMessage({ type: 'error', id: m.id, error: wireError(e) } satisfies FromThread),
+      );
+    });
+  })();
+}
+
+/**
+ * The module the thread runs: this one, compiled. Under a TypeScript test runner this module is
+ * the .ts source, which a worker thread cannot load (Node 20 runs JavaScript only), so the build's
+ * copy in dist/ runs instead (`npm test` builds first).
+ */
+function threadEntry(): URL {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return self;
+  const built = new URL('../../dist/src/inference/session-thread.js', self);
+  if (!existsSync(built)) throw new WorkerError('INTERNAL', `the inference thread needs the build (${built.pathname}): run "npm run build"`);
+  return built;
+}
+
+export interface SessionThreadOptions {
+  /** The .onnx file. */
+  model: string;
+  ep: EpRequest;
+  /** From hardware detection: with `auto` and no GPU, CUDA is not tried. */
+  gpuPresent?: boolean | undefined;
+  log: Logger;
+}
+
+/**
+ * A session on its own thread. Its `run` takes float32 tensors and resolves with the outputs.
+ */
+export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
+  const worker = new Worker(threadEntry(), {
+    // The thread inherits the process's flags; `--input-type` (a `node -e` script) would stop it.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    workerData: { sessionThread: true, model: o.model, ep: o.ep, gpuPresent: o.gpuPresent } satisfies ThreadData,
+  });
+  const pending = new Map<number, { resolve: (v: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let dead: Error | undefined;
+  const failAll = (e: Error): void => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  // An idle session must not keep the process alive (a local run exits when its job is done):
+  // the thread holds the event loop only while a run is in flight.
+  const settle = (id: number): void => {
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+  };
+  return new Promise((resolve, reject) => {
+    let tensorOf: ((d: WireTensor) => Tensor) | undefined;
+    worker.on('error', (e) => {
+      failAll(new WorkerError('INTERNAL', `the inference thread failed: ${e.message}`, { cause: e }));
+      reject(dead);
+    });
+    worker.on('exit', (code) => {
+      failAll(new WorkerError('INTERNAL', `the inference thread exited (code ${code})`));
+      reject(dead);
+    });
+    worker.on('message', (m: FromThread) => {
+      switch (m.type) {
+        case 'log':
+          o.log[m.level](m.obj, m.msg);
+          return;
+        case 'failed':
+          void worker.terminate();
+          reject(fromWire(m.error));
+          return;
+        case 'result': {
+          const p = pending.get(m.id);
+          settle(m.id);
+          p?.resolve(Object.fromEntries(Object.entries(m.outputs).map(([k, t]) => [k, tensorOf!(t)])));
+          return;
+        }
+        case 'error': {
+          const p = pending.get(m.id);
+          settle(m.id);
+          p?.reject(fromWire(m.error));
+          return;
+        }
+        case 'ready':
+          void import('./ort.js').then(({ tensor }) => {
+            tensorOf = (t) => tensor('float32', t.data, t.dims);
+            worker.unref();
+            resolve({
+              provider: m.provider,
+              inputNames: m.inputNames,
+              outputNames: m.outputNames,
+              run(feeds) {
+                if (dead) return Promise.reject(dead);
+                const id = nextId++;
+                const wire: Record<string, WireTensor> = {};
+                for (const [k, t] of Object.entries(feeds)) {
+                  if (t.type !== 'float32') return Promise.reject(new WorkerError('INTERNAL', `session thread: input ${k} is ${t.type}; only float32 is carried`));
+                  wire[k] = { type: 'float32', data: t.data as Float32Array, dims: [...t.dims] };
+                }
+                return new Promise<Record<string, Tensor>>((res, rej) => {
+                  pending.set(id, { resolve: res, reject: rej });
+                  worker.ref();
+                  // Inputs are copied (callers reuse their batch buffers); outputs are transferred.
+                  worker.postMessage({ type: 'run', id, feeds: wire } satisfies ToThread);
+                });
+              },
+              async release() {
+                worker.postMessage({ type: 'release' } satisfies ToThread);
+                await new Promise<void>((r) => worker.once('exit', () => r()));
+              },
+            });
+          }, reject);
+          return;
+      }
+    });
+  });
+}
