@@ -1,10 +1,12 @@
 /**
  * @module The only place that starts ffmpeg/ffprobe processes. Arguments are argv arrays (never a
  * shell string), every run has an AbortSignal and a timeout, and a failure carries the command,
- * exit code, signal and the tail of stderr (execa's fields) as an FFMPEG_FAILED error.
+ * exit code, signal and the tail of stderr (execa's fields) as an FFMPEG_FAILED error. `runBinary`
+ * runs to completion and collects stdout; `openBinary` hands out stdin and stdout as streams, for
+ * raw frames that must flow with backpressure instead of piling up in memory.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { WorkerError, cancelledError } from '../errors.js';
 
 /**
@@ -114,4 +116,126 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
       }
     });
   });
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  /** Called for each complete stderr line. */
+  onStderrLine?: (line: string) => void;
+}
+
+/** A running ffmpeg-family process whose stdin and stdout are streamed by the caller. */
+export interface OpenedBinary {
+  /**
+   * The process's stdin (`pipe:0`). Write with backpressure (`write()` → false: wait for `drain`)
+   * and `end()` it when done. Its errors (EPIPE once the process is gone) are swallowed here:
+   * `done` says what happened. Unused: `end()` it.
+   */
+  readonly stdin: Writable;
+  /**
+   * The process's stdout (`pipe:1`), read with backpressure (async iteration, `pipeline`). It must
+   * be consumed (or `resume()`d) to its end, or the process blocks and `done` never settles. On a
+   * kill it is destroyed, so a reader stops at once (async iteration throws a premature close).
+   */
+  readonly stdout: Readable;
+  /** The process id (undefined when it could not start). */
+  readonly pid: number | undefined;
+  /**
+   * Settles once the process has exited and its pipes are closed: resolves with the stderr tail
+   * (`stdout` empty: it was streamed), rejects FFMPEG_FAILED, CANCELLED (signal or `kill()`) or
+   * TIMED_OUT. Marked as handled, so a process that dies while the caller is busy elsewhere is no
+   * unhandled rejection; callers must still await it to learn the outcome.
+   */
+  readonly done: Promise<RunResult>;
+  /** Stops the process now (SIGKILL, pipes destroyed); `done` then rejects CANCELLED. */
+  kill(): void;
+}
+
+/** The handle of a process that never started: empty pipes and a rejected `done`. */
+function notStarted(error: WorkerError): OpenedBinary {
+  const done = Promise.reject(error);
+  done.catch(() => undefined);
+  const stdin = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  return { stdin, stdout: Readable.from([]), pid: undefined, done, kill: () => undefined };
+}
+
+/**
+ * Start an ffmpeg-family binary with piped stdin and stdout, for frames streamed in or out with
+ * backpressure (`runBinary` collects stdout instead). Same guarantees as `runBinary`: argv array,
+ * AbortSignal, timeout, stderr tail, FFMPEG_FAILED / CANCELLED / TIMED_OUT. Never throws: a
+ * process that cannot start (or a signal that already fired) gives a handle whose `done` rejects.
+ */
+export function openBinary(bin: string, args: string[], opts: OpenOptions): OpenedBinary {
+  if (opts.signal?.aborted) return notStarted(cancelledError(opts.signal.reason));
+  let child: ChildProcessByStdio<Writable, Readable, Readable>;
+  try {
+    child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+  } catch (cause) {
+    return notStarted(failure(`could not start ${bin}`, bin, args, '', {}, cause));
+  }
+  // EPIPE when the process exits before reading all its input (or after a kill): `done` reports it.
+  child.stdin.on('error', () => undefined);
+  child.stdout.on('error', () => undefined);
+  let stderrTail = '';
+  let partialLine = '';
+  let ended: 'timeout' | 'abort' | 'kill' | undefined;
+  let exited = false;
+
+  const kill = (why: 'timeout' | 'abort' | 'kill'): void => {
+    if (exited) return;
+    ended ??= why;
+    child.kill('SIGKILL');
+    // A reader blocked on stdout (or a writer waiting for drain) must not wait for the exit.
+    child.stdout.destroy();
+    child.stdin.destroy();
+  };
+  const timer = setTimeout(() => kill('timeout'), opts.timeoutMs);
+  timer.unref();
+  const onAbort = (): void => kill('abort');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
+    if (opts.onStderrLine) {
+      const lines = (partialLine + text).split(/\r?\n|\r/);
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) opts.onStderrLine(line);
+    }
+  });
+  child.on('exit', () => {
+    exited = true;
+  });
+
+  const done = new Promise<RunResult>((resolvePromise, reject) => {
+    child.on('error', (cause) => {
+      exited = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      child.stdout.destroy();
+      child.stdin.destroy();
+      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderrTail, {}, cause));
+    });
+    child.on('close', (exitCode, signal) => {
+      exited = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (partialLine && opts.onStderrLine) opts.onStderrLine(partialLine);
+      if (ended === 'abort') {
+        reject(cancelledError(opts.signal?.reason));
+      } else if (ended === 'kill') {
+        reject(cancelledError(new Error(`${bin.split('/').pop()} was stopped by its caller`)));
+      } else if (ended === 'timeout') {
+        reject(new WorkerError('TIMED_OUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms`));
+      } else if (exitCode !== 0) {
+        const last = stderrTail.trim().split('\n').pop() ?? '';
+        reject(failure(`ffmpeg failed (exit ${exitCode ?? signal}): ${last}`, bin, args, stderrTail, { exitCode, signal }));
+      } else {
+        resolvePromise({ stdout: Buffer.alloc(0), stderrTail });
+      }
+    });
+  });
+  done.catch(() => undefined);
+  return { stdin: child.stdin, stdout: child.stdout, pid: child.pid, done, kill: () => kill('kill') };
 }

@@ -1,5 +1,6 @@
 /** Test helpers over the real ffmpeg/ffprobe: generate clips, read streams, decode audio. */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
 import { makeLavfiClip } from '../../bench/clips.js';
@@ -124,3 +125,19 @@ export async function decodeAudioStereo(file: string): Promise<[Float32Array, Fl
   }
   return [l, r];
 }
+
+/** ffmpeg processes whose parent is this test process (from /proc: Linux). */
+export function ffmpegChildren(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const m = /^\d+ \((.*)\) \S (\d+)/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (m && Number(m[2]) === process.pid && (m[1] ?? '').includes('ffmpeg')) pids.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return pids;
+}
+
