@@ -18,6 +18,10 @@ async function main(): Promise<number> {
     const { runDownloadModelsCommand } = await import('./src/models/prepare.js');
     return runDownloadModelsCommand({ config, log });
   }
+  if (config.flags['convert-models']) {
+    const { runConvertModelsCommand } = await import('./src/tasks/upscale/convert-all.js');
+    return runConvertModelsCommand({ config, log });
+  }
   // Before any job: ensure MODELS on the volume (zero requests when already complete), detect the
   // hardware tier and settle the ONNX execution provider. A failure here must not stop the
   // built-in engine, which needs none of it: it is logged, and the worker serves on.
@@ -35,7 +39,6 @@ async function main(): Promise<number> {
   let binaries: MediaBinaries | undefined;
   const handler = createHandler({
     config,
-    log,
     models,
     // Resolved on first use and kept: a missing ffmpeg fails jobs with FFMPEG_NOT_FOUND instead
     // of stopping the worker, so /health and the error stay reachable.

@@ -80,6 +80,8 @@ const EnvSchema = z.object({
   MODELS_DOWNLOAD_RETRIES: z.coerce.number().int().nonnegative().default(5),
   MODELS_STALL_TIMEOUT_S: z.coerce.number().positive().default(60),
   EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  // ONNX files our converters make from the npm weight packages (content-addressed; safe to share).
+  CONVERTED_MODELS_DIR: optionalString,
 });
 
 const FLAGS = {
@@ -93,6 +95,7 @@ const FLAGS = {
   rp_debugger: { type: 'boolean' },
   'download-models': { type: 'boolean' },
   'verify-models': { type: 'boolean' },
+  'convert-models': { type: 'boolean' },
 } as const;
 
 const FlagsSchema = z.object({
@@ -108,6 +111,8 @@ const FlagsSchema = z.object({
   'download-models': z.boolean().default(false),
   /** Re-hash every MODELS file on the volume, replace bad ones, and exit. */
   'verify-models': z.boolean().default(false),
+  /** Convert every embedded model into CONVERTED_MODELS_DIR and exit (at image build). */
+  'convert-models': z.boolean().default(false),
 });
 
 export interface RunpodConfig {
@@ -198,6 +203,8 @@ export interface ModelsConfig {
   stallMs: number;
   /** EXECUTION_PROVIDER for ONNX sessions: auto tries CUDA then falls back to CPU. */
   executionProvider: 'auto' | 'cpu' | 'cuda';
+  /** CONVERTED_MODELS_DIR: where converted embedded models are cached (by the sources' hashes). */
+  convertedDir: string;
 }
 
 export interface Config {
@@ -329,6 +336,7 @@ export function loadConfig(
       retries: v.MODELS_DOWNLOAD_RETRIES,
       stallMs: v.MODELS_STALL_TIMEOUT_S * 1000,
       executionProvider: v.EXECUTION_PROVIDER,
+      convertedDir: resolve(cwd, v.CONVERTED_MODELS_DIR ?? join(packageRoot(), '.cache', 'converted-models')),
     }),
   });
 }

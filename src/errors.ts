@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'MODEL_CORRUPT',
   'MODEL_LOCK_TIMEOUT',
   'MODEL_LOAD_FAILED',
+  'OUT_OF_MEMORY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@
  * `duration` when asked. A task that can start decoding before the probe ends (Foley) asks for
  * the probe alongside; the others get the checked facts first.
  */
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerError, isWorkerError } from '../errors.js';
 import { trimCopy } from '../media/mux.js';
@@ -34,6 +35,30 @@ function namingField(e: unknown, field: string): unknown {
   return new WorkerError(e.code, `${field}: ${e.message}`, { cause: e.cause ?? e, details: { field, ...details } });
 }
 
+/**
+ * Still images by their first bytes. ffmpeg would read one as a one-frame "video"; a video task
+ * says what was sent instead. (Animated GIF and WebP are left to ffmpeg: they are moving pictures.)
+ */
+const IMAGE_MAGIC: ReadonlyArray<[string, (b: Buffer) => boolean]> = [
+  ['PNG', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]))],
+  ['JPEG', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+];
+
+async function refuseImages(file: string, field: string): Promise<void> {
+  const fh = await open(file, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(12);
+    await fh.read(head, 0, 12, 0);
+  } finally {
+    await fh.close();
+  }
+  const kind = IMAGE_MAGIC.find(([, is]) => is(head))?.[0];
+  if (kind) {
+    throw new WorkerError('MEDIA_UNREADABLE', `${field}: is a ${kind} image, not a video`, { details: { field, format: kind.toLowerCase() } });
+  }
+}
+
 export async function prepareVideo(input: VideoSource & { duration?: number | undefined }, job: TaskJob, deps: TaskDeps, o: PrepareVideoOptions = {}): Promise<PreparedVideo> {
   const { config } = deps;
   const { limits } = config;
@@ -54,6 +79,7 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
     },
     signal,
   });
+  await refuseImages(file, field);
   let t = job.mark('input', t0);
   const probe = async (path: string): Promise<MediaInfo> => {
     try {

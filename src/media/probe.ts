@@ -51,6 +51,10 @@ export interface VideoStreamInfo {
   height: number;
   /** Nominal frame rate (avg, else r_frame_rate); undefined when the container does not say. */
   fps: number | undefined;
+  /** The same rate as ffprobe writes it (`30000/1001`), for encoders that need it exactly. */
+  rate: string | undefined;
+  /** The average rate differs from the base rate: frames are not evenly spaced. */
+  variableRate: boolean;
   /** Declared frame count when the container records it. */
   frames: number | undefined;
   duration: number | undefined;
@@ -83,6 +87,10 @@ function rate(text: string | undefined): number | undefined {
   return Number.isFinite(r) && r > 0 && r < 1000 ? r : undefined;
 }
 
+function isVariable(avg: number | undefined, base: number | undefined): boolean {
+  return avg !== undefined && base !== undefined && Math.abs(avg - base) / base > 0.001;
+}
+
 /** Parse ffprobe's `-show_format -show_streams` JSON. Pure; exported for tests. */
 export function parseProbe(json: unknown): MediaInfo {
   const parsed = ProbeSchema.safeParse(json);
@@ -109,6 +117,8 @@ export function parseProbe(json: unknown): MediaInfo {
       width: v.width,
       height: v.height,
       fps: rate(v.avg_frame_rate) ?? rate(v.r_frame_rate),
+      rate: rate(v.avg_frame_rate) !== undefined ? v.avg_frame_rate : rate(v.r_frame_rate) !== undefined ? v.r_frame_rate : undefined,
+      variableRate: isVariable(rate(v.avg_frame_rate), rate(v.r_frame_rate)),
       frames: v.nb_frames,
       duration: v.duration,
       pixFmt: v.pix_fmt,

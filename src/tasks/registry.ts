@@ -6,9 +6,11 @@
 import type { z } from 'zod';
 import { foleyTask } from './foley/task.js';
 import type { TaskDefinition } from './task.js';
+import { upscaleTask } from './upscale/task.js';
 
 export const TASKS = {
   foley: foleyTask,
+  upscale: upscaleTask,
 } as const;
 
 export type TaskName = keyof typeof TASKS;

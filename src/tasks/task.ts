@@ -8,7 +8,6 @@
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
-import type { OrtRuntime } from '../inference/ort.js';
 import type { MediaBinaries } from '../media/binaries.js';
 import type { JobContext } from '../runtime/types.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
@@ -29,8 +28,6 @@ export interface TaskDeps {
   binaries: () => MediaBinaries;
   /** The warm-up's registry, sessions and hardware; absent when warm-up failed or did not run. */
   models?: WorkerModels | undefined;
-  /** The ONNX runtime (the warm-up's, else one made on first use). */
-  ort: () => Promise<OrtRuntime>;
   /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
   download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;
 }

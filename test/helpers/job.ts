@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { WorkerModels } from '../../src/inference/warm-up.js';
 import { createHandler } from '../../src/job/handler.js';
 import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
 import { runJob } from '../../src/runtime/run-job.js';
@@ -21,9 +22,14 @@ export interface TestWorker {
 
 /**
  * A worker over a fresh temp root. The volume is ../shared/media unless `volume: 'temp'` asks for
- * an empty one (`<root>/volume`) that the test fills.
+ * an empty one (`<root>/volume`) that the test fills. `models` builds the warm-up's models from the
+ * worker's config (e.g. warmUpModels over a fake Hub).
  */
-export async function createTestWorker(env: Record<string, string> = {}, volume: 'shared' | 'temp' = 'shared'): Promise<TestWorker> {
+export async function createTestWorker(
+  env: Record<string, string> = {},
+  volume: 'shared' | 'temp' = 'shared',
+  extra: { models?: (config: Readonly<Config>) => Promise<WorkerModels> } = {},
+): Promise<TestWorker> {
   const root = await mkdtemp(join(tmpdir(), 'foley-test-'));
   const volumeDir = volume === 'shared' ? SHARED_MEDIA : join(root, 'volume');
   await mkdir(volumeDir, { recursive: true });
@@ -32,7 +38,8 @@ export async function createTestWorker(env: Record<string, string> = {}, volume:
     [],
     root,
   );
-  const handler = createHandler({ config, binaries });
+  const models = extra.models ? await extra.models(config) : undefined;
+  const handler = createHandler({ config, binaries, models });
   let n = 0;
   return {
     config,

@@ -7,7 +7,7 @@
  * inference. (A session on the main thread holds it for the whole `run`: then only ffmpeg, in its
  * own processes, overlaps inference; see video.ts.)
  *
- * The model interface (every SR model the worker runs): input `input` float32 [N,3,H,W], NCHW,
+ * The model interface (every SR model the worker runs): input `input` (or the only input) float32 [N,3,H,W], NCHW,
  * 0..1; output `output` float32 [N,3,H·s,W·s], nominally 0..1 (clipped when made bytes).
  */
 import { WorkerError, cancelledError } from '../../errors.js';
@@ -50,8 +50,12 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
  * is checked just before each run and the caller is released at once on abort.
  */
 export function srModelFromSession(session: Session, o: { scale: number; maxBatch: number }): SrModel {
-  if (!session.inputNames.includes('input') || !session.outputNames.includes('output')) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `a super-resolution model needs input "input" and output "output"; this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`);
+  // `input`/`output` by name, else the only input and output (exports name them as they like).
+  const pick = (names: readonly string[], want: string): string | undefined => (names.includes(want) ? want : names.length === 1 ? names[0] : undefined);
+  const inputName = pick(session.inputNames, 'input');
+  const outputName = pick(session.outputNames, 'output');
+  if (inputName === undefined || outputName === undefined) {
+    throw new WorkerError('MODEL_LOAD_FAILED', `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`);
   }
   if (!Number.isInteger(o.scale) || o.scale < 1) throw new RangeError(`scale must be a positive integer, got ${o.scale}`);
   if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${o.maxBatch}`);
@@ -62,11 +66,11 @@ export function srModelFromSession(session: Session, o: { scale: number; maxBatc
       if (signal?.aborted) throw cancelledError(signal.reason);
       const dims = [n, 3, h, w];
       const want = [n, 3, h * o.scale, w * o.scale];
-      const running = session.run({ input: tensor('float32', input, dims) }).then(
+      const running = session.run({ [inputName]: tensor('float32', input, dims) }).then(
         (outputs) => {
-          const out = outputs.output;
+          const out = outputs[outputName];
           if (!out || out.type !== 'float32' || out.dims.join() !== want.join()) {
-            throw new WorkerError('INTERNAL', `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : 'no "output"'} for [${dims.join(',')}], expected float32 [${want.join(',')}]`);
+            throw new WorkerError('INTERNAL', `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} for [${dims.join(',')}], expected float32 [${want.join(',')}]`);
           }
           return out.data as Float32Array;
         },

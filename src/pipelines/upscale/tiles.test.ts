@@ -294,20 +294,26 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     }
   });
 
-  it('a session without the input/output names of the SR interface is refused', async () => {
+  it('a session with one input and one output runs whatever their names; one with two unnamed inputs is refused', async () => {
     const rt = createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' });
-    const wrongNames = onnx.ModelProto.encode(
-      onnx.ModelProto.create({
-        irVersion: 8,
-        opsetImport: [{ domain: '', version: 17 }],
-        graph: { name: 'id', input: [io('x', ['N', 3, 'H', 'W'])], output: [io('y', ['N', 3, 'H', 'W'])], node: [{ opType: 'Identity', input: ['x'], output: ['y'] }] },
-      }),
-    ).finish();
-    const s = await rt.createSession(wrongNames);
+    const graph = (inputs: string[], node: onnxProto.onnx.INodeProto): Uint8Array =>
+      onnx.ModelProto.encode(
+        onnx.ModelProto.create({
+          irVersion: 8,
+          opsetImport: [{ domain: '', version: 17 }],
+          graph: { name: 'g', input: inputs.map((n) => io(n, ['N', 3, 'H', 'W'])), output: [io('y', ['N', 3, 'H', 'W'])], node: [node] },
+        }),
+      ).finish();
+    const [renamed, twoInputs] = await Promise.all([
+      rt.createSession(graph(['x'], { opType: 'Identity', input: ['x'], output: ['y'] })),
+      rt.createSession(graph(['a', 'b'], { opType: 'Add', input: ['a', 'b'], output: ['y'] })),
+    ]);
     try {
-      expect(() => srModelFromSession(s, { scale: 1, maxBatch: 1 })).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error);
+      const x = Float32Array.from({ length: 12 }, (_, i) => i / 12);
+      expect(Array.from(await srModelFromSession(renamed, { scale: 1, maxBatch: 1 }).run(x, 1, 2, 2))).toEqual(Array.from(x));
+      expect(() => srModelFromSession(twoInputs, { scale: 1, maxBatch: 1 })).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error);
     } finally {
-      await s.release();
+      await Promise.all([renamed.release(), twoInputs.release()]);
     }
   });
 

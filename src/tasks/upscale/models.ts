@@ -1,0 +1,193 @@
+/**
+ * @module Which super-resolution model a job runs, and its ONNX session. `auto` takes a
+ * Real-ESRGAN-style ONNX repo from MODELS when the volume has one (it is better and, on a GPU,
+ * fast), else the embedded default. Embedded models are the @upscalerjs/esrgan-* packages,
+ * converted to ONNX on first use (src/convert/) and cached by their sources' hashes. Every model
+ * takes `input` [N,3,H,W] in 0..1 and returns `output` [N,3,sH,sW]; a Hub model's scale is
+ * measured by running it once on a small tile.
+ */
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel, type LoadedSrModel } from '../../convert/esrgan.js';
+import { WorkerError, isWorkerError } from '../../errors.js';
+import { tensor, type Session } from '../../inference/ort.js';
+import { openSessionThread } from '../../inference/session-thread.js';
+import { Memo } from '../../inference/sessions.js';
+import type { Tier } from '../../hardware/tier.js';
+import type { TaskDeps } from '../task.js';
+
+export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
+
+/**
+ * The embedded model `auto` runs when no Hub model is configured. Chosen by measurement
+ * (BENCHMARKS.md, "Upscale"): quality over bicubic against frames per second on a CPU worker.
+ */
+export const DEFAULT_EMBEDDED: EmbeddedName = 'esrgan-medium';
+
+/** Names the Hub repos or files of super-resolution models, for `auto`. */
+const SR_NAME = /esrgan|upscal|swinir|hat[-_]|(^|[^a-z])(x[2348]|[2348]x)([^a-z]|$)|super.?res/i;
+
+export interface ResolvedSrModel {
+  /** The embedded name, or `org/repo/file.onnx`. */
+  name: string;
+  source: 'embedded' | 'hub';
+  /** The model's own scale (a Hub model serves only the scale it has). */
+  scale: number;
+  session: Session;
+  /** Tiles per run: Hub exports are often fixed at batch 1. */
+  maxBatch: number;
+  licence: string;
+}
+
+/** Tiles per `session.run` for embedded models, by tier: batching pays on GPUs, not on CPUs. */
+const BATCH_BY_TIER: Record<Tier, number> = { cpu: 1, 'gpu-small': 2, gpu: 4, 'gpu-large': 8 };
+
+export function isOutOfMemory(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|Failed to allocate memory|bad_alloc/i.test(m);
+}
+
+/** Runs a model on a 16×16 tile and reads its scale off the output's shape. */
+async function measureScale(session: Session, name: string): Promise<number> {
+  const side = 16;
+  let out;
+  try {
+    out = await session.run({ [session.inputNames[0] ?? 'input']: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
+  } catch (cause) {
+    throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model does not take a [1,3,H,W] image of any size (it failed on a 16×16 tile): ${(cause as Error).message}`, {
+      cause,
+      details: { model: name },
+    });
+  }
+  const dims = out[session.outputNames[0] ?? 'output']?.dims ?? [];
+  const scale = Number(dims[3]) / side;
+  if (dims.length !== 4 || dims[1] !== 3 || !Number.isInteger(scale) || scale < 1 || Number(dims[2]) / side !== scale) {
+    throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model's output [${dims.join(',')}] is not an RGB image a whole number of times larger than its input`, {
+      details: { model: name, dims },
+    });
+  }
+  return scale;
+}
+
+export interface SrModelResolver {
+  /** `warn` hears what the job's result should say (a fallback taken). */
+  resolve(request: { model: string; scale: number }, log: Logger, warn?: (message: string) => void): Promise<ResolvedSrModel>;
+  /** Embedded models (for `--self-test` and the README). */
+  embedded: readonly EmbeddedName[];
+}
+
+export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
+  const sessions = new Memo<{ session: Session; scale: number }>();
+  const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
+  // Sessions run on their own threads (session-thread.ts): inference must not hold the event loop.
+  const open = (model: string, log: Logger): Promise<Session> =>
+    openSessionThread({ model, ep: deps.config.models.executionProvider, gpuPresent: deps.models ? deps.models.hardware.gpus.length > 0 : undefined, log });
+  const names = Object.keys(EMBEDDED_SR_MODELS) as EmbeddedName[];
+
+  async function embedded(name: EmbeddedName, scale: number, log: Logger): Promise<ResolvedSrModel> {
+    const entry = EMBEDDED_SR_MODELS[name];
+    if (!(entry.scales as readonly number[]).includes(scale)) {
+      throw new WorkerError('INVALID_INPUT', `scale: ${name} has scales ${entry.scales.join(', ')}, not ${scale}`, {
+        details: { issues: [{ field: 'scale', message: `${name} has scales ${entry.scales.join(', ')}` }] },
+      });
+    }
+    const { session } = await sessions.get(`embedded:${name}@x${scale}`, async () => {
+      const t = performance.now();
+      const cacheDir = deps.config.models.convertedDir;
+      const load = (): Promise<LoadedSrModel> =>
+        loadEmbeddedSrModel(name, scale, { cacheDir }).catch((e: unknown) => {
+          if (isWorkerError(e)) throw e;
+          // The package's files or the cache folder (CONVERTED_MODELS_DIR) cannot be read or written.
+          throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale}: cannot convert or cache the model: ${(e as Error).message}`, { cause: e, details: { model: name, scale } });
+        });
+      let model = await load();
+      let s: Session;
+      try {
+        s = await open(model.path, log);
+      } catch (e) {
+        if (!model.hit) throw e;
+        // A cached file ORT cannot read (a damaged volume): convert it again, once.
+        log.warn({ model: name, scale, err: e }, 'the cached conversion does not load: converting again');
+        await rm(model.path, { force: true });
+        model = await load();
+        s = await open(model.path, log);
+      }
+      log.info({ model: name, scale, cached: model.hit, provider: s.provider, ms: Math.round(performance.now() - t) }, 'super-resolution model loaded');
+      return { session: s, scale };
+    });
+    return { name, source: 'embedded', scale, session, maxBatch: BATCH_BY_TIER[tier()], licence: entry.licence };
+  }
+
+  async function hub(repo: string, log: Logger): Promise<ResolvedSrModel> {
+    const models = deps.models;
+    if (!models) {
+      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`, { details: { field: 'model', repo } });
+    }
+    let r;
+    try {
+      r = models.registry.repo(repo);
+    } catch (e) {
+      if (!isWorkerError(e)) throw e;
+      throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
+    }
+    const file = r.files.find((f) => f.path.endsWith('.onnx') && SR_NAME.test(f.path)) ?? r.files.find((f) => f.path.endsWith('.onnx'));
+    if (!file) {
+      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
+    }
+    const name = `${repo}/${file.path}`;
+    const { session, scale } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
+      const s = await open(file.local, log);
+      const measured = await measureScale(s, name);
+      log.info({ model: name, scale: measured, provider: s.provider }, 'super-resolution model loaded');
+      return { session: s, scale: measured };
+    });
+    return { name, source: 'hub', scale, session, maxBatch: 1, licence: 'see the model repo' };
+  }
+
+  /** A Real-ESRGAN-style repo from MODELS, if the volume has one. */
+  function configuredHubRepo(): string | undefined {
+    const registry = deps.models?.registry;
+    return registry
+      ?.list()
+      .map((r) => registry.repo(r.repo))
+      .find((r) => r.files.some((f) => f.path.endsWith('.onnx')) && (SR_NAME.test(r.repo) || r.files.some((f) => f.path.endsWith('.onnx') && SR_NAME.test(f.path))))?.repo;
+  }
+
+  return {
+    embedded: names,
+    async resolve({ model, scale }, log, warn) {
+      let resolved: ResolvedSrModel;
+      if (model === 'auto') {
+        const repo = configuredHubRepo();
+        let fromHub: ResolvedSrModel | undefined;
+        if (repo) {
+          try {
+            fromHub = await hub(repo, log);
+          } catch (e) {
+            // `auto` promises a result: a configured model that does not load gives way to the
+            // embedded default, and the job says so. Named explicitly, it fails the job instead.
+            if (!isWorkerError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
+            log.warn({ repo, err: e }, 'the configured super-resolution model does not load: using the embedded default');
+            warn?.(`${repo} does not load (${e.message}); used ${DEFAULT_EMBEDDED}`);
+          }
+        }
+        // A Hub model of another scale cannot serve the ask: the embedded default can.
+        resolved = fromHub?.scale === scale ? fromHub : await embedded(DEFAULT_EMBEDDED, scale, log);
+      } else if ((names as string[]).includes(model)) {
+        resolved = await embedded(model as EmbeddedName, scale, log);
+      } else if (/^[\w.-]+\/[\w.-]+$/.test(model)) {
+        resolved = await hub(model, log);
+      } else {
+        throw new WorkerError('ENGINE_NOT_AVAILABLE', `model: "${model}" is not available; use "auto", one of ${names.join(', ')}, or a Hub repo listed in MODELS`, {
+          details: { field: 'model', available: ['auto', ...names, ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
+        });
+      }
+      if (resolved.scale !== scale) {
+        throw new WorkerError('INVALID_INPUT', `scale: ${resolved.name} upscales ×${resolved.scale}, not ×${scale}`, {
+          details: { issues: [{ field: 'scale', message: `${resolved.name} upscales ×${resolved.scale}` }] },
+        });
+      }
+      return resolved;
+    },
+  };
+}

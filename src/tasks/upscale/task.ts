@@ -1,0 +1,142 @@
+/**
+ * @module `task: "upscale"`: a video in, the same video `scale` times larger out, through a trained
+ * super-resolution model (embedded ESRGAN, or a Real-ESRGAN ONNX repo from MODELS) run in tiles
+ * on ONNX Runtime. Every frame is kept, the audio is copied untouched, and the picture is
+ * encoded once (H.264, CRF `quality`).
+ */
+import { join } from 'node:path';
+import { WorkerError } from '../../errors.js';
+import type { Tier } from '../../hardware/tier.js';
+import { prepareVideo } from '../../job/video-input.js';
+import { probeMedia, type MediaInfo } from '../../media/probe.js';
+import { srModelFromSession } from '../../pipelines/upscale/frame-upscaler.js';
+import { upscaleVideo, type UpscaleVideoResult } from '../../pipelines/upscale/video.js';
+import type { EngineEntry, TaskDefinition } from '../task.js';
+import { UpscaleInputSchema, type UpscaleInput } from './input.js';
+import { createSrModelResolver, isOutOfMemory } from './models.js';
+import { EMBEDDED_SR_MODELS } from '../../convert/esrgan.js';
+
+/** Tile side (input pixels) by tier: big tiles waste less on overlap; a GPU's memory sets the cap. */
+export const TILE_BY_TIER: Record<Tier, number> = { cpu: 192, 'gpu-small': 256, gpu: 384, 'gpu-large': 512 };
+/** Input pixels neighbouring tiles share; the blend ramps across them (no seams). */
+export const TILE_OVERLAP = 16;
+/** Audio codecs MP4 holds as they are; others are re-encoded to AAC. */
+const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
+
+const ENGINES: readonly EngineEntry[] = Object.entries(EMBEDDED_SR_MODELS).map(([name, m]) => ({ name, models: [], description: m.description }));
+
+/** The display size: a phone video turned a quarter is decoded upright by ffmpeg. */
+function displaySize(m: MediaInfo): { width: number; height: number } {
+  const quarter = Math.abs(m.video.rotation) % 180 === 90;
+  return quarter ? { width: m.video.height, height: m.video.width } : { width: m.video.width, height: m.video.height };
+}
+
+function unsupported(field: string, model: string): WorkerError {
+  return new WorkerError('INVALID_INPUT', `${field}: ${model} has no ${field} control`, { details: { issues: [{ field, message: `not supported by ${model}` }] } });
+}
+
+export const upscaleTask: TaskDefinition<UpscaleInput> = {
+  name: 'upscale',
+  description: 'video super-resolution ×2/×3/×4/×8 with trained models',
+  schema: UpscaleInputSchema,
+  engines: ENGINES,
+  create(deps) {
+    const models = createSrModelResolver(deps);
+    return async (input, job) => {
+      const { config } = deps;
+      const { ctx, warnings } = job;
+      const bins = deps.binaries();
+      const { scale } = input;
+      // Output pixels over the limit are refused with the probe, before any decoding.
+      const { file, media: mediaReady } = await prepareVideo(input, job, deps, {
+        check: (m) => {
+          const { width, height } = displaySize(m);
+          if (width * scale * height * scale > config.limits.maxPixels) {
+            throw new WorkerError('VIDEO_TOO_LARGE', `the result would be ${width * scale}×${height * scale}, over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`, {
+              details: { field: 'scale', width: width * scale, height: height * scale, limit: config.limits.maxPixels },
+            });
+          }
+        },
+      });
+      const media = await mediaReady;
+      let t = performance.now();
+      const model = await models.resolve({ model: input.model, scale }, ctx.log, (m) => warnings.push(m));
+      if (input.denoise !== undefined) throw unsupported('denoise', model.name);
+      if (input.color_fix) throw unsupported('color_fix', model.name);
+      t = job.mark('model_load', t);
+
+      const { width, height } = displaySize(media);
+      const tier = deps.models?.hardware.tier ?? 'cpu';
+      let tile = input.tile ?? TILE_BY_TIER[tier];
+      const rate = media.video.rate ?? (media.video.fps ? String(Math.round(media.video.fps)) : '25');
+      if (media.video.variableRate) {
+        warnings.push(`the video has a variable frame rate: every frame is kept, evenly spaced at ${media.video.fps?.toFixed(3) ?? rate} fps`);
+      }
+      const audioCodec = media.audio?.codec;
+      const audio = audioCodec === undefined ? 'none' : MP4_AUDIO.has(audioCodec) ? 'copy' : 'aac';
+      if (audio === 'aac') warnings.push(`${audioCodec} audio cannot be stored in MP4 as it is: re-encoded to AAC`);
+      const expected = media.video.frames ?? (media.duration !== undefined && media.video.fps ? Math.round(media.duration * media.video.fps) : undefined);
+      const out = join(job.workDir, 'result.mp4');
+      const run = (tileSide: number): Promise<UpscaleVideoResult> =>
+        upscaleVideo({
+          ffmpeg: bins.ffmpeg,
+          input: file,
+          width,
+          height,
+          rate,
+          model: srModelFromSession(model.session, { scale: model.scale, maxBatch: model.maxBatch }),
+          tile: tileSide,
+          overlap: TILE_OVERLAP,
+          crf: input.quality,
+          audio,
+          output: out,
+          signal: ctx.signal,
+          timeoutMs: config.ffmpegTimeoutMs,
+          limits: { maxFrames: config.limits.maxFrames },
+          onProgress: (frames) => ctx.progress({ stage: 'upscale', frames, ...(expected ? { percent: Math.min(100, Math.round((100 * frames) / expected)) } : {}) }),
+        });
+      let result: UpscaleVideoResult;
+      try {
+        result = await run(tile);
+      } catch (e) {
+        if (!isOutOfMemory(e)) throw e;
+        // Out of memory on the device: once more with tiles of a quarter of the pixels.
+        const smaller = Math.max(32, Math.floor(tile / 2));
+        ctx.log.warn({ tile, retryTile: smaller, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles');
+        try {
+          result = await run(smaller);
+          warnings.push(`out of memory with ${tile}px tiles: ran with ${smaller}px tiles`);
+          tile = smaller;
+        } catch (e2) {
+          if (!isOutOfMemory(e2)) throw e2;
+          throw new WorkerError('OUT_OF_MEMORY', `out of memory${model.session.provider === 'cuda' ? ' on the GPU' : ''} even with ${smaller}px tiles; send a smaller "tile" or a smaller scale${model.session.provider === 'cuda' ? ', or use a GPU with more memory' : ''}`, {
+            cause: e2,
+            details: { field: 'tile', tile: smaller },
+          });
+        }
+      }
+      job.timings.upscale = Math.round(result.wallMs);
+      job.timings.inference = Math.round(result.modelMs);
+      t = performance.now();
+      const done = await probeMedia(out, { ffprobe: bins.ffprobe, signal: ctx.signal });
+      job.mark('verify', t);
+      return {
+        file: out,
+        ext: 'mp4',
+        mime: 'video/mp4',
+        kind: 'video',
+        duration: done.duration ?? 0,
+        fields: {
+          width: result.width,
+          height: result.height,
+          frames: result.frames,
+          scale,
+          model: model.name,
+          provider: model.session.provider,
+          tile,
+        },
+      };
+    };
+  },
+};
+
