@@ -110,7 +110,7 @@ describe('upscale, end to end', () => {
   it('path delivery: ×2 with the embedded model, every frame at its time, audio packets untouched, the same picture', async () => {
     const r = await worker.run({ task: 'upscale', video_path: 'clip.mp4', scale: 2, model: 'esrgan-slim', delivery: 'path' });
     const out = outputOf(r);
-    expect(out).toMatchObject({ mime: 'video/mp4', width: 2 * W, height: 2 * H, frames: 12, scale: 2, model: 'esrgan-slim', provider: 'cpu', tile: 192, warnings: [] });
+    expect(out).toMatchObject({ mime: 'video/mp4', width: 2 * W, height: 2 * H, frames: 12, scale: 2, model: 'esrgan-slim', provider: 'cpu', tile: 192, color_fix: true, warnings: [] });
     const file = out.video_path as string;
     const [streams, srcTiming, outTiming] = await Promise.all([probeStreams(file), videoTiming(clip), videoTiming(file)]);
     expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 2 * W, height: 2 * H });
@@ -128,7 +128,8 @@ describe('upscale, end to end', () => {
   }, 120_000);
 
   it('base64 delivery carries the whole MP4', async () => {
-    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', delivery: 'base64', duration: 0.5 }));
+    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', delivery: 'base64', duration: 0.5, color_fix: false }));
+    expect(out.color_fix).toBe(false);
     const file = join(dir, 'from-base64.mp4');
     const bytes = Buffer.from(out.video_base64 as string, 'base64');
     expect(bytes.byteLength).toBe(out.bytes);
@@ -155,7 +156,7 @@ describe('upscale, end to end', () => {
     // The fixture repeats pixels: scaled back down, the picture is the source's up to H.264 loss.
     expect(await psnrAgainstClip(x4.video_path as string)).toBeGreaterThan(32);
     const x2 = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', scale: 2, delivery: 'path', duration: 0.25 }));
-    expect(x2).toMatchObject({ model: DEFAULT_EMBEDDED, width: 2 * W, height: 2 * H });
+    expect(x2).toMatchObject({ model: DEFAULT_EMBEDDED.cpu, width: 2 * W, height: 2 * H });
   }, 120_000);
 
   it('out of memory with big tiles: retried once with tiles half the side, and the result says so', async () => {
@@ -203,9 +204,9 @@ describe('upscale, refused and failing', () => {
     expect(await codeOf({ model: 'acme/tighter-net', tile: 64 })).toMatchObject({ code: 'OUT_OF_MEMORY', details: { field: 'tile', tile: 32 } });
   });
 
-  it('controls the model does not have, and unknown fields, are refused by name', async () => {
+  it('controls the model does not have, bad values, and unknown fields, are refused by name', async () => {
     expect(await codeOf({ model: 'esrgan-slim', denoise: 0.5 })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'denoise' }] } });
-    expect(await codeOf({ model: 'esrgan-slim', color_fix: true })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'color_fix' }] } });
+    expect(await codeOf({ model: 'esrgan-slim', color_fix: 'yes' })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'color_fix' }] } });
     const unknown = await codeOf({ prompt: 'footsteps' });
     expect(unknown.code).toBe('INVALID_INPUT');
     expect(unknown.message).toContain('prompt');

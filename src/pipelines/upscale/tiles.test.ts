@@ -323,3 +323,40 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     expect(isWorkerError(e) && e.code).toBe('INTERNAL');
   });
 });
+
+describe('mirrored frame border (pad)', () => {
+  /** Nearest ×s in JS: the right answer is each source pixel as an s×s block. */
+  const nearest = (s: number): SrModel => ({
+    scale: s,
+    maxBatch: 2,
+    run: async (x, n, h, w) => {
+      const out = new Float32Array(n * 3 * h * s * w * s);
+      for (let k = 0; k < n * 3; k++) for (let Y = 0; Y < h * s; Y++) for (let X = 0; X < w * s; X++) out[(k * h * s + Y) * w * s + X] = x[(k * h + Math.floor(Y / s)) * w + Math.floor(X / s)] as number;
+      return out;
+    },
+  });
+
+  it('the model sees the mirrored border, and the output is exactly the frame, not the border', async () => {
+    const [w, h, s] = [37, 23, 3];
+    const frame = randomFrame(w, h, 5);
+    const calls: number[][] = [];
+    const inner = nearest(s);
+    const model: SrModel = { ...inner, run: (x, n, th, tw) => (calls.push([th, tw]), inner.run(x, n, th, tw)) };
+    const up = new FrameUpscaler({ model, width: w, height: h, tile: 16, overlap: 4, pad: 4 });
+    expect([up.outWidth, up.outHeight]).toEqual([w * s, h * s]);
+    const out = await up.upscaleFrame(frame);
+    const want = new Uint8Array(w * s * h * s * 3);
+    for (let Y = 0; Y < h * s; Y++) for (let X = 0; X < w * s; X++) want.set(frame.subarray(((Math.floor(Y / s) * w + Math.floor(X / s)) * 3), (Math.floor(Y / s) * w + Math.floor(X / s)) * 3 + 3), (Y * w * s + X) * 3);
+    expect(Buffer.from(out).equals(Buffer.from(want))).toBe(true);
+    // The tiles cover the padded frame (45×31), more than the frame alone would need.
+    expect(up.grid.width).toBe(w + 8);
+    expect(up.grid.height).toBe(h + 8);
+    const float = await new FrameUpscaler({ model: inner, width: w, height: h, tile: 16, overlap: 4, pad: 4 }).upscaleFloat(frame);
+    expect(float).toHaveLength(3 * w * s * h * s);
+    expect(Math.round((float[0] as number) * 255)).toBe(frame[0]);
+  });
+
+  it('refuses a pad as large as the frame', () => {
+    expect(() => new FrameUpscaler({ model: nearest(2), width: 8, height: 4, tile: 16, overlap: 4, pad: 4 })).toThrow(RangeError);
+  });
+});

@@ -36,6 +36,10 @@ export interface UpscaleVideoOptions {
   overlap: number;
   /** libx264 CRF. */
   crf: number;
+  /** The model's luma on the source's chroma (color-fix.ts). @default false */
+  colorFix?: boolean | undefined;
+  /** Input pixels mirrored around each frame for the model (frame-upscaler.ts). @default 0 */
+  pad?: number | undefined;
   /** libx264 preset. @default "medium" */
   preset?: string;
   /**
@@ -106,7 +110,7 @@ export async function upscaleVideo(o: UpscaleVideoOptions): Promise<UpscaleVideo
   const now = o.now ?? (() => performance.now());
   const started = now();
   if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-  const upscaler = new FrameUpscaler({ model: o.model, width: o.width, height: o.height, tile: o.tile, overlap: o.overlap, now });
+  const upscaler = new FrameUpscaler({ model: o.model, width: o.width, height: o.height, tile: o.tile, overlap: o.overlap, colorFix: o.colorFix, pad: o.pad, now });
 
   // One signal stops everything: the caller's abort, or the run's own timeout.
   const stop = new AbortController();

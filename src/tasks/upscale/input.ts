@@ -27,7 +27,10 @@ export const UpscaleInputSchema = z
       .optional()
       .describe('tile side in input pixels; default from the hardware tier'),
     denoise: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).optional().describe('denoising strength, for models that have it'),
-    color_fix: z.boolean({ error: 'must be true or false' }).optional().describe('match colours to the input, for models that have it'),
+    color_fix: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe("keep the input's colours: the model's luma on the input's chroma (false: the model's own colours)"),
     quality: z
       .number({ error: 'must be an integer from 0 (lossless) to 51' })
       .int({ error: 'must be an integer from 0 (lossless) to 51' })

@@ -19,10 +19,12 @@ import type { TaskDeps } from '../task.js';
 export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
 
 /**
- * The embedded model `auto` runs when no Hub model is configured. Chosen by measurement
- * (BENCHMARKS.md, "Upscale"): quality over bicubic against frames per second on a CPU worker.
+ * The embedded model `auto` runs when no Hub model is configured, by tier. Chosen by measurement
+ * (BENCHMARKS.md, "Upscale"): esrgan-thick is the only embedded model above bicubic on real video
+ * (+0.3 to +0.6 dB with the colour fix) but runs 0.03 frames/s at 360p → 720p on a 2-core CPU,
+ * fine for a GPU; on a CPU, esrgan-medium is within 0.2 dB of bicubic at 0.36 frames/s.
  */
-export const DEFAULT_EMBEDDED: EmbeddedName = 'esrgan-medium';
+export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = { cpu: 'esrgan-medium', 'gpu-small': 'esrgan-thick', gpu: 'esrgan-thick', 'gpu-large': 'esrgan-thick' };
 
 /** Names the Hub repos or files of super-resolution models, for `auto`. */
 const SR_NAME = /esrgan|upscal|swinir|hat[-_]|(^|[^a-z])(x[2348]|[2348]x)([^a-z]|$)|super.?res/i;
@@ -168,11 +170,11 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
             // embedded default, and the job says so. Named explicitly, it fails the job instead.
             if (!isWorkerError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
             log.warn({ repo, err: e }, 'the configured super-resolution model does not load: using the embedded default');
-            warn?.(`${repo} does not load (${e.message}); used ${DEFAULT_EMBEDDED}`);
+            warn?.(`${repo} does not load (${e.message}); used ${DEFAULT_EMBEDDED[tier()]}`);
           }
         }
         // A Hub model of another scale cannot serve the ask: the embedded default can.
-        resolved = fromHub?.scale === scale ? fromHub : await embedded(DEFAULT_EMBEDDED, scale, log);
+        resolved = fromHub?.scale === scale ? fromHub : await embedded(DEFAULT_EMBEDDED[tier()], scale, log);
       } else if ((names as string[]).includes(model)) {
         resolved = await embedded(model as EmbeddedName, scale, log);
       } else if (/^[\w.-]+\/[\w.-]+$/.test(model)) {

@@ -20,6 +20,8 @@ import { EMBEDDED_SR_MODELS } from '../../convert/esrgan.js';
 export const TILE_BY_TIER: Record<Tier, number> = { cpu: 192, 'gpu-small': 256, gpu: 384, 'gpu-large': 512 };
 /** Input pixels neighbouring tiles share; the blend ramps across them (no seams). */
 export const TILE_OVERLAP = 16;
+/** Input pixels mirrored around each frame, so the model sees picture at the edges (+0.15 dB mean, +1.2 dB on flat footage; BENCHMARKS.md). */
+export const FRAME_PAD = 4;
 /** Audio codecs MP4 holds as they are; others are re-encoded to AAC. */
 const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
 
@@ -62,7 +64,6 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       let t = performance.now();
       const model = await models.resolve({ model: input.model, scale }, ctx.log, (m) => warnings.push(m));
       if (input.denoise !== undefined) throw unsupported('denoise', model.name);
-      if (input.color_fix) throw unsupported('color_fix', model.name);
       t = job.mark('model_load', t);
 
       const { width, height } = displaySize(media);
@@ -88,6 +89,8 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
           tile: tileSide,
           overlap: TILE_OVERLAP,
           crf: input.quality,
+          colorFix: input.color_fix,
+          pad: Math.min(FRAME_PAD, width - 1, height - 1),
           audio,
           output: out,
           signal: ctx.signal,
@@ -134,6 +137,7 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
           model: model.name,
           provider: model.session.provider,
           tile,
+          color_fix: input.color_fix,
         },
       };
     };
