@@ -7,7 +7,10 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --onnxruntime-node-install=cuda12 --no-audit --no-fund
 COPY . .
+# The embedded super-resolution models are converted to ONNX here, once, so that no worker
+# converts them at its first job (.cache/converted-models, named by their sources' hashes).
 RUN npm run build \
+ && node dist/handler.js --convert-models \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32 \
            node_modules/onnxruntime-node/bin/napi-v6/linux/arm64
@@ -18,6 +21,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/test_input.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/.cache/converted-models ./.cache/converted-models
 COPY --from=build /app/samples ./samples
 ENV NODE_ENV=production
 # Results of delivery "path" and scratch files stay off the network volume by default.

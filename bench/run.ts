@@ -7,6 +7,7 @@ import { runFoleyBench } from './foley-bench.js';
 import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
+import { runUpscaleBench } from './upscale-bench.js';
 import { linesSection, type BenchSection, type BenchTable } from './section.js';
 
 const SECTIONS: BenchSection[] = [
@@ -14,6 +15,7 @@ const SECTIONS: BenchSection[] = [
   linesSection('models', 'Models on the volume', runModelsBench),
   linesSection('foley', 'Procedural engine', runFoleyBench),
   { name: 'loudness', title: 'Loudness of the output', run: runLoudnessBench },
+  { name: 'upscale', title: 'Upscale (super-resolution)', run: runUpscaleBench },
 ];
 
 function renderTable(t: BenchTable | string): string {
