@@ -54,6 +54,57 @@ function failure(message: string, bin: string, args: string[], stderrTail: strin
   });
 }
 
+/** Keeps the tail of a process's stderr, and hands each complete line to `onLine`. */
+function watchStderr(stderr: Readable, onLine: ((line: string) => void) | undefined): { tail(): string; flush(): void } {
+  let tail = '';
+  let partial = '';
+  stderr.setEncoding('utf8');
+  stderr.on('data', (text: string) => {
+    tail = (tail + text).slice(-STDERR_TAIL_BYTES);
+    if (onLine) {
+      const lines = (partial + text).split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    }
+  });
+  return {
+    tail: () => tail,
+    flush: () => {
+      if (partial && onLine) onLine(partial);
+      partial = '';
+    },
+  };
+}
+
+/** Calls `kill` when the time is up or the signal fires; the returned function disarms both. */
+function armKill(kill: (why: 'timeout' | 'abort') => void, timeoutMs: number, signal: AbortSignal | undefined): () => void {
+  const timer = setTimeout(() => kill('timeout'), timeoutMs);
+  timer.unref();
+  const onAbort = (): void => kill('abort');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+}
+
+/** The error a finished process gives its caller, or undefined for a clean exit. */
+function exitError(
+  bin: string,
+  args: string[],
+  o: { ended: 'timeout' | 'abort' | 'kill' | undefined; exitCode: number | null; signal: NodeJS.Signals | null; stderrTail: string; timeoutMs: number; reason: unknown },
+): Error | undefined {
+  const name = bin.split('/').pop();
+  if (o.ended === 'abort') return cancelledError(o.reason);
+  if (o.ended === 'kill') return cancelledError(new Error(`${name} was stopped by its caller`));
+  if (o.ended === 'timeout') return new WorkerError('TIMED_OUT', `${name} did not finish within ${o.timeoutMs} ms`);
+  if (o.exitCode !== 0) {
+    const last = o.stderrTail.trim().split('\n').pop() ?? '';
+    return failure(`ffmpeg failed (exit ${o.exitCode ?? o.signal}): ${last}`, bin, args, o.stderrTail, { exitCode: o.exitCode, signal: o.signal });
+  }
+  return undefined;
+}
+
 /** Run an ffmpeg-family binary to completion. Rejects with FFMPEG_FAILED, CANCELLED or TIMED_OUT. */
 export function runBinary(bin: string, args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
@@ -69,51 +120,30 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
       return;
     }
     const out: Buffer[] = [];
-    let stderrTail = '';
-    let partialLine = '';
     let ended: 'timeout' | 'abort' | undefined;
-
-    const kill = (why: 'timeout' | 'abort'): void => {
-      ended ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill('timeout'), opts.timeoutMs);
-    timer.unref();
-    const onAbort = (): void => kill('abort');
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-
+    const disarm = armKill(
+      (why) => {
+        ended ??= why;
+        child.kill('SIGKILL');
+      },
+      opts.timeoutMs,
+      opts.signal,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       if (opts.onStdout) opts.onStdout(chunk);
       else out.push(chunk);
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-      if (opts.onStderrLine) {
-        const lines = (partialLine + text).split(/\r?\n|\r/);
-        partialLine = lines.pop() ?? '';
-        for (const line of lines) opts.onStderrLine(line);
-      }
-    });
+    const stderr = watchStderr(child.stderr, opts.onStderrLine);
     child.on('error', (cause) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderrTail, {}, cause));
+      disarm();
+      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderr.tail(), {}, cause));
     });
     child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (partialLine && opts.onStderrLine) opts.onStderrLine(partialLine);
-      if (ended === 'abort') {
-        reject(cancelledError(opts.signal?.reason));
-      } else if (ended === 'timeout') {
-        reject(new WorkerError('TIMED_OUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms`));
-      } else if (exitCode !== 0) {
-        const last = stderrTail.trim().split('\n').pop() ?? '';
-        reject(failure(`ffmpeg failed (exit ${exitCode ?? signal}): ${last}`, bin, args, stderrTail, { exitCode, signal }));
-      } else {
-        resolvePromise({ stdout: Buffer.concat(out), stderrTail });
-      }
+      disarm();
+      stderr.flush();
+      const error = exitError(bin, args, { ended, exitCode, signal, stderrTail: stderr.tail(), timeoutMs: opts.timeoutMs, reason: opts.signal?.reason });
+      if (error) reject(error);
+      else resolvePromise({ stdout: Buffer.concat(out), stderrTail: stderr.tail() });
     });
   });
 }
@@ -177,8 +207,6 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
   // EPIPE when the process exits before reading all its input (or after a kill): `done` reports it.
   child.stdin.on('error', () => undefined);
   child.stdout.on('error', () => undefined);
-  let stderrTail = '';
-  let partialLine = '';
   let ended: 'timeout' | 'abort' | 'kill' | undefined;
   let exited = false;
 
@@ -190,20 +218,8 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
     child.stdout.destroy();
     child.stdin.destroy();
   };
-  const timer = setTimeout(() => kill('timeout'), opts.timeoutMs);
-  timer.unref();
-  const onAbort = (): void => kill('abort');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-    if (opts.onStderrLine) {
-      const lines = (partialLine + text).split(/\r?\n|\r/);
-      partialLine = lines.pop() ?? '';
-      for (const line of lines) opts.onStderrLine(line);
-    }
-  });
+  const disarm = armKill(kill, opts.timeoutMs, opts.signal);
+  const stderr = watchStderr(child.stderr, opts.onStderrLine);
   child.on('exit', () => {
     exited = true;
   });
@@ -211,29 +227,18 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
   const done = new Promise<RunResult>((resolvePromise, reject) => {
     child.on('error', (cause) => {
       exited = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      disarm();
       child.stdout.destroy();
       child.stdin.destroy();
-      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderrTail, {}, cause));
+      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderr.tail(), {}, cause));
     });
     child.on('close', (exitCode, signal) => {
       exited = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (partialLine && opts.onStderrLine) opts.onStderrLine(partialLine);
-      if (ended === 'abort') {
-        reject(cancelledError(opts.signal?.reason));
-      } else if (ended === 'kill') {
-        reject(cancelledError(new Error(`${bin.split('/').pop()} was stopped by its caller`)));
-      } else if (ended === 'timeout') {
-        reject(new WorkerError('TIMED_OUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms`));
-      } else if (exitCode !== 0) {
-        const last = stderrTail.trim().split('\n').pop() ?? '';
-        reject(failure(`ffmpeg failed (exit ${exitCode ?? signal}): ${last}`, bin, args, stderrTail, { exitCode, signal }));
-      } else {
-        resolvePromise({ stdout: Buffer.alloc(0), stderrTail });
-      }
+      disarm();
+      stderr.flush();
+      const error = exitError(bin, args, { ended, exitCode, signal, stderrTail: stderr.tail(), timeoutMs: opts.timeoutMs, reason: opts.signal?.reason });
+      if (error) reject(error);
+      else resolvePromise({ stdout: Buffer.alloc(0), stderrTail: stderr.tail() });
     });
   });
   done.catch(() => undefined);

@@ -20,9 +20,9 @@ export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
 
 /**
  * The embedded model `auto` runs when no Hub model is configured, by tier. Chosen by measurement
- * (BENCHMARKS.md, "Upscale"): esrgan-thick is the only embedded model above bicubic on real video
- * (+0.3 to +0.6 dB with the colour fix) but runs 0.03 frames/s at 360p → 720p on a 2-core CPU,
- * fine for a GPU; on a CPU, esrgan-medium is within 0.2 dB of bicubic at 0.36 frames/s.
+ * (BENCHMARKS.md, "Upscale"): esrgan-thick is the only embedded model at or above bicubic at
+ * every scale on real footage, but runs 0.04 frames/s at 360p → 720p on a 2-core CPU, fine for a
+ * GPU; on a CPU, esrgan-medium is within 0.3 dB of bicubic at ×2 at 0.44 frames/s.
  */
 export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = { cpu: 'esrgan-medium', 'gpu-small': 'esrgan-thick', gpu: 'esrgan-thick', 'gpu-large': 'esrgan-thick' };
 
