@@ -9,6 +9,7 @@
  */
 import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, runBinary } from './ffmpeg.js';
+import { FrameSplitter } from './frame-splitter.js';
 
 export interface GrayFrameSize {
   width: number;
@@ -77,10 +78,8 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
   const planes = opts.chroma ? 3 : 1;
   // The frame size is what showinfo reports; pixels that arrive before its first line wait.
   let size: GrayFrameSize | undefined;
-  let frameBytes = 0;
-  let frame = new Uint8Array(0);
+  let splitter: FrameSplitter | undefined;
   const early: Buffer[] = [];
-  let filled = 0;
   let index = 0;
   let delivered = 0;
   const times: number[] = [];
@@ -118,23 +117,16 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     overLimit ??= why;
     guard.abort();
   };
-  const take = (chunk: Buffer): void => {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(frameBytes - filled, chunk.length - offset);
-      frame.set(chunk.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === frameBytes) {
-        if (overLimit) return;
-        const t = times[index];
-        if (waiting.length === 0 && t !== undefined && Number.isFinite(t)) deliver(frame, t);
-        else waiting.push(frame.slice());
-        index++;
-        filled = 0;
-        drain(false);
-        if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
-      }
+  const take = (frames: FrameSplitter, chunk: Buffer): void => {
+    for (const frame of frames.take(chunk)) {
+      if (overLimit) return;
+      const t = times[index];
+      // The splitter reuses its buffer: a frame that waits for its time is copied.
+      if (waiting.length === 0 && t !== undefined && Number.isFinite(t)) deliver(frame, t);
+      else waiting.push(frame.slice());
+      index++;
+      drain(false);
+      if (opts.limits && index > opts.limits.maxFrames) stop(`more than the ${opts.limits.maxFrames}-frame limit (MAX_FRAMES)`);
     }
   };
   const decoding = runBinary(opts.ffmpeg, args, {
@@ -147,10 +139,10 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
         const s = SHOWINFO_SIZE.exec(line);
         if (!s) return;
         size = { width: Number(s[1]), height: Number(s[2]) };
-        frameBytes = size.width * size.height * planes;
-        frame = new Uint8Array(frameBytes);
+        const frames = new FrameSplitter(size.width * size.height * planes, false);
+        splitter = frames;
         opts.onSize?.(size);
-        for (const chunk of early.splice(0)) take(chunk);
+        for (const chunk of early.splice(0)) take(frames, chunk);
       }
       const t = Number(m[3]);
       times[Number(m[1])] = t;
@@ -158,7 +150,7 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
       if (!overLimit) drain(false);
     },
     onStdout: (chunk) => {
-      if (size) take(chunk);
+      if (splitter) take(splitter, chunk);
       else early.push(chunk);
     },
   });

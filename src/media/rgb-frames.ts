@@ -11,6 +11,7 @@
  */
 import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, openBinary, type OpenedBinary } from './ffmpeg.js';
+import { FrameSplitter } from './frame-splitter.js';
 
 export interface RgbDecodeOptions {
   ffmpeg: string;
@@ -91,32 +92,22 @@ export function decodeRgbFrames(o: RgbDecodeOptions): RgbFrameSource {
   };
 
   async function* iterate(): AsyncGenerator<Uint8Array> {
-    let frame = new Uint8Array(frameBytes);
-    let filled = 0;
+    const splitter = new FrameSplitter(frameBytes, true);
     let finished = false;
     try {
       try {
         for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-          let offset = 0;
-          while (offset < chunk.length) {
-            const n = Math.min(frameBytes - filled, chunk.length - offset);
-            frame.set(chunk.subarray(offset, offset + n), filled);
-            filled += n;
-            offset += n;
-            if (filled === frameBytes) {
-              if (o.limits && frames >= o.limits.maxFrames) {
-                overLimit = true;
-                proc.kill();
-                break;
-              }
-              if (closedByCaller) return;
-              frames++;
-              yield frame;
-              // close() while the caller held the frame: the chunk in hand is not delivered.
-              if (closedByCaller) return;
-              frame = new Uint8Array(frameBytes);
-              filled = 0;
+          for (const frame of splitter.take(chunk)) {
+            if (o.limits && frames >= o.limits.maxFrames) {
+              overLimit = true;
+              proc.kill();
+              break;
             }
+            if (closedByCaller) return;
+            frames++;
+            yield frame;
+            // close() while the caller held the frame: the chunk in hand is not delivered.
+            if (closedByCaller) return;
           }
           if (overLimit) break;
         }
@@ -131,7 +122,7 @@ export function decodeRgbFrames(o: RgbDecodeOptions): RgbFrameSource {
       if (overLimit) throw tooLong();
       const err = await outcome();
       if (err) throw err;
-      if (filled > 0) throw new WorkerError('MEDIA_UNREADABLE', `the decoder stopped inside frame ${frames + 1} (${filled} of ${frameBytes} bytes)`);
+      if (splitter.partial > 0) throw new WorkerError('MEDIA_UNREADABLE', `the decoder stopped inside frame ${frames + 1} (${splitter.partial} of ${frameBytes} bytes)`);
       finished = true;
     } finally {
       if (!finished) {
