@@ -10,6 +10,7 @@
 import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, runBinary } from './ffmpeg.js';
 import { FrameSplitter } from './frame-splitter.js';
+import { displaySize } from './probe.js';
 
 export interface GrayFrameSize {
   width: number;
@@ -18,8 +19,7 @@ export interface GrayFrameSize {
 
 /** The analysis size for a video: `width` columns, height from the display aspect, both even. */
 export function analysisSize(video: { width: number; height: number; rotation: number }, width = 64): GrayFrameSize {
-  const quarterTurn = Math.abs(video.rotation) % 180 === 90;
-  const [w, h] = quarterTurn ? [video.height, video.width] : [video.width, video.height];
+  const { width: w, height: h } = displaySize(video);
   const height = Math.max(2, Math.round((width * h) / w / 2) * 2);
   return { width, height };
 }

@@ -14,6 +14,13 @@ export function canCopyIntoMp4(codec: string): boolean {
   return MP4_VIDEO_CODECS.has(codec);
 }
 
+/** Audio codecs MP4 can carry as they are; others (Vorbis, PCM, …) are re-encoded to AAC. */
+const MP4_AUDIO_CODECS = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
+
+export function canCopyAudioIntoMp4(codec: string): boolean {
+  return MP4_AUDIO_CODECS.has(codec);
+}
+
 export interface MuxPlan {
   video: string;
   audio: string;

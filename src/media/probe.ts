@@ -63,6 +63,12 @@ export interface VideoStreamInfo {
   rotation: number;
 }
 
+/** The size the picture is shown at: a video turned a quarter is decoded upright by ffmpeg. */
+export function displaySize(video: { width: number; height: number; rotation: number }): { width: number; height: number } {
+  const quarterTurn = Math.abs(video.rotation) % 180 === 90;
+  return quarterTurn ? { width: video.height, height: video.width } : { width: video.width, height: video.height };
+}
+
 export interface AudioStreamInfo {
   index: number;
   codec: string;

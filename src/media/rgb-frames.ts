@@ -156,7 +156,7 @@ export interface EncoderAudio {
   /** The original file, read again for its audio (as input 1). */
   from: string;
   /**
-   * `copy`: the packets untouched (the codec must fit in MP4: AAC, MP3, Opus, AC-3, …).
+   * `copy`: the packets untouched (the codec must fit in MP4: `canCopyAudioIntoMp4` in mux.ts).
    * `aac`: re-encoded to AAC 192 kb/s, for codecs MP4 cannot hold (Vorbis, PCM in some players, …).
    */
   mode: 'copy' | 'aac';

@@ -45,19 +45,27 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
 }
 
 /**
+ * The image input and output of a super-resolution session: `input`/`output` by name, else the
+ * only input and output (exports name them as they like). MODEL_LOAD_FAILED otherwise.
+ */
+export function srIoNames(session: Pick<Session, 'inputNames' | 'outputNames'>): { input: string; output: string } {
+  const pick = (names: readonly string[], want: string): string | undefined => (names.includes(want) ? want : names.length === 1 ? names[0] : undefined);
+  const input = pick(session.inputNames, 'input');
+  const output = pick(session.outputNames, 'output');
+  if (input === undefined || output === undefined) {
+    throw new WorkerError('MODEL_LOAD_FAILED', `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`);
+  }
+  return { input, output };
+}
+
+/**
  * An SrModel over a session (ort.ts's, or session-thread.ts's) with the interface above. A run
  * that fails is INTERNAL with the batch's dims (never its data) and the cause's message (so an
  * out-of-memory stays recognisable). Abort: ORT cannot stop a run that has started, so the signal
  * is checked just before each run and the caller is released at once on abort.
  */
 export function srModelFromSession(session: Session, o: { scale: number; maxBatch: number }): SrModel {
-  // `input`/`output` by name, else the only input and output (exports name them as they like).
-  const pick = (names: readonly string[], want: string): string | undefined => (names.includes(want) ? want : names.length === 1 ? names[0] : undefined);
-  const inputName = pick(session.inputNames, 'input');
-  const outputName = pick(session.outputNames, 'output');
-  if (inputName === undefined || outputName === undefined) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`);
-  }
+  const { input: inputName, output: outputName } = srIoNames(session);
   if (!Number.isInteger(o.scale) || o.scale < 1) throw new RangeError(`scale must be a positive integer, got ${o.scale}`);
   if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${o.maxBatch}`);
   return {

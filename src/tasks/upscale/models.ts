@@ -14,6 +14,8 @@ import { tensor, type Session } from '../../inference/ort.js';
 import { openSessionThread } from '../../inference/session-thread.js';
 import { Memo } from '../../inference/sessions.js';
 import type { Tier } from '../../hardware/tier.js';
+import type { EnsuredRepo, LocalFile } from '../../models/ensure.js';
+import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
 import type { TaskDeps } from '../task.js';
 
 export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
@@ -29,16 +31,20 @@ export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = { cpu: 'esrgan-mediu
 /** Names the Hub repos or files of super-resolution models, for `auto`. */
 const SR_NAME = /esrgan|upscal|swinir|hat[-_]|(^|[^a-z])(x[2348]|[2348]x)([^a-z]|$)|super.?res/i;
 
+/** The ONNX file of a repo a super-resolution job runs: one whose name says so, else the first. */
+function srFile(repo: EnsuredRepo): LocalFile | undefined {
+  const onnx = repo.files.filter((f) => f.path.endsWith('.onnx'));
+  return onnx.find((f) => SR_NAME.test(f.path)) ?? onnx[0];
+}
+
 export interface ResolvedSrModel {
   /** The embedded name, or `org/repo/file.onnx`. */
   name: string;
-  source: 'embedded' | 'hub';
   /** The model's own scale (a Hub model serves only the scale it has). */
   scale: number;
   session: Session;
   /** Tiles per run: Hub exports are often fixed at batch 1. */
   maxBatch: number;
-  licence: string;
 }
 
 /** Tiles per `session.run` for embedded models, by tier: batching pays on GPUs, not on CPUs. */
@@ -52,16 +58,17 @@ export function isOutOfMemory(e: unknown): boolean {
 /** Runs a model on a 16×16 tile and reads its scale off the output's shape. */
 async function measureScale(session: Session, name: string): Promise<number> {
   const side = 16;
+  const io = srIoNames(session);
   let out;
   try {
-    out = await session.run({ [session.inputNames[0] ?? 'input']: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
+    out = await session.run({ [io.input]: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
   } catch (cause) {
     throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model does not take a [1,3,H,W] image of any size (it failed on a 16×16 tile): ${(cause as Error).message}`, {
       cause,
       details: { model: name },
     });
   }
-  const dims = out[session.outputNames[0] ?? 'output']?.dims ?? [];
+  const dims = out[io.output]?.dims ?? [];
   const scale = Number(dims[3]) / side;
   if (dims.length !== 4 || dims[1] !== 3 || !Number.isInteger(scale) || scale < 1 || Number(dims[2]) / side !== scale) {
     throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model's output [${dims.join(',')}] is not an RGB image a whole number of times larger than its input`, {
@@ -74,8 +81,6 @@ async function measureScale(session: Session, name: string): Promise<number> {
 export interface SrModelResolver {
   /** `warn` hears what the job's result should say (a fallback taken). */
   resolve(request: { model: string; scale: number }, log: Logger, warn?: (message: string) => void): Promise<ResolvedSrModel>;
-  /** Embedded models (for `--self-test` and the README). */
-  embedded: readonly EmbeddedName[];
 }
 
 export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
@@ -117,7 +122,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
       log.info({ model: name, scale, cached: model.hit, provider: s.provider, ms: Math.round(performance.now() - t) }, 'super-resolution model loaded');
       return { session: s, scale };
     });
-    return { name, source: 'embedded', scale, session, maxBatch: BATCH_BY_TIER[tier()], licence: entry.licence };
+    return { name, scale, session, maxBatch: BATCH_BY_TIER[tier()] };
   }
 
   async function hub(repo: string, log: Logger): Promise<ResolvedSrModel> {
@@ -132,7 +137,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
       if (!isWorkerError(e)) throw e;
       throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
     }
-    const file = r.files.find((f) => f.path.endsWith('.onnx') && SR_NAME.test(f.path)) ?? r.files.find((f) => f.path.endsWith('.onnx'));
+    const file = srFile(r);
     if (!file) {
       throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
     }
@@ -143,7 +148,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
       log.info({ model: name, scale: measured, provider: s.provider }, 'super-resolution model loaded');
       return { session: s, scale: measured };
     });
-    return { name, source: 'hub', scale, session, maxBatch: 1, licence: 'see the model repo' };
+    return { name, scale, session, maxBatch: 1 };
   }
 
   /** A Real-ESRGAN-style repo from MODELS, if the volume has one. */
@@ -152,11 +157,13 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
     return registry
       ?.list()
       .map((r) => registry.repo(r.repo))
-      .find((r) => r.files.some((f) => f.path.endsWith('.onnx')) && (SR_NAME.test(r.repo) || r.files.some((f) => f.path.endsWith('.onnx') && SR_NAME.test(f.path))))?.repo;
+      .find((r) => {
+        const file = srFile(r);
+        return file !== undefined && (SR_NAME.test(r.repo) || SR_NAME.test(file.path));
+      })?.repo;
   }
 
   return {
-    embedded: names,
     async resolve({ model, scale }, log, warn) {
       let resolved: ResolvedSrModel;
       if (model === 'auto') {

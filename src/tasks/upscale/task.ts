@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
 import type { Tier } from '../../hardware/tier.js';
 import { prepareVideo } from '../../job/video-input.js';
-import { probeMedia, type MediaInfo } from '../../media/probe.js';
+import { canCopyAudioIntoMp4 } from '../../media/mux.js';
+import { displaySize, probeMedia } from '../../media/probe.js';
 import { srModelFromSession } from '../../pipelines/upscale/frame-upscaler.js';
 import { upscaleVideo, type UpscaleVideoResult } from '../../pipelines/upscale/video.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
@@ -22,20 +23,8 @@ export const TILE_BY_TIER: Record<Tier, number> = { cpu: 192, 'gpu-small': 256, 
 export const TILE_OVERLAP = 16;
 /** Input pixels mirrored around each frame, so the model sees picture at the edges (+0.15 dB mean, +1.2 dB on flat footage; BENCHMARKS.md). */
 export const FRAME_PAD = 4;
-/** Audio codecs MP4 holds as they are; others are re-encoded to AAC. */
-const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
 
 const ENGINES: readonly EngineEntry[] = Object.entries(EMBEDDED_SR_MODELS).map(([name, m]) => ({ name, models: [], description: m.description }));
-
-/** The display size: a phone video turned a quarter is decoded upright by ffmpeg. */
-function displaySize(m: MediaInfo): { width: number; height: number } {
-  const quarter = Math.abs(m.video.rotation) % 180 === 90;
-  return quarter ? { width: m.video.height, height: m.video.width } : { width: m.video.width, height: m.video.height };
-}
-
-function unsupported(field: string, model: string): WorkerError {
-  return new WorkerError('INVALID_INPUT', `${field}: ${model} has no ${field} control`, { details: { issues: [{ field, message: `not supported by ${model}` }] } });
-}
 
 export const upscaleTask: TaskDefinition<UpscaleInput> = {
   name: 'upscale',
@@ -49,10 +38,16 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       const { ctx, warnings } = job;
       const bins = deps.binaries();
       const { scale } = input;
+      // No model here has a denoise control: refused before any download, probe or model load.
+      if (input.denoise !== undefined) {
+        throw new WorkerError('INVALID_INPUT', 'denoise: no upscale model on this worker has a denoise control', {
+          details: { issues: [{ field: 'denoise', message: 'not supported by any upscale model here' }] },
+        });
+      }
       // Output pixels over the limit are refused with the probe, before any decoding.
       const { file, media: mediaReady } = await prepareVideo(input, job, deps, {
         check: (m) => {
-          const { width, height } = displaySize(m);
+          const { width, height } = displaySize(m.video);
           if (width * scale * height * scale > config.limits.maxPixels) {
             throw new WorkerError('VIDEO_TOO_LARGE', `the result would be ${width * scale}×${height * scale}, over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`, {
               details: { field: 'scale', width: width * scale, height: height * scale, limit: config.limits.maxPixels },
@@ -61,12 +56,11 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
         },
       });
       const media = await mediaReady;
-      let t = performance.now();
+      const loadStarted = performance.now();
       const model = await models.resolve({ model: input.model, scale }, ctx.log, (m) => warnings.push(m));
-      if (input.denoise !== undefined) throw unsupported('denoise', model.name);
-      t = job.mark('model_load', t);
+      job.mark('model_load', loadStarted);
 
-      const { width, height } = displaySize(media);
+      const { width, height } = displaySize(media.video);
       const tier = deps.models?.hardware.tier ?? 'cpu';
       let tile = input.tile ?? TILE_BY_TIER[tier];
       const rate = media.video.rate ?? (media.video.fps ? String(Math.round(media.video.fps)) : '25');
@@ -74,7 +68,7 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
         warnings.push(`the video has a variable frame rate: every frame is kept, evenly spaced at ${media.video.fps?.toFixed(3) ?? rate} fps`);
       }
       const audioCodec = media.audio?.codec;
-      const audio = audioCodec === undefined ? 'none' : MP4_AUDIO.has(audioCodec) ? 'copy' : 'aac';
+      const audio = audioCodec === undefined ? 'none' : canCopyAudioIntoMp4(audioCodec) ? 'copy' : 'aac';
       if (audio === 'aac') warnings.push(`${audioCodec} audio cannot be stored in MP4 as it is: re-encoded to AAC`);
       const expected = media.video.frames ?? (media.duration !== undefined && media.video.fps ? Math.round(media.duration * media.video.fps) : undefined);
       const out = join(job.workDir, 'result.mp4');
@@ -120,9 +114,9 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       }
       job.timings.upscale = Math.round(result.wallMs);
       job.timings.inference = Math.round(result.modelMs);
-      t = performance.now();
+      const verifyStarted = performance.now();
       const done = await probeMedia(out, { ffprobe: bins.ffprobe, signal: ctx.signal });
-      job.mark('verify', t);
+      job.mark('verify', verifyStarted);
       return {
         file: out,
         ext: 'mp4',
