@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { resolveMediaBinaries, type MediaBinaries } from '../../src/media/binaries.js';
+import { decodeRgbFrames } from '../../src/media/rgb-frames.js';
 import { makeLavfiClip } from '../../bench/clips.js';
 import { ebur128 as readEbur128, type Ebur128 } from '../../bench/ebur128.js';
 import { rmsHops } from './audio.js';
@@ -141,3 +142,10 @@ export function ffmpegChildren(): number[] {
   return pids;
 }
 
+
+/** Every frame of `file` as rgb24 at `width`×`height` (the worker's own decoder). */
+export async function readRgbFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const f of decodeRgbFrames({ ffmpeg: binaries().ffmpeg, file, width, height, timeoutMs: 30_000 })) frames.push(f);
+  return frames;
+}

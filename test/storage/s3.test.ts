@@ -10,35 +10,26 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-// @ts-expect-error: the package ships no types
-import S3rver from '@20minutes/s3rver';
 import { isWorkerError } from '../../src/errors.js';
 import { uploadAndPresign, type BucketConfig } from '../../src/storage/s3.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-
-interface S3rverInstance {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
+import { S3RVER_SECRET, startS3rver, type LocalS3 } from '../helpers/s3rver.js';
 
 let dir: string;
-let server: S3rverInstance;
-let endpoint: string;
-const SECRET = 'S3RVER';
+let s3: LocalS3;
+const SECRET = S3RVER_SECRET;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 's3-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'results' }] }) as S3rverInstance;
-  const { address, port } = await server.run();
-  endpoint = `http://${address}:${port}`;
+  s3 = await startS3rver(dir);
 });
 afterAll(async () => {
-  await server.close();
+  await s3.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 function bucketEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { BUCKET_ENDPOINT_URL: endpoint, BUCKET_ACCESS_KEY_ID: 'S3RVER', BUCKET_SECRET_ACCESS_KEY: SECRET, BUCKET_NAME: 'results', ...extra };
+  return s3.env(extra);
 }
 
 describe('delivery to S3', () => {

@@ -17,14 +17,8 @@ import { decodeRgbFrames } from '../../src/media/rgb-frames.js';
 import { srModelFromSession, type SrModel } from '../../src/pipelines/upscale/frame-upscaler.js';
 import { psnr, type RgbImage } from '../../src/pipelines/upscale/quality.js';
 import { upscaleVideo, type UpscaleVideoOptions } from '../../src/pipelines/upscale/video.js';
-import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, videoFrameCount, videoTiming } from '../helpers/media.js';
+import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, readRgbFrames, videoFrameCount, videoTiming } from '../helpers/media.js';
 import { nearestUpscaler } from '../helpers/onnx-fixtures.js';
-
-async function readFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {
-  const frames: Uint8Array[] = [];
-  for await (const f of decodeRgbFrames({ ffmpeg: binaries().ffmpeg, file, width, height, timeoutMs: 30_000 })) frames.push(f);
-  return frames;
-}
 
 function nearestUp(rgb: Uint8Array, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height * 12);
@@ -114,7 +108,7 @@ describe('upscaleVideo', () => {
     // the same order (a shifted frame scores far lower on testsrc2's moving parts). Luma: RGB is
     // capped near 30 dB by 4:2:0 chroma on testsrc2's saturated edges. A YCbCr matrix mix-up
     // (BT.709 encoded, read as BT.601) scores about 31 dB here.
-    const [src, dst] = await Promise.all([readFrames(clips.main, 96, 64), readFrames(output, 192, 128)]);
+    const [src, dst] = await Promise.all([readRgbFrames(clips.main, 96, 64), readRgbFrames(output, 192, 128)]);
     expect(dst).toHaveLength(src.length);
     const at = (rgb: Uint8Array): RgbImage => ({ data: rgb, width: 192, height: 128 });
     const scores = src.map((f, k) => psnr(at(nearestUp(f, 96, 64)), at(dst[k] as Uint8Array), 'luma'));

@@ -10,48 +10,33 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-// @ts-expect-error: the package ships no types
-import S3rver from '@20minutes/s3rver';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedSrModel } from '../../src/convert/esrgan.js';
 import { warmUpModels } from '../../src/inference/warm-up.js';
-import { decodeRgbFrames } from '../../src/media/rgb-frames.js';
 import { psnr } from '../../src/pipelines/upscale/quality.js';
 import { DEFAULT_EMBEDDED } from '../../src/tasks/upscale/models.js';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, videoFrameCount, videoTiming } from '../helpers/media.js';
+import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, readRgbFrames, videoFrameCount, videoTiming } from '../helpers/media.js';
 import { nearestUpscaler, upscalerOutOfMemoryAbove } from '../helpers/onnx-fixtures.js';
-
-interface S3rverInstance {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
+import { startS3rver, type LocalS3 } from '../helpers/s3rver.js';
 
 const W = 160;
 const H = 90;
 let dir: string;
 let converted: string;
 let hub: FakeHub;
-let s3: S3rverInstance;
-let s3Dir: string;
-let endpoint: string;
+let s3: LocalS3;
 let worker: TestWorker;
 let clip: string;
 
 const ffmpeg = (args: string[]): Promise<unknown> => promisify(execFile)(binaries().ffmpeg, ['-v', 'error', '-y', ...args]);
 const commit = (n: number): string => String(n).padStart(40, 'c');
 
-async function readFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {
-  const frames: Uint8Array[] = [];
-  for await (const f of decodeRgbFrames({ ffmpeg: binaries().ffmpeg, file, width, height, timeoutMs: 30_000 })) frames.push(f);
-  return frames;
-}
-
 /** Mean PSNR (dB) of `file` scaled back down to the clip's size against the clip's own frames. */
 async function psnrAgainstClip(file: string): Promise<number> {
-  const [a, b] = await Promise.all([readFrames(clip, W, H), readFrames(file, W, H)]);
+  const [a, b] = await Promise.all([readRgbFrames(clip, W, H), readRgbFrames(file, W, H)]);
   expect(b).toHaveLength(a.length);
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += psnr({ data: a[i]!, width: W, height: H }, { data: b[i]!, width: W, height: H });
@@ -61,7 +46,6 @@ async function psnrAgainstClip(file: string): Promise<number> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'upscale-task-'));
   converted = join(dir, 'converted');
-  s3Dir = join(dir, 's3');
   hub = await startFakeHub({
     repos: [
       { repo: 'acme/realesrgan-x4', commit: commit(1), files: { 'model.onnx': nearestUpscaler(4) } },
@@ -71,19 +55,14 @@ beforeAll(async () => {
       { repo: 'acme/tighter-net', commit: commit(4), files: { 'model.onnx': upscalerOutOfMemoryAbove(2, 16 * 16) } },
     ],
   });
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: 'results' }] }) as S3rverInstance;
-  const { address, port } = await s3.run();
-  endpoint = `http://${address}:${port}`;
+  s3 = await startS3rver(join(dir, 's3'));
   worker = await createTestWorker(
     {
       CONVERTED_MODELS_DIR: converted,
       HF_ENDPOINT: hub.url,
       HF_HUB_CACHE: join(dir, 'hub'),
       MODELS: 'acme/realesrgan-x4,acme/broken-net,acme/tight-net,acme/tighter-net',
-      BUCKET_ENDPOINT_URL: endpoint,
-      BUCKET_ACCESS_KEY_ID: 'S3RVER',
-      BUCKET_SECRET_ACCESS_KEY: 'S3RVER',
-      BUCKET_NAME: 'results',
+      ...s3.env(),
     },
     'temp',
     { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
