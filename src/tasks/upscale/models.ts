@@ -14,6 +14,7 @@ import { tensor, type Session } from '../../inference/ort.js';
 import { openSessionThread } from '../../inference/session-thread.js';
 import { Memo } from '../../inference/sessions.js';
 import type { Tier } from '../../hardware/tier.js';
+import { invalidInput } from '../../job/fields.js';
 import type { EnsuredRepo, LocalFile } from '../../models/ensure.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
 import type { TaskDeps } from '../task.js';
@@ -94,9 +95,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
   async function embedded(name: EmbeddedName, scale: number, log: Logger): Promise<ResolvedSrModel> {
     const entry = EMBEDDED_SR_MODELS[name];
     if (!(entry.scales as readonly number[]).includes(scale)) {
-      throw new WorkerError('INVALID_INPUT', `scale: ${name} has scales ${entry.scales.join(', ')}, not ${scale}`, {
-        details: { issues: [{ field: 'scale', message: `${name} has scales ${entry.scales.join(', ')}` }] },
-      });
+      throw invalidInput([{ field: 'scale', message: `${name} has scales ${entry.scales.join(', ')}, not ${scale}` }]);
     }
     const { session } = await sessions.get(`embedded:${name}@x${scale}`, async () => {
       const t = performance.now();
@@ -192,9 +191,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
         });
       }
       if (resolved.scale !== scale) {
-        throw new WorkerError('INVALID_INPUT', `scale: ${resolved.name} upscales ×${resolved.scale}, not ×${scale}`, {
-          details: { issues: [{ field: 'scale', message: `${resolved.name} upscales ×${resolved.scale}` }] },
-        });
+        throw invalidInput([{ field: 'scale', message: `${resolved.name} upscales ×${resolved.scale}, not ×${scale}` }]);
       }
       return resolved;
     },

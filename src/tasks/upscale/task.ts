@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
 import type { Tier } from '../../hardware/tier.js';
+import { invalidInput } from '../../job/fields.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
 import { displaySize, probeMedia } from '../../media/probe.js';
@@ -40,9 +41,7 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       const { scale } = input;
       // No model here has a denoise control: refused before any download, probe or model load.
       if (input.denoise !== undefined) {
-        throw new WorkerError('INVALID_INPUT', 'denoise: no upscale model on this worker has a denoise control', {
-          details: { issues: [{ field: 'denoise', message: 'not supported by any upscale model here' }] },
-        });
+        throw invalidInput([{ field: 'denoise', message: 'no upscale model on this worker has a denoise control' }]);
       }
       // Output pixels over the limit are refused with the probe, before any decoding.
       const { file, media: mediaReady } = await prepareVideo(input, job, deps, {
