@@ -3,6 +3,7 @@
  * reference, so inference tests need no download.
  */
 import onnxProto from 'onnx-proto';
+import { attr, createOnnxGraph, type OnnxGraph } from '../../src/convert/onnx-graph.js';
 
 const { onnx } = onnxProto;
 const F = onnx.TensorProto.DataType.FLOAT;
@@ -59,34 +60,21 @@ export function mmAddTanh(seed = 1): MlpFixture {
   };
 }
 
-const I64 = onnx.TensorProto.DataType.INT64;
-const str = (name: string, v: string): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+const PRODUCER = { producerName: 'foley-worker-fixtures', producerVersion: '1' };
 
-/** Resize input [N,3,H,W] → [N,3,sH,sW] by repeating each pixel s×s (nearest, asymmetric, floor). */
-function nearestNode(input: string, output: string): onnxProto.onnx.INodeProto {
-  return {
-    opType: 'Resize',
-    input: [input, '', 'scales'],
-    output: [output],
-    attribute: [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')],
-  };
-}
-
-function upscalerModel(name: string, scale: number, extra: { initializer: onnxProto.onnx.ITensorProto[]; node: onnxProto.onnx.INodeProto[] } | undefined): Uint8Array {
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      producerName: 'foley-worker-fixtures',
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name,
-        input: [vi('input', ['N', 3, 'H', 'W'])],
-        output: [vi('output', ['N', 3, 'OH', 'OW'])],
-        initializer: [{ name: 'scales', dims: [4], dataType: F, floatData: [1, 1, scale, scale] }, ...(extra?.initializer ?? [])],
-        node: extra ? [nearestNode('input', 'up'), ...extra.node] : [nearestNode('input', 'output')],
-      },
-    }),
-  ).finish();
+/**
+ * A graph with `input` [N,3,H,W] whose `up` tensor is the nearest ×s resize of it (each pixel
+ * an s×s block: Resize nearest, asymmetric, floor). The caller ends it in `output`.
+ */
+function nearestGraph(name: string, scale: number): OnnxGraph {
+  const g = createOnnxGraph(name);
+  g.addInput('input', ['N', 3, 'H', 'W']);
+  g.addInitializer('scales', [4], Float32Array.of(1, 1, scale, scale));
+  g.addNode('Resize', ['input', '', 'scales'], ['up'], {
+    attributes: [attr.string('mode', 'nearest'), attr.string('coordinate_transformation_mode', 'asymmetric'), attr.string('nearest_mode', 'floor')],
+  });
+  g.addOutput('output', ['N', 3, 'OH', 'OW']);
+  return g;
 }
 
 /**
@@ -94,7 +82,9 @@ function upscalerModel(name: string, scale: number, extra: { initializer: onnxPr
  * Same interface as the embedded models: `input` [N,3,H,W] in 0..1 → `output` [N,3,sH,sW].
  */
 export function nearestUpscaler(scale: number): Uint8Array {
-  return upscalerModel(`nearest_x${scale}`, scale, undefined);
+  const g = nearestGraph(`nearest_x${scale}`, scale);
+  g.addNode('Identity', ['up'], ['output']);
+  return g.encode(PRODUCER);
 }
 
 /**
@@ -103,20 +93,21 @@ export function nearestUpscaler(scale: number): Uint8Array {
  * that runs out of memory with big tiles and works with small ones.
  */
 export function upscalerOutOfMemoryAbove(scale: number, maxPixels: number): Uint8Array {
-  const i64 = (name: string, v: number[], dims: number[] = []): onnxProto.onnx.ITensorProto => ({ name, dims, dataType: I64, int64Data: v });
-  return upscalerModel(`nearest_x${scale}_oom_above_${maxPixels}`, scale, {
-    initializer: [i64('two', [2]), i64('three', [3]), i64('limit', [maxPixels]), i64('huge', [2 ** 42]), i64('one', [1]), i64('axis0', [0], [1])],
-    node: [
-      { opType: 'Shape', input: ['input'], output: ['shape'] },
-      { opType: 'Gather', input: ['shape', 'two'], output: ['h'] },
-      { opType: 'Gather', input: ['shape', 'three'], output: ['w'] },
-      { opType: 'Mul', input: ['h', 'w'], output: ['pixels'] },
-      { opType: 'Greater', input: ['pixels', 'limit'], output: ['tooBig'] },
-      { opType: 'Where', input: ['tooBig', 'huge', 'one'], output: ['size'] },
-      { opType: 'Unsqueeze', input: ['size', 'axis0'], output: ['sizeVec'] },
-      { opType: 'ConstantOfShape', input: ['sizeVec'], output: ['scratch'] },
-      { opType: 'ReduceSum', input: ['scratch'], output: ['zero'], attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
-      { opType: 'Add', input: ['up', 'zero'], output: ['output'] },
-    ],
-  });
+  const g = nearestGraph(`nearest_x${scale}_oom_above_${maxPixels}`, scale);
+  g.addInitializer('limit', [1], Float32Array.of(maxPixels));
+  // 2^42 floats: exact in float32, and far more memory than any machine has.
+  g.addInitializer('huge', [1], Float32Array.of(2 ** 42));
+  g.addInitializer('one', [1], Float32Array.of(1));
+  g.addNode('Shape', ['input'], ['h'], { attributes: [attr.int('start', 2), attr.int('end', 3)] });
+  g.addNode('Shape', ['input'], ['w'], { attributes: [attr.int('start', 3), attr.int('end', 4)] });
+  g.addNode('Cast', ['h'], ['hf'], { attributes: [attr.int('to', F)] });
+  g.addNode('Cast', ['w'], ['wf'], { attributes: [attr.int('to', F)] });
+  g.addNode('Mul', ['hf', 'wf'], ['pixels']);
+  g.addNode('Greater', ['pixels', 'limit'], ['tooBig']);
+  g.addNode('Where', ['tooBig', 'huge', 'one'], ['sizeF']);
+  g.addNode('Cast', ['sizeF'], ['size'], { attributes: [attr.int('to', onnx.TensorProto.DataType.INT64)] });
+  g.addNode('ConstantOfShape', ['size'], ['scratch']);
+  g.addNode('ReduceSum', ['scratch'], ['zero'], { attributes: [attr.int('keepdims', 0)] });
+  g.addNode('Add', ['up', 'zero'], ['output']);
+  return g.encode(PRODUCER);
 }

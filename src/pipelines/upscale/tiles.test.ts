@@ -4,17 +4,13 @@
  * model is a real ONNX graph run by ORT (a random 3×3 convolution then a pixel shuffle, the shape
  * of real SR networks), so the test also covers the NCHW packing and the session wrapper.
  */
-import onnxProto from 'onnx-proto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWorkerError } from '../../errors.js';
 import { createOrtRuntime, type Session } from '../../inference/ort.js';
 import { FrameUpscaler, srModelFromSession, type SrModel } from './frame-upscaler.js';
 import { planTiles, TileBlender } from './tiles.js';
-
-const { onnx } = onnxProto;
-const F = onnx.TensorProto.DataType.FLOAT;
-const A = onnx.AttributeProto.AttributeType;
+import { attr, createOnnxGraph } from '../../convert/onnx-graph.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -24,59 +20,31 @@ function rng(seed: number): () => number {
   };
 }
 
-const io = (name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto => ({
-  name,
-  type: { tensorType: { elemType: F, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-});
-
 /**
  * `layers` 3×3 convolutions (random weights, zero padding; ReLU between) ending in 12 channels,
  * then DepthToSpace ×2: [N,3,H,W] → [N,3,2H,2W], receptive-field radius `layers` input pixels.
  */
 function convShuffleX2(layers: number, seed: number): Uint8Array {
   const rnd = rng(seed);
-  const initializer: onnxProto.onnx.ITensorProto[] = [];
-  const node: onnxProto.onnx.INodeProto[] = [];
+  const g = createOnnxGraph('conv_shuffle_x2');
+  g.addInput('input', ['N', 3, 'H', 'W']);
   let prev = 'input';
   let cin = 3;
   for (let l = 0; l < layers; l++) {
     const cout = l === layers - 1 ? 12 : 8;
-    const w = Float32Array.from({ length: cout * cin * 9 }, () => (rnd() - 0.5) * 0.6);
-    const b = Float32Array.from({ length: cout }, () => rnd() * 0.2);
-    initializer.push({ name: `w${l}`, dims: [cout, cin, 3, 3], dataType: F, floatData: [...w] }, { name: `b${l}`, dims: [cout], dataType: F, floatData: [...b] });
-    const out = `conv${l}`;
-    node.push({
-      opType: 'Conv',
-      input: [prev, `w${l}`, `b${l}`],
-      output: [out],
-      attribute: [
-        { name: 'kernel_shape', type: A.INTS, ints: [3, 3] },
-        { name: 'pads', type: A.INTS, ints: [1, 1, 1, 1] },
-      ],
-    });
-    prev = out;
+    g.addInitializer(`w${l}`, [cout, cin, 3, 3], Float32Array.from({ length: cout * cin * 9 }, () => (rnd() - 0.5) * 0.6));
+    g.addInitializer(`b${l}`, [cout], Float32Array.from({ length: cout }, () => rnd() * 0.2));
+    g.addNode('Conv', [prev, `w${l}`, `b${l}`], [`conv${l}`], { attributes: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1])] });
+    prev = `conv${l}`;
     if (l < layers - 1) {
-      node.push({ opType: 'Relu', input: [prev], output: [`relu${l}`] });
+      g.addNode('Relu', [prev], [`relu${l}`]);
       prev = `relu${l}`;
     }
     cin = cout;
   }
-  node.push({
-    opType: 'DepthToSpace',
-    input: [prev],
-    output: ['output'],
-    attribute: [
-      { name: 'blocksize', type: A.INT, i: 2 },
-      { name: 'mode', type: A.STRING, s: new TextEncoder().encode('CRD') },
-    ],
-  });
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: { name: 'conv_shuffle_x2', input: [io('input', ['N', 3, 'H', 'W'])], output: [io('output', ['N', 3, 'H2', 'W2'])], initializer, node },
-    }),
-  ).finish();
+  g.addNode('DepthToSpace', [prev], ['output'], { attributes: [attr.int('blocksize', 2), attr.string('mode', 'CRD')] });
+  g.addOutput('output', ['N', 3, 'H2', 'W2']);
+  return g.encode({ producerName: 'tiles-test', producerVersion: '1' });
 }
 
 function randomFrame(width: number, height: number, seed: number): Uint8Array {
@@ -296,17 +264,16 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
 
   it('a session with one input and one output runs whatever their names; one with two unnamed inputs is refused', async () => {
     const rt = createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' });
-    const graph = (inputs: string[], node: onnxProto.onnx.INodeProto): Uint8Array =>
-      onnx.ModelProto.encode(
-        onnx.ModelProto.create({
-          irVersion: 8,
-          opsetImport: [{ domain: '', version: 17 }],
-          graph: { name: 'g', input: inputs.map((n) => io(n, ['N', 3, 'H', 'W'])), output: [io('y', ['N', 3, 'H', 'W'])], node: [node] },
-        }),
-      ).finish();
+    const graph = (inputs: string[], op: string): Uint8Array => {
+      const g = createOnnxGraph('g');
+      for (const name of inputs) g.addInput(name, ['N', 3, 'H', 'W']);
+      g.addNode(op, inputs, ['y']);
+      g.addOutput('y', ['N', 3, 'H', 'W']);
+      return g.encode({ producerName: 'tiles-test', producerVersion: '1' });
+    };
     const [renamed, twoInputs] = await Promise.all([
-      rt.createSession(graph(['x'], { opType: 'Identity', input: ['x'], output: ['y'] })),
-      rt.createSession(graph(['a', 'b'], { opType: 'Add', input: ['a', 'b'], output: ['y'] })),
+      rt.createSession(graph(['x'], 'Identity')),
+      rt.createSession(graph(['a', 'b'], 'Add')),
     ]);
     try {
       const x = Float32Array.from({ length: 12 }, (_, i) => i / 12);
