@@ -99,12 +99,17 @@ export interface SrScore {
   sharpOriginal: number;
 }
 
-/** Scores `model` on `samples` (means over the samples), upscaling in tiles as a job does. */
-export async function scoreSr(model: SrModel, samples: readonly SrSample[], tiles: { tile: number; overlap: number; colorFix?: boolean; pad?: number }): Promise<SrScore> {
+/**
+ * Scores `model` on `samples` (means over the samples), upscaling in tiles as a job does; also
+ * the total time spent inside `model.run`.
+ */
+export async function scoreSr(model: SrModel, samples: readonly SrSample[], tiles: { tile: number; overlap: number; colorFix?: boolean; pad?: number }): Promise<SrScore & { modelMs: number }> {
+  let modelMs = 0;
   const sum: SrScore = { psnrModel: 0, psnrBicubic: 0, ssimModel: 0, ssimBicubic: 0, sharpModel: 0, sharpBicubic: 0, sharpOriginal: 0 };
   for (const s of samples) {
     const upscaler = new FrameUpscaler({ model, width: s.lowRes.width, height: s.lowRes.height, tile: Math.max(tiles.overlap + 1, tiles.tile), overlap: tiles.overlap, colorFix: tiles.colorFix, pad: tiles.pad });
     const up: RgbImage = { data: await upscaler.upscaleFrame(s.lowRes.data), width: upscaler.outWidth, height: upscaler.outHeight };
+    modelMs += upscaler.modelMs;
     sum.psnrModel += psnr(up, s.original);
     sum.psnrBicubic += psnr(s.bicubic, s.original);
     sum.ssimModel += ssim(up, s.original);
@@ -114,5 +119,5 @@ export async function scoreSr(model: SrModel, samples: readonly SrSample[], tile
     sum.sharpOriginal += sharpness(s.original);
   }
   const n = samples.length;
-  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / n])) as unknown as SrScore;
+  return { ...(Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / n])) as unknown as SrScore), modelMs };
 }

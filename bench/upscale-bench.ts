@@ -20,11 +20,11 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel, type EmbeddedSrModelName } from '../src/convert/esrgan.js';
-import { createOrtRuntime, type Session } from '../src/inference/ort.js';
+import { createOrtRuntime } from '../src/inference/ort.js';
 import { createHandler } from '../src/job/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { decodeRgbFrames } from '../src/media/rgb-frames.js';
-import { FrameUpscaler, srModelFromSession, type SrModel } from '../src/pipelines/upscale/frame-upscaler.js';
+import { FrameUpscaler, srModelFromSession } from '../src/pipelines/upscale/frame-upscaler.js';
 import { runJob } from '../src/runtime/run-job.js';
 import { FRAME_PAD, TILE_BY_TIER, TILE_OVERLAP } from '../src/tasks/upscale/task.js';
 import type { BenchTable } from './section.js';
@@ -39,27 +39,6 @@ const f1 = (x: number): string => x.toFixed(1);
 const f2 = (x: number): string => x.toFixed(2);
 const f3 = (x: number): string => x.toFixed(3);
 
-/** An SrModel that adds up the time spent inside `session.run`. */
-function timedModel(session: Session, scale: number): { model: SrModel; ms: () => number } {
-  const inner = srModelFromSession(session, { scale, maxBatch: 1 });
-  let ms = 0;
-  return {
-    model: {
-      scale,
-      maxBatch: 1,
-      async run(input, n, h, w, signal) {
-        const t0 = performance.now();
-        try {
-          return await inner.run(input, n, h, w, signal);
-        } finally {
-          ms += performance.now() - t0;
-        }
-      },
-    },
-    ms: () => ms,
-  };
-}
-
 async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
   const footage = realFootage();
   if (footage.length === 0) throw new Error(`no real footage: install opencv-doc (${OPENCV_DATA})`);
@@ -72,8 +51,7 @@ async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
       const session = await runtime.createSession((await loadEmbeddedSrModel(name, scale, { cacheDir })).path);
       try {
         const raw = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, { tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP });
-        const timed = timedModel(session, scale);
-        const s = await scoreSr(timed.model, samples, { tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
+        const s = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, { tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
         const outMp = (samples.length * 192 * 144) / 1e6;
         const signed = (x: number): string => `${x >= 0 ? '+' : ''}${f2(x)}`;
         rows.push([
@@ -86,7 +64,7 @@ async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
           f3(s.ssimModel),
           f3(s.ssimBicubic),
           `${f1(s.sharpModel)} / ${f1(s.sharpBicubic)} / ${f1(s.sharpOriginal)}`,
-          f2(outMp / (timed.ms() / 1000)),
+          f2(outMp / (s.modelMs / 1000)),
         ]);
       } finally {
         await session.release();
@@ -126,10 +104,9 @@ async function jobAndBare(name: EmbeddedSrModelName, root: string, clip: string,
   // The same frames, the same tiles, the same model: only session.run is timed.
   const session = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession((await loadEmbeddedSrModel(name, 2, { cacheDir })).path);
   try {
-    const timed = timedModel(session, 2);
-    const upscaler = new FrameUpscaler({ model: timed.model, width: 640, height: 360, tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
+    const upscaler = new FrameUpscaler({ model: srModelFromSession(session, { scale: 2, maxBatch: 1 }), width: 640, height: 360, tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
     for await (const rgb of decodeRgbFrames({ ffmpeg, file: join(root, clip), width: 640, height: 360, timeoutMs: 600_000 })) await upscaler.upscaleFrame(rgb);
-    return { frames, wallMs: out.timings_ms.total ?? NaN, bareMs: timed.ms(), inferenceMs: out.timings_ms.inference ?? NaN };
+    return { frames, wallMs: out.timings_ms.total ?? NaN, bareMs: upscaler.modelMs, inferenceMs: out.timings_ms.inference ?? NaN };
   } finally {
     await session.release();
   }
