@@ -1,16 +1,15 @@
 /**
  * @module Content-addressed cache of converted models: `<cacheDir>/<key>.onnx`, the key a sha256
  * over the converter version and every source file's name and content hash. Nothing is ever
- * invalidated: new sources or a new converter give a new key. Writes go to a unique temp name in
- * the same folder and are renamed into place (same filesystem, so atomic), as huggingface.js and
- * transformers.js' FileCache do: concurrent converters on one volume never expose a partial file,
- * and when two race, both succeed and the last rename wins with identical bytes.
+ * invalidated: new sources or a new converter give a new key. Files are written atomically
+ * (util/write-atomic.ts): concurrent converters on one volume never expose a partial file.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 export interface CachedConversionOptions {
   cacheDir: string;
@@ -57,13 +56,6 @@ export async function cachedConversion(o: CachedConversionOptions): Promise<Cach
   await mkdir(o.cacheDir, { recursive: true });
   const bytes = await o.convert();
   if (bytes.byteLength === 0) throw new TypeError(`conversion for ${key} produced no bytes`);
-  const tmp = join(o.cacheDir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.incomplete`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
   return { path, hit: false, key };
 }

@@ -17,7 +17,8 @@ import { retry } from '../util/sleep.js';
 import { listCommitFiles, openFileStream, resolveCommit, type HubAccess, type RemoteFile } from './hub.js';
 import { acquireLock } from './lock.js';
 import { linkSnapshotFile, hasFileOfSize } from './link.js';
-import { readMarker, toMarkerFile, writeFileAtomic, writeMarker } from './marker.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
+import { readMarker, toMarkerFile, writeMarker } from './marker.js';
 import { blobLinkTarget, blobPath, incompletePath, refPath, repoPaths, snapshotDir, snapshotFile, type RepoPaths } from './paths.js';
 import { isCommitHash, specLabel, type RepoSpec } from './spec.js';
 import { checkStoredFile } from './verify.js';
@@ -145,7 +146,7 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
   if (!commit) {
     needNetwork('resolving the revision');
     commit = await retried('resolving the revision', () => resolveCommit(o.hub, spec.repo, spec.revision, o.signal));
-    if (!isCommitHash(spec.revision)) await writeFileAtomic(p, refPath(p, spec.revision), commit);
+    if (!isCommitHash(spec.revision)) await writeFileAtomic(refPath(p, spec.revision), commit, p.tmp);
     o.log.info({ repo: spec.repo, revision: spec.revision, commit }, 'revision pinned');
   }
   const marker = await readMarker(p, commit);

@@ -3,11 +3,10 @@
  * verified and linked, so its presence means "these files are whole". It also keeps the commit's
  * file listing, so a warm start needs no request and a later, wider glob list no new listing.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { RemoteFile } from './hub.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { markerPath, type RepoPaths } from './paths.js';
 
 const RemoteFileSchema = z.object({
@@ -50,15 +49,6 @@ export async function readMarker(p: RepoPaths, commit: string): Promise<Marker |
   }
 }
 
-/** Small files are written whole under a temp name beside their target area, then renamed. */
-export async function writeFileAtomic(p: RepoPaths, target: string, content: string): Promise<void> {
-  await mkdir(p.tmp, { recursive: true });
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = join(p.tmp, `${randomUUID()}.tmp`);
-  await writeFile(tmp, content);
-  await rename(tmp, target);
-}
-
 export async function writeMarker(p: RepoPaths, marker: Marker): Promise<void> {
-  await writeFileAtomic(p, markerPath(p, marker.commit), `${JSON.stringify(marker, null, 1)}\n`);
+  await writeFileAtomic(markerPath(p, marker.commit), `${JSON.stringify(marker, null, 1)}\n`, p.tmp);
 }
