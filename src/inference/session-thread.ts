@@ -10,16 +10,21 @@ import { existsSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WorkerError, isWorkerError, type ErrorCode } from '../errors.js';
-import type { EpRequest, Provider, Session, Tensor } from './ort.js';
+import type { EpRequest, Provider, Session, SessionOptions, Tensor } from './ort.js';
 
 interface ThreadData {
   sessionThread: true;
   model: string;
   ep: EpRequest;
   gpuPresent: boolean | undefined;
+  options: SessionOptions;
 }
 
-type WireTensor = { type: 'float32'; data: Float32Array; dims: number[] };
+/** What crosses to and from the thread: the tensor types our models take (Silero's `sr` is int64). */
+type WireTensor =
+  | { type: 'float32'; data: Float32Array; dims: number[] }
+  | { type: 'int32'; data: Int32Array; dims: number[] }
+  | { type: 'int64'; data: BigInt64Array; dims: number[] };
 type ToThread = { type: 'run'; id: number; feeds: Record<string, WireTensor> } | { type: 'release' };
 type WireError = { code: ErrorCode | undefined; message: string };
 type FromThread =
@@ -32,6 +37,31 @@ type FromThread =
 const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });
 const fromWire = (e: WireError): Error => (e.code ? new WorkerError(e.code, e.message) : new Error(e.message));
 
+function toWire(name: string, t: Tensor): WireTensor {
+  const dims = [...t.dims];
+  switch (t.type) {
+    case 'float32':
+      return { type: 'float32', data: t.data as Float32Array, dims };
+    case 'int32':
+      return { type: 'int32', data: t.data as Int32Array, dims };
+    case 'int64':
+      return { type: 'int64', data: t.data as BigInt64Array, dims };
+    default:
+      throw new WorkerError('INTERNAL', `session thread: tensor ${name} is ${t.type}; float32, int32 and int64 are carried`);
+  }
+}
+
+function fromWireTensor(tensor: typeof import('./ort.js').tensor, t: WireTensor): Tensor {
+  switch (t.type) {
+    case 'float32':
+      return tensor('float32', t.data, t.dims);
+    case 'int32':
+      return tensor('int32', t.data, t.dims);
+    case 'int64':
+      return tensor('int64', t.data, t.dims);
+  }
+}
+
 if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefined)?.sessionThread) {
   const port = parentPort;
   const data = workerData as ThreadData;
@@ -42,7 +72,7 @@ if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefine
     const log = { info: post('info'), warn: post('warn') } as unknown as Logger;
     let session: Session;
     try {
-      session = await createOrtRuntime({ log, ep: data.ep, ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }) }).createSession(data.model);
+      session = await createOrtRuntime({ log, ep: data.ep, ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }) }).createSession(data.model, data.options);
     } catch (e) {
       port.postMessage({ type: 'failed', error: wireError(e) } satisfies FromThread);
       return;
@@ -53,17 +83,20 @@ if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefine
         void session.release().finally(() => port.close());
         return;
       }
-      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, tensor('float32', t.data, t.dims)]));
+      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, fromWireTensor(tensor, t)]));
       session.run(feeds).then(
         (out) => {
-          const outputs: Record<string, WireTensor> = {};
-          const transfer: ArrayBuffer[] = [];
-          for (const [k, t] of Object.entries(out)) {
-            const d = t.data as Float32Array;
-            outputs[k] = { type: 'float32', data: d, dims: [...t.dims] };
-            transfer.push(d.buffer as ArrayBuffer);
+          try {
+            const outputs: Record<string, WireTensor> = {};
+            const transfer: ArrayBuffer[] = [];
+            for (const [k, t] of Object.entries(out)) {
+              outputs[k] = toWire(k, t);
+              transfer.push(outputs[k].data.buffer as ArrayBuffer);
+            }
+            port.postMessage({ type: 'result', id: m.id, outputs } satisfies FromThread, transfer);
+          } catch (e) {
+            port.postMessage({ type: 'error', id: m.id, error: wireError(e) } satisfies FromThread);
           }
-          port.postMessage({ type: 'result', id: m.id, outputs } satisfies FromThread, transfer);
         },
         (e: unknown) => port.postMessage({ type: 'error', id: m.id, error: wireError(e) } satisfies FromThread),
       );
@@ -90,17 +123,19 @@ export interface SessionThreadOptions {
   ep: EpRequest;
   /** From hardware detection: with `auto` and no GPU, CUDA is not tried. */
   gpuPresent?: boolean | undefined;
+  /** e.g. `intraOpNumThreads: 1` for a model that runs beside decoding on a small CPU. */
+  options?: SessionOptions | undefined;
   log: Logger;
 }
 
 /**
- * A session on its own thread. Its `run` takes float32 tensors and resolves with the outputs.
+ * A session on its own thread. Its `run` takes float32, int32 or int64 tensors and resolves with the outputs.
  */
 export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
   const worker = new Worker(threadEntry(), {
     // The thread inherits the process's flags; `--input-type` (a `node -e` script) would stop it.
     execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-    workerData: { sessionThread: true, model: o.model, ep: o.ep, gpuPresent: o.gpuPresent } satisfies ThreadData,
+    workerData: { sessionThread: true, model: o.model, ep: o.ep, gpuPresent: o.gpuPresent, options: o.options ?? {} } satisfies ThreadData,
   });
   const pending = new Map<number, { resolve: (v: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
   let nextId = 0;
@@ -149,7 +184,7 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
         }
         case 'ready':
           void import('./ort.js').then(({ tensor }) => {
-            tensorOf = (t) => tensor('float32', t.data, t.dims);
+            tensorOf = (t) => fromWireTensor(tensor, t);
             worker.unref();
             resolve({
               provider: m.provider,
@@ -159,9 +194,10 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
                 if (dead) return Promise.reject(dead);
                 const id = nextId++;
                 const wire: Record<string, WireTensor> = {};
-                for (const [k, t] of Object.entries(feeds)) {
-                  if (t.type !== 'float32') return Promise.reject(new WorkerError('INTERNAL', `session thread: input ${k} is ${t.type}; only float32 is carried`));
-                  wire[k] = { type: 'float32', data: t.data as Float32Array, dims: [...t.dims] };
+                try {
+                  for (const [k, t] of Object.entries(feeds)) wire[k] = toWire(k, t);
+                } catch (e) {
+                  return Promise.reject(e as Error);
                 }
                 return new Promise<Record<string, Tensor>>((res, rej) => {
                   pending.set(id, { resolve: res, reject: rej });
