@@ -36,6 +36,11 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /** Receives stdout as it arrives; when absent stdout is collected and returned. */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * A second output on file descriptor 3 (ffmpeg's `pipe:3`), handed over as a stream the caller
+   * reads with backpressure: when the caller stops reading, ffmpeg blocks on that output.
+   */
+  onPipe3?: (stream: Readable) => void;
 }
 
 export interface RunResult {
@@ -114,21 +119,27 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     }
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      child = spawn(bin, args, { stdio: opts.onPipe3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'], windowsHide: true }) as ChildProcessByStdio<null, Readable, Readable>;
     } catch (cause) {
       reject(failure(`could not start ${bin}`, bin, args, '', {}, cause));
       return;
     }
+    const pipe3 = opts.onPipe3 ? (child.stdio[3] as Readable) : undefined;
+    // Its end after a kill is reported through the promise, not as a stream error.
+    pipe3?.on('error', () => undefined);
     const out: Buffer[] = [];
     let ended: 'timeout' | 'abort' | undefined;
     const disarm = armKill(
       (why) => {
         ended ??= why;
         child.kill('SIGKILL');
+        // A reader of pipe 3 waiting for data must not wait for the exit.
+        pipe3?.destroy();
       },
       opts.timeoutMs,
       opts.signal,
     );
+    if (pipe3 && opts.onPipe3) opts.onPipe3(pipe3);
     child.stdout.on('data', (chunk: Buffer) => {
       if (opts.onStdout) opts.onStdout(chunk);
       else out.push(chunk);

@@ -7,6 +7,7 @@
  * time bases where `index / fps` would drift. They arrive on stderr, not in step with the pixels
  * on stdout, so a frame whose time has not been read yet waits (copied) in a short queue.
  */
+import type { Readable } from 'node:stream';
 import { WorkerError, isWorkerError } from '../errors.js';
 import { inputArgs, runBinary } from './ffmpeg.js';
 import { FrameSplitter } from './frame-splitter.js';
@@ -57,6 +58,26 @@ export interface StreamFramesOptions {
    * declare their length (no container duration), checked while decoding.
    */
   limits?: { maxFrames: number; maxTimeS: number } | undefined;
+  /**
+   * Also deliver larger RGB frames, a few per second, from the same decode (for trained vision
+   * models): the file is decoded once for both, and these come through a second pipe that the
+   * caller's pace holds back, so a slow model slows the decode instead of filling memory.
+   */
+  sample?: SampleFramesOptions | undefined;
+}
+
+export interface SampleFramesOptions {
+  /** Columns (even); the height follows the display aspect, even. */
+  width: number;
+  /** At least this many seconds between two sampled frames (on the frames' own times). */
+  everyS: number;
+  /** Called once, before the first sampled frame, with their size. */
+  onSize?: (size: GrayFrameSize) => void;
+  /**
+   * Each sampled frame, RGB24, in order, with its presentation time (s). The buffer is the
+   * caller's to keep. Its promise holds back the next frames (and, through the pipe, the decode).
+   */
+  onFrame: (rgb: Uint8Array, time: number) => void | Promise<void>;
 }
 
 export interface StreamFramesResult {
@@ -68,6 +89,9 @@ export interface StreamFramesResult {
 }
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.eE+-]+)/;
+/** The two outputs' showinfo instances are named, so their lines can be told apart. */
+const ANALYSIS_INFO = '[showinfo@analysis';
+const SAMPLE_INFO = '[showinfo@sample';
 /** showinfo's `s:WxH`: the size of the frames on stdout. */
 const SHOWINFO_SIZE = /\bs:(\d+)x(\d+)\b/;
 
@@ -102,14 +126,25 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
     }
   };
 
+  const pix = opts.chroma ? 'yuv444p' : 'gray';
+  const analysisChain = `${analysisScaleFilter(opts.width)},format=${pix},showinfo@analysis`;
+  const sample = opts.sample;
+  const sampled = sample ? new SampledFrames(sample) : undefined;
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     ...inputArgs(opts.file),
-    '-map', '0:v:0', '-an', '-sn', '-dn',
     // passthrough: one output frame per decoded frame, never duplicated or dropped to fit a rate.
-    '-vsync', 'passthrough',
-    '-vf', `${analysisScaleFilter(opts.width)},format=${opts.chroma ? 'yuv444p' : 'gray'},showinfo`,
-    '-f', 'rawvideo', '-pix_fmt', opts.chroma ? 'yuv444p' : 'gray', 'pipe:1',
+    ...(sample
+      ? [
+          '-filter_complex',
+          `[0:v:0]split=2[a][s];[a]${analysisChain}[ao];` +
+            // The first frame, then each one at least everyS after the last one taken.
+            `[s]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${sample.everyS})',` +
+            `${analysisScaleFilter(sample.width).replace('flags=area', 'flags=bilinear')},format=rgb24,showinfo@sample[so]`,
+          '-map', '[ao]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pix, 'pipe:1',
+          '-map', '[so]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3',
+        ]
+      : ['-map', '0:v:0', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-vf', analysisChain, '-f', 'rawvideo', '-pix_fmt', pix, 'pipe:1']),
   ];
   const guard = new AbortController();
   let overLimit: string | undefined;
@@ -132,9 +167,15 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
   const decoding = runBinary(opts.ffmpeg, args, {
     signal: opts.signal ? AbortSignal.any([opts.signal, guard.signal]) : guard.signal,
     timeoutMs: opts.timeoutMs,
+    ...(sampled ? { onPipe3: (stream: Readable) => sampled.read(stream) } : {}),
     onStderrLine: (line) => {
       const m = SHOWINFO.exec(line);
       if (!m) return;
+      if (line.startsWith(SAMPLE_INFO)) {
+        sampled?.timeLine(line, Number(m[1]), Number(m[3]));
+        return;
+      }
+      if (!line.startsWith(ANALYSIS_INFO)) return;
       if (!size) {
         const s = SHOWINFO_SIZE.exec(line);
         if (!s) return;
@@ -156,7 +197,9 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
   });
   try {
     await decoding;
+    await sampled?.finished();
   } catch (e) {
+    sampled?.stop();
     if (overLimit !== undefined && !opts.signal?.aborted) {
       throw new WorkerError('VIDEO_TOO_LONG', `the video is ${overLimit}; send a shorter "duration"`, { cause: e });
     }
@@ -183,4 +226,91 @@ function fillTimes(times: number[], count: number): Float64Array {
     out[i] = t !== undefined && Number.isFinite(t) ? t : i === 0 ? 0 : (out[i - 1] ?? 0) + step;
   }
   return out;
+}
+
+/**
+ * The sampled RGB frames of a decode: pixels from pipe 3, their times from the `showinfo@sample`
+ * lines on stderr (which arrive on their own schedule), each frame handed on once both are there.
+ */
+class SampledFrames {
+  private splitter: FrameSplitter | undefined;
+  private size: GrayFrameSize | undefined;
+  private readonly times: number[] = [];
+  private readonly frames: Uint8Array[] = [];
+  private readonly early: Buffer[] = [];
+  private delivered = 0;
+  private wake: (() => void) | undefined;
+  private reading: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly o: SampleFramesOptions) {}
+
+  timeLine(line: string, n: number, time: number): void {
+    if (!this.size) {
+      const s = SHOWINFO_SIZE.exec(line);
+      if (!s) return;
+      this.size = { width: Number(s[1]), height: Number(s[2]) };
+      this.splitter = new FrameSplitter(this.size.width * this.size.height * 3, true);
+      this.o.onSize?.(this.size);
+    }
+    this.times[n] = time;
+    this.wake?.();
+  }
+
+  read(stream: Readable): void {
+    this.reading = (async () => {
+      // The stream is read to its end whatever happens: ffmpeg would block on a pipe left unread.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (this.stopped) continue;
+        this.early.push(chunk);
+        // Pixels can come before the first showinfo line (which gives their size): they wait.
+        if (!this.splitter) continue;
+        this.split(this.splitter);
+        await this.deliver(false);
+      }
+      if (this.splitter) this.split(this.splitter);
+      await this.deliver(true);
+    })();
+    // Failures surface through finished(); none must be unhandled meanwhile.
+    this.reading.catch(() => undefined);
+  }
+
+  private split(splitter: FrameSplitter): void {
+    for (const c of this.early.splice(0)) for (const f of splitter.take(c)) this.frames.push(f);
+  }
+
+  /** Hands on every frame whose time is known; at the end (`all`), the rest get one interpolated. */
+  private async deliver(all: boolean): Promise<void> {
+    while (this.frames.length > 0 && !this.stopped) {
+      if (this.times[this.delivered] === undefined && !all) {
+        // stderr can run a few frames behind the pixels: wait briefly for the line.
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, 50).unref();
+        });
+        this.wake = undefined;
+        if (this.times[this.delivered] === undefined && this.frames.length < 8) return;
+      }
+      const t = this.times[this.delivered] ?? (this.times[this.delivered - 1] ?? -this.o.everyS) + this.o.everyS;
+      this.times[this.delivered++] = t;
+      try {
+        await this.o.onFrame(this.frames.shift() as Uint8Array, t);
+      } catch (error) {
+        // The consumer's failure ends the sampling, not the decode: the job decides what it means.
+        this.failure ??= { error };
+        this.stopped = true;
+      }
+    }
+  }
+
+  /** Resolves when every sampled frame was handed on; rejects with the consumer's error. */
+  async finished(): Promise<void> {
+    await this.reading;
+    if (this.failure) throw this.failure.error;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
 }
