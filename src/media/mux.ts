@@ -1,6 +1,9 @@
 /**
  * @module Puts the new audio with the video (or writes it alone). `buildMuxArgs` is pure so the
- * exact ffmpeg command is testable; `mux` runs it.
+ * exact ffmpeg command is testable; `mux` runs it. In `mix` mode the new track is ducked under the
+ * source's speech (`speech` spans, a gain envelope built here) and the original under the new track
+ * (a sidechain compressor), and the sum is limited with its look-ahead delay taken back out, so
+ * the mix stays sample-aligned with the video and the original.
  */
 import { inputArgs, runBinary } from './ffmpeg.js';
 
@@ -31,6 +34,11 @@ export interface MuxPlan {
   videoCodec: string;
   /** True when the source has an audio stream to mix under the new one. */
   sourceHasAudio: boolean;
+  /**
+   * Speech in the source (seconds, from voice activity detection). In `mix` mode the new track is
+   * lowered by `SPEECH_DUCK.gainDb` inside these spans (see `speechDuckGain`); ignored otherwise.
+   */
+  speech?: ReadonlyArray<readonly [number, number]> | undefined;
 }
 
 /** Level of the original track under the new one in `mix` mode (−6 dB), before ducking. */
@@ -47,6 +55,76 @@ export const DUCKING = { threshold: 0.05, ratio: 4, attackMs: 5, releaseMs: 250 
 /** Sample-peak limit of the `mix` sum (−2 dBFS: room for inter-sample peaks and the AAC encoder). */
 export const MIX_LIMIT = 0.79;
 
+/**
+ * How far `alimiter` (attack 5 ms, its default) delays its output, in samples at 48 kHz: its
+ * look-ahead buffer, floor(48000 × 0.005) − 1 = 239 — measured (a click in, the click out) on
+ * both the npm-shipped ffmpeg (2018 static build) and Debian's 5.1. The 2018 build has no
+ * `latency` option, so the graph pads the sum by this much before the limiter and trims it off
+ * after: the mix then starts with the video and keeps its last samples. `sidechaincompress`,
+ * `amix`, `volume` and `aresample` add no delay (test/foley/mix-alignment.test.ts checks all of
+ * it by cross-correlation, to the sample).
+ */
+export const LIMITER_DELAY_SAMPLES = 239;
+
+/**
+ * Ducking of the new track under the source's speech in `mix` mode, so dialogue stays
+ * intelligible: −12 dB inside speech, reached by a raised-cosine ramp (shaped in dB) over the
+ * 150 ms before each span starts, released over the 150 ms after it ends. Spans less than
+ * `joinGapS` apart are joined (the track stays down between phrases rather than pumping), and at
+ * most `maxSpans` are kept (the closest joined first) so the gain expression stays short. The
+ * gain is evaluated every `stepSamples` (1 ms): at most 0.13 dB per step, no audible zipper.
+ */
+export const SPEECH_DUCK = { gainDb: -12, rampS: 0.15, joinGapS: 0.5, maxSpans: 128, stepSamples: 48 } as const;
+
+/**
+ * Spans as the ducking applies them: finite, start ≥ 0, sorted, overlapping or near ones joined
+ * (gap < `joinGapS`, never less than two ramps so ramps cannot overlap), then the closest joined
+ * until at most `maxSpans` remain.
+ */
+export function duckSpans(spans: ReadonlyArray<readonly [number, number]>, o: { joinGapS?: number; rampS?: number; maxSpans?: number } = {}): Array<[number, number]> {
+  const rampS = o.rampS ?? SPEECH_DUCK.rampS;
+  const joinGapS = Math.max(o.joinGapS ?? SPEECH_DUCK.joinGapS, 2 * rampS);
+  const maxSpans = Math.max(1, o.maxSpans ?? SPEECH_DUCK.maxSpans);
+  const sorted = spans
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > 0 && b > a)
+    .map(([a, b]): [number, number] => [Math.max(0, a), b])
+    .sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of sorted) {
+    const last = out.at(-1);
+    if (last && a - last[1] < joinGapS) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  while (out.length > maxSpans) {
+    let k = 0;
+    for (let i = 1; i < out.length - 1; i++) if ((out[i + 1] as [number, number])[0] - (out[i] as [number, number])[1] < (out[k + 1] as [number, number])[0] - (out[k] as [number, number])[1]) k = i;
+    (out[k] as [number, number])[1] = (out[k + 1] as [number, number])[1];
+    out.splice(k + 1, 1);
+  }
+  return out;
+}
+
+const fmt = (x: number): string => String(Math.round(x * 1e6) / 1e6);
+
+/**
+ * The `volume` expression (of `t`, seconds) that ducks the new track under `spans`, or undefined
+ * when there is nothing to duck. Each span contributes a term that is 1 inside it and falls to 0
+ * over a raised cosine on each side; joined spans never overlap within two ramps, so the sum of
+ * the terms stays in [0, 1] and the gain is 10^(gainDb/20 · sum).
+ */
+export function speechDuckGain(spans: ReadonlyArray<readonly [number, number]>): string | undefined {
+  const d = SPEECH_DUCK;
+  const joined = duckSpans(spans);
+  if (joined.length === 0) return undefined;
+  const r = fmt(d.rampS);
+  const terms = joined.map(([a, b]) => {
+    const rise = `clip((t-${fmt(a - d.rampS)})/${r},0,1)`;
+    const fall = `clip((${fmt(b + d.rampS)}-t)/${r},0,1)`;
+    return `(0.5-0.5*cos(PI*${rise}))*(0.5-0.5*cos(PI*${fall}))`;
+  });
+  return `pow(10,${fmt(d.gainDb / 20)}*(${terms.join('+')}))`;
+}
+
 export function buildMuxArgs(p: MuxPlan): string[] {
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
   args.push(...inputArgs(p.video), ...inputArgs(p.audio));
@@ -55,14 +133,19 @@ export function buildMuxArgs(p: MuxPlan): string[] {
     // The Foley keys a compressor on the original (ducking). apad: an original shorter than the
     // video (or one that fails to decode part-way) must not end the mix early. amix divides by
     // its input count; the gain after it restores unity for the new track, and the limiter keeps
-    // the sum from clipping.
+    // the sum from clipping. Under speech the Foley is lowered first (short frames so the gain
+    // moves smoothly), and it is this lowered Foley that keys the original's ducking.
     const d = DUCKING;
+    const gain = p.speech ? speechDuckGain(p.speech) : undefined;
+    const duck = gain ? `,asetnsamples=n=${SPEECH_DUCK.stepSamples}:p=0,volume='${gain}':eval=frame` : '';
+    const delay = LIMITER_DELAY_SAMPLES;
     args.push(
       '-filter_complex',
       `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
-        `[1:a:0]aformat=sample_fmts=fltp:channel_layouts=stereo,asplit=2[fx][key];` +
+        `[1:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${duck},asplit=2[fx][key];` +
         `[orig][key]sidechaincompress=threshold=${d.threshold}:ratio=${d.ratio}:attack=${d.attackMs}:release=${d.releaseMs}[ducked];` +
-        `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,alimiter=limit=${MIX_LIMIT}:level=false[aout]`,
+        `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,` +
+        `apad=pad_len=${delay},alimiter=limit=${MIX_LIMIT}:level=false,atrim=start_sample=${delay},asetpts=PTS-STARTPTS[aout]`,
     );
   }
   const audioMap = mixing ? '[aout]' : '1:a:0';
