@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +54,7 @@ async function makeInputs(name: string, original: { codec: string; rate: number;
   return { video, foley };
 }
 
-async function mixAndMeasure(name: string, format: OutputFormat, original: { codec: string; rate: number; container: string }): Promise<void> {
-  const { ffmpeg } = binaries();
+async function mixAndMeasure(ffmpeg: string, name: string, format: OutputFormat, original: { codec: string; rate: number; container: string }): Promise<void> {
   const { video, foley } = await makeInputs(name, original);
   const out = join(dir, `${name}-mixed.${format}`);
   await mux({ video, audio: foley, out, format, mode: 'mix', videoCodec: 'h264', sourceHasAudio: true }, { ffmpeg, timeoutMs: 60_000 });
@@ -79,14 +79,30 @@ async function mixAndMeasure(name: string, format: OutputFormat, original: { cod
   }
 }
 
-describe('mix mode is sample-aligned', () => {
+/**
+ * The ffmpeg the worker resolves (the npm-shipped 2018 build here), and Debian's (5.1) when it is
+ * installed: FFMPEG_PATH may point the worker at either, and the limiter's delay must be the same.
+ */
+const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
+const FFMPEGS = [['resolved', binaries().ffmpeg], ...(existsSync(SYSTEM_FFMPEG) && SYSTEM_FFMPEG !== binaries().ffmpeg ? [['system', SYSTEM_FFMPEG]] : [])] as Array<[string, string]>;
+
+describe.each(FFMPEGS)('mix mode is sample-aligned (%s ffmpeg)', (which, ffmpeg) => {
   it('WAV output, 48 kHz PCM original: both components at lag 0', async () => {
-    await mixAndMeasure('pcm48', 'wav', { codec: 'pcm_s16le', rate: 48_000, container: 'mkv' });
+    await mixAndMeasure(ffmpeg, `${which}-pcm48`, 'wav', { codec: 'pcm_s16le', rate: 48_000, container: 'mkv' });
   });
   it('WAV output, 44.1 kHz PCM original (resampled in the mix): both at lag 0', async () => {
-    await mixAndMeasure('pcm44', 'wav', { codec: 'pcm_s16le', rate: 44_100, container: 'mkv' });
+    await mixAndMeasure(ffmpeg, `${which}-pcm44`, 'wav', { codec: 'pcm_s16le', rate: 44_100, container: 'mkv' });
   });
   it('MP4 output (AAC), AAC original in MP4: both at lag 0 once decoded', async () => {
-    await mixAndMeasure('aac', 'mp4', { codec: 'aac', rate: 48_000, container: 'mp4' });
+    await mixAndMeasure(ffmpeg, `${which}-aac`, 'mp4', { codec: 'aac', rate: 48_000, container: 'mp4' });
+  });
+  it('with speech ducking in the graph: still at lag 0', async () => {
+    const { video, foley } = await makeInputs(`${which}-duck`, { codec: 'pcm_s16le', rate: 48_000, container: 'mkv' });
+    const out = join(dir, `${which}-duck-mixed.wav`);
+    await mux({ video, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech: [[1.2, 1.6]] }, { ffmpeg, timeoutMs: 60_000 });
+    const x = await decodeAudioMono(out, SR);
+    expect(bestLag(x, await decodeAudioMono(video, SR), 600).lag).toBe(0);
+    expect(bestLag(x, await decodeAudioMono(foley, SR), 600).lag).toBe(0);
+    expect(x.length).toBe(3 * SR);
   });
 });
