@@ -35,9 +35,9 @@ export interface OpenVadOptions {
   gpuPresent?: boolean | undefined;
   log: Logger;
   /**
-   * Run the session on a thread of its own. Default false: one window costs ~0.1 ms of CPU, so a
-   * call never holds the main thread long enough to matter, while a thread round trip per window
-   * costs more than the inference (measured: see BENCHMARKS.md / the speech module's report).
+   * Run the session on a thread of its own. Default false: one 32 ms window costs ~0.15 ms on the
+   * main thread (4.7 ms per second of audio on the 2-core CI CPU), far too short to starve the
+   * heartbeat, while the thread's round trip per window doubles it (10 ms per second of audio).
    */
   thread?: boolean | undefined;
 }
