@@ -46,3 +46,86 @@ export function detectCadence(onsetTimes: readonly number[], opts: CadenceOption
   }
   return runs;
 }
+
+export interface LocomotionOptions {
+  /** Changed area (fraction of the frame) that counts as a body in motion. */
+  minArea?: number;
+  /** Shortest crossing (s). */
+  minS?: number;
+  /** How far (in half frame widths, the pan scale) the motion's centre must travel: an entrance, a crossing. */
+  minDrift?: number;
+  /** Above this drift speed (half widths per second) the mover runs. */
+  runSpeed?: number;
+  /** Step periods (s) for walking and running. */
+  walkPeriodS?: number;
+  runPeriodS?: number;
+  /** No laid step within this many seconds of an onset that is already there. */
+  clearS?: number;
+}
+
+export interface LocomotionRun {
+  /** Seconds: the run's first and last moving frame. */
+  start: number;
+  end: number;
+  /** The cadence laid (s). */
+  periodS: number;
+  /** Frames of the laid steps (onsets already there are not repeated). */
+  frames: number[];
+}
+
+/**
+ * Steps for a body crossing the frame when the motion onsets do not mark them. A runner's legs blur
+ * into continuous change at 25 fps and 64 columns, so no single frame stands out; what does show is
+ * a large moving area whose centre travels across the picture. Over such a run, steps are laid from
+ * its first frame (the entrance) at a walking or running cadence chosen by how fast the centre
+ * travels, leaving out those too close to onsets already found (which are the steps there).
+ * This is the fallback of footsteps when no pose model reports heel strikes.
+ */
+export function locomotionSteps(
+  times: ArrayLike<number>,
+  area: ArrayLike<number>,
+  x: ArrayLike<number>,
+  skip: Uint8Array,
+  blocked: Uint8Array,
+  onsetTimes: readonly number[],
+  opts: LocomotionOptions = {},
+): LocomotionRun[] {
+  const { minArea = 0.015, minS = 0.4, minDrift = 0.4, runSpeed = 0.7, walkPeriodS = 0.5, runPeriodS = 1 / 3, clearS = 0.15 } = opts;
+  const n = times.length;
+  const runs: LocomotionRun[] = [];
+  let i = 1;
+  while (i < n) {
+    if (skip[i] || blocked[i] || (area[i] as number) < minArea) {
+      i++;
+      continue;
+    }
+    // A run: moving frames (repeats do not break it), no shot boundary inside.
+    const run: number[] = [];
+    let j = i;
+    for (; j < n && !blocked[j]; j++) {
+      if (skip[j]) continue;
+      if ((area[j] as number) < minArea) break;
+      run.push(j);
+    }
+    i = j + 1;
+    const first = run[0] as number;
+    const last = run[run.length - 1] as number;
+    const span = (times[last] as number) - (times[first] as number);
+    if (run.length < 4 || span < minS) continue;
+    const mean = (idx: number[]): number => idx.reduce((s, k) => s + (x[k] as number), 0) / idx.length;
+    const drift = Math.abs(mean(run.slice(-3)) - mean(run.slice(0, 3)));
+    if (drift < minDrift) continue;
+    const period = drift / span >= runSpeed ? runPeriodS : walkPeriodS;
+    const frames: number[] = [];
+    for (let t = times[first] as number; t <= (times[last] as number) + 1e-9; t += period) {
+      if (onsetTimes.some((o) => Math.abs(o - t) < clearS)) continue;
+      // The frame at (or just after) the step's time.
+      let k = first;
+      while (k < last && (times[k] as number) < t - 1e-9) k++;
+      while (k < last && skip[k]) k++;
+      frames.push(k);
+    }
+    runs.push({ start: times[first] as number, end: times[last] as number, periodS: period, frames });
+  }
+  return runs;
+}

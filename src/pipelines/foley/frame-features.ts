@@ -1,24 +1,39 @@
 /**
  * @module Features of one small frame against the previous one (pure). Motion is measured per cell
  * of a coarse grid, so we know where it happened (stereo placement, height) and roughly which way
- * it went (the motion centroid's drift), not just how much.
+ * it went (the motion centroid's drift), not just how much. A finer grid of block means is the
+ * frame's layout for cut detection: two shots with the same colours still differ in where things are.
  */
 
 export const HIST_BINS = 32;
 export const GRID_COLS = 8;
 export const GRID_ROWS = 4;
+/** The layout grid (block means) that cut detection compares. */
+export const BLOCK_COLS = 16;
+export const BLOCK_ROWS = 8;
+/** A block whose mean moved by this much (0..1) counts toward a layout change's spread. */
+export const SPREAD_LEVEL = 0.04;
+/** A pixel whose luma moved more than this (of 255) counts toward the changed area. */
+export const CHANGED_LEVEL = 24;
 
 export interface FrameFeatures {
   /** Mean |Δluma| / 255 against the previous frame, 0..1 (0 for the first frame). */
   motion: number;
   /** The largest grid cell's mean |Δluma| / 255: small objects stand out here, not in `motion`. */
   peakCell: number;
+  /** Which grid cell (row × GRID_COLS + column) that was. */
+  peakIndex: number;
   /** Horizontal centre of the motion, −1 (left) … 1 (right); 0 when nothing moved. */
   x: number;
   /** Vertical centre of the motion, −1 (top) … 1 (bottom); 0 when nothing moved. */
   y: number;
   /** Half the L1 distance between this frame's luma histogram and the previous one, 0..1. */
   histDistance: number;
+  /**
+   * Fraction of the frame's pixels whose luma changed by more than CHANGED_LEVEL: how much of the
+   * picture the change covers (a blink is a few pixels, a step a leg, a flash everything).
+   */
+  area: number;
   /** Mean luma 0..1. */
   brightness: number;
   /** Mean chroma (Cb, Cr) −0.5..0.5, 0 when the frame has no colour planes. */
@@ -36,13 +51,25 @@ export function histDistance(a: ArrayLike<number>, b: ArrayLike<number>): number
 /**
  * Fills `hist` (normalised luma histogram of `frame`'s first width×height bytes) and returns the
  * features against `prev` (null for the first frame). A frame of 3 planes (Y, Cb, Cr: yuv444p)
- * also gives colour; a frame of one plane is gray.
+ * also gives colour; a frame of one plane is gray. `blocks`, when given, receives the block means
+ * (BLOCK_COLS × BLOCK_ROWS, 0..1); `cellsOut` each grid cell's mean |Δluma| / 255.
  */
-export function frameFeatures(frame: Uint8Array, prev: Uint8Array | null, prevHist: Float64Array | null, hist: Float64Array, width: number, height: number): FrameFeatures {
+export function frameFeatures(
+  frame: Uint8Array,
+  prev: Uint8Array | null,
+  prevHist: Float64Array | null,
+  hist: Float64Array,
+  width: number,
+  height: number,
+  blocks?: Float64Array,
+  cellsOut?: Float64Array,
+): FrameFeatures {
   const n = width * height;
   const cells = new Float64Array(GRID_COLS * GRID_ROWS);
   hist.fill(0);
+  blocks?.fill(0);
   let diffSum = 0;
+  let changed = 0;
   let lumaSum = 0;
   let sx = 0;
   let sy = 0;
@@ -50,14 +77,17 @@ export function frameFeatures(frame: Uint8Array, prev: Uint8Array | null, prevHi
     const row = y * width;
     const gy = ((y * GRID_ROWS) / height) | 0;
     const fy = ((y + 0.5) / height) * 2 - 1;
+    const by = (((y * BLOCK_ROWS) / height) | 0) * BLOCK_COLS;
     for (let x = 0; x < width; x++) {
       const i = row + x;
       const v = frame[i] as number;
       lumaSum += v;
       hist[(v * HIST_BINS) >> 8]! += 1;
+      if (blocks) blocks[by + (((x * BLOCK_COLS) / width) | 0)]! += v;
       if (prev) {
         const d = Math.abs(v - (prev[i] as number));
         if (d === 0) continue;
+        if (d > CHANGED_LEVEL) changed++;
         diffSum += d;
         cells[gy * GRID_COLS + (((x * GRID_COLS) / width) | 0)]! += d;
         sx += d * (((x + 0.5) / width) * 2 - 1);
@@ -66,9 +96,18 @@ export function frameFeatures(frame: Uint8Array, prev: Uint8Array | null, prevHi
     }
   }
   for (let b = 0; b < HIST_BINS; b++) hist[b] = (hist[b] as number) / n;
+  if (blocks) normaliseBlocks(blocks, width, height);
   let peakCell = 0;
   const cellPixels = n / (GRID_COLS * GRID_ROWS);
-  for (const c of cells) peakCell = Math.max(peakCell, c / (255 * cellPixels));
+  let peakIndex = 0;
+  for (let c = 0; c < cells.length; c++) {
+    const v = (cells[c] as number) / (255 * cellPixels);
+    if (cellsOut) cellsOut[c] = prev ? v : 0;
+    if (v > peakCell) {
+      peakCell = v;
+      peakIndex = c;
+    }
+  }
   let cb = 0;
   let cr = 0;
   if (frame.length >= 3 * n) {
@@ -82,11 +121,67 @@ export function frameFeatures(frame: Uint8Array, prev: Uint8Array | null, prevHi
   return {
     motion: prev ? diffSum / (255 * n) : 0,
     peakCell: prev ? peakCell : 0,
+    peakIndex,
     x: diffSum > 0 ? sx / diffSum : 0,
     y: diffSum > 0 ? sy / diffSum : 0,
     histDistance: prev && prevHist ? histDistance(hist, prevHist) : 0,
+    area: prev ? changed / n : 0,
     brightness: lumaSum / (255 * n),
     cb,
     cr,
   };
+}
+
+/** Block sums → mean luma 0..1 per block (blocks may hold unequal pixel counts on odd sizes). */
+function normaliseBlocks(blocks: Float64Array, width: number, height: number): void {
+  for (let by = 0; by < BLOCK_ROWS; by++) {
+    const rows = Math.ceil(((by + 1) * height) / BLOCK_ROWS) - Math.ceil((by * height) / BLOCK_ROWS);
+    for (let bx = 0; bx < BLOCK_COLS; bx++) {
+      const cols = Math.ceil(((bx + 1) * width) / BLOCK_COLS) - Math.ceil((bx * width) / BLOCK_COLS);
+      const k = by * BLOCK_COLS + bx;
+      blocks[k] = rows * cols > 0 ? (blocks[k] as number) / (255 * rows * cols) : 0;
+    }
+  }
+}
+
+/**
+ * How far apart two frames' layouts (block means, 0..1) are: `mad` the mean absolute difference
+ * of the blocks, `structure` one minus their correlation (0: same layout, whatever the exposure;
+ * 1: unrelated; up to 2: inverted). A fade changes `mad` a little each frame and `structure`
+ * hardly at all; a new shot changes both at once. A flat frame (black) has no layout: its
+ * `structure` distance is 0 against anything, so only `mad` and the histogram speak for it.
+ * `spread` is the share of blocks that changed by SPREAD_LEVEL or more: a new shot changes most of
+ * them, one object moving on a plain ground only its own few.
+ */
+export function layoutDistance(a: ArrayLike<number>, b: ArrayLike<number>): { mad: number; structure: number; spread: number } {
+  const k = a.length;
+  let ma = 0;
+  let mb = 0;
+  let mad = 0;
+  let moved = 0;
+  for (let i = 0; i < k; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    ma += x;
+    mb += y;
+    const d = Math.abs(x - y);
+    mad += d;
+    if (d >= SPREAD_LEVEL) moved++;
+  }
+  ma /= k;
+  mb /= k;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < k; i++) {
+    const x = (a[i] as number) - ma;
+    const y = (b[i] as number) - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  // Below ~1/255 of spread a frame is flat (black, a single colour): no layout to compare.
+  const flat = (1 / 255) ** 2 * k;
+  const structure = saa > flat && sbb > flat ? 1 - sab / Math.sqrt(saa * sbb) : 0;
+  return { mad: mad / k, structure, spread: moved / k };
 }

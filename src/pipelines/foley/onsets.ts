@@ -15,6 +15,8 @@ export interface OnsetOptions {
   floor?: number;
   /** No second onset within this many seconds of the last. */
   refractoryS?: number;
+  /** No onset within this many frames of a shot start, either side: a cut is never a hit. */
+  cutGuardFrames?: number;
 }
 
 export interface OnsetPick {
@@ -49,14 +51,26 @@ export function repeatedFrames(motion: ArrayLike<number>, still = 0.0015, moving
 
 /**
  * `novelty[i]` is the change into frame i; `shotStarts` are frames that begin a shot (cuts): they
- * are never onsets, and the running statistics do not reach back across them. Frames flagged in
- * `skip` (repeats) are neither onsets nor part of the statistics.
+ * and their neighbours are never onsets, and the running statistics do not reach back across them.
+ * Frames flagged in `skip` (repeats) are neither onsets nor part of the statistics; frames not
+ * flagged in `eligible` (when given) are part of the statistics but never onsets.
  */
-export function pickOnsets(novelty: ArrayLike<number>, times: ArrayLike<number>, shotStarts: readonly number[], opts: OnsetOptions = {}, skip?: Uint8Array): OnsetPick[] {
-  const { windowS = 0.5, k = 4, floor = 0.02, refractoryS = 0.1 } = opts;
+export function pickOnsets(
+  novelty: ArrayLike<number>,
+  times: ArrayLike<number>,
+  shotStarts: readonly number[],
+  opts: OnsetOptions = {},
+  skip?: Uint8Array,
+  eligible?: Uint8Array,
+): OnsetPick[] {
+  const { windowS = 0.5, k = 4, floor = 0.02, refractoryS = 0.1, cutGuardFrames = 2 } = opts;
   const n = novelty.length;
   const picks: OnsetPick[] = [];
   const starts = new Set(shotStarts);
+  // Frames near a cut: the cut's own change (and a blended or half-decoded frame either side of
+  // it) would read as a hit.
+  const guarded = new Uint8Array(n);
+  for (const c of shotStarts) for (let j = Math.max(0, c - cutGuardFrames); j <= Math.min(n - 1, c + cutGuardFrames); j++) guarded[j] = 1;
   let shotStart = 0;
   let lastOnset = Number.NEGATIVE_INFINITY;
   const past = new Float64Array(4096);
@@ -74,12 +88,14 @@ export function pickOnsets(novelty: ArrayLike<number>, times: ArrayLike<number>,
     while (from > lo && (t - (times[from - 1] as number) <= windowS || i - from < 3) && i - from < past.length) from--;
     let count = 0;
     for (let j = i - 1; j >= from; j--) if (!skip?.[j]) past[count++] = novelty[j] as number;
-    if (count < 2) continue;
+    // The first frames of a shot are judged against what there is (an entrance in the second frame
+    // of a clip is an event too).
+    if (count < 1) continue;
     const base = median(past, count);
     for (let j = 0; j < count; j++) dev[j] = Math.abs((past[j] as number) - base);
     const mad = median(dev, count) * 1.4826;
     const rise = (novelty[i] as number) - base;
-    if (rise > Math.max(floor, k * mad) && t - lastOnset >= refractoryS) {
+    if (rise > Math.max(floor, k * mad) && t - lastOnset >= refractoryS && !guarded[i] && (!eligible || eligible[i])) {
       picks.push({ frame: i, rise });
       lastOnset = t;
     }
