@@ -17,6 +17,8 @@ export class HitParams {
   modesLevel: f64 = 0;
   modesDecayS: f64 = 0;
   alternate: bool = false;
+  /** Attack ramp (s): 1 ms for a strike, longer for a soft swish (cloth). */
+  attackS: f64 = 0.001;
   modeCount: i32 = 0;
   ratios: StaticArray<f64> = new StaticArray<f64>(MAX_MODES);
 }
@@ -94,7 +96,7 @@ class Hit {
       this.modeDecay[i] = Math.exp(-1 / ((h.modesDecayS / (1 + 0.5 * <f64>i)) * sr));
       this.modeEnv[i] = 1;
     }
-    this.attack = <i32>Math.round(sr * 0.001);
+    this.attack = <i32>Math.round(sr * h.attackS);
     this.fade = <i32>Math.round(sr * 0.005);
     return this;
   }

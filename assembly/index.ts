@@ -7,7 +7,11 @@
 // faded) land in BED_L, BED_R, EV_L, EV_R, and the segment statistics grow.
 // Mastering: passBegin(), then per block the host puts the stored stems back into those buffers and
 // calls passBlock(); passFlush() drains the limiter. Output frames land in OUT (interleaved).
+import { Babble } from './babble';
 import { Bed } from './bed';
+import { CallParams, Calls } from './calls';
+import { Crackle } from './crackle';
+import { Creak } from './creak';
 import { Drops } from './drops';
 import { DcBlocker } from './filters';
 import { HitParams, Hits } from './hits';
@@ -17,6 +21,7 @@ import { H, Limiter } from './limiter';
 import { limitedSteps } from './model';
 import { Follower } from './motion';
 import * as P from './preset';
+import { Shards } from './shards';
 import { Stats } from './stats';
 import { Texture } from './texture';
 
@@ -62,6 +67,12 @@ let texture: Texture | null = null;
 let hum: Hum | null = null;
 let hits: Hits | null = null;
 let stats: Stats | null = null;
+// Voices of the later presets (birds, dogs, crowd, fire, door, glass): null when the preset has none.
+let calls: Calls | null = null;
+let babble: Babble | null = null;
+let crackle: Crackle | null = null;
+let creak: Creak | null = null;
+let shards: Shards | null = null;
 const dc = new StaticArray<DcBlocker>(4);
 
 /** Rate and length of the track: enough for a pass on its own. */
@@ -94,9 +105,32 @@ export function configure(seed: u32, frames: i32, times: usize, motion: usize, p
   h.modesLevel = p[P.MODES_LEVEL];
   h.modesDecayS = p[P.MODES_DECAY];
   h.alternate = p[P.HIT_ALTERNATE] != 0;
+  if (p[P.HIT_ATTACK] > 0) h.attackS = p[P.HIT_ATTACK];
   h.modeCount = min(P.MAX_MODES, <i32>p[P.MODES_COUNT]);
   for (let i = 0; i < h.modeCount; i++) h.ratios[i] = p[P.MODES_RATIOS + i];
   hits = new Hits(changetype<StaticArray<f64>>(onsets), onsetCount, h, seed, sr, len);
+  calls = null;
+  if (p[P.CALLS_LEVEL] > 0) {
+    const c = new CallParams();
+    c.kind = <i32>p[P.CALLS_KIND];
+    c.level = p[P.CALLS_LEVEL];
+    c.rate = p[P.CALLS_RATE];
+    c.motionRate = p[P.CALLS_MOTION_RATE];
+    c.minCalls = <i32>p[P.CALLS_MIN];
+    c.maxCalls = <i32>p[P.CALLS_MAX];
+    c.gapS = p[P.CALLS_GAP];
+    c.durS = p[P.CALLS_DUR];
+    c.loHz = p[P.CALLS_LO];
+    c.hiHz = p[P.CALLS_HI];
+    c.sweep = p[P.CALLS_SWEEP];
+    c.formantHz = p[P.CALLS_FORMANT];
+    c.noise = p[P.CALLS_NOISE];
+    calls = new Calls(c, seed, sr);
+  }
+  babble = p[P.BABBLE_LEVEL] > 0 ? new Babble(<i32>p[P.BABBLE_VOICES], p[P.BABBLE_LEVEL], p[P.BABBLE_LO], p[P.BABBLE_HI], p[P.BABBLE_MOTION], seed, sr) : null;
+  crackle = p[P.CRACKLE_LEVEL] > 0 ? new Crackle(p[P.CRACKLE_RATE], p[P.CRACKLE_MOTION_RATE], p[P.CRACKLE_LEVEL], seed, sr) : null;
+  creak = p[P.CREAK_LEVEL] > 0 ? new Creak(p[P.CREAK_RATE], p[P.CREAK_LEVEL], p[P.CREAK_HZ], seed, sr) : null;
+  shards = p[P.SHARDS_LEVEL] > 0 ? new Shards(changetype<StaticArray<f64>>(onsets), onsetCount, p[P.SHARDS_PER_HIT], p[P.SHARDS_LEVEL], p[P.SHARDS_SPREAD], seed, sr, len) : null;
   for (let i = 0; i < 4; i++) dc[i] = new DcBlocker(sr);
   stats = new Stats(segment, len / segment);
 }
@@ -113,6 +147,11 @@ export function renderBlock(start: i32, len: i32): void {
   hum!.render(BED_L, BED_R, EV_L, EV_R, len, ENV);
   texture!.render(EV_L, EV_R, start, len, ENV, PAN);
   hits!.render(EV_L, EV_R, start, len);
+  if (calls) calls!.render(EV_L, EV_R, start, len, ENV, PAN);
+  if (babble) babble!.render(EV_L, EV_R, len, ENV);
+  if (crackle) crackle!.render(EV_L, EV_R, start, len, ENV, PAN);
+  if (creak) creak!.render(EV_L, EV_R, start, len, ENV, PAN);
+  if (shards) shards!.render(EV_L, EV_R, start, len);
   const edge = max(1, <i32>Math.round(EDGE_FADE_S * sr));
   const d0 = unchecked(dc[0]), d1 = unchecked(dc[1]), d2 = unchecked(dc[2]), d3 = unchecked(dc[3]);
   // DC blockers with their state in locals for the loop (registers, not memory).

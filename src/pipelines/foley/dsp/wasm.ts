@@ -54,10 +54,10 @@ let compiled: object | undefined;
 
 /**
  * The preset as the vector assembly/preset.ts reads: the two sides of one layout.
- * Hit modes: at most 6 ratios.
+ * Hit modes: at most 6 ratios. Optional voices pack as zeros (none).
  */
 export function packPreset(p: Preset): Float64Array {
-  const v = new Float64Array(35);
+  const v = new Float64Array(63);
   const modes = p.hit.modes;
   const g = p.texture.grains;
   v.set([p.bed.level, p.bed.lowpassHz, p.bed.highpassHz, p.bed.gust], 0);
@@ -68,6 +68,18 @@ export function packPreset(p: Preset): Float64Array {
   v.set((modes?.ratios ?? []).slice(0, 6), 23);
   v.set([p.hum.level, p.hum.baseHz, p.hum.rangeHz], 29);
   v.set([p.drops.rate, p.drops.level, p.drops.pitched ? 1 : 0], 32);
+  // Voices added later (0: none): see assembly/preset.ts for the layout.
+  v[35] = h.attackS ?? 0;
+  const c = p.calls;
+  if (c) v.set([c.kind === 'chirp' ? 1 : 2, c.level, c.rate, c.motionRate, c.perBurst[0], c.perBurst[1], c.gapS, c.durS, c.loHz, c.hiHz, c.sweep, c.formantHz ?? 0, c.noise ?? 0], 36);
+  const b = p.babble;
+  if (b) v.set([b.voices, b.level, b.lowHz, b.highHz, b.motion], 49);
+  const k = p.crackle;
+  if (k) v.set([k.rate, k.motionRate, k.level], 54);
+  const r = p.creak;
+  if (r) v.set([r.rate, r.level, r.baseHz], 57);
+  const s = p.shards;
+  if (s) v.set([s.perHit, s.level, s.spreadS], 60);
   return v;
 }
 
