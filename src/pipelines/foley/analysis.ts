@@ -176,7 +176,7 @@ export class MotionAnalyzer {
     const motion = s.motion.toFloat32();
     const area = s.area.toFloat64();
     const decay = s.decay.toFloat64();
-    const { minArea = 0.004, maxDecay = 0.5, bigArea = 0.08, minJump = 1.5 } = this.opts;
+    const { minArea = 0.01, maxDecay = 0.5, bigArea = 0.08, minJump = 1.5 } = this.opts;
     // A hit needs extent (not a blink, not a fade's even drift) and the shape of a contact: sudden,
     // then over (not the start of a gesture that goes on).
     const repeats = repeatedFrames(motion);
