@@ -31,7 +31,7 @@ export const UNSUPPORTED_SOUNDS: readonly string[] = [
   'narration', 'talk', 'whisper', 'shout', 'scream', 'laugh', 'laughter', 'cry', 'baby', 'cough', 'sneeze', 'snore', 'applause', 'clap',
   // animals other than dogs and birds
   'cat', 'meow', 'purr', 'horse', 'hoof', 'hooves', 'gallop', 'neigh', 'cow', 'moo', 'sheep', 'goat', 'pig', 'chicken', 'rooster', 'duck',
-  'frog', 'insect', 'cricket', 'bee', 'fly buzz', 'mosquito', 'lion', 'tiger', 'wolf', 'howl', 'elephant', 'monkey', 'whale',
+  'frog', 'insect', 'cricket', 'bee', 'buzz', 'mosquito', 'lion', 'tiger', 'wolf', 'howl', 'elephant', 'monkey', 'whale',
   // machines and signals
   'siren', 'alarm', 'phone', 'telephone', 'ringtone', 'doorbell', 'horn', 'honk', 'helicopter', 'typing', 'keyboard', 'clock', 'tick',
   'beep', 'whistle', 'gun', 'gunshot', 'gunfire', 'firework', 'laser', 'robot', 'computer', 'radio', 'television', 'tv', 'vacuum',
