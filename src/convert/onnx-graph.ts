@@ -1,13 +1,42 @@
 /**
  * @module A small ONNX graph builder over onnx-proto (opset 17, IR version 8), so converters
- * describe a model as initializers and nodes and never touch protobuf details. Float32 tensors
- * only: that is all the converters here emit. Names are checked for clashes as they are added,
+ * describe a model as initializers and nodes and never touch protobuf details. Float32 by default;
+ * int32/int64/bool initializers and typed inputs/outputs exist for graph models whose index
+ * arithmetic (shapes, argmax, gather indices) is integer. Names are checked for clashes as they are added,
  * because a duplicated tensor name makes ORT fail later with a message that names neither side.
  */
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const DT = onnx.TensorProto.DataType;
+
+/** Element types the converters emit. */
+export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'bool';
+
+/** ONNX TensorProto.DataType of an element type (also what Cast's `to` takes). */
+export function onnxDataType(t: OnnxElemType): number {
+  switch (t) {
+    case 'float32':
+      return DT.FLOAT;
+    case 'int32':
+      return DT.INT32;
+    case 'int64':
+      return DT.INT64;
+    case 'bool':
+      return DT.BOOL;
+  }
+}
+
+/** Initializer data: the array type picks the element type (a Uint8Array is bool). */
+export type InitializerData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+
+function dataTypeOf(data: InitializerData): number {
+  if (data instanceof Float32Array) return DT.FLOAT;
+  if (data instanceof Int32Array) return DT.INT32;
+  if (data instanceof BigInt64Array) return DT.INT64;
+  return DT.BOOL;
+}
 const A = onnx.AttributeProto.AttributeType;
 
 export const OPSET = 17;
@@ -36,19 +65,20 @@ export interface EncodeOptions {
 }
 
 export interface OnnxGraph {
-  /** A float32 constant; returns its name. `data.length` must match `dims`. */
-  addInitializer(name: string, dims: readonly number[], data: Float32Array): string;
+  /** A constant (float32 unless the data is Int32Array, BigInt64Array, or Uint8Array for bool); returns its name. `data.length` must match `dims`. */
+  addInitializer(name: string, dims: readonly number[], data: InitializerData): string;
   /** One operator; `''` in `inputs` marks an omitted optional input. */
   addNode(opType: string, inputs: readonly string[], outputs: readonly string[], o?: { name?: string; attributes?: readonly OnnxAttribute[] }): void;
-  addInput(name: string, dims: readonly Dim[]): void;
-  addOutput(name: string, dims: readonly Dim[]): void;
+  /** A graph input, float32 unless `type` says otherwise. */
+  addInput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
+  addOutput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
   encode(o: EncodeOptions): Uint8Array;
 }
 
-function valueInfo(name: string, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: readonly Dim[], type: OnnxElemType = 'float32'): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType: type === 'float32' ? FLOAT : onnxDataType(type), shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 
@@ -70,9 +100,9 @@ export function createOnnxGraph(name: string): OnnxGraph {
       const size = dims.reduce((a, b) => a * b, 1);
       if (size !== data.length) throw new RangeError(`initializer "${tensor}": dims [${dims.join(',')}] hold ${size} values, data has ${data.length}`);
       claim(tensor);
-      // raw_data is little-endian, as Float32Array is on the hosts we run on (x86-64, arm64).
+      // raw_data is little-endian, as typed arrays are on the hosts we run on (x86-64, arm64).
       const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      initializer.push({ name: tensor, dims: [...dims], dataType: FLOAT, rawData: raw });
+      initializer.push({ name: tensor, dims: [...dims], dataType: dataTypeOf(data), rawData: raw });
       return tensor;
     },
     addNode(opType, inputs, outputs, o = {}) {
@@ -85,12 +115,12 @@ export function createOnnxGraph(name: string): OnnxGraph {
         ...(o.attributes === undefined ? {} : { attribute: [...o.attributes] }),
       });
     },
-    addInput(tensor, dims) {
+    addInput(tensor, dims, type) {
       claim(tensor);
-      input.push(valueInfo(tensor, dims));
+      input.push(valueInfo(tensor, dims, type));
     },
-    addOutput(tensor, dims) {
-      output.push(valueInfo(tensor, dims));
+    addOutput(tensor, dims, type) {
+      output.push(valueInfo(tensor, dims, type));
     },
     encode(o) {
       const model = onnx.ModelProto.create({
