@@ -1,0 +1,151 @@
+/**
+ * @module The worker's vision models behind one small interface: CenterNet object detection and
+ * MoveNet pose, converted from @vladmandic/human's TF.js packages into the conversion cache on
+ * first use and run on session threads (src/inference/session-thread.ts) so that inference
+ * overlaps decoding. Any failure to convert or load is MODEL_LOAD_FAILED: the caller turns it
+ * into a warning and carries on without vision.
+ */
+import type { Logger } from 'pino';
+import { cancelledError, isWorkerError, WorkerError } from '../errors.js';
+import { convertHumanModel, HUMAN_MODELS, type HumanModelName } from '../convert/human.js';
+import { tensor, type Session } from '../inference/ort.js';
+import { openSessionThread } from '../inference/session-thread.js';
+import { DEFAULT_MIN_SCORE, decodeRaw, detectorInputSize, DETECTOR_CLASSES, DETECTOR_STRIDE, finishDetections } from './detector.js';
+import { cropToInt, resizeToFloat } from './image.js';
+import { decodeCrop, personRegion, POSE_GRID, POSE_INPUT, POSE_KEYPOINTS, toImage } from './pose.js';
+import type { Box, Detection, Pose, RgbImage } from './types.js';
+
+export interface VisionModels {
+  /** Objects per image (best first). Images of any size; those already at {@link detectorInput} skip the resize. */
+  detect(images: RgbImage[], o?: { minScore?: number; maxPerImage?: number }): Promise<Detection[][]>;
+  /** One pose per person box (same order), from crops of `image`. */
+  pose(image: RgbImage, persons: Box[]): Promise<Pose[]>;
+  /** The frame size to decode to so that {@link detect} needs no resize (multiples of 32). */
+  detectorInput(width: number, height: number): { width: number; height: number };
+  /** Cumulative ms inside model runs (including the hop to the session thread). */
+  modelMs: { detect: number; pose: number };
+  provider: 'cpu' | 'cuda';
+  close(): Promise<void>;
+}
+
+export interface VisionModelsOptions {
+  cacheDir: string;
+  ep: 'auto' | 'cpu' | 'cuda';
+  gpuPresent?: boolean;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Intra-op threads per session (1 when the models run beside decoding on a small CPU). */
+  threads?: number;
+  /** The detector input's long side (rounded to 32); 320 by default. 512 is the model's native size. */
+  detectorSide?: number;
+  /** Crops per pose run. */
+  poseBatch?: number;
+  /** Other model.json files (tests: a corrupt model). */
+  sources?: Partial<Record<HumanModelName, string>>;
+}
+
+export const DEFAULT_DETECTOR_SIDE = 320;
+const DEFAULT_POSE_BATCH = 8;
+
+function loadFailed(name: string, e: unknown): WorkerError {
+  if (isWorkerError(e) && (e.code === 'MODEL_LOAD_FAILED' || e.code === 'CANCELLED')) return e;
+  return new WorkerError('MODEL_LOAD_FAILED', `vision model ${name} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { model: name } });
+}
+
+async function open(name: HumanModelName, o: VisionModelsOptions): Promise<Session> {
+  try {
+    const c = await convertHumanModel(name, { cacheDir: o.cacheDir, ...(o.sources?.[name] ? { modelJson: o.sources[name] } : {}) });
+    o.log.info({ model: name, cached: c.hit, ms: Math.round(c.ms) }, c.hit ? 'vision model found in the conversion cache' : 'vision model converted to ONNX');
+    if (o.signal?.aborted) throw cancelledError(o.signal.reason);
+    return await openSessionThread({ model: c.path, ep: o.ep, gpuPresent: o.gpuPresent, log: o.log, options: o.threads === undefined ? undefined : { intraOpNumThreads: o.threads } });
+  } catch (e) {
+    throw loadFailed(name, e);
+  }
+}
+
+export async function loadVisionModels(o: VisionModelsOptions): Promise<VisionModels> {
+  const detector = await open('centernet', o);
+  let poser: Session;
+  try {
+    poser = await open('movenet-lightning', o);
+  } catch (e) {
+    await detector.release();
+    throw e;
+  }
+  const side = o.detectorSide ?? DEFAULT_DETECTOR_SIDE;
+  const poseBatch = Math.max(1, o.poseBatch ?? DEFAULT_POSE_BATCH);
+  const modelMs = { detect: 0, pose: 0 };
+  const detIn = HUMAN_MODELS.centernet;
+  const poseIn = HUMAN_MODELS['movenet-lightning'];
+  const [heatName, whName] = detIn.outputs;
+  const [hmName, centerName, regName, offName] = poseIn.outputs;
+
+  const timed = async (which: keyof typeof modelMs, s: Session, feeds: Parameters<Session['run']>[0]): ReturnType<Session['run']> => {
+    if (o.signal?.aborted) throw cancelledError(o.signal.reason);
+    const t0 = performance.now();
+    try {
+      return await s.run(feeds);
+    } finally {
+      modelMs[which] += performance.now() - t0;
+    }
+  };
+
+  return {
+    modelMs,
+    provider: detector.provider,
+    detectorInput: (width, height) => detectorInputSize(width, height, side),
+    async detect(images, d = {}) {
+      const minScore = d.minScore ?? DEFAULT_MIN_SCORE;
+      const maxPerImage = d.maxPerImage ?? 20;
+      const results: Detection[][] = images.map(() => []);
+      // One run per input size: a batch shares H and W.
+      const groups = new Map<string, number[]>();
+      images.forEach((img, i) => {
+        const s = detectorInputSize(img.width, img.height, side);
+        const key = `${s.width}x${s.height}`;
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      for (const [key, idx] of groups) {
+        const [w, h] = key.split('x').map(Number) as [number, number];
+        const batch = new Float32Array(idx.length * w * h * 3);
+        idx.forEach((i, b) => resizeToFloat(images[i]!, w, h, batch, b * w * h * 3));
+        const out = await timed('detect', detector, { [detIn.input]: tensor('float32', batch, [idx.length, h, w, 3]) });
+        const heat = out[heatName]!.data as Float32Array;
+        const wh = out[whName]!.data as Float32Array;
+        const gw = w / DETECTOR_STRIDE;
+        const gh = h / DETECTOR_STRIDE;
+        if (heat.length !== idx.length * gw * gh * DETECTOR_CLASSES) throw new WorkerError('INTERNAL', `detector heatmap has ${heat.length} values, expected ${idx.length}×${gh}×${gw}×${DETECTOR_CLASSES}`);
+        idx.forEach((i, b) => {
+          results[i] = finishDetections(decodeRaw(heat, wh, b, gw, gh, { minScore }), w, h, { maxPerImage });
+        });
+      }
+      return results;
+    },
+    async pose(image, persons) {
+      const poses: Pose[] = [];
+      const S = POSE_INPUT;
+      for (let start = 0; start < persons.length; start += poseBatch) {
+        const boxes = persons.slice(start, start + poseBatch);
+        const regions = boxes.map((b) => personRegion(image, b));
+        const batch = new Int32Array(boxes.length * S * S * 3);
+        regions.forEach((r, b) => cropToInt(image, r, S, batch, b * S * S * 3));
+        const out = await timed('pose', poser, { [poseIn.input]: tensor('int32', batch, [boxes.length, S, S, 3]) });
+        const outputs = {
+          heatmap: out[hmName]!.data as Float32Array,
+          center: out[centerName]!.data as Float32Array,
+          regress: out[regName]!.data as Float32Array,
+          offset: out[offName]!.data as Float32Array,
+        };
+        if (outputs.heatmap.length !== boxes.length * POSE_GRID * POSE_GRID * POSE_KEYPOINTS) throw new WorkerError('INTERNAL', 'pose heatmap has an unexpected size');
+        boxes.forEach((box, b) => {
+          const keypoints = toImage(decodeCrop(outputs, b), regions[b]!, image);
+          poses.push({ box, keypoints, score: keypoints.reduce((s, k) => s + k.score, 0) / keypoints.length });
+        });
+      }
+      return poses;
+    },
+    async close() {
+      await Promise.allSettled([detector.release(), poser.release()]);
+    },
+  };
+}
