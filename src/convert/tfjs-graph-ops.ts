@@ -90,7 +90,7 @@ function unary(onnxOp: string, attributes?: ReturnType<typeof attr.float>[]): Op
   return (n, inputs, ctx) => {
     expect(n, inputs, 1);
     const x = inputs[0]!;
-    return { ...x, const: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node(onnxOp, [ctx.tensor(x)], n.name, attributes ? { attributes } : undefined) };
+    return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node(onnxOp, [ctx.tensor(x)], n.name, attributes ? { attributes } : undefined) };
   };
 }
 
@@ -287,7 +287,7 @@ const cast: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
   const to = tfDtype(n, 'DstT');
-  return { ...x, const: undefined, squeezed: undefined, expanded: undefined, dtype: to, tensor: ctx.node('Cast', [ctx.tensor(x)], n.name, { attributes: [attr.int('to', onnxDataType(to))] }) };
+  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, dtype: to, tensor: ctx.node('Cast', [ctx.tensor(x)], n.name, { attributes: [attr.int('to', onnxDataType(to))] }) };
 };
 
 const identity: OpRule = (n, inputs) => {
@@ -326,13 +326,13 @@ const squaredDifference: OpRule = (n, inputs, ctx) => {
 const relu6: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
-  return { ...x, const: undefined, squeezed: undefined, expanded: undefined, tensor: clip(ctx, ctx.tensor(x), n.name, 0, 6) };
+  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: clip(ctx, ctx.tensor(x), n.name, 0, 6) };
 };
 
 const rsqrt: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
-  return { ...x, const: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node('Reciprocal', [ctx.node('Sqrt', [ctx.tensor(x)], `${n.name}/sqrt`)], n.name) };
+  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node('Reciprocal', [ctx.node('Sqrt', [ctx.tensor(x)], `${n.name}/sqrt`)], n.name) };
 };
 
 const unsqueeze = (ctx: GraphCtx, x: string, axis: number, base: string): string => ctx.node('Unsqueeze', [x, ctx.init(`${base}/axes`, [1], int64([axis]))], base);
@@ -344,9 +344,9 @@ const expandDims: OpRule = (n, inputs, ctx) => {
   const axis = normAxis(n, constValues(n, inputs[1], 'dim')[0]!, x.rank + 1);
   // Squeeze then ExpandDims on the same axis (MoveNet's input: unstack, expand, squeeze, stack) is
   // the identity: skipping it keeps a batch axis that the pair would pin to 1.
-  if (x.squeezed && x.squeezed.axis === axis) return x.squeezed.from;
+  if (x.squeezed && x.squeezed.axis === axis) return { ...x.squeezed.from, expanded: { from: x, axis } };
   const shape = x.shape ? [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)] : undefined;
-  return { tensor: unsqueeze(ctx, ctx.tensor(x, 'nhwc'), axis, n.name), dtype: x.dtype, rank: x.rank + 1, layout: 'nhwc', shape, expanded: { from: x, axis } };
+  return { tensor: '', lazy: () => unsqueeze(ctx, ctx.tensor(x, 'nhwc'), axis, n.name), dtype: x.dtype, rank: x.rank + 1, layout: 'nhwc', shape, expanded: { from: x, axis } };
 };
 
 const squeezeOp: OpRule = (n, inputs, ctx) => {
@@ -357,9 +357,9 @@ const squeezeOp: OpRule = (n, inputs, ctx) => {
     if (!x.shape) throw opFail(n, 'squeezing every size-1 axis needs a known shape');
     axes = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   }
-  if (axes.length === 1 && x.expanded && x.expanded.axis === axes[0]) return x.expanded.from;
+  if (axes.length === 1 && x.expanded && x.expanded.axis === axes[0]) return { ...x.expanded.from, squeezed: { from: x, axis: axes[0]! } };
   const shape = x.shape?.filter((_, i) => !axes.includes(i));
-  const v: Val = { tensor: squeeze(ctx, ctx.tensor(x, 'nhwc'), axes, n.name), dtype: x.dtype, rank: x.rank - axes.length, layout: 'nhwc', shape };
+  const v: Val = { tensor: '', lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), axes, n.name), dtype: x.dtype, rank: x.rank - axes.length, layout: 'nhwc', shape };
   if (axes.length === 1) v.squeezed = { from: x, axis: axes[0]! };
   return v;
 };
@@ -371,10 +371,10 @@ const unpack: OpRule = (n, inputs, ctx) => {
   const num = int(n, 'num', 0);
   if (num < 1) throw opFail(n, 'num must be given');
   const shape = x.shape?.filter((_, i) => i !== axis);
-  const xt = ctx.tensor(x, 'nhwc');
   if (num === 1) {
-    return [{ tensor: squeeze(ctx, xt, [axis], n.name), dtype: x.dtype, rank: x.rank - 1, layout: 'nhwc', shape, squeezed: { from: x, axis } }];
+    return [{ tensor: '', lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), [axis], n.name), dtype: x.dtype, rank: x.rank - 1, layout: 'nhwc', shape, squeezed: { from: x, axis } }];
   }
+  const xt = ctx.tensor(x, 'nhwc');
   const parts = Array.from({ length: num }, (_, k) => ctx.fresh(`${n.name}/part${k}`));
   ctx.graph.addNode('Split', [xt, ctx.init(`${n.name}/split`, [num], int64(Array(num).fill(1)))], parts, { name: `${n.name}/split`, attributes: [attr.int('axis', axis)] });
   return parts.map((p, k) => ({ tensor: squeeze(ctx, p, [axis], k === 0 ? n.name : `${n.name}:${k}`), dtype: x.dtype, rank: x.rank - 1, layout: 'nhwc', shape }));

@@ -18,6 +18,11 @@ export interface Val {
   shape?: readonly number[] | undefined;
   /** Set for TF Const values (TF layout): rules read attributes-as-tensors from here. */
   const?: TfConst | undefined;
+  /**
+   * Emits the value's node on first use ({@link GraphCtx.tensor}); `tensor` is then ignored. Used
+   * where a later op may cancel this one: ORT runs every node, even one whose output nobody reads.
+   */
+  lazy?: (() => string) | undefined;
   /** Set when this value is `from` with a size-1 `axis` removed (Squeeze, Unpack num=1). */
   squeezed?: { from: Val; axis: number } | undefined;
   /** Set when this value is `from` with a size-1 `axis` inserted (ExpandDims). */

@@ -15,7 +15,7 @@ import { opFail, tfDtype, type GraphCtx, type Val } from './tfjs-graph-types.js'
 export type { GraphCtx, OpRule, Val } from './tfjs-graph-types.js';
 
 /** Bump whenever the emitted graph changes: it is part of every cache key. */
-export const GRAPH_CONVERTER_VERSION = 'tfjs-graph-onnx/1';
+export const GRAPH_CONVERTER_VERSION = 'tfjs-graph-onnx/2';
 
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
@@ -62,6 +62,7 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
     return name;
   };
   const transposed = new Map<string, string>();
+  const emitted = new Map<() => string, string>();
   const ctx: GraphCtx = {
     graph,
     dynamicResize: opts.dynamicResize ?? false,
@@ -75,6 +76,11 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
       return out;
     },
     tensor(v, layout = v.layout) {
+      if (v.lazy) {
+        let t = emitted.get(v.lazy);
+        if (t === undefined) emitted.set(v.lazy, (t = v.lazy()));
+        v = { ...v, tensor: t, lazy: undefined };
+      }
       const key = `${v.tensor}\0${v.const ? `const:${constKey(v)}` : ''}\0${layout}`;
       const seen = transposed.get(key);
       if (seen) return seen;
