@@ -56,10 +56,11 @@ export class Creak {
         const hz = (this.fromHz + (this.toHz - this.fromHz) * u) * (1 + 0.15 * sinCycle(u * 3.3));
         this.phase += hz / sr;
         if (this.phase >= 1) {
-          this.phase -= 1 + 0.2 * rng.next();
+          this.phase -= 1 + 0.06 * rng.next();
           if (this.phase < 0) this.phase = 0;
           const swell = sinCycle(u * 0.5);
-          x = this.amp * swell * (0.6 + 0.4 * rng.next());
+          // ×8: a resonator rings at about f (≈0.05 here) times its impulse.
+          x = 8 * this.amp * swell * (0.6 + 0.4 * rng.next());
         }
       }
       // The resonators ring on after the creak; they decay on their own.

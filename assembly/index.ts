@@ -21,6 +21,7 @@ import { H, Limiter } from './limiter';
 import { limitedSteps } from './model';
 import { Follower } from './motion';
 import * as P from './preset';
+import { Roar } from './roar';
 import { Shards } from './shards';
 import { Stats } from './stats';
 import { Texture } from './texture';
@@ -73,6 +74,7 @@ let babble: Babble | null = null;
 let crackle: Crackle | null = null;
 let creak: Creak | null = null;
 let shards: Shards | null = null;
+let roar: Roar | null = null;
 const dc = new StaticArray<DcBlocker>(4);
 
 /** Rate and length of the track: enough for a pass on its own. */
@@ -130,6 +132,7 @@ export function configure(seed: u32, frames: i32, times: usize, motion: usize, p
   babble = p[P.BABBLE_LEVEL] > 0 ? new Babble(<i32>p[P.BABBLE_VOICES], p[P.BABBLE_LEVEL], p[P.BABBLE_LO], p[P.BABBLE_HI], p[P.BABBLE_MOTION], seed, sr) : null;
   crackle = p[P.CRACKLE_LEVEL] > 0 ? new Crackle(p[P.CRACKLE_RATE], p[P.CRACKLE_MOTION_RATE], p[P.CRACKLE_LEVEL], seed, sr) : null;
   creak = p[P.CREAK_LEVEL] > 0 ? new Creak(p[P.CREAK_RATE], p[P.CREAK_LEVEL], p[P.CREAK_HZ], seed, sr) : null;
+  roar = p[P.ROAR_LEVEL] > 0 ? new Roar(p[P.ROAR_LEVEL], p[P.ROAR_HZ], seed, sr) : null;
   shards = p[P.SHARDS_LEVEL] > 0 ? new Shards(changetype<StaticArray<f64>>(onsets), onsetCount, p[P.SHARDS_PER_HIT], p[P.SHARDS_LEVEL], p[P.SHARDS_SPREAD], seed, sr, len) : null;
   for (let i = 0; i < 4; i++) dc[i] = new DcBlocker(sr);
   stats = new Stats(segment, len / segment);
@@ -152,6 +155,7 @@ export function renderBlock(start: i32, len: i32): void {
   if (crackle) crackle!.render(EV_L, EV_R, start, len, ENV, PAN);
   if (creak) creak!.render(EV_L, EV_R, start, len, ENV, PAN);
   if (shards) shards!.render(EV_L, EV_R, start, len);
+  if (roar) roar!.render(EV_L, EV_R, len, ENV);
   const edge = max(1, <i32>Math.round(EDGE_FADE_S * sr));
   const d0 = unchecked(dc[0]), d1 = unchecked(dc[1]), d2 = unchecked(dc[2]), d3 = unchecked(dc[3]);
   // DC blockers with their state in locals for the loop (registers, not memory).

@@ -36,7 +36,7 @@ export class Shards {
     for (let j = 0; j < n; j++) {
       const u = rng.next();
       // Early fragments are many and loud; the delay's law is skewed to the start.
-      const delay = this.spreadS * u * u;
+      const delay = this.spreadS * u * Math.sqrt(u);
       const s = this.pool.length > 0 ? this.pool.pop() : new Shard();
       s.at = at0 + <i32>Math.round(delay * this.sr);
       const ring = 0.015 + 0.06 * rng.next();

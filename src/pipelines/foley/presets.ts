@@ -67,6 +67,8 @@ export interface Preset {
   crackle?: { rate: number; motionRate: number; level: number };
   /** Hinge creaks (assembly/creak.ts): creaks per second at full motion, level, the wood's lowest resonance (Hz). */
   creak?: { rate: number; level: number; baseHz: number };
+  /** A deep roar under everything (assembly/roar.ts): level, low-pass corner (Hz, 24 dB an octave); swells with the motion. */
+  roar?: { level: number; hz: number };
   /** Glass fragments after each hit (assembly/shards.ts): how many for a full-strength hit, level, spread (s). */
   shards?: { perHit: number; level: number; spreadS: number };
 }
@@ -168,12 +170,13 @@ export const PRESETS: readonly Preset[] = [
     name: 'fire',
     description: 'a burning fire: a low gusting roar with crackle and pops in clusters that quicken with the flames',
     keywords: ['fire', 'flame', 'blaze', 'bonfire', 'campfire', 'fireplace', 'wildfire', 'inferno', 'crackle', 'burn', 'ember', 'torch', 'firewood'],
-    bed: { level: 0.06, lowpassHz: 400, highpassHz: 30, gust: 0.6, ceilingLufs: -24 },
-    texture: { level: 0.1, centerHz: 350, q: 0.7, grains: null },
+    bed: { level: 0.06, lowpassHz: 400, highpassHz: 30, gust: 0.6, ceilingLufs: -22 },
+    texture: { level: 0.05, centerHz: 300, q: 0.7, grains: null },
     hit: { level: 0.5, thumpHz: 180, thumpDecayS: 0.03, noiseHz: 2500, noiseQ: 0.8, noiseDecayS: 0.03, noiseMix: 0.7, modes: null, alternate: false },
     hum: none,
     drops: dry,
     crackle: { rate: 6, motionRate: 14, level: 0.5 },
+    roar: { level: 0.25, hz: 250 },
   },
   {
     name: 'birds',
@@ -217,19 +220,19 @@ export const PRESETS: readonly Preset[] = [
     hit: {
       level: 0.6, thumpHz: 1800, thumpDecayS: 0.04, noiseHz: 7000, noiseQ: 1, noiseDecayS: 0.015, noiseMix: 0.35,
       // Partials of a glass bowl/plate, well above the thump: bright, inharmonic.
-      modes: { ratios: [1.0, 2.32, 4.25, 6.63], decayS: 0.35, level: 0.6 },
+      modes: { ratios: [1.0, 2.32, 4.25, 6.63], decayS: 0.2, level: 0.5 },
       alternate: false,
     },
     hum: none,
     drops: dry,
-    shards: { perHit: 14, level: 0.3, spreadS: 0.45 },
+    shards: { perHit: 16, level: 0.6, spreadS: 0.45 },
   },
   {
     name: 'door',
     description: 'a door: hinge creaks while it moves; a latch click and a wooden thud on each hit',
     keywords: ['door', 'doorway', 'trapdoor', 'gate', 'hinge', 'creak', 'squeak', 'latch', 'cupboard', 'cabinet', 'wardrobe', 'closet'],
-    bed: { level: 0.012, lowpassHz: 900, highpassHz: 60, gust: 0, ceilingLufs: -34 },
-    texture: { level: 0.02, centerHz: 800, q: 1, grains: null },
+    bed: { level: 0.008, lowpassHz: 900, highpassHz: 60, gust: 0, ceilingLufs: -36 },
+    texture: { level: 0.005, centerHz: 800, q: 1, grains: null },
     hit: {
       level: 0.8, thumpHz: 85, thumpDecayS: 0.1, noiseHz: 3000, noiseQ: 1.5, noiseDecayS: 0.012, noiseMix: 0.45,
       // The latch: a small metal click far above the thud (2.5–5 kHz).
@@ -238,14 +241,14 @@ export const PRESETS: readonly Preset[] = [
     },
     hum: none,
     drops: dry,
-    creak: { rate: 0.9, level: 0.5, baseHz: 420 },
+    creak: { rate: 1.5, level: 0.5, baseHz: 420 },
   },
   {
     name: 'cloth',
     description: 'cloth and clothing: soft whooshes and rustle that follow the motion, no hard hits',
     keywords: ['cloth', 'clothes', 'clothing', 'fabric', 'garment', 'cotton', 'silk', 'coat', 'jacket', 'shirt', 'dress', 'cape', 'cloak', 'robe', 'blanket', 'towel', 'curtain', 'flag', 'sleeve', 'costume'],
     bed: { level: 0.008, lowpassHz: 1200, highpassHz: 60, gust: 0.2, ceilingLufs: -36 },
-    texture: { level: 0.2, centerHz: 1400, q: 0.6, grains: { rate: 150, level: 0.05, hz: 2500, durS: 0.025 } },
+    texture: { level: 0.2, centerHz: 1000, q: 0.9, grains: { rate: 150, level: 0.05, hz: 2200, durS: 0.025 } },
     hit: { level: 0.45, thumpHz: 100, thumpDecayS: 0.05, noiseHz: 1600, noiseQ: 0.6, noiseDecayS: 0.14, noiseMix: 0.92, modes: null, alternate: false, attackS: 0.035 },
     hum: none,
     drops: dry,

@@ -57,7 +57,7 @@ let compiled: object | undefined;
  * Hit modes: at most 6 ratios. Optional voices pack as zeros (none).
  */
 export function packPreset(p: Preset): Float64Array {
-  const v = new Float64Array(63);
+  const v = new Float64Array(65);
   const modes = p.hit.modes;
   const g = p.texture.grains;
   v.set([p.bed.level, p.bed.lowpassHz, p.bed.highpassHz, p.bed.gust], 0);
@@ -80,6 +80,7 @@ export function packPreset(p: Preset): Float64Array {
   if (r) v.set([r.rate, r.level, r.baseHz], 57);
   const s = p.shards;
   if (s) v.set([s.perHit, s.level, s.spreadS], 60);
+  if (p.roar) v.set([p.roar.level, p.roar.hz], 63);
   return v;
 }
 
