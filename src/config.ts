@@ -82,6 +82,13 @@ const EnvSchema = z.object({
   EXECUTION_PROVIDER: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   // ONNX files our converters make from the npm weight packages (content-addressed; safe to share).
   CONVERTED_MODELS_DIR: optionalString,
+  // The TF.js vision models' folder (centernet.json, movenet-lightning.json and their .bin).
+  VISION_MODELS_DIR: optionalString,
+  // The Foley task's trained senses (vision, voice activity): a job's `vision` field can turn them off too.
+  FOLEY_VISION: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === '1' || v === 'true' || v === 'yes'),
 });
 
 const FLAGS = {
@@ -205,6 +212,10 @@ export interface ModelsConfig {
   executionProvider: 'auto' | 'cpu' | 'cuda';
   /** CONVERTED_MODELS_DIR: where converted embedded models are cached (by the sources' hashes). */
   convertedDir: string;
+  /** VISION_MODELS_DIR: the TF.js vision models' folder; default the @vladmandic/human package's. */
+  visionDir: string | undefined;
+  /** FOLEY_VISION: the Foley task's vision and voice-activity models are on (a job may still say `vision: false`). */
+  foleyVision: boolean;
 }
 
 export interface Config {
@@ -337,6 +348,8 @@ export function loadConfig(
       stallMs: v.MODELS_STALL_TIMEOUT_S * 1000,
       executionProvider: v.EXECUTION_PROVIDER,
       convertedDir: resolve(cwd, v.CONVERTED_MODELS_DIR ?? join(packageRoot(), '.cache', 'converted-models')),
+      visionDir: v.VISION_MODELS_DIR === undefined ? undefined : resolve(cwd, v.VISION_MODELS_DIR),
+      foleyVision: v.FOLEY_VISION,
     }),
   });
 }

@@ -207,6 +207,8 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
                 });
               },
               async release() {
+                // Held until it has exited: an unref'd thread would let the process end first.
+                worker.ref();
                 worker.postMessage({ type: 'release' } satisfies ToThread);
                 await new Promise<void>((r) => worker.once('exit', () => r()));
               },

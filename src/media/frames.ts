@@ -139,7 +139,8 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
           '-filter_complex',
           `[0:v:0]split=2[a][s];[a]${analysisChain}[ao];` +
             // The first frame, then each one at least everyS after the last one taken.
-            `[s]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${sample.everyS})',` +
+            // (Less 2 ms: frame times are rounded, and "every 0.1 s" must not skip every third frame of 10 fps.)
+            `[s]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${sample.everyS - 0.002})',` +
             `${analysisScaleFilter(sample.width).replace('flags=area', 'flags=bilinear')},format=rgb24,showinfo@sample[so]`,
           '-map', '[ao]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pix, 'pipe:1',
           '-map', '[so]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3',

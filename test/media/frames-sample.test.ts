@@ -80,6 +80,10 @@ describe('streamGrayFrames with sampled RGB frames', () => {
     }
     // The frames differ from each other (people walk): not one frame repeated.
     expect(psnr(sampled[0]!.rgb, sampled[8]!.rgb)).toBeLessThan(35);
+    // "Every 0.1 s" of a 10 fps video is every frame, whatever the rounding of their times.
+    let every = 0;
+    await analysisFrames({ width: 64, everyS: 0.1, onFrame: () => void every++ });
+    expect(every).toBe(60);
     const plain = await analysisFrames();
     const withSample = await analysisFrames({ width: 320, everyS: 0.25, onFrame: () => undefined });
     expect(plain.length).toBe(60);

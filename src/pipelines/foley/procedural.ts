@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import { streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
 import type { WavSampleFormat } from '../../media/wav.js';
+import type { VisionModels } from '../../vision/models.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
-import { choosePreset, type PresetName } from './presets.js';
+import { choosePreset, presetByName, type PresetName } from './presets.js';
+import { thinEventsInSpeech } from './speech/thin.js';
 import { prestartSynthWorker, startSynthRunner } from './synth-worker.js';
+import { footContacts, handContacts } from './vision/contacts.js';
+import { eventsFromContacts, type EventSource } from './vision/events.js';
+import { mergeSeen, soundFromSeen, type SeenSpan } from './vision/labels.js';
+import { trackPeople } from './vision/tracks.js';
+import { VisionWatcher, type VisionWatch } from './vision/watch.js';
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -37,6 +44,38 @@ export interface ProceduralFoleyOptions {
   /** Decoding stops with VIDEO_TOO_LONG past these (for files that do not declare a length). */
   limits?: { maxFrames: number; maxTimeS: number };
   onProgress?: (p: FoleyProgress) => void;
+  /** Trained vision models to watch the picture with (absent: motion alone, as without them). */
+  vision?: FoleyVision | undefined;
+  /**
+   * Speech spans (s) of the source's audio, found alongside the decode: events inside them are
+   * thinned (for `mix`, where the speech stays audible). Rejections count as no speech.
+   */
+  thinUnderSpeech?: Promise<ReadonlyArray<readonly [number, number]>> | undefined;
+}
+
+/** How the picture is watched: the models, and the sampled frames' size and spacing. */
+export interface FoleyVision {
+  models: VisionModels;
+  /** Columns of the sampled RGB frames. */
+  width: number;
+  /** Seconds between sampled frames (pose runs on each when it runs). */
+  everyS: number;
+  /** Seconds between object detections. */
+  detectEveryS: number;
+  /** Follow people's keypoints (heel strikes, hand stops), or only detect what is there. */
+  pose: boolean;
+}
+
+/** What the vision models added to the job (absent when they did not run). */
+export interface FoleySight {
+  seen: SeenSpan[];
+  stepsFrom: 'pose' | 'motion' | 'none';
+  /** Where each event came from (same order as the events). */
+  sources: EventSource[];
+  frames: number;
+  modelMs: { detect: number; pose: number };
+  /** Set when a model failed part-way: the job went on with what the motion gave. */
+  failure: Error | undefined;
 }
 
 export interface ProceduralFoleyResult {
@@ -46,8 +85,16 @@ export interface ProceduralFoleyResult {
   durationS: number;
   frames: number;
   onsets: number;
+  /** Each event's time (s), in order: what the synth played. */
+  eventsAt: number[];
   cuts: number;
   analysis: AnalysisResult;
+  /** Where the preset came from: the prompt's words, what was seen, or neither (neutral). */
+  presetFrom: 'prompt' | 'seen' | 'default';
+  /** What the vision models saw and did (undefined without them). */
+  sight: FoleySight | undefined;
+  /** Steps' origin when no vision ran: the motion cadence, or none. */
+  stepsFrom: 'pose' | 'motion' | 'none';
   /** What mastering did: output loudness (LUFS), true peak (dBTP), gain (dB) and the rule that set it. */
   mastering: { loudnessLufs: number; truePeakDbtp: number; eventsGainDb: number; bedGainDb: number; rule: string; bedCapped: boolean };
   timingsMs: { analysis: number; synthesis: number };
@@ -85,6 +132,8 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   );
   let analyzer: MotionAnalyzer | undefined;
   let lastReport = 0;
+  const vision = o.vision;
+  const watcher = vision ? new VisionWatcher({ models: vision.models, detectEveryS: vision.detectEveryS, pose: vision.pose }) : undefined;
   let decoded: Awaited<ReturnType<typeof streamGrayFrames>>;
   try {
     decoded = await streamGrayFrames({
@@ -94,6 +143,10 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
       signal: o.signal ? AbortSignal.any([o.signal, stopDecoding.signal]) : stopDecoding.signal,
       timeoutMs: o.timeoutMs,
       limits: o.limits,
+      sample:
+        vision && watcher
+          ? { width: vision.width, everyS: vision.everyS, onSize: (size) => watcher.setSize(size), onFrame: (rgb, time) => watcher.push(rgb, time) }
+          : undefined,
       onSize: (size) => {
         analyzer = new MotionAnalyzer(size.width, size.height);
       },
@@ -114,9 +167,28 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   if (mediaFailed) throw mediaFailed.error;
   const { times, frameCount } = decoded;
   o.onProgress?.({ stage: 'analysis', percent: 100 });
-  const analysis = (analyzer ?? new MotionAnalyzer(64, 2)).finish(times);
+  const motion = (analyzer ?? new MotionAnalyzer(64, 2)).finish(times);
+  const watched = watcher ? await watcher.finish() : undefined;
+  const sight = watched && decoded.size.width > 0 ? see(motion, watched, decoded.size, o.vision as FoleyVision) : undefined;
+  let analysis: AnalysisResult = sight ? { ...motion, onsets: sight.onsets } : motion;
+  let sources = sight?.sources;
+  if (o.thinUnderSpeech) {
+    const spans = await o.thinUnderSpeech.catch(() => []);
+    const kept = new Set(thinEventsInSpeech(analysis.onsets, spans));
+    sources = sources?.filter((_, i) => kept.has(analysis.onsets[i]!));
+    analysis = { ...analysis, onsets: analysis.onsets.filter((on) => kept.has(on)) };
+  }
   const t1 = performance.now();
-  const preset = choosePreset(o.prompt, o.negativePrompt);
+  const chosen = choosePreset(o.prompt, o.negativePrompt);
+  let preset = chosen;
+  let presetFrom: ProceduralFoleyResult['presetFrom'] = chosen.name === 'neutral' ? 'default' : 'prompt';
+  if (presetFrom === 'default' && sight) {
+    const fromSeen = soundFromSeen(sight.seen, 0, motion.duration, { stepsSeen: sight.stepsFrom === 'pose' });
+    if (fromSeen) {
+      preset = presetByName(fromSeen);
+      presetFrom = 'seen';
+    }
+  }
   const durationS = analysis.duration;
   const wavPath = join(o.workDir, 'foley.wav');
   let lastPercent = -10;
@@ -141,8 +213,12 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     durationS,
     frames: frameCount,
     onsets: analysis.onsets.length,
+    eventsAt: analysis.onsets.map((on) => on.time),
     cuts: analysis.cuts.length,
     analysis,
+    presetFrom,
+    sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, sources: sources ?? [], frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
+    stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',
     mastering: {
       loudnessLufs: report.loudnessLufs,
       truePeakDbtp: report.truePeakDbtp,
@@ -153,4 +229,13 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     },
     timingsMs: { analysis: Math.round(t1 - t0), synthesis: Math.round(t2 - t1) },
   };
+}
+
+/** From what the models saw to events and labels: tracks → heel strikes and hand stops → events. */
+function see(motion: AnalysisResult, watched: VisionWatch, size: { width: number; height: number }, vision: FoleyVision): { seen: SeenSpan[]; onsets: AnalysisResult['onsets']; sources: EventSource[]; stepsFrom: FoleySight['stepsFrom'] } {
+  const seen = mergeSeen(watched.detections, { intervalS: vision.detectEveryS });
+  const tracks = trackPeople(watched.poses, { maxGapS: 3 * vision.everyS });
+  const aspect = size.width / size.height;
+  const ev = eventsFromContacts(motion, footContacts(tracks, { aspect }), handContacts(tracks, { aspect }));
+  return { seen, onsets: ev.onsets, sources: ev.sources, stepsFrom: ev.stepsFrom };
 }

@@ -22,6 +22,14 @@ export const FoleyInputSchema = z
       .optional()
       .describe('same seed + same input → byte-identical audio'),
     duration: durationField,
+    vision: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe('watch and listen with the trained models (objects, pose, speech); false: motion analysis alone'),
+    pose: z
+      .union([z.literal('auto'), z.boolean()], { error: 'must be "auto", true or false' })
+      .default('auto')
+      .describe('follow people\'s feet and hands with the pose model for steps at heel strikes; "auto": on GPU workers (on a CPU it makes a job several times slower)'),
     audio_mode: z.enum(['replace', 'mix'], { error: 'must be "replace" or "mix"' }).default('replace').describe('"mix" keeps the original track, ducked'),
     output_format: z.enum(['mp4', 'wav', 'flac', 'm4a'], { error: 'must be one of "mp4", "wav", "flac", "m4a"' }).default('mp4'),
     delivery: deliveryField,

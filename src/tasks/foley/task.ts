@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyIntoMp4, mux } from '../../media/mux.js';
-import { prepareProceduralFoley, runProceduralFoley } from '../../pipelines/foley/procedural.js';
+import { prepareProceduralFoley, runProceduralFoley, type FoleyVision } from '../../pipelines/foley/procedural.js';
 import { randomSeed } from '../../pipelines/foley/rng.js';
+import { detectSpeech, type SpeechResult } from '../../pipelines/foley/speech/detect.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { FoleyInputSchema, type FoleyInput } from './input.js';
+import { createFoleySenses } from './senses.js';
 
 const MIME = { mp4: 'video/mp4', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4' } as const;
 
@@ -25,6 +27,8 @@ function chooseEngine(requested: string): string {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const foleyTask: TaskDefinition<FoleyInput> = {
   name: 'foley',
@@ -33,6 +37,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
   engines: ENGINES,
   create(deps) {
     prepareProceduralFoley();
+    const senses = createFoleySenses(deps);
     return async (input, job) => {
       const { config } = deps;
       const { ctx, warnings } = job;
@@ -42,6 +47,34 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       const { file, media: mediaReady } = await prepareVideo(input, job, deps, { probeAlongside: true });
       const seed = input.seed ?? randomSeed();
       const format = input.output_format;
+      const watching = input.vision && config.models.foleyVision;
+      const tLoad = performance.now();
+      // The models load (once per worker) while the probe runs; one that fails leaves the job on
+      // motion alone, with a warning: never a failed job.
+      const [vision, vad] = watching
+        ? await Promise.all([
+            senses.vision(ctx.log, { pose: input.pose }).catch((e: unknown): undefined => {
+              warnings.push(`the vision models could not be loaded (${reason(e)}): events and sounds come from motion alone`);
+              ctx.log.warn({ err: e }, 'vision models unavailable');
+              return undefined;
+            }),
+            senses.vad(ctx.log).catch((e: unknown): undefined => {
+              warnings.push(`the voice-activity model could not be loaded (${reason(e)}): speech is not detected`);
+              ctx.log.warn({ err: e }, 'voice-activity model unavailable');
+              return undefined;
+            }),
+          ])
+        : [undefined, undefined];
+      if (watching) job.mark('models_load', tLoad);
+      // Speech is found alongside the picture's decode, from the source's own audio track.
+      const speech: Promise<SpeechResult | undefined> = vad
+        ? detectSpeech({ ffmpeg: bins.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs, maxSeconds: input.duration }).catch((e: unknown) => {
+            if (ctx.signal.aborted) throw e;
+            warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
+            return undefined;
+          })
+        : Promise.resolve(undefined);
+      speech.catch(() => undefined);
       // A WAV of the new track alone is what the engine writes: no remux through ffmpeg.
       const engineWritesOutput = format === 'wav' && input.audio_mode === 'replace';
       const foley = await runProceduralFoley({
@@ -57,10 +90,23 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
         timeoutMs: config.ffmpegTimeoutMs,
         limits: { maxFrames: config.limits.maxFrames, maxTimeS: config.limits.maxDurationS },
         onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
+        vision: vision as FoleyVision | undefined,
+        thinUnderSpeech: input.audio_mode === 'mix' && vad ? speech.then((s) => s?.spans ?? []) : undefined,
       });
       const media = await mediaReady;
+      const heard = await speech;
       job.timings.analysis = foley.timingsMs.analysis;
       job.timings.synthesis = foley.timingsMs.synthesis;
+      if (foley.sight) {
+        job.timings.detect_model = Math.round(foley.sight.modelMs.detect);
+        job.timings.pose_model = Math.round(foley.sight.modelMs.pose);
+        if (foley.sight.failure) warnings.push(`a vision model failed part-way (${foley.sight.failure.message}): the rest of the video was followed by motion alone`);
+      }
+      if (heard) job.timings.speech_model = Math.round(heard.modelMs);
+      const spans = heard?.spans ?? [];
+      if (input.audio_mode === 'replace' && spans.length > 0) {
+        warnings.push(`the source has speech (${spans.length} span${spans.length === 1 ? '' : 's'}); audio_mode "replace" drops it: use "mix" to keep it`);
+      }
       const t = performance.now();
       if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
 
@@ -72,7 +118,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       if (!engineWritesOutput) {
         out = join(job.workDir, `result.${format}`);
         await mux(
-          { video: file, audio: foley.wavPath, out, format, mode: input.audio_mode, videoCodec: media.video.codec, sourceHasAudio: media.audio !== undefined },
+          { video: file, audio: foley.wavPath, out, format, mode: input.audio_mode, videoCodec: media.video.codec, sourceHasAudio: media.audio !== undefined, speech: spans },
           { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
         );
         job.mark('mux', t);
@@ -88,6 +134,10 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
           preset: foley.preset,
           seed,
           events: foley.onsets,
+          events_at: foley.eventsAt.map(round3),
+          steps_from: foley.stepsFrom,
+          ...(foley.sight ? { seen: foley.sight.seen.map((s) => ({ label: s.label, score: round2(s.score), start: round2(s.start), end: round2(s.end) })) } : {}),
+          ...(heard ? { speech: spans.map(([a, b]) => [round2(a), round2(b)]) } : {}),
           loudness: {
             lufs: round2(foley.mastering.loudnessLufs),
             true_peak_dbtp: round2(foley.mastering.truePeakDbtp),

@@ -46,7 +46,7 @@ function walker(o: { x0: number; y: number; height: number; speed: number; perio
     const keypoints: Keypoint[] = Array.from({ length: 17 }, (_, k) => ({ x: cx + noise() * 0.002, y: o.y - o.height * (0.9 - k * 0.04), score: 0.8 }));
     keypoints[LEFT_ANKLE] = { x: l.x + noise() * o.noise, y: o.y - l.lift + noise() * o.noise, score: 0.7 };
     keypoints[RIGHT_ANKLE] = { x: r.x + noise() * o.noise, y: o.y - r.lift + noise() * o.noise, score: 0.7 };
-    poses.push({ box: { x0: cx - 0.2 * o.height / o.aspect, x1: cx + 0.2 * o.height / o.aspect, y0: o.y - o.height, y1: o.y + 0.02 }, keypoints });
+    poses.push({ box: { x0: cx - 0.2 * o.height / o.aspect, x1: cx + 0.2 * o.height / o.aspect, y0: o.y - o.height, y1: o.y + 0.02 }, keypoints, score: 0.75 });
   }
   // Landings: where each foot's swing ends (between samples, in general).
   for (const [side, offset] of [['left', 0], ['right', o.period]] as const) {

@@ -3,7 +3,7 @@
  * mere visual change: every heel strike becomes a step at its frame, panned to the foot and with
  * feet alternating per person; a motion onset at a step is the step (dropped); a motion onset where
  * a hand stopped is an impact (as strong as the strongest); other motion onsets stay, quieter,
- * because what only changed on screen may not have touched anything.
+ * because what only changed on screen may not have touched anything. One event a frame.
  */
 import type { AnalysisResult, Onset } from '../analysis.js';
 import type { Contact } from './contacts.js';
@@ -76,8 +76,10 @@ export function eventsFromContacts(a: AnalysisResult, feet: readonly Contact[], 
     matchS,
   );
   const all = [...steps.map((onset) => ({ onset, source: 'foot' as EventSource })), ...motion.onsets.map((onset, i) => ({ onset, source: motion.sources[i] as EventSource }))];
-  all.sort((x, y) => x.onset.time - y.onset.time);
-  return { onsets: all.map((e) => e.onset), sources: all.map((e) => e.source), stepsFrom: 'pose' };
+  all.sort((x, y) => x.onset.time - y.onset.time || y.onset.strength - x.onset.strength);
+  // One event a frame (two people landing on one frame are one sound): the strongest stays.
+  const one = all.filter((e, i) => i === 0 || e.onset.frame !== all[i - 1]!.onset.frame);
+  return { onsets: one.map((e) => e.onset), sources: one.map((e) => e.source), stepsFrom: 'pose' };
 }
 
 /** Onsets where a hand stopped become impacts: full strength. */

@@ -1,0 +1,59 @@
+/**
+ * What is seen → `seen` spans and the preset: detections merge per label across samples (gaps
+ * bridged, separate appearances kept apart), and the sound follows the label that weighs most,
+ * people in numbers being a crowd, excluded presets never chosen.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Detection } from '../../../vision/types.js';
+import { LABEL_SOUNDS, mergeSeen, soundFromSeen, type DetectionSample } from './labels.js';
+
+const det = (label: string, score: number, size = 0.2, x = 0.3): Detection => ({ label, classId: 0, score, box: { x0: x, y0: 0.4, x1: x + size, y1: 0.4 + size } });
+
+function samples(every: number, n: number, at: (i: number) => Detection[]): DetectionSample[] {
+  return Array.from({ length: n }, (_, i) => ({ time: i * every, detections: at(i) }));
+}
+
+describe('mergeSeen', () => {
+  it('merges a label across samples, bridges one missed sample, splits a long absence', () => {
+    // A car in samples 0–3 and 5–6 (one miss: same span), gone 7–14, back 15–16.
+    const s = samples(0.5, 17, (i) => (i <= 3 || i === 5 || i === 6 || i >= 15 ? [det('car', i === 2 ? 0.9 : 0.6)] : []));
+    const seen = mergeSeen(s, { intervalS: 0.5 });
+    expect(seen.map((x) => [x.label, x.start, x.end, x.score])).toEqual([
+      ['car', 0, 3.5, 0.9],
+      ['car', 7.5, 8.5, 0.6],
+    ]);
+  });
+
+  it('drops weak detections and counts people per sample', () => {
+    const s = samples(0.5, 4, () => [det('person', 0.8), det('person', 0.7, 0.1, 0.6), det('person', 0.2), det('dog', 0.2)]);
+    const seen = mergeSeen(s, { intervalS: 0.5 });
+    expect(seen.map((x) => x.label)).toEqual(['person']);
+    expect(seen[0]!.count).toBe(2);
+  });
+});
+
+describe('soundFromSeen', () => {
+  const spans = (label: string, count: number, size: number, start: number, end: number) => ({ label, score: 0.8, start, end, count, salience: size * size * 0.8 });
+
+  it('follows the label that weighs most inside the stretch', () => {
+    const seen = [spans('person', 1, 0.3, 0, 10), spans('car', 1, 0.1, 0, 10), spans('boat', 1, 0.5, 12, 20)];
+    expect(soundFromSeen(seen, 0, 10)).toBe('footsteps');
+    expect(soundFromSeen(seen, 12, 20)).toBe('water');
+    expect(soundFromSeen(seen, 0, 10, { excluded: new Set(['footsteps']) })).toBe('engine');
+    expect(soundFromSeen([spans('laptop', 1, 0.5, 0, 10)], 0, 10)).toBeUndefined();
+  });
+
+  it('people in numbers are a crowd; walking people count double', () => {
+    expect(soundFromSeen([spans('person', 7, 0.1, 0, 10)], 0, 10)).toBe('crowd');
+    const seen = [spans('person', 1, 0.1, 0, 10), spans('car', 1, 0.13, 0, 10)];
+    expect(soundFromSeen(seen, 0, 10)).toBe('engine');
+    expect(soundFromSeen(seen, 0, 10, { stepsSeen: true })).toBe('footsteps');
+  });
+
+  it('names only presets the engine has', async () => {
+    const { PRESETS } = await import('../presets.js');
+    const names = new Set(PRESETS.map((p) => p.name));
+    for (const sound of Object.values(LABEL_SOUNDS)) expect(names.has(sound)).toBe(true);
+    expect(names.has('crowd')).toBe(true);
+  });
+});
