@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     return runDownloadModelsCommand({ config, log });
   }
   if (config.flags['convert-models']) {
-    const { runConvertModelsCommand } = await import('./src/tasks/upscale/convert-all.js');
+    const { runConvertModelsCommand } = await import('./src/tasks/convert-all.js');
     return runConvertModelsCommand({ config, log });
   }
   // Before any job: ensure MODELS on the volume (zero requests when already complete), detect the
