@@ -8,6 +8,7 @@ import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runUpscaleBench } from './upscale-bench.js';
+import { runVisionBench } from './vision-bench.js';
 import { linesSection, type BenchSection, type BenchTable } from './section.js';
 
 const SECTIONS: BenchSection[] = [
@@ -16,6 +17,7 @@ const SECTIONS: BenchSection[] = [
   linesSection('foley', 'Procedural engine', runFoleyBench),
   { name: 'loudness', title: 'Loudness of the output', run: runLoudnessBench },
   { name: 'upscale', title: 'Upscale (super-resolution)', run: runUpscaleBench },
+  { name: 'vision', title: 'Foley: what the worker sees and hears', run: runVisionBench },
 ];
 
 function renderTable(t: BenchTable | string): string {
