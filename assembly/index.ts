@@ -4,10 +4,12 @@
 // storage of the stems between passes, files. One instance renders one track.
 //
 // Synthesis: configure(), then renderBlock() per block: the bed and events stems (DC-free, edges
-// faded) land in BED_L, BED_R, EV_L, EV_R, and the segment statistics grow.
+// faded, band-limited under what AAC keeps) land in BED_L, BED_R, EV_L, EV_R, and the segment
+// statistics grow.
 // Mastering: passBegin(), then per block the host puts the stored stems back into those buffers and
 // calls passBlock(); passFlush() drains the limiter. Output frames land in OUT (interleaved).
 import { Babble } from './babble';
+import { BandLimit } from './bandlimit';
 import { Bed } from './bed';
 import { CallParams, Calls } from './calls';
 import { Crackle } from './crackle';
@@ -76,6 +78,9 @@ let creak: Creak | null = null;
 let shards: Shards | null = null;
 let roar: Roar | null = null;
 const dc = new StaticArray<DcBlocker>(4);
+const bandLimit = new StaticArray<BandLimit>(4);
+/** Corner of the master's band limit (bandlimit.ts): under the ~18 kHz AAC keeps at 192 kb/s. */
+const BAND_LIMIT_HZ: f64 = 16000;
 
 /** Rate and length of the track: enough for a pass on its own. */
 export function setTrack(sampleRate: f64, len: i32): void {
@@ -135,6 +140,7 @@ export function configure(seed: u32, frames: i32, times: usize, motion: usize, p
   roar = p[P.ROAR_LEVEL] > 0 ? new Roar(p[P.ROAR_LEVEL], p[P.ROAR_HZ], seed, sr) : null;
   shards = p[P.SHARDS_LEVEL] > 0 ? new Shards(changetype<StaticArray<f64>>(onsets), onsetCount, p[P.SHARDS_PER_HIT], p[P.SHARDS_LEVEL], p[P.SHARDS_SPREAD], seed, sr, len) : null;
   for (let i = 0; i < 4; i++) dc[i] = new DcBlocker(sr);
+  for (let i = 0; i < 4; i++) bandLimit[i] = new BandLimit(BAND_LIMIT_HZ, sr);
   stats = new Stats(segment, len / segment);
 }
 
@@ -175,6 +181,10 @@ export function renderBlock(start: i32, len: i32): void {
     unchecked(EV_R[i] = <f32>(y3 * fade));
   }
   d0.x1 = x0; d0.y1 = y0; d1.x1 = x1; d1.y1 = y1; d2.x1 = x2; d2.y1 = y2; d3.x1 = x3; d3.y1 = y3;
+  unchecked(bandLimit[0]).process(BED_L, len);
+  unchecked(bandLimit[1]).process(BED_R, len);
+  unchecked(bandLimit[2]).process(EV_L, len);
+  unchecked(bandLimit[3]).process(EV_R, len);
   stats!.push(BED_L, BED_R, EV_L, EV_R, len);
   if (start + len <= keptFrames) {
     const at = keptAt + ((<usize>start) << 4);

@@ -26,6 +26,11 @@ export interface RenderJob {
   sampleRate?: number;
   /** Loudness target (LUFS); default −16. */
   targetLufs?: number;
+  /**
+   * True-peak ceiling of the limiter (dBTP); default LIMITER_CEILING_DBTP. Lower for a second
+   * render when the encoded file measured over the promise (master.ts, ceilingAfterDelivery).
+   */
+  ceilingDbtp?: number;
 }
 
 export interface RenderReport {
@@ -157,7 +162,7 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const unlimited: LimiterModel = { ceiling: Number.POSITIVE_INFINITY };
   const rawLufs = predictLoudness(dsp, 1, 1, unlimited);
   const bedLufs = predictLoudness(dsp, 1, 0, unlimited);
-  const settings: PassSettings = { ceiling: dbToGain(LIMITER_CEILING_DBTP), lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S };
+  const settings: PassSettings = { ceiling: dbToGain(job.ceilingDbtp ?? LIMITER_CEILING_DBTP), lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S };
   // The model stands for the limiter the passes run: the same settings.
   const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(dsp, gb, ge, settings), bedLufs, ceiling, aim);
   const first = decide(target);

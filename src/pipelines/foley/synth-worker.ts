@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WorkerError, cancelledError } from '../../errors.js';
 import { float32LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
+import { keepPeakThroughAac } from './dsp/aac-check.js';
 import { compileFoleyDsp } from './dsp/wasm.js';
 import { BLOCK, renderFoley, SAMPLE_RATE, type OutputBlock, type RawStore, type RenderJob, type RenderReport } from './render.js';
 
@@ -19,6 +20,24 @@ export interface SynthJob extends RenderJob {
   sampleFormat?: WavSampleFormat;
   /** Scratch file for the unmastered mix between passes (deleted after); default `<wavPath>.raw`. */
   rawPath?: string;
+  /**
+   * Set when this (float) WAV will be delivered AAC-encoded as it is (MP4 or M4A, nothing mixed
+   * in): after rendering, the track is encoded as delivered and measured, and turned down until
+   * the AAC track's true peak keeps the promise (dsp/aac-check.ts). Runs on the calling thread.
+   */
+  aacCheck?: { ffmpeg: string; timeoutMs: number };
+}
+
+/** What the render did, and what the AAC check did (absent without one). */
+export interface SynthReport extends RenderReport {
+  aac?: { trimDb: number; aacTruePeakDbtp: number; trials: number };
+}
+
+/** The AAC check of a rendered job, when it asks for one: the report's levels move by the trim. */
+async function checkAac(job: SynthJob, report: RenderReport, signal: AbortSignal | undefined): Promise<SynthReport> {
+  if (!job.aacCheck || (job.sampleFormat ?? 'f32') !== 'f32') return report;
+  const aac = await keepPeakThroughAac(job.wavPath, { ...job.aacCheck, signal });
+  return { ...report, loudnessLufs: report.loudnessLufs + aac.trimDb, truePeakDbtp: report.truePeakDbtp + aac.trimDb, aac };
 }
 
 /**
@@ -140,7 +159,7 @@ if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | un
 const WORKER_FILE = new URL(import.meta.url);
 
 export interface SynthRunner {
-  render(job: SynthJob, opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined }): Promise<RenderReport>;
+  render(job: SynthJob, opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined }): Promise<SynthReport>;
   /** Frees the thread (also when `render` was never called). */
   close(): Promise<void>;
 }
@@ -208,7 +227,7 @@ export async function closeIdleSynthWorkers(): Promise<void> {
  */
 export function startSynthRunner(): SynthRunner {
   if (!threadsAvailable()) {
-    return { render: async (job, opts = {}) => renderToWav(job, opts.onProgress), close: async () => {} };
+    return { render: async (job, opts = {}) => checkAac(job, renderToWav(job, opts.onProgress), opts.signal), close: async () => {} };
   }
   const worker = acquireWorker();
   // Errors before render() is called surface there (or nowhere, if the job fails first).
@@ -255,7 +274,9 @@ export function startSynthRunner(): SynthRunner {
           worker.postMessage(job);
         });
         reusable = true;
-        return report;
+        cleanup();
+        await finish();
+        return await checkAac(job, report, signal);
       } finally {
         cleanup();
         await finish();
