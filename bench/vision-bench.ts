@@ -148,7 +148,7 @@ export async function runVisionBench(): Promise<(BenchTable | string)[]> {
     });
     const speech = join(dir, 'speech.mp4');
     await run('espeak-ng', ['-w', join(dir, 'speech.wav'), 'The quick brown fox jumps over the lazy dog. Please close the door when you leave the room tonight, and mind the step.']);
-    await run(ffmpeg, ['-v', 'error', '-y', '-i', join(dir, 'speech.wav'), '-af', 'apad=pad_dur=2', '-c:a', 'aac', speech]);
+    await run(ffmpeg, ['-v', 'error', '-y', '-i', join(dir, 'speech.wav'), '-af', 'apad=whole_len=480000', '-c:a', 'aac', speech]);
     const clips = [
       { name: 'street (vtest.avi at 720p)', file: 'street720.mp4' },
       { name: 'the Foley bench pattern', file: 'pattern720.mp4' },
