@@ -68,6 +68,9 @@ describe('a Foley job that sees', () => {
     for (const t of at) expect(Math.abs(t * 10 - Math.round(t * 10))).toBeLessThan(1e-6);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect((out.timings_ms as Record<string, number>).pose_model).toBeGreaterThan(0);
+    const from = out.events_from as string[];
+    expect(from).toHaveLength(at.length);
+    expect(from.filter((f) => f === 'foot').length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
   it('vision: false is the motion-only engine: nothing seen or heard, no model time', async () => {

@@ -70,8 +70,6 @@ export interface FoleyVision {
 export interface FoleySight {
   seen: SeenSpan[];
   stepsFrom: 'pose' | 'motion' | 'none';
-  /** Where each event came from (same order as the events). */
-  sources: EventSource[];
   frames: number;
   modelMs: { detect: number; pose: number };
   /** Set when a model failed part-way: the job went on with what the motion gave. */
@@ -87,6 +85,8 @@ export interface ProceduralFoleyResult {
   onsets: number;
   /** Each event's time (s), in order: what the synth played. */
   eventsAt: number[];
+  /** What made each event (same order): a foot's or a hand's contact, or motion alone. */
+  eventsFrom: EventSource[];
   cuts: number;
   analysis: AnalysisResult;
   /** Where the preset came from: the prompt's words, what was seen, or neither (neutral). */
@@ -171,11 +171,11 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   const watched = watcher ? await watcher.finish() : undefined;
   const sight = watched && decoded.size.width > 0 ? see(motion, watched, decoded.size, o.vision as FoleyVision) : undefined;
   let analysis: AnalysisResult = sight ? { ...motion, onsets: sight.onsets } : motion;
-  let sources = sight?.sources;
+  let sources: EventSource[] = sight?.sources ?? motion.onsets.map(() => 'motion');
   if (o.thinUnderSpeech) {
     const spans = await o.thinUnderSpeech.catch(() => []);
     const kept = new Set(thinEventsInSpeech(analysis.onsets, spans));
-    sources = sources?.filter((_, i) => kept.has(analysis.onsets[i]!));
+    sources = sources.filter((_, i) => kept.has(analysis.onsets[i]!));
     analysis = { ...analysis, onsets: analysis.onsets.filter((on) => kept.has(on)) };
   }
   const t1 = performance.now();
@@ -217,7 +217,8 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     cuts: analysis.cuts.length,
     analysis,
     presetFrom,
-    sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, sources: sources ?? [], frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
+    eventsFrom: sources,
+    sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',
     mastering: {
       loudnessLufs: report.loudnessLufs,

@@ -135,6 +135,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
           seed,
           events: foley.onsets,
           events_at: foley.eventsAt.map(round3),
+          events_from: foley.eventsFrom,
           steps_from: foley.stepsFrom,
           ...(foley.sight ? { seen: foley.sight.seen.map((s) => ({ label: s.label, score: round2(s.score), start: round2(s.start), end: round2(s.end) })) } : {}),
           ...(heard ? { speech: spans.map(([a, b]) => [round2(a), round2(b)]) } : {}),
