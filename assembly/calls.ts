@@ -123,7 +123,8 @@ export class Calls {
           for (let h = 1; h <= 8; h++) src += sinCycle(c.phase * <f64>h) / <f64>h;
           const voiced = c.f1bp.process(src) * 1.6 + c.f2bp.process(src) * 1.1;
           const breath = c.nbp.process(c.rng.white()) * p.noise * 2;
-          const envl = Math.min(1, u * 25) * Math.exp(-3.5 * u) * Math.min(1, (1 - u) * 12);
+          // A sharp onset, a held body that sags, a quick release: a bark is loud for most of its length.
+          const envl = Math.min(1, u * 25) * (1 - 0.45 * u) * Math.min(1, (1 - u) * 8);
           v = (voiced * (1 - p.noise) + breath) * envl;
         } else {
           // Exponential sweep from f0 to f1, a trill on top, a Hann window.

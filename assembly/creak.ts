@@ -27,7 +27,7 @@ export class Creak {
 
   constructor(readonly rate: f64, readonly level: f64, readonly baseHz: f64, readonly seed: u32, readonly sr: f64) {
     this.rng = new Rng(seed, 14);
-    for (let k = 0; k < MODES.length; k++) this.modes.push(new BandPass(Math.min(sr / 6, baseHz * unchecked(MODES[k])), 14, sr));
+    for (let k = 0; k < MODES.length; k++) this.modes.push(new BandPass(Math.min(sr / 6, baseHz * unchecked(MODES[k])), 30, sr));
   }
 
   render(L: StaticArray<f32>, R: StaticArray<f32>, start: i32, len: i32, env: StaticArray<f32>, pan: StaticArray<f32>): void {
@@ -37,10 +37,10 @@ export class Creak {
     for (let i = 0; i < len; i++) {
       const s = start + i;
       const e = Math.min(1, <f64>unchecked(env[i]));
-      if (s >= this.free && e > 0.05 && rng.next() < (this.rate * e) / sr) {
+      if (s >= this.free && e > 0.02 && rng.next() < (this.rate * e) / sr) {
         this.at = s;
         this.len = <i32>((0.5 + rng.next()) * sr);
-        this.free = s + this.len + <i32>(0.2 * sr);
+        this.free = s + this.len + <i32>(0.1 * sr);
         this.fromHz = 40 + 60 * rng.next();
         this.toHz = 60 + 100 * rng.next();
         this.amp = this.level * (0.6 + 0.4 * rng.next());

@@ -198,7 +198,7 @@ export const PRESETS: readonly Preset[] = [
     hit: { level: 0.3, thumpHz: 110, thumpDecayS: 0.04, noiseHz: 2500, noiseQ: 0.8, noiseDecayS: 0.04, noiseMix: 0.6, modes: null, alternate: true },
     hum: none,
     drops: dry,
-    calls: { kind: 'bark', level: 0.6, rate: 0.7, motionRate: 1.2, perBurst: [1, 3], gapS: 0.18, durS: 0.16, loHz: 320, hiHz: 560, sweep: 0.8, formantHz: 1000, noise: 0.25 },
+    calls: { kind: 'bark', level: 1.2, rate: 1, motionRate: 1.5, perBurst: [2, 4], gapS: 0.12, durS: 0.18, loHz: 320, hiHz: 560, sweep: 0.8, formantHz: 1000, noise: 0.25 },
   },
   {
     name: 'crowd',
@@ -241,7 +241,7 @@ export const PRESETS: readonly Preset[] = [
     },
     hum: none,
     drops: dry,
-    creak: { rate: 1.5, level: 0.5, baseHz: 420 },
+    creak: { rate: 3, level: 1.5, baseHz: 420 },
   },
   {
     name: 'cloth',

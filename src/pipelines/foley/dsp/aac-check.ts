@@ -49,20 +49,32 @@ export async function aacTruePeak(wavPath: string, o: AacCheck): Promise<number>
   }
 }
 
-/** Multiplies the samples of a 32-bit float WAV (44-byte header, as synth-worker.ts writes) by `gain`, in place. */
+/** Where the samples of a WAV start: after the chunks before `data` (44 bytes for the engine's own). */
+function dataOffset(fd: number): number {
+  const head = Buffer.alloc(4096);
+  const n = readSync(fd, head, 0, head.length, 0);
+  if (n < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
+  for (let at = 12; at + 8 <= n; ) {
+    const size = head.readUInt32LE(at + 4);
+    if (head.toString('ascii', at, at + 4) === 'data') return at + 8;
+    at += 8 + size + (size % 2);
+  }
+  throw new Error('no data chunk in the first 4 KiB of the WAV');
+}
+
+/** Multiplies the samples of a 32-bit float WAV by `gain`, in place. */
 export function scaleFloatWav(wavPath: string, gain: number): void {
   const fd = openSync(wavPath, 'r+');
   try {
     const chunk = Buffer.alloc(1 << 20);
-    for (let pos = 44; ; ) {
+    for (let pos = dataOffset(fd); ; ) {
       const n = readSync(fd, chunk, 0, chunk.length, pos);
-      if (n <= 0) break;
       const whole = n - (n % 4);
+      if (whole <= 0) break;
       for (let i = 0; i < whole; i += 4) chunk.writeFloatLE(chunk.readFloatLE(i) * gain, i);
       let off = 0;
       while (off < whole) off += writeSync(fd, chunk, off, whole - off, pos + off);
       pos += whole;
-      if (whole === 0) break;
     }
   } finally {
     closeSync(fd);
