@@ -80,6 +80,12 @@ describe('delivered files keep the loudness promise (ebur128 on the file, after 
     cases.push({ clip: BUNNY, preset: 'neutral', format: 'mp4' });
     expectPromise(await measureAll(cases));
   }, 300_000);
+
+  // Whole, these three read −0.9, −0.4 and −0.9 dBTP after AAC with the PCM limited to −3 dBTP:
+  // only the AAC check (the job asking the synthesis for it) brings them under −1.
+  it.skipIf(!hasBunny)('the presets whose AAC overshoot was largest, on the whole 30 s clip, as MP4', async () => {
+    expectPromise(await measureAll(['footsteps', 'rustle', 'glass'].map((preset) => ({ clip: BUNNY, preset, format: 'mp4' }))));
+  }, 300_000);
 });
 
 describe('the AAC check', () => {

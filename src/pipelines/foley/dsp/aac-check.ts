@@ -7,9 +7,9 @@
  * with ffmpeg's `ebur128=peak=true`, and when it reads over the promise the float WAV is turned
  * down by the excess (plus a margin) and tried again. The encoder is deterministic: the last trial
  * is the file the user will get, so the promise is checked, not estimated. A trim costs loudness
- * dB for dB; the ceiling leaves room for the usual overshoot so trims stay small (≤ 1 dB measured).
+ * dB for dB; the ceiling leaves room for the usual overshoot so trims stay small (≤ 0.8 dB measured).
  */
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { runBinary } from '../../../media/ffmpeg.js';
 import { DELIVERED_PEAK_DBTP, dbToGain } from '../master.js';
 
@@ -18,7 +18,7 @@ export const AAC_DELIVERY_ARGS = ['-ar', '48000', '-ac', '2', '-c:a', 'aac', '-b
 /** Aim this far under the promise when trimming (dB): the encoder's overshoot moves a little with the level. */
 const TRIM_MARGIN_DB = 0.15;
 /** Trials at most (each an encode and a measurement of the whole track). */
-const MAX_TRIALS = 3;
+const MAX_TRIALS = 4;
 
 export interface AacCheck {
   ffmpeg: string;
@@ -62,39 +62,77 @@ function dataOffset(fd: number): number {
   throw new Error('no data chunk in the first 4 KiB of the WAV');
 }
 
-/** Multiplies the samples of a 32-bit float WAV by `gain`, in place. */
-export function scaleFloatWav(wavPath: string, gain: number): void {
-  const fd = openSync(wavPath, 'r+');
+/**
+ * Writes `to` as the 32-bit float WAV `from` with every sample multiplied by `gain` (headers
+ * copied as they are). From the same source and gain the bytes are the same, so a trial measured
+ * on them stays true when the file is written again.
+ */
+export function scaleFloatWav(from: string, to: string, gain: number): void {
+  const src = openSync(from, 'r');
+  const dst = openSync(to, 'w');
   try {
+    const start = dataOffset(src);
     const chunk = Buffer.alloc(1 << 20);
-    for (let pos = dataOffset(fd); ; ) {
-      const n = readSync(fd, chunk, 0, chunk.length, pos);
+    const head = chunk.subarray(0, start);
+    readSync(src, head, 0, start, 0);
+    writeAll(dst, head, 0);
+    for (let pos = start; ; ) {
+      const n = readSync(src, chunk, 0, chunk.length, pos);
       const whole = n - (n % 4);
       if (whole <= 0) break;
       for (let i = 0; i < whole; i += 4) chunk.writeFloatLE(chunk.readFloatLE(i) * gain, i);
-      let off = 0;
-      while (off < whole) off += writeSync(fd, chunk, off, whole - off, pos + off);
+      writeAll(dst, chunk.subarray(0, whole), pos);
       pos += whole;
     }
   } finally {
-    closeSync(fd);
+    closeSync(src);
+    closeSync(dst);
   }
 }
 
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, position + off);
+}
+
 /**
- * Encodes the float WAV as delivered, measures, and trims it until the AAC track's true peak is
- * at most the promise (−1 dBTP). The WAV is left as the encoder should be given it.
+ * Encodes the float WAV as delivered, measures, and when its true peak is over the promise
+ * (−1 dBTP) turns the WAV down and tries again: first by the excess (plus a margin), then, as the
+ * codec's overshoot does not scale one to one, by bisection between the largest trim that failed
+ * and the smallest that passed, keeping the smallest passing trim (loudness is lost dB for dB).
+ * The WAV is left as the encoder should be given it; a trim that never passes leaves the last tried.
  */
 export async function keepPeakThroughAac(wavPath: string, o: AacCheck): Promise<AacCheckResult> {
-  let trimDb = 0;
-  let peak = await aacTruePeak(wavPath, o);
-  let trials = 1;
-  while (peak > DELIVERED_PEAK_DBTP && trials < MAX_TRIALS) {
-    const step = DELIVERED_PEAK_DBTP - TRIM_MARGIN_DB - peak;
-    scaleFloatWav(wavPath, dbToGain(step));
-    trimDb += step;
-    peak = await aacTruePeak(wavPath, o);
-    trials++;
+  const first = await aacTruePeak(wavPath, o);
+  if (!(first > DELIVERED_PEAK_DBTP)) return { trimDb: 0, aacTruePeakDbtp: first, trials: 1 };
+  const original = `${wavPath}.untrimmed`;
+  renameSync(wavPath, original);
+  try {
+    let failed = 0;
+    let passed: { trimDb: number; peak: number } | undefined;
+    let trial = { trimDb: DELIVERED_PEAK_DBTP - TRIM_MARGIN_DB - first, peak: first };
+    let trials = 1;
+    while (trials < MAX_TRIALS) {
+      scaleFloatWav(original, wavPath, dbToGain(trial.trimDb));
+      trial = { trimDb: trial.trimDb, peak: await aacTruePeak(wavPath, o) };
+      trials++;
+      if (trial.peak > DELIVERED_PEAK_DBTP) {
+        failed = trial.trimDb;
+        // Still over: further down by the excess, or half-way to a trim known to pass.
+        const next = passed ? (failed + passed.trimDb) / 2 : trial.trimDb + DELIVERED_PEAK_DBTP - TRIM_MARGIN_DB - trial.peak;
+        trial = { trimDb: next, peak: Number.NaN };
+      } else {
+        passed = trial;
+        // Within half a dB of the promise is close enough; otherwise try half-way back up.
+        if (trial.peak >= DELIVERED_PEAK_DBTP - 0.5) break;
+        trial = { trimDb: (failed + trial.trimDb) / 2, peak: Number.NaN };
+      }
+    }
+    const chosen = passed ?? trial;
+    // The file must hold the chosen trial's samples (the last one written may be another).
+    scaleFloatWav(original, wavPath, dbToGain(chosen.trimDb));
+    return { trimDb: chosen.trimDb, aacTruePeakDbtp: passed ? passed.peak : await aacTruePeak(wavPath, o), trials };
+  } finally {
+    rmSync(original, { force: true });
   }
-  return { trimDb, aacTruePeakDbtp: peak, trials };
 }
