@@ -65,6 +65,13 @@ describe('engine output: −16 LUFS ±1, true peak ≤ −1 dBTP (ffmpeg ebur128
     ['action.mp4', 'water'],
     ['action.mp4', 'engine'],
     ['action.mp4', 'leaves rustle'],
+    ['action.mp4', 'fire'],
+    ['action.mp4', 'birds'],
+    ['action.mp4', 'dogs'],
+    ['action.mp4', 'crowd'],
+    ['action.mp4', 'glass'],
+    ['action.mp4', 'door'],
+    ['action.mp4', 'cloth'],
     ['action.mp4', ''],
   ])('%s with %j', async (clip, prompt) => {
     const out = outputOf(await worker.run({ video_path: clip, prompt, seed: 8, output_format: 'wav' }));
