@@ -10,16 +10,24 @@
 import type { AnalysisResult } from './analysis.js';
 import { LOOKAHEAD_S, predictLoudness, RELEASE_S, type LimiterModel } from './dsp/limiter-model.js';
 import { segmentLength } from './dsp/stem-stats.js';
+import { timelineStems, type TimelineEntry } from './dsp/timeline.js';
 import { BLOCK, FoleyDsp, type PassSettings } from './dsp/wasm.js';
 import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision } from './master.js';
 import type { Preset } from './presets.js';
 
 export { BLOCK } from './dsp/wasm.js';
+export type { TimelineEntry } from './dsp/timeline.js';
 export const SAMPLE_RATE = 48_000;
 
 export interface RenderJob {
   analysis: AnalysisResult;
   preset: Preset;
+  /**
+   * Presets over time (e.g. per scene): each takes over at its `start` (s) with a 0.3 s
+   * equal-power crossfade (dsp/timeline.ts). With two entries or more it replaces `preset`; with
+   * one or none, `preset` alone is rendered (byte for byte as without a timeline).
+   */
+  timeline?: readonly TimelineEntry[] | undefined;
   seed: number;
   /** Length of the track in seconds (the video's end). */
   durationS: number;
@@ -139,7 +147,9 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const blocks = Math.ceil(length / BLOCK);
   const store = opts.store ?? new MemoryStore();
   const target = job.targetLufs ?? TARGET_LUFS;
-  const ceiling = job.preset.bed.ceilingLufs;
+  const timeline = job.timeline && job.timeline.length > 1 ? job.timeline : undefined;
+  // A timeline's bed may reach the highest of its presets' bed ceilings.
+  const ceiling = timeline ? Math.max(...timeline.map((e) => e.preset.bed.ceilingLufs)) : job.preset.bed.ceilingLufs;
   let lastPercent = -1;
   const report = (done: number): void => {
     const percent = Math.min(100, Math.floor(done));
@@ -151,11 +161,13 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
 
   // Synthesis: the engine gathers the stems' statistics; it keeps the stems of a short track, the
   // store takes those of a long one.
+  // (A timeline's stems are mixed outside the engine: they go to the store whatever the length.)
   const dsp = new FoleyDsp();
-  const inEngine = 16 * length <= STEMS_IN_ENGINE_BYTES;
+  const inEngine = !timeline && 16 * length <= STEMS_IN_ENGINE_BYTES;
   if (inEngine) dsp.keepStems(length);
   let b = 0;
-  for (const s of renderStems(job, sr, length, dsp)) {
+  const stems = timeline ? timelineStems({ analysis: job.analysis, seed: job.seed, timeline }, sr, length, dsp) : renderStems(job, sr, length, dsp);
+  for (const s of stems) {
     if (!inEngine) store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
   }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from './analysis.js';
 import { truePeakOf } from './dsp/true-peak.js';
 import { PRESETS, type Preset } from './presets.js';
+import { FoleyDsp } from './dsp/wasm.js';
+import { timelineStems } from './dsp/timeline.js';
 import { BLOCK, renderStems } from './render.js';
 import { PEAK_CEILING, SAMPLE_RATE, synthesize } from './synth.js';
 
@@ -118,5 +120,46 @@ describe('synthesis', () => {
     const other = synthesize({ analysis: a, preset: neutral, seed: 6, durationS: 2 });
     expect(two.left).toEqual(one.left);
     expect(other.left).not.toEqual(one.left);
+  });
+});
+
+describe('preset timeline', () => {
+  const byName = (n: string): Preset => PRESETS.find((p) => p.name === n)!;
+  const a = analysis(100, 25, () => 0.03, [0.5, 1.5, 2.5, 3.5]);
+
+  it('one entry renders exactly as no timeline', () => {
+    const plain = synthesize({ analysis: a, preset: byName('rain'), seed: 4, durationS: 4 });
+    const one = synthesize({ analysis: a, preset: byName('rain'), seed: 4, durationS: 4, timeline: [{ start: 0, preset: byName('rain') }] });
+    expect(one.left).toEqual(plain.left);
+    expect(one.right).toEqual(plain.right);
+  });
+
+  it('switches preset at the boundary with a crossfade: the first preset alone before it, the second after, mastered as one', () => {
+    const timeline = [{ start: 0, preset: byName('engine') }, { start: 2, preset: byName('birds') }];
+    const length = 4 * SAMPLE_RATE;
+    const mixed = new Float32Array(length);
+    for (const st of timelineStems({ analysis: a, seed: 4, timeline }, SAMPLE_RATE, length, new FoleyDsp())) {
+      for (let i = 0; i < st.len; i++) mixed[st.start + i] = (st.bedL[i] as number) + (st.evL[i] as number);
+    }
+    // Before the crossfade (1.85 s) the track is the engine preset's own, sample for sample.
+    const engine = rawMix(a, byName('engine'), 4, 4);
+    const before = Math.round(1.84 * SAMPLE_RATE);
+    expect(mixed.subarray(0, before)).toEqual(engine.subarray(0, before));
+    // After it, no engine: its hum (45–115 Hz) gives way to birdsong (2–7 kHz zero crossings).
+    const crossings = (x: Float32Array, from: number, to: number): number => {
+      let n = 0;
+      for (let i = from + 1; i < to; i++) if (((x[i - 1] as number) < 0) !== ((x[i] as number) < 0)) n++;
+      return n / ((to - from) / SAMPLE_RATE) / 2;
+    };
+    expect(crossings(mixed, 2.3 * SAMPLE_RATE, 4 * SAMPLE_RATE)).toBeGreaterThan(4 * crossings(mixed, 0, 1.8 * SAMPLE_RATE));
+    // The crossfade is smooth: no 10 ms window's level jumps 3× across the boundary.
+    const levels: number[] = [];
+    for (let i = 1.8 * SAMPLE_RATE; i < 2.2 * SAMPLE_RATE; i += 480) levels.push(rms(mixed, i, i + 480));
+    for (let k = 1; k < levels.length; k++) expect(levels[k]! / levels[k - 1]!).toBeLessThan(3);
+
+    const out = synthesize({ analysis: a, preset: byName('engine'), seed: 4, durationS: 4, timeline });
+    expect(out.loudnessLufs).toBeGreaterThan(-17);
+    expect(out.loudnessLufs).toBeLessThan(-15);
+    expect(20 * Math.log10(truePeakOf(out.left, out.right))).toBeLessThanOrEqual(-1);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { AnalysisResult } from './analysis.js';
 import type { Preset } from './presets.js';
-import { renderFoley, SAMPLE_RATE, type RenderReport } from './render.js';
+import { renderFoley, SAMPLE_RATE, type RenderJob, type RenderReport } from './render.js';
 
 export { SAMPLE_RATE } from './render.js';
 
@@ -18,6 +18,8 @@ export interface SynthOptions {
   /** Length of the track in seconds (the video's end). */
   durationS: number;
   sampleRate?: number;
+  /** Presets over time (render.ts, RenderJob.timeline). */
+  timeline?: RenderJob['timeline'];
 }
 
 export interface SynthResult extends RenderReport {
