@@ -191,7 +191,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'dogs',
-    description: 'dogs barking: voiced bursts at 300–600 Hz through formants, one to three barks a burst, more when things move',
+    description: 'dogs barking: voiced barks at 300–600 Hz through formants, two to four a burst, more often when things move',
     keywords: ['dog', 'doggy', 'puppy', 'pup', 'hound', 'canine', 'bark', 'woof', 'yelp', 'growl'],
     bed: { level: 0.012, lowpassHz: 1500, highpassHz: 80, gust: 0.2, ceilingLufs: -32 },
     texture: { level: 0.03, centerHz: 1500, q: 0.9, grains: null },
