@@ -83,6 +83,17 @@ describe('a Foley job that sees', () => {
   });
 });
 
+describe('prompts read as words', () => {
+  it('a sound the engine has no preset for is named in a warning, never a silent neutral', async () => {
+    const out = outputOf(await worker.run({ video_path: 'street.mp4', prompt: 'a police siren, people walking', vision: false, ...wav }));
+    expect(out.preset).toBe('footsteps');
+    expect(out.preset_from).toBe('prompt');
+    expect(out.warnings).toEqual([expect.stringMatching(/no preset for \(siren\): footsteps plays instead/)]);
+    const negated = outputOf(await worker.run({ video_path: 'street.mp4', prompt: 'no footsteps, just rain', ...wav }));
+    expect(negated.preset).toBe('rain');
+  }, 60_000);
+});
+
 describe('a Foley job that listens', () => {
   it('reports the speech spans; replace warns that the speech is lost, mix keeps it without a warning', async () => {
     const replaced = outputOf(await worker.run({ video_path: 'street-speech.mp4', ...wav }));

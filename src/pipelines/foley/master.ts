@@ -14,7 +14,7 @@ export const TARGET_LUFS = -16;
  * real clips (opencv-doc's vtest.avi, the 30 s animation clip of ../shared/media) with every
  * preset, 0–0.7 dB on most, up to 1.6 dB on dense high-frequency content (rain, metal) and more on
  * glass hits squashed at full gain. ebur128 (4.x) also reads true peaks up to ~0.4 dB high near
- * Nyquist. The rest is caught by measuring the delivered file (`ceilingAfterDelivery`).
+ * Nyquist. The rest is caught by encoding the track as delivered and measuring it (dsp/aac-check.ts).
  */
 export const LIMITER_CEILING_DBTP = -3;
 /** The true peak promised on the delivered file (dBTP). */
@@ -65,16 +65,6 @@ export function decideGain(loudnessAt: LoudnessAt, bedLufs: number, bedCeilingLu
     else hi = mid;
   }
   return decision((lo + hi) / 2, 'target');
-}
-
-/**
- * The ceiling to render again with when the delivered file (after encoding) measured a true peak
- * over the promise: lowered by the overshoot and a 0.3 dB margin (the codec's overshoot changes
- * little with a small change of level). `undefined` when the file keeps the promise.
- */
-export function ceilingAfterDelivery(deliveredTruePeakDbtp: number, usedCeilingDbtp = LIMITER_CEILING_DBTP): number | undefined {
-  if (!(deliveredTruePeakDbtp > DELIVERED_PEAK_DBTP)) return undefined;
-  return usedCeilingDbtp - (deliveredTruePeakDbtp - DELIVERED_PEAK_DBTP) - 0.3;
 }
 
 export function dbToGain(db: number): number {

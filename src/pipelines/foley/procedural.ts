@@ -9,12 +9,14 @@ import type { MediaInfo } from '../../media/probe.js';
 import type { WavSampleFormat } from '../../media/wav.js';
 import type { VisionModels } from '../../vision/models.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
-import { choosePreset, presetByName, type PresetName } from './presets.js';
+import type { PresetName } from './presets.js';
+import { readPrompt } from './prompt.js';
 import { thinEventsInSpeech } from './speech/thin.js';
 import { prestartSynthWorker, startSynthRunner } from './synth-worker.js';
 import { footContacts, handContacts } from './vision/contacts.js';
 import { eventsFromContacts, type EventSource } from './vision/events.js';
-import { mergeSeen, soundFromSeen, type SeenSpan } from './vision/labels.js';
+import { chooseSound } from './vision/choose-sound.js';
+import { mergeSeen, type SeenSpan } from './vision/labels.js';
 import { trackPeople } from './vision/tracks.js';
 import { VisionWatcher, type VisionWatch } from './vision/watch.js';
 
@@ -46,6 +48,11 @@ export interface ProceduralFoleyOptions {
   onProgress?: (p: FoleyProgress) => void;
   /** Trained vision models to watch the picture with (absent: motion alone, as without them). */
   vision?: FoleyVision | undefined;
+  /**
+   * The track will be delivered AAC-encoded as it is (MP4/M4A, `replace`): encode it as delivered,
+   * measure, and turn it down until the true peak keeps its promise there (dsp/aac-check.ts).
+   */
+  aacCheck?: { ffmpeg: string; timeoutMs: number } | undefined;
   /**
    * Speech spans (s) of the source's audio, found alongside the decode: events inside them are
    * thinned (for `mix`, where the speech stays audible). Rejections count as no speech.
@@ -91,6 +98,12 @@ export interface ProceduralFoleyResult {
   analysis: AnalysisResult;
   /** Where the preset came from: the prompt's words, what was seen, or neither (neutral). */
   presetFrom: 'prompt' | 'seen' | 'default';
+  /** When the preset changes by scene (from what is seen): each stretch and its preset; else empty. */
+  presetTimeline: Array<{ start: number; end: number; preset: PresetName }>;
+  /** Sound words of the prompt the engine has no preset for (the caller warns). */
+  unsupportedSounds: string[];
+  /** How far the AAC check turned the track down (dB, ≤ 0; 0 without a check). */
+  aacTrimDb: number;
   /** What the vision models saw and did (undefined without them). */
   sight: FoleySight | undefined;
   /** Steps' origin when no vision ran: the motion cadence, or none. */
@@ -179,21 +192,23 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     analysis = { ...analysis, onsets: analysis.onsets.filter((on) => kept.has(on)) };
   }
   const t1 = performance.now();
-  const chosen = choosePreset(o.prompt, o.negativePrompt);
-  let preset = chosen;
-  let presetFrom: ProceduralFoleyResult['presetFrom'] = chosen.name === 'neutral' ? 'default' : 'prompt';
-  if (presetFrom === 'default' && sight) {
-    const fromSeen = soundFromSeen(sight.seen, 0, motion.duration, { stepsSeen: sight.stepsFrom === 'pose' });
-    if (fromSeen) {
-      preset = presetByName(fromSeen);
-      presetFrom = 'seen';
-    }
-  }
+  const reading = readPrompt(o.prompt, o.negativePrompt);
+  const choice = chooseSound(reading, { seen: sight?.seen, scenes: motion.scenes, duration: motion.duration, stepsSeen: sight?.stepsFrom === 'pose' });
+  const preset = choice.preset;
   const durationS = analysis.duration;
   const wavPath = join(o.workDir, 'foley.wav');
   let lastPercent = -10;
   const report = await runner.render(
-    { analysis, preset, seed: o.seed, durationS, wavPath, sampleFormat: o.sampleFormat ?? 'f32' },
+    {
+      analysis,
+      preset,
+      timeline: choice.timeline.length > 1 ? choice.timeline : undefined,
+      seed: o.seed,
+      durationS,
+      wavPath,
+      sampleFormat: o.sampleFormat ?? 'f32',
+      aacCheck: o.aacCheck,
+    },
     {
       signal: o.signal,
       onProgress: (percent) => {
@@ -216,7 +231,10 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     eventsAt: analysis.onsets.map((on) => on.time),
     cuts: analysis.cuts.length,
     analysis,
-    presetFrom,
+    presetFrom: choice.from,
+    presetTimeline: choice.timeline.map((e, i) => ({ start: e.start, end: choice.timeline[i + 1]?.start ?? durationS, preset: e.preset.name })),
+    unsupportedSounds: reading.unsupported,
+    aacTrimDb: report.aac?.trimDb ?? 0,
     eventsFrom: sources,
     sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',

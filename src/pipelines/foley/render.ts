@@ -35,8 +35,8 @@ export interface RenderJob {
   /** Loudness target (LUFS); default −16. */
   targetLufs?: number;
   /**
-   * True-peak ceiling of the limiter (dBTP); default LIMITER_CEILING_DBTP. Lower for a second
-   * render when the encoded file measured over the promise (master.ts, ceilingAfterDelivery).
+   * True-peak ceiling of the limiter (dBTP); default LIMITER_CEILING_DBTP (tests raise it to make
+   * a track the AAC check of dsp/aac-check.ts must turn down).
    */
   ceilingDbtp?: number;
 }

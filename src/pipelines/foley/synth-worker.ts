@@ -25,7 +25,7 @@ export interface SynthJob extends RenderJob {
    * in): after rendering, the track is encoded as delivered and measured, and turned down until
    * the AAC track's true peak keeps the promise (dsp/aac-check.ts). Runs on the calling thread.
    */
-  aacCheck?: { ffmpeg: string; timeoutMs: number };
+  aacCheck?: { ffmpeg: string; timeoutMs: number } | undefined;
 }
 
 /** What the render did, and what the AAC check did (absent without one). */

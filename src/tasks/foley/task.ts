@@ -92,6 +92,8 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
         onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
         vision: vision as FoleyVision | undefined,
         thinUnderSpeech: input.audio_mode === 'mix' && vad ? speech.then((s) => s?.spans ?? []) : undefined,
+        // AAC can overshoot the limiter's true peak: the track is checked as it will be delivered.
+        aacCheck: (format === 'mp4' || format === 'm4a') && input.audio_mode === 'replace' ? { ffmpeg: bins.ffmpeg, timeoutMs: config.ffmpegTimeoutMs } : undefined,
       });
       const media = await mediaReady;
       const heard = await speech;
@@ -103,6 +105,9 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
         if (foley.sight.failure) warnings.push(`a vision model failed part-way (${foley.sight.failure.message}): the rest of the video was followed by motion alone`);
       }
       if (heard) job.timings.speech_model = Math.round(heard.modelMs);
+      if (foley.unsupportedSounds.length > 0) {
+        warnings.push(`the prompt names sounds the built-in engine has no preset for (${foley.unsupportedSounds.join(', ')}): ${foley.preset} plays instead`);
+      }
       const spans = heard?.spans ?? [];
       if (input.audio_mode === 'replace' && spans.length > 0) {
         warnings.push(`the source has speech (${spans.length} span${spans.length === 1 ? '' : 's'}); audio_mode "replace" drops it: use "mix" to keep it`);
@@ -132,6 +137,8 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
         fields: {
           engine,
           preset: foley.preset,
+          preset_from: foley.presetFrom,
+          ...(foley.presetTimeline.length > 1 ? { preset_timeline: foley.presetTimeline.map((e) => ({ start: round2(e.start), end: round2(e.end), preset: e.preset })) } : {}),
           seed,
           events: foley.onsets,
           events_at: foley.eventsAt.map(round3),
