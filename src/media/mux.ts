@@ -192,6 +192,7 @@ export async function mux(plan: MuxPlan, opts: MuxOptions): Promise<void> {
  * the engine then analyses this file, so the new audio matches the frames that are really there.
  */
 export async function trimCopy(input: string, out: string, durationS: number, opts: MuxOptions): Promise<void> {
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', String(durationS), '-f', 'matroska', out];
+  // +genpts: AVI (and other raw streams) carry packets without timestamps, which Matroska refuses.
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-fflags', '+genpts', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', String(durationS), '-f', 'matroska', out];
   await runBinary(opts.ffmpeg, args, { signal: opts.signal, timeoutMs: opts.timeoutMs });
 }
