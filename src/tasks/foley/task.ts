@@ -101,7 +101,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       job.timings.synthesis = foley.timingsMs.synthesis;
       if (foley.sight) {
         job.timings.detect_model = Math.round(foley.sight.modelMs.detect);
-        job.timings.pose_model = Math.round(foley.sight.modelMs.pose);
+        if (vision?.pose) job.timings.pose_model = Math.round(foley.sight.modelMs.pose);
         if (foley.sight.failure) warnings.push(`a vision model failed part-way (${foley.sight.failure.message}): the rest of the video was followed by motion alone`);
       }
       if (heard) job.timings.speech_model = Math.round(heard.modelMs);
