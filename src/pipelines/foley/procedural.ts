@@ -240,7 +240,8 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',
     mastering: {
       loudnessLufs: report.loudnessLufs,
-      truePeakDbtp: report.truePeakDbtp,
+      // With the AAC check, the true peak of the track as delivered (encoded), not of the PCM.
+      truePeakDbtp: report.aac ? report.aac.aacTruePeakDbtp : report.truePeakDbtp,
       eventsGainDb: report.gain.eventsDb,
       bedGainDb: report.gain.bedDb,
       rule: report.gain.rule,

@@ -153,6 +153,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
             bed_gain_db: round2(foley.mastering.bedGainDb),
             rule: foley.mastering.rule,
             bed_capped: foley.mastering.bedCapped,
+            ...(foley.aacTrimDb !== 0 ? { aac_trim_db: round2(foley.aacTrimDb) } : {}),
           },
         },
       };
