@@ -2,6 +2,8 @@
 // band-passed noise and (for hard materials) a few inharmonic resonant modes. Every hit starts on
 // its onset's sample with a 1 ms attack ramp and ends with a 5 ms fade, so nothing clicks; it is
 // placed in the stereo field where the motion was, and steps of a cadence alternate feet.
+// An onset may ask for a second voice (`alt`: the impact preset's hit, for a hand seen stopping on
+// something): it is drawn from the same random stream, so it sounds as that preset would play it.
 import { BandPass, panGains, PAN_L, PAN_R, sinCycle } from './filters';
 import { MAX_MODES } from './preset';
 import { Rng } from './rng';
@@ -133,25 +135,44 @@ class Hit {
   }
 }
 
+/** How long a hit of these parameters sounds (s): its longest decay, 7 time constants. */
+function tailOf(p: HitParams): f64 {
+  return Math.max(Math.max(p.thumpDecayS, p.noiseDecayS), p.modeCount > 0 ? p.modesDecayS : 0) * 7;
+}
+
 export class Hits {
   next: i32 = 0;
   active: Array<Hit> = new Array<Hit>();
   /** The other list of the pair: survivors of a block go here, so no list is allocated per block. */
   spare: Array<Hit> = new Array<Hit>();
-  /** Finished hits, reused: memory stays flat however many onsets. */
+  /** Finished hits, reused: memory stays flat however many onsets. One pool a voice (their mode arrays differ). */
   pool: Array<Hit> = new Array<Hit>();
+  altPool: Array<Hit> = new Array<Hit>();
   tail: f64;
+  altTail: f64 = 0;
+  /** The second voice and which onsets use it (one number an onset, nonzero: `alt`); null: none. */
+  alt: HitParams | null = null;
+  voices: StaticArray<f64> | null = null;
 
   /** `onsets`: time (s), strength, pan, y, step: 5 numbers an onset. */
   constructor(readonly onsets: StaticArray<f64>, readonly count: i32, readonly p: HitParams, readonly seed: u32, readonly sr: f64, readonly length: i32) {
-    this.tail = Math.max(Math.max(p.thumpDecayS, p.noiseDecayS), p.modeCount > 0 ? p.modesDecayS : 0) * 7;
+    this.tail = tailOf(p);
+  }
+
+  /** Onsets whose `voices` entry is nonzero play `alt` instead of the preset's hit. */
+  setAlt(alt: HitParams, voices: StaticArray<f64>): void {
+    this.alt = alt;
+    this.voices = voices;
+    this.altTail = tailOf(alt);
   }
 
   open(k: i32): Hit {
     const o = 5 * k;
     const start = <i32>Math.round(this.onsets[o] * this.sr);
-    const len = min(this.length - start, <i32>Math.round(this.sr * this.tail));
-    const hit = this.pool.length > 0 ? this.pool.pop() : new Hit(this.p);
+    const useAlt = this.voices != null && this.voices![k] != 0;
+    const len = min(this.length - start, <i32>Math.round(this.sr * (useAlt ? this.altTail : this.tail)));
+    const pool = useAlt ? this.altPool : this.pool;
+    const hit = pool.length > 0 ? pool.pop() : new Hit(useAlt ? this.alt! : this.p);
     return hit.init(this.seed, k, start, len, this.onsets[o + 1], this.onsets[o + 2], this.onsets[o + 3], this.onsets[o + 4], this.sr);
   }
 
@@ -171,7 +192,8 @@ export class Hits {
       const b = min(end, hit.end);
       if (b > a) hit.render(L, R, start, a, b, this.sr);
       if (hit.end > end) kept.push(hit);
-      else this.pool.push(hit);
+      else if (hit.h == this.p) this.pool.push(hit);
+      else this.altPool.push(hit);
     }
     this.spare = this.active;
     this.active = kept;

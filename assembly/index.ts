@@ -88,19 +88,8 @@ export function setTrack(sampleRate: f64, len: i32): void {
   length = len;
 }
 
-/**
- * Sets up the voices for the track setTrack described. Pointers come from allocF64: frame times,
- * motion and pan (`frames` each), onsets (5 numbers each), scenes (5 numbers each, at least one),
- * the packed preset (preset.ts). K must hold the K-weighting coefficients.
- */
-export function configure(seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32): void {
-  const len = length;
-  const p = changetype<StaticArray<f64>>(preset);
-  bed = new Bed(p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len);
-  drops = new Drops(p[P.DROPS_RATE], p[P.DROPS_LEVEL], p[P.DROPS_PITCHED] != 0, seed, sr);
-  follower = new Follower(changetype<StaticArray<f64>>(times), changetype<StaticArray<f64>>(motion), changetype<StaticArray<f64>>(pan), frames, sr);
-  texture = new Texture(p[P.TEX_LEVEL], p[P.TEX_CENTER], p[P.TEX_Q], p[P.GRAINS_ON] != 0, p[P.GRAINS_RATE], p[P.GRAINS_LEVEL], p[P.GRAINS_HZ], p[P.GRAINS_DUR], seed, sr);
-  hum = new Hum(p[P.HUM_LEVEL], p[P.HUM_BASE], p[P.HUM_RANGE], sr);
+/** The hit voice of a packed preset (preset.ts). */
+function hitParams(p: StaticArray<f64>): HitParams {
   const h = new HitParams();
   h.level = p[P.HIT_LEVEL];
   h.thumpHz = p[P.HIT_THUMP_HZ];
@@ -115,7 +104,26 @@ export function configure(seed: u32, frames: i32, times: usize, motion: usize, p
   if (p[P.HIT_ATTACK] > 0) h.attackS = p[P.HIT_ATTACK];
   h.modeCount = min(P.MAX_MODES, <i32>p[P.MODES_COUNT]);
   for (let i = 0; i < h.modeCount; i++) h.ratios[i] = p[P.MODES_RATIOS + i];
-  hits = new Hits(changetype<StaticArray<f64>>(onsets), onsetCount, h, seed, sr, len);
+  return h;
+}
+
+/**
+ * Sets up the voices for the track setTrack described. Pointers come from allocF64: frame times,
+ * motion and pan (`frames` each), onsets (5 numbers each), scenes (5 numbers each, at least one),
+ * the packed preset (preset.ts). K must hold the K-weighting coefficients. `voices` (one number an
+ * onset, nonzero: the second voice) and `voicePreset` (a packed preset whose hit is that voice)
+ * are 0 when no onset asks for another voice than the preset's.
+ */
+export function configure(seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32, voices: usize, voicePreset: usize): void {
+  const len = length;
+  const p = changetype<StaticArray<f64>>(preset);
+  bed = new Bed(p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len);
+  drops = new Drops(p[P.DROPS_RATE], p[P.DROPS_LEVEL], p[P.DROPS_PITCHED] != 0, seed, sr);
+  follower = new Follower(changetype<StaticArray<f64>>(times), changetype<StaticArray<f64>>(motion), changetype<StaticArray<f64>>(pan), frames, sr);
+  texture = new Texture(p[P.TEX_LEVEL], p[P.TEX_CENTER], p[P.TEX_Q], p[P.GRAINS_ON] != 0, p[P.GRAINS_RATE], p[P.GRAINS_LEVEL], p[P.GRAINS_HZ], p[P.GRAINS_DUR], seed, sr);
+  hum = new Hum(p[P.HUM_LEVEL], p[P.HUM_BASE], p[P.HUM_RANGE], sr);
+  hits = new Hits(changetype<StaticArray<f64>>(onsets), onsetCount, hitParams(p), seed, sr, len);
+  if (voices != 0 && voicePreset != 0) hits!.setAlt(hitParams(changetype<StaticArray<f64>>(voicePreset)), changetype<StaticArray<f64>>(voices));
   calls = null;
   if (p[P.CALLS_LEVEL] > 0) {
     const c = new CallParams();

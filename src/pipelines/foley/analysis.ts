@@ -24,7 +24,15 @@ export interface Onset {
   y: number;
   /** Position within a cadence run (0, 1, 2 …), or −1 when the onset is not part of one. */
   step: number;
+  /**
+   * Whose hit plays it: absent, the preset's own; 'impact', the impact preset's heavy body thud
+   * whatever the preset (a hand seen stopping hit something, e.g. vision/events.ts).
+   */
+  voice?: OnsetVoice | undefined;
 }
+
+/** Hit voices an onset may ask for instead of its preset's (see `Onset.voice`). */
+export type OnsetVoice = 'impact';
 
 export interface AnalysisResult {
   times: Float64Array;

@@ -6,7 +6,7 @@
  * speed from the first block. The module is compiled once per thread and instantiated per track.
  */
 import type { AnalysisResult } from '../analysis.js';
-import type { Preset } from '../presets.js';
+import { presetByName, type Preset } from '../presets.js';
 import { sceneColour } from '../scenes.js';
 import { FOLEY_DSP_WASM } from './foley-dsp.generated.js';
 import type { SegmentSource } from './limiter-model.js';
@@ -29,7 +29,7 @@ interface Exports {
   allocF64(n: number): number;
   bufferPtr(which: number): number;
   setTrack(sampleRate: number, length: number): void;
-  configure(seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number): void;
+  configure(seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number, voices: number, voicePreset: number): void;
   renderBlock(start: number, len: number): void;
   keepStems(frames: number): void;
   loadKept(start: number, len: number): void;
@@ -162,7 +162,12 @@ export class FoleyDsp implements SegmentSource {
     const onsetPtr = this.put(onsets);
     const scenePtr = this.put(scenes);
     const preset = this.put(packPreset(o.preset));
-    this.x.configure(o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment);
+    // Onsets that ask for the impact voice (a hand stopped on something) play the impact preset's
+    // hit; with none (or the impact preset itself) nothing is packed and the track is as before.
+    const impact = o.preset.name !== 'impact' && a.onsets.some((on) => on.voice === 'impact');
+    const voices = impact ? this.put(a.onsets.map((on) => (on.voice === 'impact' ? 1 : 0))) : 0;
+    const voicePreset = impact ? this.put(packPreset(presetByName('impact'))) : 0;
+    this.x.configure(o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment, voices, voicePreset);
   }
 
   /** The four stem buffers (bed L, bed R, events L, events R), BLOCK frames each. Fresh views: memory may grow. */
