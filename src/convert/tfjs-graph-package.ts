@@ -5,10 +5,9 @@
  * CenterNet and MoveNet) store their float weights as float16 ("quantization": {dtype: float16}),
  * so float16 and uint8/uint16 affine quantisation are dequantised here, as tfjs-converter does.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { WorkerError } from '../errors.js';
+import { modelLoadFailed, readModelJsonBytes, readShardGroups, shardPaths } from './tfjs-files.js';
 
 const AttrSchema = z.looseObject({
   s: z.string().optional(),
@@ -82,9 +81,7 @@ export interface TfjsGraphModel {
   consts: ReadonlyMap<string, TfConst>;
 }
 
-function fail(message: string, details?: unknown, cause?: unknown): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', message, { details, cause });
-}
+const fail = modelLoadFailed;
 
 const b64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 
@@ -168,24 +165,16 @@ export function parseTfjsGraphModel(json: unknown, groups: readonly Uint8Array[]
 
 /** model.json and its shard paths (kept inside the model's folder). */
 async function readJson(modelJsonPath: string): Promise<{ json: unknown; shards: string[][] }> {
+  const text = await readModelJsonBytes(modelJsonPath);
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(modelJsonPath, 'utf8'));
+    json = JSON.parse(text.toString('utf8'));
   } catch (e) {
-    throw fail(`cannot read ${modelJsonPath}: ${(e as Error).message}`, { file: modelJsonPath }, e);
+    throw fail(`${modelJsonPath} is not JSON: ${(e as Error).message}`, { file: modelJsonPath }, e);
   }
   const manifest = z.object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) })) }).safeParse(json);
   if (!manifest.success) throw fail(`${modelJsonPath} has no weightsManifest`, { file: modelJsonPath });
-  const dir = dirname(modelJsonPath);
-  const shards = manifest.data.weightsManifest.map((g) =>
-    g.paths.map((p) => {
-      const abs = resolve(dir, p);
-      const rel = relative(dir, abs);
-      if (rel.startsWith('..') || isAbsolute(rel)) throw fail(`${modelJsonPath}: weight path ${p} leaves the model's folder`, { path: p });
-      return abs;
-    }),
-  );
-  return { json, shards };
+  return { json, shards: shardPaths(modelJsonPath, manifest.data.weightsManifest) };
 }
 
 /** model.json and its shards, in manifest order (what a converted model's cache key covers). */
@@ -197,17 +186,6 @@ export async function listTfjsGraphFiles(modelJsonPath: string): Promise<string[
 /** Reads a graph model from disk; MODEL_LOAD_FAILED when anything is off. */
 export async function readTfjsGraphPackage(modelJsonPath: string): Promise<TfjsGraphModel> {
   const { json, shards } = await readJson(modelJsonPath);
-  const groups: Uint8Array[] = [];
-  for (const paths of shards) {
-    const parts: Uint8Array[] = [];
-    for (const p of paths) {
-      try {
-        parts.push(await readFile(p));
-      } catch (e) {
-        throw fail(`cannot read weight shard ${p}: ${(e as Error).message}`, { file: p }, e);
-      }
-    }
-    groups.push(Buffer.concat(parts));
-  }
+  const groups = await readShardGroups(shards);
   return parseTfjsGraphModel(json, groups, modelJsonPath);
 }

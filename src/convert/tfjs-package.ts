@@ -4,10 +4,9 @@
  * accepted: quantised or integer weights would need dequantising, which no model we ship needs,
  * so they fail loudly here instead of converting to garbage.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { WorkerError } from '../errors.js';
+import { modelLoadFailed, readModelJsonBytes, readShardGroups, shardPaths } from './tfjs-files.js';
 
 /** `[layerName, nodeIndex, tensorIndex, kwargs]`, Keras 2's reference to another layer's output. */
 const InboundSchema = z.tuple([z.string(), z.number().int(), z.number().int()]).rest(z.unknown());
@@ -76,9 +75,7 @@ export interface TfjsLayersModel {
   weights: ReadonlyMap<string, TfjsWeight>;
 }
 
-function fail(message: string, details?: unknown, cause?: unknown): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', message, { details, cause });
-}
+const fail = modelLoadFailed;
 
 function parseJson(json: unknown, where: string): ModelJson {
   const r = ModelJsonSchema.safeParse(json);
@@ -142,12 +139,7 @@ export function parseTfjsLayersModel(json: unknown, groups: readonly Uint8Array[
 }
 
 async function readModelJson(modelJsonPath: string): Promise<{ json: ModelJson; bytes: number; shards: string[][] }> {
-  let text: Buffer;
-  try {
-    text = await readFile(modelJsonPath);
-  } catch (e) {
-    throw fail(`cannot read ${modelJsonPath}: ${(e as Error).message}`, { file: modelJsonPath }, e);
-  }
+  const text = await readModelJsonBytes(modelJsonPath);
   let raw: unknown;
   try {
     raw = JSON.parse(text.toString('utf8'));
@@ -155,17 +147,7 @@ async function readModelJson(modelJsonPath: string): Promise<{ json: ModelJson; 
     throw fail(`${modelJsonPath} is not JSON: ${(e as Error).message}`, { file: modelJsonPath }, e);
   }
   const json = parseJson(raw, modelJsonPath);
-  const dir = dirname(modelJsonPath);
-  const shards = json.weightsManifest.map((g) =>
-    g.paths.map((p) => {
-      const abs = resolve(dir, p);
-      const rel = relative(dir, abs);
-      // Shard paths come from the file: keep them inside the model's folder.
-      if (rel.startsWith('..') || isAbsolute(rel)) throw fail(`${modelJsonPath}: weight path ${p} leaves the model's folder`, { path: p });
-      return abs;
-    }),
-  );
-  return { json, bytes: text.byteLength, shards };
+  return { json, bytes: text.byteLength, shards: shardPaths(modelJsonPath, json.weightsManifest) };
 }
 
 /** model.json and its shards, in manifest order (what a converted model's cache key covers). */
@@ -177,21 +159,8 @@ export async function listTfjsPackageFiles(modelJsonPath: string): Promise<strin
 /** Reads model.json and its shards from disk; MODEL_LOAD_FAILED when anything is off. */
 export async function readTfjsLayersPackage(modelJsonPath: string): Promise<{ model: TfjsLayersModel; sourceFiles: string[]; sourceBytes: number }> {
   const { json, bytes, shards } = await readModelJson(modelJsonPath);
-  const groups: Uint8Array[] = [];
-  let sourceBytes = bytes;
-  for (const paths of shards) {
-    const parts: Uint8Array[] = [];
-    for (const p of paths) {
-      try {
-        parts.push(await readFile(p));
-      } catch (e) {
-        throw fail(`cannot read weight shard ${p}: ${(e as Error).message}`, { file: p }, e);
-      }
-    }
-    const group = Buffer.concat(parts);
-    sourceBytes += group.byteLength;
-    groups.push(group);
-  }
+  const groups = await readShardGroups(shards);
+  const sourceBytes = groups.reduce((n, g) => n + g.byteLength, bytes);
   const model = parseTfjsLayersModel(json, groups, modelJsonPath);
   return { model, sourceFiles: [resolve(modelJsonPath), ...shards.flat()], sourceBytes };
 }

@@ -31,7 +31,8 @@ export function detectorInputSize(width: number, height: number, longSide: numbe
   return { width: round((longSide * width) / height), height: long };
 }
 
-function boxIou(a: Box, b: Box): number {
+/** Intersection over union of two boxes (0 when they do not touch). */
+export function boxIou(a: Box, b: Box): number {
   const iw = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
   const ih = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
   const inter = iw * ih;

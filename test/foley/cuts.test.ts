@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { streamGrayFrames } from '../../src/media/frames.js';
-import { MotionAnalyzer, type AnalysisResult } from '../../src/pipelines/foley/analysis.js';
+import type { AnalysisResult } from '../../src/pipelines/foley/analysis.js';
+import { analyseClip } from '../helpers/analysis.js';
 import { binaries, SHARED_MEDIA } from '../helpers/media.js';
 
 const run = promisify(execFile);
@@ -32,22 +32,6 @@ const CHAPLIN = join(SHARED_MEDIA, 'chaplin.mp4');
 const dir = mkdtempSync(join(tmpdir(), 'cuts-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** What a job's analysis sees: the real decode at the analysis size, with colour, into the analyser. */
-async function analyse(file: string): Promise<AnalysisResult> {
-  let a: MotionAnalyzer | undefined;
-  const { times } = await streamGrayFrames({
-    ffmpeg: binaries().ffmpeg,
-    file,
-    chroma: true,
-    timeoutMs: 60_000,
-    onSize: (s) => {
-      a = new MotionAnalyzer(s.width, s.height);
-    },
-    onFrame: (f, _i, t) => (a as MotionAnalyzer).push(f, t),
-  });
-  return (a as MotionAnalyzer).finish(times);
-}
-
 function score(found: number[], truth: number[], frameS: number): { precision: number; recall: number } {
   const tol = frameS * 1.01;
   const hit = truth.filter((t) => found.some((f) => Math.abs(f - t) <= tol)).length;
@@ -56,7 +40,7 @@ function score(found: number[], truth: number[], frameS: number): { precision: n
 }
 
 async function checkClip(name: string, file: string, truth: number[], fps: number): Promise<AnalysisResult> {
-  const r = await analyse(file);
+  const r = await analyseClip(file);
   const s = score(r.cuts, truth, 1 / fps);
   // The numbers the report asks for.
   console.log(`${name}: cuts ${r.cuts.map((t) => t.toFixed(3)).join(' ')} | precision ${s.precision.toFixed(2)} recall ${s.recall.toFixed(2)} | onsets ${r.onsets.map((o) => o.time.toFixed(2)).join(' ')}`);
@@ -94,7 +78,7 @@ describe('fades and dissolves made from real footage are not cuts and not hits',
     const clip = join(dir, 'fade.mp4');
     // Her shot (0.2–4.0 s, no cut inside): 1 s in from black, 1 s out to black.
     await ffmpeg(['-ss', '0.2', '-t', '3.8', '-i', MEGAMIND, '-vf', 'fade=t=in:st=0:d=1,fade=t=out:st=2.8:d=1', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip]);
-    const r = await analyse(clip);
+    const r = await analyseClip(clip);
     expect(r.cuts).toEqual([]);
     expect(r.onsets).toEqual([]);
   });
@@ -105,7 +89,7 @@ describe('fades and dissolves made from real footage are not cuts and not hits',
     const enc = ['-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
     await ffmpeg(['-t', '8', '-i', join(OPENCV, 'vtest.avi'), ...enc, plain]);
     await ffmpeg(['-i', plain, '-vf', 'fade=t=in:st=0:d=2', ...enc, faded]);
-    const [a, b] = await Promise.all([analyse(plain), analyse(faded)]);
+    const [a, b] = await Promise.all([analyseClip(plain), analyseClip(faded)]);
     expect(b.cuts).toEqual([]);
     // Whatever the faded clip hears inside the fade, the unfaded street heard there too.
     for (const o of b.onsets.filter((x) => x.time < 2.1)) expect(a.onsets.some((p) => Math.abs(p.time - o.time) <= 0.11)).toBe(true);
@@ -122,7 +106,7 @@ describe('fades and dissolves made from real footage are not cuts and not hits',
         '[a][b]overlay=eof_action=pass,format=yuv420p[v]',
       '-map', '[v]', '-an', '-c:v', 'libx264', '-preset', 'veryfast', clip,
     ]);
-    const r = await analyse(clip);
+    const r = await analyseClip(clip);
     expect(r.cuts).toEqual([]);
     expect(r.onsets.filter((o) => o.time >= 2.2 && o.time <= 3.4)).toEqual([]);
   });

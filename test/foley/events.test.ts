@@ -14,27 +14,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { streamGrayFrames } from '../../src/media/frames.js';
-import { MotionAnalyzer, type AnalysisResult } from '../../src/pipelines/foley/analysis.js';
-import { binaries, SHARED_MEDIA } from '../helpers/media.js';
+import type { AnalysisResult } from '../../src/pipelines/foley/analysis.js';
+import { analyseClip } from '../helpers/analysis.js';
+import { SHARED_MEDIA } from '../helpers/media.js';
 
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
 const CHAPLIN = join(SHARED_MEDIA, 'chaplin.mp4');
-
-async function analyse(file: string): Promise<AnalysisResult> {
-  let a: MotionAnalyzer | undefined;
-  const { times } = await streamGrayFrames({
-    ffmpeg: binaries().ffmpeg,
-    file,
-    chroma: true,
-    timeoutMs: 60_000,
-    onSize: (s) => {
-      a = new MotionAnalyzer(s.width, s.height);
-    },
-    onFrame: (f, _i, t) => (a as MotionAnalyzer).push(f, t),
-  });
-  return (a as MotionAnalyzer).finish(times);
-}
 
 function expectWellFormed(r: AnalysisResult): void {
   const t = r.onsets.map((o) => o.time);
@@ -48,13 +33,13 @@ function expectWellFormed(r: AnalysisResult): void {
 
 describe('events that mean something', () => {
   it('blinks, talking and gestures in close-ups are not hits (Megamind.avi)', async () => {
-    const r = await analyse(join(OPENCV, 'Megamind.avi'));
+    const r = await analyseClip(join(OPENCV, 'Megamind.avi'));
     expect(r.cuts.length).toBe(4);
     expect(r.onsets.map((o) => o.time)).toEqual([]);
   });
 
   it.skipIf(!existsSync(CHAPLIN))('a running entrance gets steps in a cadence (chaplin.mp4)', async () => {
-    const r = await analyse(CHAPLIN);
+    const r = await analyseClip(CHAPLIN);
     expectWellFormed(r);
     const entrance = r.onsets.filter((o) => o.time < 1.2);
     expect(entrance.length).toBeGreaterThanOrEqual(2);
@@ -70,7 +55,7 @@ describe('events that mean something', () => {
   });
 
   it('the street (vtest.avi): events sorted, one per frame, inside the clip, none near a cut', async () => {
-    const r = await analyse(join(OPENCV, 'vtest.avi'));
+    const r = await analyseClip(join(OPENCV, 'vtest.avi'));
     expectWellFormed(r);
     expect(r.cuts).toEqual([]);
     expect(r.onsets.length).toBeGreaterThan(5);

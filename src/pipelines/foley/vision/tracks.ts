@@ -4,7 +4,8 @@
  * overlap first), or starts a new one. Good enough for footsteps: a swapped identity costs one
  * misplaced step, not a wrong sound, and pedestrians rarely cross within a fifth of a second.
  */
-import type { Box, Pose } from '../../../vision/types.js';
+import { boxIou } from '../../../vision/detector.js';
+import type { Pose } from '../../../vision/types.js';
 
 export interface PoseSample {
   /** Seconds. */
@@ -20,14 +21,6 @@ export interface TrackPoint {
 export interface Track {
   id: number;
   points: TrackPoint[];
-}
-
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
-  const iy = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
-  const inter = ix * iy;
-  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 export interface TrackOptions {
@@ -49,7 +42,7 @@ export function trackPeople(samples: readonly PoseSample[], o: TrackOptions = {}
     for (const t of open) {
       const last = t.points.at(-1)!.pose.box;
       s.poses.forEach((pose, p) => {
-        const score = iou(last, pose.box);
+        const score = boxIou(last, pose.box);
         if (score >= minIou) pairs.push({ t, p, score });
       });
     }
