@@ -40,6 +40,8 @@ describe('eventsFromContacts', () => {
     expect(s2!.pan).toBeCloseTo(0.5);
     expect(m!.strength).toBeCloseTo(0.36);
     expect(hand!.strength).toBeGreaterThanOrEqual(0.95);
+    // The hand stop plays the impact voice; steps and plain motion keep the preset's hit.
+    expect(ev.onsets.map((o) => o.voice)).toEqual([undefined, undefined, undefined, undefined, 'impact']);
   });
 
   it('no step within two frames of a cut; too few steps leave the motion cadence in charge', () => {
@@ -49,6 +51,10 @@ describe('eventsFromContacts', () => {
     expect(ev.stepsFrom).toBe('motion');
     expect(ev.onsets.map((o) => o.time)).toEqual([0.5]);
     expect(eventsFromContacts(analysis([]), [], []).stepsFrom).toBe('none');
+    // With motion in charge, a hand stop still plays the impact voice.
+    const hands = eventsFromContacts(analysis([{ time: 0.5 }, { time: 1.5 }]), [], [{ ...foot(1.5, 'right'), y: 0.5 }]);
+    expect(hands.sources).toEqual(['motion', 'hand']);
+    expect(hands.onsets.map((o) => o.voice)).toEqual([undefined, 'impact']);
   });
 
   it('nearestFrame', () => {

@@ -82,13 +82,16 @@ export function eventsFromContacts(a: AnalysisResult, feet: readonly Contact[], 
   return { onsets: one.map((e) => e.onset), sources: one.map((e) => e.source), stepsFrom: 'pose' };
 }
 
-/** Onsets where a hand stopped become impacts: full strength. */
+/**
+ * Onsets where a hand stopped become impacts: full strength, and the impact voice (the impact
+ * preset's body thud, whatever the scene's preset: a hand stopping hit something, it did not tap).
+ */
 function hitsAtHands(onsets: readonly Onset[], hands: readonly Contact[], matchS: number): { onsets: Onset[]; sources: EventSource[] } {
   const out: Onset[] = [];
   const sources: EventSource[] = [];
   for (const on of onsets) {
     const hand = hands.some((h) => Math.abs(h.time - on.time) <= matchS);
-    out.push(hand ? { ...on, strength: Math.max(on.strength, 0.95) } : on);
+    out.push(hand ? { ...on, strength: Math.max(on.strength, 0.95), voice: 'impact' } : on);
     sources.push(hand ? 'hand' : 'motion');
   }
   return { onsets: out, sources };
