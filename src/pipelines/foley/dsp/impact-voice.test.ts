@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult, Onset } from '../analysis.js';
-import { presetByName, type Preset } from '../presets.js';
+import { PRESETS, presetByName, type Preset } from '../presets.js';
 import { renderStems, SAMPLE_RATE } from '../render.js';
 import { synthesize } from '../synth.js';
 import { truePeakOf } from './true-peak.js';
@@ -162,5 +162,16 @@ describe('impact voice', () => {
     expect(20 * Math.log10(truePeakOf(out.left, out.right))).toBeLessThanOrEqual(-1);
     expect(out.loudnessLufs).toBeGreaterThan(-17);
     expect(out.loudnessLufs).toBeLessThan(-15);
+  });
+
+  it.each(PRESETS.map((p) => [p.name, p] as const))('%s with impact thuds among dense hits: true peak under −1 dBTP, −16 LUFS in one limiter pass', (_name, preset) => {
+    // As synthesis' worst case (synth.test.ts), every fifth onset a hand stop.
+    const dense: Onset[] = Array.from({ length: 30 }, (_, k) => ({ frame: k, time: 0.1 + k * 0.12, strength: 1, pan: 0, y: 0, step: -1, ...(k % 5 === 2 ? { voice: 'impact' as const } : {}) }));
+    const a = { ...analysis(dense), motion: new Float32Array(DURATION_S * 25).fill(0.3) };
+    const out = synthesize({ analysis: a, preset, seed: 1, durationS: 4 });
+    expect(20 * Math.log10(truePeakOf(out.left, out.right))).toBeLessThanOrEqual(-1);
+    expect(out.loudnessLufs).toBeGreaterThan(-17);
+    expect(out.loudnessLufs).toBeLessThan(-15);
+    expect(out.passes).toBe(1);
   });
 });
