@@ -5,10 +5,10 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_SR_MODELS, embeddedModelJson, loadEmbeddedSrModel, type EmbeddedSrModelName } from '../../src/convert/esrgan.js';
 import { isWorkerError } from '../../src/errors.js';
 import { SHARED_MEDIA, binaries } from '../helpers/media.js';
+import { tfjsFromFiles } from '../helpers/tfjs-files.js';
 
 const run = promisify(execFile);
 const PHOTO = '/usr/share/doc/opencv-doc/examples/data/baboon.jpg';
@@ -47,19 +48,8 @@ async function loadTfjs(name: EmbeddedSrModelName, scale: number): Promise<tfl.L
     def.setup?.({ ...tfc, layers: tfl.layers });
   }
   const modelJson = embeddedModelJson(name, scale);
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[];
-  };
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dirname(modelJson), p))));
-  const all = Buffer.concat(shards);
-  return tfl.loadLayersModel(
-    tfc.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    }),
-  );
+  return tfl.loadLayersModel(await tfjsFromFiles(modelJson));
+
 }
 
 /** TF.js output in 0..255, NHWC [side·s, side·s, 3]. */

@@ -4,8 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -13,6 +12,7 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 import * as ort from 'onnxruntime-node';
 import type { RgbImage } from '../../src/vision/types.js';
 import { SHARED_MEDIA, binaries } from '../helpers/media.js';
+import { tfjsFromFiles } from '../helpers/tfjs-files.js';
 
 const run = promisify(execFile);
 
@@ -38,16 +38,8 @@ export async function decodeImage(file: string, o: { width?: number; height?: nu
 /** The original TF.js graph model, loaded from the package files with tfjs-converter. */
 export async function loadTfjsGraph(modelJson: string): Promise<tfconv.GraphModel> {
   await tfc.setBackend('cpu');
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[] };
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dirname(modelJson), p))));
-  const all = Buffer.concat(shards);
-  return tfconv.loadGraphModel(
-    tfc.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    }),
-  );
+  return tfconv.loadGraphModel(await tfjsFromFiles(modelJson));
+
 }
 
 /** Runs `outputs` of a TF.js graph model; returns each output's data and shape. */
