@@ -2,7 +2,8 @@
  * @module The events the engine plays, once the picture has been seen (pure). Contact outranks
  * mere visual change: every heel strike becomes a step at its frame, panned to the foot and with
  * feet alternating per person; a motion onset at a step is the step (dropped); a motion onset where
- * a hand stopped is an impact (as strong as the strongest); other motion onsets stay, quieter,
+ * a hand stopped is an impact (as strong as the strongest, with the impact preset's thud whatever
+ * the scene's preset); other motion onsets stay, quieter,
  * because what only changed on screen may not have touched anything. One event a frame.
  */
 import type { AnalysisResult, Onset } from '../analysis.js';
