@@ -23,6 +23,8 @@ describe('job payload', () => {
       prompt: '',
       negative_prompt: '',
       engine: 'auto',
+      vision: true,
+      pose: 'auto',
       audio_mode: 'replace',
       output_format: 'mp4',
       delivery: 'auto',
@@ -32,7 +34,7 @@ describe('job payload', () => {
   it('accepts every field at a valid value', () => {
     const full = {
       task: 'foley', video_base64: 'AAAA', prompt: 'rain', negative_prompt: 'engine', engine: 'procedural',
-      seed: 4294967295, duration: 2.5, audio_mode: 'mix', output_format: 'flac', delivery: 'base64',
+      seed: 4294967295, duration: 2.5, vision: false, pose: true, audio_mode: 'mix', output_format: 'flac', delivery: 'base64',
     };
     expect(parseJobInput(full)).toEqual(full);
   });

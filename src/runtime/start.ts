@@ -48,7 +48,16 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
   const release = registerShutdown({
     log,
     onGraceful: (sig) => controller.abort(new Error(`received ${sig}`)),
-    onForce: (sig) => process.exit(128 + (constants.signals[sig] ?? 15)),
+    onForce: (sig) => {
+      // Die of the signal itself (the default action: shells read 128 + its number) rather than
+      // process.exit: exit tears down worker threads, and one inside onnxruntime-node's session
+      // creation then throws from native code, aborting the process (measured). The kernel's
+      // default action runs no teardown at all.
+      release();
+      process.kill(process.pid, sig);
+      // Should the default action be held off (a signal the platform ignores), exit anyway.
+      setTimeout(() => process.exit(128 + (constants.signals[sig] ?? 15)), 1000).unref();
+    },
   });
   return { signal: controller.signal, release };
 }
