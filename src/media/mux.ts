@@ -35,6 +35,11 @@ export interface MuxPlan {
   /** True when the source has an audio stream to mix under the new one. */
   sourceHasAudio: boolean;
   /**
+   * `audio` is already the delivered AAC track (48 kHz stereo, 192 kb/s, as below): MP4 and M4A
+   * outputs copy it instead of encoding it again. Not with `mix`, which makes a new track.
+   */
+  audioIsDeliveryAac?: boolean | undefined;
+  /**
    * Speech in the source (seconds, from voice activity detection). In `mix` mode the new track is
    * lowered by `SPEECH_DUCK.gainDb` inside these spans (see `speechDuckGain`); ignored otherwise.
    */
@@ -125,6 +130,12 @@ export function speechDuckGain(spans: ReadonlyArray<readonly [number, number]>):
   return `pow(10,${fmt(d.gainDb / 20)}*(${terms.join('+')}))`;
 }
 
+/** The AAC of the delivered MP4/M4A (dsp/aac-check.ts encodes its trials the same way), or a copy of it. */
+function aacArgs(p: MuxPlan, mixing: boolean): string[] {
+  if (p.audioIsDeliveryAac && !mixing) return ['-c:a', 'copy'];
+  return ['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2'];
+}
+
 export function buildMuxArgs(p: MuxPlan): string[] {
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
   args.push(...inputArgs(p.video), ...inputArgs(p.audio));
@@ -158,19 +169,19 @@ export function buildMuxArgs(p: MuxPlan): string[] {
     } else {
       args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-vsync', 'passthrough');
     }
-    args.push('-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2', '-movflags', '+faststart', '-f', 'mp4', p.out);
+    args.push(...aacArgs(p, mixing), '-movflags', '+faststart', '-f', 'mp4', p.out);
     return args;
   }
-  args.push('-map', audioMap, '-vn', '-ar', '48000', '-ac', '2');
+  args.push('-map', audioMap, '-vn');
   switch (p.format) {
     case 'wav':
-      args.push('-c:a', 'pcm_s16le', '-f', 'wav', p.out);
+      args.push('-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', p.out);
       break;
     case 'flac':
-      args.push('-c:a', 'flac', '-f', 'flac', p.out);
+      args.push('-ar', '48000', '-ac', '2', '-c:a', 'flac', '-f', 'flac', p.out);
       break;
     case 'm4a':
-      args.push('-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', '-f', 'ipod', p.out);
+      args.push(...aacArgs(p, mixing), '-movflags', '+faststart', '-f', 'ipod', p.out);
       break;
   }
   return args;

@@ -104,6 +104,8 @@ export interface ProceduralFoleyResult {
   unsupportedSounds: string[];
   /** How far the AAC check turned the track down (dB, ≤ 0; 0 without a check). */
   aacTrimDb: number;
+  /** With the AAC check: the track AAC-encoded as it is to be delivered (an M4A), for the mux to copy. */
+  encodedPath: string | undefined;
   /** What the vision models saw and did (undefined without them). */
   sight: FoleySight | undefined;
   /** Steps' origin when no vision ran: the motion cadence, or none. */
@@ -207,7 +209,8 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
       durationS,
       wavPath,
       sampleFormat: o.sampleFormat ?? 'f32',
-      aacCheck: o.aacCheck,
+      // The encoding that passed is the delivered track: kept for the mux to copy.
+      aacCheck: o.aacCheck ? { ...o.aacCheck, keepEncoded: join(o.workDir, 'foley.m4a') } : undefined,
     },
     {
       signal: o.signal,
@@ -235,6 +238,7 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     presetTimeline: choice.timeline.map((e, i) => ({ start: e.start, end: choice.timeline[i + 1]?.start ?? durationS, preset: e.preset.name })),
     unsupportedSounds: reading.unsupported,
     aacTrimDb: report.aac?.trimDb ?? 0,
+    encodedPath: report.aac?.encoded,
     eventsFrom: sources,
     sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',

@@ -25,12 +25,12 @@ export interface SynthJob extends RenderJob {
    * in): after rendering, the track is encoded as delivered and measured, and turned down until
    * the AAC track's true peak keeps the promise (dsp/aac-check.ts). Runs on the calling thread.
    */
-  aacCheck?: { ffmpeg: string; timeoutMs: number } | undefined;
+  aacCheck?: { ffmpeg: string; timeoutMs: number; keepEncoded?: string | undefined } | undefined;
 }
 
 /** What the render did, and what the AAC check did (absent without one). */
 export interface SynthReport extends RenderReport {
-  aac?: { trimDb: number; aacTruePeakDbtp: number; trials: number };
+  aac?: { trimDb: number; aacTruePeakDbtp: number; trials: number; encoded?: string | undefined };
 }
 
 /** The AAC check of a rendered job, when it asks for one: the report's levels move by the trim. */

@@ -123,7 +123,18 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       if (!engineWritesOutput) {
         out = join(job.workDir, `result.${format}`);
         await mux(
-          { video: file, audio: foley.wavPath, out, format, mode: input.audio_mode, videoCodec: media.video.codec, sourceHasAudio: media.audio !== undefined, speech: spans },
+          {
+            video: file,
+            // The AAC check's encoding is the delivered track: copied, not encoded again.
+            audio: foley.encodedPath ?? foley.wavPath,
+            audioIsDeliveryAac: foley.encodedPath !== undefined,
+            out,
+            format,
+            mode: input.audio_mode,
+            videoCodec: media.video.codec,
+            sourceHasAudio: media.audio !== undefined,
+            speech: spans,
+          },
           { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
         );
         job.mark('mux', t);

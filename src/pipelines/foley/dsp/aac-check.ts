@@ -24,6 +24,11 @@ export interface AacCheck {
   ffmpeg: string;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Keep the encoding that passed here (an M4A): it is the delivered track, so the mux can copy
+   * it instead of encoding the same samples again.
+   */
+  keepEncoded?: string | undefined;
 }
 
 export interface AacCheckResult {
@@ -32,11 +37,16 @@ export interface AacCheckResult {
   /** True peak (dBTP) of the last trial: the delivered AAC track. */
   aacTruePeakDbtp: number;
   trials: number;
+  /** `keepEncoded`, when it was asked for: the AAC encoding of the WAV as it is left. */
+  encoded?: string | undefined;
 }
 
-/** True peak (dBTP) of `wavPath` after AAC encoding as delivered, by ffmpeg's ebur128. */
-export async function aacTruePeak(wavPath: string, o: AacCheck): Promise<number> {
-  const trial = `${wavPath}.aac-trial.m4a`;
+/**
+ * True peak (dBTP) of `wavPath` after AAC encoding as delivered, by ffmpeg's ebur128. `keep`: where
+ * to leave the encoding (removed otherwise).
+ */
+export async function aacTruePeak(wavPath: string, o: AacCheck, keep?: string): Promise<number> {
+  const trial = keep ?? `${wavPath}.aac-trial.m4a`;
   try {
     await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', wavPath, '-map', '0:a:0', ...AAC_DELIVERY_ARGS, '-f', 'mp4', trial], o);
     const { stderrTail } = await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-i', trial, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], o);
@@ -45,7 +55,7 @@ export async function aacTruePeak(wavPath: string, o: AacCheck): Promise<number>
     if (peak === undefined) throw new Error(`no ebur128 true peak in: ${summary.slice(0, 300)}`);
     return peak === '-inf' ? Number.NEGATIVE_INFINITY : Number(peak);
   } finally {
-    rmSync(trial, { force: true });
+    if (!keep) rmSync(trial, { force: true });
   }
 }
 
@@ -103,8 +113,23 @@ function writeAll(fd: number, bytes: Uint8Array, position: number): void {
  * The WAV is left as the encoder should be given it; a trim that never passes leaves the last tried.
  */
 export async function keepPeakThroughAac(wavPath: string, o: AacCheck): Promise<AacCheckResult> {
-  const first = await aacTruePeak(wavPath, o);
-  if (!(first > DELIVERED_PEAK_DBTP)) return { trimDb: 0, aacTruePeakDbtp: first, trials: 1 };
+  // Each trial's encoding is kept while it may be the one chosen (named by its trim).
+  const trialFile = (trimDb: number): string | undefined => (o.keepEncoded ? `${o.keepEncoded}.${trimDb.toFixed(6)}.m4a` : undefined);
+  const kept = new Set<string>();
+  const measure = async (trimDb: number): Promise<number> => {
+    const file = trialFile(trimDb);
+    if (file) kept.add(file);
+    return aacTruePeak(wavPath, o, file);
+  };
+  /** Moves the chosen trial's encoding to `keepEncoded` and drops the others. */
+  const keepChosen = (trimDb: number): string | undefined => {
+    const file = trialFile(trimDb);
+    if (file && o.keepEncoded) renameSync(file, o.keepEncoded);
+    for (const f of kept) if (f !== file) rmSync(f, { force: true });
+    return o.keepEncoded;
+  };
+  const first = await measure(0);
+  if (!(first > DELIVERED_PEAK_DBTP)) return { trimDb: 0, aacTruePeakDbtp: first, trials: 1, encoded: keepChosen(0) };
   const original = `${wavPath}.untrimmed`;
   renameSync(wavPath, original);
   try {
@@ -114,7 +139,7 @@ export async function keepPeakThroughAac(wavPath: string, o: AacCheck): Promise<
     let trials = 1;
     while (trials < MAX_TRIALS) {
       scaleFloatWav(original, wavPath, dbToGain(trial.trimDb));
-      trial = { trimDb: trial.trimDb, peak: await aacTruePeak(wavPath, o) };
+      trial = { trimDb: trial.trimDb, peak: await measure(trial.trimDb) };
       trials++;
       if (trial.peak > DELIVERED_PEAK_DBTP) {
         failed = trial.trimDb;
@@ -131,8 +156,10 @@ export async function keepPeakThroughAac(wavPath: string, o: AacCheck): Promise<
     const chosen = passed ?? trial;
     // The file must hold the chosen trial's samples (the last one written may be another).
     scaleFloatWav(original, wavPath, dbToGain(chosen.trimDb));
-    return { trimDb: chosen.trimDb, aacTruePeakDbtp: passed ? passed.peak : await aacTruePeak(wavPath, o), trials };
+    const peak = passed ? passed.peak : await measure(chosen.trimDb);
+    return { trimDb: chosen.trimDb, aacTruePeakDbtp: peak, trials, encoded: keepChosen(chosen.trimDb) };
   } finally {
     rmSync(original, { force: true });
+    for (const f of kept) if (f !== o.keepEncoded) rmSync(f, { force: true });
   }
 }
