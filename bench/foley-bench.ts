@@ -42,7 +42,8 @@ async function makeClip(ffmpeg: string, out: string, seconds: number): Promise<v
 }
 
 async function job(video: string, format: string, runs = 1): Promise<ChildReport> {
-  const { stdout } = await run(process.execPath, [CHILD, video, format, 'footsteps', String(runs)], { maxBuffer: 1 << 24 });
+  // The engine alone (vision: false): the trained models' cost is the "vision" section's.
+  const { stdout } = await run(process.execPath, [CHILD, video, format, 'footsteps', String(runs), 'false'], { maxBuffer: 1 << 24 });
   const report = JSON.parse(stdout.trim().split('\n').pop() as string) as ChildReport;
   if (report.error) throw new Error(`bench job failed: ${report.error}`);
   return report;

@@ -4,7 +4,8 @@
  * 100 ms. Used by the benchmark and by the flat-memory test, so the measurement is of a fresh
  * process and nothing else.
  *
- * Usage: node dist/bench/job-child.js <video> <output_format> [prompt] [runs]
+ * Usage: node dist/bench/job-child.js <video> <output_format> [prompt] [runs] [vision]
+ * (`vision`: "true" or "false", the payload's field; absent: the payload's default.)
  * With runs > 1 the same job runs again in the same process, as on a worker that has served jobs
  * before: `wallMs` is the last run's, `firstWallMs` the first's.
  */
@@ -32,7 +33,8 @@ export interface ChildReport {
 }
 
 async function main(): Promise<void> {
-  const [video, format = 'wav', prompt = 'footsteps', runsArg = '1'] = process.argv.slice(2);
+  const [video, format = 'wav', prompt = 'footsteps', runsArg = '1', visionArg] = process.argv.slice(2);
+  const vision = visionArg === undefined ? {} : { vision: visionArg === 'true' };
   const runs = Math.max(1, Number(runsArg) || 1);
   if (!video) throw new TypeError('usage: job-child <video> <output_format> [prompt]');
   const root = await mkdtemp(join(tmpdir(), 'foley-bench-'));
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     let result: Awaited<ReturnType<typeof runJob>> = { output: null };
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      result = await runJob({ handler, job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1 } }, ctx });
+      result = await runJob({ handler, job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1, ...vision } }, ctx });
       wallMs = performance.now() - t0;
       firstWallMs ??= wallMs;
       allWallMs.push(wallMs);
