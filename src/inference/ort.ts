@@ -81,6 +81,9 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
     const eps: ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cuda' ? [{ name: 'cuda', deviceId: o.deviceId ?? 0 }] : ['cpu'];
     const opts: ort.InferenceSession.SessionOptions = {
       executionProviders: eps,
+      // Trying CUDA where its libraries are missing is expected (it falls back to CPU and says so
+      // once, through our logger): ORT's own error lines for it would only be noise on stderr.
+      ...(provider === 'cuda' && cudaUsable === undefined ? { logSeverityLevel: 4 as const } : {}),
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     };
