@@ -40,6 +40,11 @@ export interface MuxPlan {
    */
   audioIsDeliveryAac?: boolean | undefined;
   /**
+   * `mix` only: gain (dB, ≤ 0) on the limited sum, for a second mux when the first one's AAC read
+   * over the true-peak promise (the limiter holds sample peaks; AAC adds its own overshoot).
+   */
+  mixTrimDb?: number | undefined;
+  /**
    * Speech in the source (seconds, from voice activity detection). In `mix` mode the new track is
    * lowered by `SPEECH_DUCK.gainDb` inside these spans (see `speechDuckGain`); ignored otherwise.
    */
@@ -156,7 +161,8 @@ export function buildMuxArgs(p: MuxPlan): string[] {
         `[1:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${duck},asplit=2[fx][key];` +
         `[orig][key]sidechaincompress=threshold=${d.threshold}:ratio=${d.ratio}:attack=${d.attackMs}:release=${d.releaseMs}[ducked];` +
         `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,` +
-        `apad=pad_len=${delay},alimiter=limit=${MIX_LIMIT}:level=false,atrim=start_sample=${delay},asetpts=PTS-STARTPTS[aout]`,
+        `apad=pad_len=${delay},alimiter=limit=${MIX_LIMIT}:level=false,atrim=start_sample=${delay},asetpts=PTS-STARTPTS` +
+        `${p.mixTrimDb ? `,volume=${p.mixTrimDb.toFixed(2)}dB` : ''}[aout]`,
     );
   }
   const audioMap = mixing ? '[aout]' : '1:a:0';

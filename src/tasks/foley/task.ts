@@ -6,7 +6,9 @@
 import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
 import { prepareVideo } from '../../job/video-input.js';
-import { canCopyIntoMp4, mux } from '../../media/mux.js';
+import { canCopyIntoMp4, mux, type MuxPlan } from '../../media/mux.js';
+import { truePeakOf } from '../../pipelines/foley/dsp/aac-check.js';
+import { DELIVERED_PEAK_DBTP } from '../../pipelines/foley/master.js';
 import { prepareProceduralFoley, runProceduralFoley, type FoleyVision } from '../../pipelines/foley/procedural.js';
 import { randomSeed } from '../../pipelines/foley/rng.js';
 import { detectSpeech, type SpeechResult } from '../../pipelines/foley/speech/detect.js';
@@ -120,23 +122,33 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       }
       if (input.audio_mode === 'mix' && !media.audio) warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
       let out = foley.wavPath;
+      let mixed: { truePeakDbtp: number; trimDb: number } | undefined;
       if (!engineWritesOutput) {
         out = join(job.workDir, `result.${format}`);
-        await mux(
-          {
-            video: file,
-            // The AAC check's encoding is the delivered track: copied, not encoded again.
-            audio: foley.encodedPath ?? foley.wavPath,
-            audioIsDeliveryAac: foley.encodedPath !== undefined,
-            out,
-            format,
-            mode: input.audio_mode,
-            videoCodec: media.video.codec,
-            sourceHasAudio: media.audio !== undefined,
-            speech: spans,
-          },
-          { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs },
-        );
+        const plan: MuxPlan = {
+          video: file,
+          // The AAC check's encoding is the delivered track: copied, not encoded again.
+          audio: foley.encodedPath ?? foley.wavPath,
+          audioIsDeliveryAac: foley.encodedPath !== undefined,
+          out,
+          format,
+          mode: input.audio_mode,
+          videoCodec: media.video.codec,
+          sourceHasAudio: media.audio !== undefined,
+          speech: spans,
+        };
+        const run = { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs };
+        await mux(plan, run);
+        // A mix is a new track the AAC check has not seen: its limiter holds sample peaks, AAC adds
+        // overshoot. Measured on the delivered file; over the promise, muxed again a little lower.
+        if (input.audio_mode === 'mix' && plan.sourceHasAudio && (format === 'mp4' || format === 'm4a')) {
+          mixed = { truePeakDbtp: await truePeakOf(out, run), trimDb: 0 };
+          for (let tries = 0; tries < 2 && mixed.truePeakDbtp > DELIVERED_PEAK_DBTP; tries++) {
+            const trimDb: number = mixed.trimDb + DELIVERED_PEAK_DBTP - 0.2 - mixed.truePeakDbtp;
+            await mux({ ...plan, mixTrimDb: trimDb }, run);
+            mixed = { truePeakDbtp: await truePeakOf(out, run), trimDb };
+          }
+        }
         job.mark('mux', t);
       }
       return {
@@ -165,6 +177,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
             rule: foley.mastering.rule,
             bed_capped: foley.mastering.bedCapped,
             ...(foley.aacTrimDb !== 0 ? { aac_trim_db: round2(foley.aacTrimDb) } : {}),
+            ...(mixed ? { mix_true_peak_dbtp: round2(mixed.truePeakDbtp), ...(mixed.trimDb !== 0 ? { mix_trim_db: round2(mixed.trimDb) } : {}) } : {}),
           },
         },
       };
