@@ -1,0 +1,102 @@
+/**
+ * @module Which interpolation engine a job runs. `ffmpeg` is built in (minterpolate). A RIFE 4.x
+ * ONNX repo from MODELS runs on ONNX Runtime, on its own thread, CUDA when present; `auto` takes
+ * one when the volume has one (a repo or file named like RIFE), else ffmpeg. A repo's session and
+ * its timestep shape (rife-model.ts) are found once and kept.
+ */
+import type { Logger } from 'pino';
+import { WorkerError, isWorkerError } from '../../errors.js';
+import type { Tier } from '../../hardware/tier.js';
+import type { Session } from '../../inference/ort.js';
+import { openSessionThread } from '../../inference/session-thread.js';
+import { Memo } from '../../inference/sessions.js';
+import type { EnsuredRepo, LocalFile } from '../../models/ensure.js';
+import { detectTimestepShape, type TimestepShape } from '../../pipelines/interpolate/rife-model.js';
+import type { TaskDeps } from '../task.js';
+
+/** Names RIFE repos or files, for `auto`. */
+const RIFE_NAME = /rife|frame.?interp/i;
+
+/** Frames per `session.run` by tier: batching pays on GPUs; on a CPU one pair at a time. */
+export const RIFE_BATCH_BY_TIER: Record<Tier, number> = { cpu: 1, 'gpu-small': 2, gpu: 4, 'gpu-large': 8 };
+
+function rifeFile(repo: EnsuredRepo): LocalFile | undefined {
+  const onnx = repo.files.filter((f) => f.path.endsWith('.onnx'));
+  return onnx.find((f) => RIFE_NAME.test(f.path)) ?? onnx[0];
+}
+
+export type ResolvedEngine =
+  | { kind: 'minterpolate'; name: 'ffmpeg' }
+  | { kind: 'rife'; name: string; session: Session; timestep: TimestepShape; maxBatch: number };
+
+export interface InterpolationModels {
+  resolve(model: string, log: Logger, warn?: (message: string) => void): Promise<ResolvedEngine>;
+}
+
+export function createInterpolationModels(deps: TaskDeps): InterpolationModels {
+  const sessions = new Memo<{ session: Session; timestep: TimestepShape }>();
+  const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
+
+  async function hub(repo: string, log: Logger): Promise<ResolvedEngine> {
+    const models = deps.models;
+    if (!models) {
+      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`, { details: { field: 'model', repo } });
+    }
+    let r: EnsuredRepo;
+    try {
+      r = models.registry.repo(repo);
+    } catch (e) {
+      if (!isWorkerError(e)) throw e;
+      throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
+    }
+    const file = rifeFile(r);
+    if (!file) throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
+    const name = `${repo}/${file.path}`;
+    const { session, timestep } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
+      const s = await openSessionThread({ model: file.local, ep: deps.config.models.executionProvider, gpuPresent: deps.models ? deps.models.hardware.gpus.length > 0 : undefined, log });
+      try {
+        const shape = await detectTimestepShape(s, name);
+        log.info({ model: name, timestep: shape, provider: s.provider }, 'interpolation model loaded');
+        return { session: s, timestep: shape };
+      } catch (e) {
+        await s.release().catch(() => undefined);
+        throw e;
+      }
+    });
+    return { kind: 'rife', name, session, timestep, maxBatch: RIFE_BATCH_BY_TIER[tier()] };
+  }
+
+  function configuredRife(): string | undefined {
+    const registry = deps.models?.registry;
+    return registry
+      ?.list()
+      .map((r) => registry.repo(r.repo))
+      .find((r) => {
+        const f = rifeFile(r);
+        return f !== undefined && (RIFE_NAME.test(r.repo) || RIFE_NAME.test(f.path));
+      })?.repo;
+  }
+
+  return {
+    async resolve(model, log, warn) {
+      if (model === 'ffmpeg') return { kind: 'minterpolate', name: 'ffmpeg' };
+      if (model === 'auto') {
+        const repo = configuredRife();
+        if (!repo) return { kind: 'minterpolate', name: 'ffmpeg' };
+        try {
+          return await hub(repo, log);
+        } catch (e) {
+          // `auto` promises a result: a configured model that does not load gives way to ffmpeg.
+          if (!isWorkerError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
+          log.warn({ repo, err: e }, 'the configured interpolation model does not load: using ffmpeg');
+          warn?.(`${repo} does not load (${e.message}); used ffmpeg`);
+          return { kind: 'minterpolate', name: 'ffmpeg' };
+        }
+      }
+      if (/^[\w.-]+\/[\w.-]+$/.test(model)) return hub(model, log);
+      throw new WorkerError('ENGINE_NOT_AVAILABLE', `model: "${model}" is not available; use "auto", "ffmpeg", or a RIFE repo listed in MODELS`, {
+        details: { field: 'model', available: ['auto', 'ffmpeg', ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
+      });
+    },
+  };
+}
