@@ -111,3 +111,44 @@ export function upscalerOutOfMemoryAbove(scale: number, maxPixels: number): Uint
   g.addNode('Add', ['up', 'zero'], ['output']);
   return g.encode(PRODUCER);
 }
+
+/**
+ * A stand-in for a RIFE 4.x export with RIFE's interface: `img0`, `img1` [N,3,H,W] and
+ * `timestep` → `output` [N,3,H,W] = img0 + t·(img1 − img0), a blend whose value encodes t.
+ * `timestep: 'scalar'` takes [N,1,1,1]; `'map'` takes only a full [N,1,H,W] map (it is
+ * concatenated to img0 on the channel axis, which fails for any other shape), as some exports do.
+ * `align`: refuses (a Reshape that cannot fit) an H or W that is not a multiple of it, as RIFE's
+ * flow pyramid does.
+ */
+export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32): Uint8Array {
+  const g = createOnnxGraph(`rife_blend_${timestep}`);
+  g.addInput('img0', ['N', 3, 'H', 'W']);
+  g.addInput('img1', ['N', 3, 'H', 'W']);
+  g.addInput('timestep', timestep === 'scalar' ? ['N', 1, 1, 1] : ['N', 1, 'H', 'W']);
+  let t = 'timestep';
+  if (timestep === 'map') {
+    g.addNode('Concat', ['img0', 'timestep'], ['cat'], { attributes: [attr.int('axis', 1)] });
+    g.addInitializer('s3', [1], BigInt64Array.of(3n));
+    g.addInitializer('s4', [1], BigInt64Array.of(4n));
+    g.addInitializer('ax1', [1], BigInt64Array.of(1n));
+    g.addNode('Slice', ['cat', 's3', 's4', 'ax1'], ['tmap']);
+    t = 'tmap';
+  }
+  // Alignment check: Mod(H, align) zeros reshaped to an empty tensor (allowzero) fails unless it is 0; same for W.
+  g.addInitializer('align', [1], BigInt64Array.of(BigInt(align)));
+  g.addInitializer('empty', [1], BigInt64Array.of(0n));
+  for (const [axis, name] of [[2, 'h'], [3, 'w']] as const) {
+    g.addNode('Shape', ['img0'], [`${name}Dim`], { attributes: [attr.int('start', axis), attr.int('end', axis + 1)] });
+    g.addNode('Mod', [`${name}Dim`, 'align'], [`${name}Rem`]);
+    g.addNode('ConstantOfShape', [`${name}Rem`], [`${name}Left`]);
+    g.addNode('Reshape', [`${name}Left`, 'empty'], [`${name}None`], { attributes: [attr.int('allowzero', 1)] });
+    g.addNode('ReduceSum', [`${name}None`], [`${name}Zero`], { attributes: [attr.int('keepdims', 0)] });
+  }
+  g.addNode('Add', ['hZero', 'wZero'], ['z']);
+  g.addNode('Sub', ['img1', 'img0'], ['d']);
+  g.addNode('Mul', ['d', t], ['td']);
+  g.addNode('Add', ['img0', 'td'], ['blend']);
+  g.addNode('Add', ['blend', 'z'], ['output']);
+  g.addOutput('output', ['N', 3, 'H', 'W']);
+  return g.encode(PRODUCER);
+}

@@ -73,7 +73,9 @@ export class FrameSchedule {
  * same places: the mean absolute luma difference between two frames (mafd, in percent of full
  * scale) must be at least the threshold, and so must its change from the previous pair's. A hard
  * cut jumps on both counts; a fast pan has a large but steady difference and is interpolated.
- * Luma is BT.601 from rgb24, sampled every `step` pixels (a cut changes the whole picture).
+ * Luma is BT.601 from rgb24, sampled every `step` pixels (a cut changes the whole picture). As
+ * in ffmpeg, the first pair is compared with a previous difference of 0, so motion large from
+ * the very first frame (mafd ≥ 5) counts as a cut there once.
  */
 export const CUT_THRESHOLD = 5;
 
