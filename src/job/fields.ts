@@ -32,6 +32,46 @@ export function sourceField(v: VideoSource): (typeof VIDEO_SOURCE_FIELDS)[number
   return VIDEO_SOURCE_FIELDS.find((k) => v[k] !== undefined) ?? 'video_path';
 }
 
+/** The three ways a source may be given, by prefix (`image` → `image_url` | `image_base64` | `image_path`). */
+export type SourceKind = 'video' | 'image' | 'audio';
+
+/** A source of any kind, by its three fields. */
+export type NamedSource<K extends SourceKind> = Partial<Record<`${K}_url` | `${K}_base64` | `${K}_path`, string | undefined>>;
+
+function sourceFields<K extends SourceKind>(kind: K): [`${K}_url`, `${K}_base64`, `${K}_path`] {
+  return [`${kind}_url`, `${kind}_base64`, `${kind}_path`];
+}
+
+/** `<kind>_url` | `<kind>_base64` | `<kind>_path`, described for the payload: exactly one (`requireOneSource`). */
+export function namedSource<K extends 'image' | 'audio'>(kind: K, what: string): Record<`${K}_url` | `${K}_base64` | `${K}_path`, z.ZodOptional<z.ZodString>> {
+  const [url, base64, path] = sourceFields(kind);
+  return {
+    [url]: z.string().min(1).optional().describe(`http(s) URL of the ${what} (public addresses only)`),
+    [base64]: z.string().min(1).optional().describe(`the ${what} itself, base64 or a data: URI`),
+    [path]: z.string().min(1).max(4096).optional().describe(`a file on the network volume, or a bundled sample`),
+  } as Record<`${K}_url` | `${K}_base64` | `${K}_path`, z.ZodOptional<z.ZodString>>;
+}
+
+/** The refinement that exactly one of a kind's three source fields is given. */
+export function requireOneSource(kind: SourceKind): (v: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  const fields = sourceFields(kind);
+  return (v, ctx) => {
+    const given = fields.filter((k) => v[k] !== undefined);
+    if (given.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [fields[2]], message: `one of ${fields[0]}, ${fields[1]} or ${fields[2]} is required` });
+    } else if (given.length > 1) {
+      const message = `give exactly one of ${fields.join(', ')} (got ${given.join(', ')})`;
+      for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message });
+    }
+  };
+}
+
+/** The field that named a source of `kind` (for errors about the file it led to). */
+export function namedSourceField<K extends SourceKind>(kind: K, v: NamedSource<K>): `${K}_url` | `${K}_base64` | `${K}_path` {
+  const fields = sourceFields(kind);
+  return fields.find((k) => (v as Record<string, unknown>)[k] !== undefined) ?? fields[2];
+}
+
 export const durationField = z
   .number({ error: 'must be a number of seconds > 0' })
   .positive({ error: 'must be a number of seconds > 0' })

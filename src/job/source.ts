@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WorkerError } from '../errors.js';
 import { defaultAddressPolicy, type AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
-import type { VideoSource } from './fields.js';
+import type { NamedSource, SourceKind, VideoSource } from './fields.js';
 
 export interface SourceOptions {
   /** Roots a `video_path` may resolve under, in order of preference (volume, bundled samples). */
@@ -34,8 +34,8 @@ function inside(root: string, file: string): boolean {
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
-async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOptions): Promise<string> {
-  if (path.includes('\0')) throw new WorkerError('INVALID_INPUT', 'video_path: contains a NUL byte', { details: { field: 'video_path' } });
+async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOptions, field = 'video_path'): Promise<string> {
+  if (path.includes('\0')) throw new WorkerError('INVALID_INPUT', `${field}: contains a NUL byte`, { details: { field } });
   let outside = false;
   for (const root of roots) {
     let realRoot: string;
@@ -59,50 +59,61 @@ async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOp
     const s = await stat(real);
     if (!s.isFile()) continue;
     if (s.size > maxInputBytes) {
-      throw new WorkerError('INPUT_TOO_LARGE', `video_path: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
-        details: { field: 'video_path', bytes: s.size, limit: maxInputBytes },
+      throw new WorkerError('INPUT_TOO_LARGE', `${field}: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+        details: { field, bytes: s.size, limit: maxInputBytes },
       });
     }
     return real;
   }
   if (outside) {
-    throw new WorkerError('INVALID_INPUT', 'video_path: must name a file inside the volume or the bundled samples', { details: { field: 'video_path' } });
+    throw new WorkerError('INVALID_INPUT', `${field}: must name a file inside the volume or the bundled samples`, { details: { field } });
   }
-  throw new WorkerError('INPUT_NOT_FOUND', `video_path: no file "${path}" on the volume or in the bundled samples`, { details: { field: 'video_path' } });
+  throw new WorkerError('INPUT_NOT_FOUND', `${field}: no file "${path}" on the volume or in the bundled samples`, { details: { field } });
 }
 
 const DATA_URI = /^data:([\w.+/-]*)(;[\w-]+=[\w.-]+)*;base64,/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOptions): Promise<string> {
+async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOptions, field = 'video_base64', name = 'input.bin'): Promise<string> {
   const body = text.replace(DATA_URI, '').replace(/\s+/g, '');
   // Size first, from the text length alone: never allocate for an input we would refuse.
   const decodedBytes = Math.floor((body.length * 3) / 4) - (body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0);
   if (decodedBytes > maxInputBytes) {
-    throw new WorkerError('INPUT_TOO_LARGE', `video_base64: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
-      details: { field: 'video_base64', bytes: decodedBytes, limit: maxInputBytes },
+    throw new WorkerError('INPUT_TOO_LARGE', `${field}: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
+      details: { field, bytes: decodedBytes, limit: maxInputBytes },
     });
   }
   if (body.length % 4 !== 0 || !BASE64.test(body)) {
-    throw new WorkerError('INVALID_INPUT', 'video_base64: not valid base64 (standard alphabet, padded)', { details: { field: 'video_base64' } });
+    throw new WorkerError('INVALID_INPUT', `${field}: not valid base64 (standard alphabet, padded)`, { details: { field } });
   }
   const bytes = Buffer.from(body, 'base64');
-  if (bytes.length === 0) throw new WorkerError('INVALID_INPUT', 'video_base64: is empty', { details: { field: 'video_base64' } });
-  const file = join(workDir, 'input.bin');
+  if (bytes.length === 0) throw new WorkerError('INVALID_INPUT', `${field}: is empty`, { details: { field } });
+  const file = join(workDir, name);
   await writeFile(file, bytes);
   return file;
 }
 
 /** The local file to read for this job's video. */
 export async function materializeSource(input: VideoSource, opts: SourceOptions): Promise<string> {
-  if (input.video_path !== undefined) return resolveVideoPath(input.video_path, opts);
-  if (input.video_base64 !== undefined) return decodeBase64(input.video_base64, opts);
-  const dest = join(opts.workDir, 'input.bin');
+  return materializeNamedSource('video', input, opts, 'input.bin');
+}
+
+/**
+ * The local file for a source of any kind (`image_*`, `audio_*`, `video_*`), under the same guards;
+ * a base64 or URL source is written to `name` in the scratch directory (one name per source).
+ */
+export async function materializeNamedSource<K extends SourceKind>(kind: K, input: NamedSource<K>, opts: SourceOptions, name: string): Promise<string> {
+  const v = input as Record<string, string | undefined>;
+  const path = v[`${kind}_path`];
+  const base64 = v[`${kind}_base64`];
+  if (path !== undefined) return resolveVideoPath(path, opts, `${kind}_path`);
+  if (base64 !== undefined) return decodeBase64(base64, opts, `${kind}_base64`, name);
+  const dest = join(opts.workDir, name);
   const d = opts.download;
   // Loaded on first use, like the S3 client: only URL inputs need the HTTP client.
   const { downloadToFile } = await import('../storage/download.js');
   await downloadToFile({
-    url: input.video_url as string,
+    url: v[`${kind}_url`] as string,
     dest,
     maxBytes: opts.maxInputBytes,
     policy: d.policy ?? defaultAddressPolicy(d.allowPrivate),

@@ -1,0 +1,48 @@
+/**
+ * @module The animate task's ffmpeg reads, each under its own format whitelist: the still decoded
+ * once to rgb24 at the working size, the audio decoded to mono at a low rate (energy only), and
+ * the audio's packets remuxed untouched into Matroska, which the MP4 encoder's guarded input
+ * (the video whitelist) reads back — so an MP3 or FLAC track is copied, never re-encoded, on its
+ * way into the result.
+ */
+import { WorkerError } from '../../errors.js';
+import { runBinary } from '../../media/ffmpeg.js';
+import { guardedInputArgs } from '../../job/format-probe.js';
+
+export interface FfmpegRun {
+  ffmpeg: string;
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+}
+
+/** The still as rgb24, `width`×`height` (Lanczos: the working copy is what every frame samples). */
+export async function decodeStill(file: string, formats: readonly string[], width: number, height: number, o: FfmpegRun): Promise<Uint8Array> {
+  const { stdout } = await runBinary(
+    o.ffmpeg,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    o,
+  );
+  if (stdout.length !== width * height * 3) {
+    throw new WorkerError('MEDIA_UNREADABLE', `the image decoded to ${stdout.length} bytes, not ${width * height * 3}`);
+  }
+  return new Uint8Array(stdout.buffer, stdout.byteOffset, stdout.length);
+}
+
+/** Sample rate of the energy decode: plenty for loudness per 1/60 s frame, 1/6 of 48 kHz's bytes. */
+export const ENVELOPE_RATE = 8000;
+
+/** The first audio stream, mono float32 at ENVELOPE_RATE (its length is the track's). */
+export async function decodeMono(file: string, formats: readonly string[], o: FfmpegRun): Promise<Float32Array> {
+  const { stdout } = await runBinary(
+    o.ffmpeg,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ENVELOPE_RATE), '-f', 'f32le', 'pipe:1'],
+    o,
+  );
+  const copy = Buffer.from(stdout);
+  return new Float32Array(copy.buffer, copy.byteOffset, Math.floor(copy.byteLength / 4));
+}
+
+/** The first audio stream's packets, copied into a Matroska file (no decode, no re-encode). */
+export async function remuxAudio(file: string, formats: readonly string[], out: string, o: FfmpegRun): Promise<void> {
+  await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-c:a', 'copy', '-f', 'matroska', out], o);
+}
