@@ -118,9 +118,10 @@ export function upscalerOutOfMemoryAbove(scale: number, maxPixels: number): Uint
  * `timestep: 'scalar'` takes [N,1,1,1]; `'map'` takes only a full [N,1,H,W] map (it is
  * concatenated to img0 on the channel axis, which fails for any other shape), as some exports do.
  * `align`: refuses (a Reshape that cannot fit) an H or W that is not a multiple of it, as RIFE's
- * flow pyramid does.
+ * flow pyramid does. `oomAbove`: more than this many N·H·W pixels in a run asks ORT for a 16 TiB
+ * buffer (as `upscalerOutOfMemoryAbove`), failing the way a GPU out of memory does.
  */
-export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32): Uint8Array {
+export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32, oomAbove?: number): Uint8Array {
   const g = createOnnxGraph(`rife_blend_${timestep}`);
   g.addInput('img0', ['N', 3, 'H', 'W']);
   g.addInput('img1', ['N', 3, 'H', 'W']);
@@ -148,7 +149,24 @@ export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32): Ui
   g.addNode('Sub', ['img1', 'img0'], ['d']);
   g.addNode('Mul', ['d', t], ['td']);
   g.addNode('Add', ['img0', 'td'], ['blend']);
-  g.addNode('Add', ['blend', 'z'], ['output']);
+  if (oomAbove === undefined) {
+    g.addNode('Add', ['blend', 'z'], ['output']);
+  } else {
+    g.addInitializer('limit', [1], Float32Array.of(oomAbove));
+    g.addInitializer('huge', [1], Float32Array.of(2 ** 42));
+    g.addInitializer('one', [1], Float32Array.of(1));
+    g.addNode('Shape', ['img0'], ['nDim'], { attributes: [attr.int('start', 0), attr.int('end', 1)] });
+    for (const d of ['n', 'h', 'w']) g.addNode('Cast', [`${d}Dim`], [`${d}F`], { attributes: [attr.int('to', F)] });
+    g.addNode('Mul', ['nF', 'hF'], ['nh']);
+    g.addNode('Mul', ['nh', 'wF'], ['pixels']);
+    g.addNode('Greater', ['pixels', 'limit'], ['tooBig']);
+    g.addNode('Where', ['tooBig', 'huge', 'one'], ['sizeF']);
+    g.addNode('Cast', ['sizeF'], ['size'], { attributes: [attr.int('to', onnx.TensorProto.DataType.INT64)] });
+    g.addNode('ConstantOfShape', ['size'], ['scratch']);
+    g.addNode('ReduceSum', ['scratch'], ['oomZero'], { attributes: [attr.int('keepdims', 0)] });
+    g.addNode('Add', ['z', 'oomZero'], ['z2']);
+    g.addNode('Add', ['blend', 'z2'], ['output']);
+  }
   g.addOutput('output', ['N', 3, 'H', 'W']);
   return g.encode(PRODUCER);
 }

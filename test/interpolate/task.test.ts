@@ -43,10 +43,12 @@ beforeAll(async () => {
       { repo: 'acme/rife-v4', commit: commit(1), files: { 'rife.onnx': rifeBlend('scalar') } },
       { repo: 'acme/rife-map', commit: commit(2), files: { 'model.onnx': rifeBlend('map') } },
       { repo: 'acme/broken-rife', commit: commit(3), files: { 'model.onnx': Buffer.from('these bytes are not an ONNX graph') } },
+      // Runs the 32×32 probe; out of memory on the street's 192×160 padded frames.
+      { repo: 'acme/rife-tight', commit: commit(4), files: { 'model.onnx': rifeBlend('scalar', 32, 64 * 64) } },
     ],
   });
   worker = await createTestWorker(
-    { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(dir, 'hub'), MODELS: 'acme/rife-v4,acme/rife-map,acme/broken-rife' },
+    { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(dir, 'hub'), MODELS: 'acme/rife-v4,acme/rife-map,acme/broken-rife,acme/rife-tight' },
     'temp',
     { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
   );
@@ -158,6 +160,12 @@ describe('interpolate, refused', () => {
     expect(await codeOf({ factor: 2, model: 'optical-magic' })).toMatchObject({ code: 'ENGINE_NOT_AVAILABLE', details: { field: 'model' } });
     expect(await codeOf({ factor: 2, model: 'acme/broken-rife' })).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
   });
+
+  it('out of memory one frame per run: OUT_OF_MEMORY, no file left behind, no ffmpeg left running', async () => {
+    const e = await codeOf({ factor: 2, model: 'acme/rife-tight' });
+    expect(e).toMatchObject({ code: 'OUT_OF_MEMORY', details: { width: W, height: H } });
+    expect(ffmpegChildren()).toEqual([]);
+  }, 60_000);
 
   it('without a RIFE repo in MODELS, auto is ffmpeg', async () => {
     const plain = await createTestWorker({}, 'temp');

@@ -5,6 +5,7 @@
  * the nearer source frame), the duration is kept to a frame, and the audio packets are copied.
  */
 import { join } from 'node:path';
+import { WorkerError } from '../../errors.js';
 import { invalidInput } from '../../job/fields.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
@@ -16,6 +17,7 @@ import { interpolateVideo } from '../../pipelines/interpolate/video.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { InterpolateInputSchema, MAX_FPS, type InterpolateInput } from './input.js';
 import { createInterpolationModels } from './models.js';
+import { isOutOfMemory } from '../upscale/models.js';
 
 /** x264 CRF and preset of the result: visually lossless, at a speed that keeps up with the engines. */
 export const INTERPOLATE_CRF = 18;
@@ -80,23 +82,45 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
       if (audio === 'aac') warnings.push(`${audioCodec} audio cannot be stored in MP4 as it is: re-encoded to AAC`);
       const expected = media.video.frames ?? (media.duration !== undefined ? Math.round(media.duration * rateValue(rateIn)) : undefined);
       const out = join(job.workDir, 'result.mp4');
-      const result = await interpolateVideo({
-        ffmpeg: bins.ffmpeg,
-        input: file,
-        width,
-        height,
-        rateIn,
-        rateOut,
-        engine: engine.kind === 'rife' ? { kind: 'rife', model: new RifeInterpolator(engine.session, { width, height, timestep: engine.timestep, maxBatch: engine.maxBatch }) } : { kind: 'minterpolate' },
-        crf: INTERPOLATE_CRF,
-        preset: INTERPOLATE_PRESET,
-        audio,
-        output: out,
-        signal: ctx.signal,
-        timeoutMs: config.ffmpegTimeoutMs,
-        limits: { maxFrames: config.limits.maxFrames },
-        onProgress: (source, frames) => ctx.progress({ stage: 'interpolate', frames, source_frames: source, ...(expected ? { percent: Math.min(100, Math.round((100 * source) / expected)) } : {}) }),
-      });
+      const run = (maxBatch: number): ReturnType<typeof interpolateVideo> =>
+        interpolateVideo({
+          ffmpeg: bins.ffmpeg,
+          input: file,
+          width,
+          height,
+          rateIn,
+          rateOut,
+          engine: engine.kind === 'rife' ? { kind: 'rife', model: new RifeInterpolator(engine.session, { width, height, timestep: engine.timestep, maxBatch }) } : { kind: 'minterpolate' },
+          crf: INTERPOLATE_CRF,
+          preset: INTERPOLATE_PRESET,
+          audio,
+          output: out,
+          signal: ctx.signal,
+          timeoutMs: config.ffmpegTimeoutMs,
+          limits: { maxFrames: config.limits.maxFrames },
+          onProgress: (source, frames) => ctx.progress({ stage: 'interpolate', frames, source_frames: source, ...(expected ? { percent: Math.min(100, Math.round((100 * source) / expected)) } : {}) }),
+        });
+      let batch = engine.kind === 'rife' ? engine.maxBatch : 1;
+      let result: Awaited<ReturnType<typeof interpolateVideo>>;
+      try {
+        result = await run(batch);
+      } catch (e) {
+        if (engine.kind !== 'rife' || !isOutOfMemory(e)) throw e;
+        const gpu = engine.session.provider === 'cuda' ? ' on the GPU' : '';
+        if (batch === 1) {
+          throw new WorkerError('OUT_OF_MEMORY', `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`, { cause: e, details: { width, height } });
+        }
+        // Out of memory with batched pairs: once more, one frame per run.
+        ctx.log.warn({ batch, reason: (e as Error).message }, 'out of memory: retrying one frame per run');
+        try {
+          result = await run(1);
+        } catch (e2) {
+          if (!isOutOfMemory(e2)) throw e2;
+          throw new WorkerError('OUT_OF_MEMORY', `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`, { cause: e2, details: { width, height } });
+        }
+        warnings.push(`out of memory with ${batch} frames per model run: ran one at a time`);
+        batch = 1;
+      }
       job.timings.interpolate = Math.round(result.wallMs);
       if (engine.kind === 'rife') job.timings.inference = Math.round(result.modelMs);
       const verifyStarted = performance.now();
@@ -118,7 +142,7 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
           interpolated: result.interpolated,
           cuts: result.cuts,
           model: engine.name,
-          ...(engine.kind === 'rife' ? { provider: engine.session.provider, batch: engine.maxBatch, model_runs: result.modelRuns } : {}),
+          ...(engine.kind === 'rife' ? { provider: engine.session.provider, batch, model_runs: result.modelRuns } : {}),
         },
       };
     };
