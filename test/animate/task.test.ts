@@ -42,6 +42,8 @@ beforeAll(async () => {
   await writeFile(join(vol, 'drawing.png'), '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>\n');
   await writeFile(join(vol, 'page.png'), '<!DOCTYPE html><html><body><img src="http://127.0.0.1/x.png"></body></html>\n');
   await ffq('-f', 'lavfi', '-i', 'testsrc=s=1600x1000', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', join(vol, 'huge.png'));
+  await writeFile(join(vol, 'truncated.png'), (await readFile(join(vol, 'baboon.png'))).subarray(0, 3000));
+  await ffq('-f', 'lavfi', '-i', 'testsrc=s=64x48:r=10', '-t', '0.5', '-c:v', 'libx264', '-preset', 'ultrafast', join(vol, 'silent-video.mkv'));
 }, 120_000);
 
 afterAll(async () => {
@@ -123,6 +125,14 @@ describe('animate', () => {
     expect(Buffer.from(f1[40] as Uint8Array).equals(Buffer.from(f2[40] as Uint8Array))).toBe(true);
   }, 180_000);
 
+  it('base64 sources (a data: URI image, plain base64 audio)', async () => {
+    const vol = worker.config.volumeDir;
+    const image = `data:image/png;base64,${(await readFile(join(vol, 'baboon.png'))).toString('base64')}`;
+    const audio = (await readFile(join(vol, 'voice.mp3'))).toString('base64');
+    const out = outputOf(await worker.run(job({ image_path: undefined, audio_path: undefined, image_base64: image, audio_base64: audio, width: 96, height: 96, fps: 10 })));
+    expect(out).toMatchObject({ width: 96, height: 96, fps: 10, frames: Math.round(voiceSeconds * 10) });
+  }, 60_000);
+
   it('a silent track still gives a video, with a warning', async () => {
     const out = outputOf(await worker.run(job({ audio_path: 'silent.wav', width: 160, height: 120 })));
     expect(out.frames).toBe(Math.round(1.5 * FPS));
@@ -149,6 +159,8 @@ describe('animate, refused', () => {
     ['a WAV given as the image', { image_path: 'voice.wav' }, 'MEDIA_UNREADABLE', 'image_path'],
     ['an image over MAX_PIXELS', { image_path: 'huge.png' }, 'VIDEO_TOO_LARGE', 'image_path'],
     ['a PNG given as the audio', { audio_path: 'baboon.png' }, 'MEDIA_UNREADABLE', 'audio_path'],
+    ['a video without audio given as the audio', { audio_path: 'silent-video.mkv' }, 'MEDIA_UNREADABLE', 'audio_path'],
+    ['a truncated PNG', { image_path: 'truncated.png' }, 'MEDIA_UNREADABLE', 'image_path'],
     ['an image path outside the volume', { image_path: '/etc/passwd' }, 'INVALID_INPUT', 'image_path'],
     ['an audio file that does not exist', { audio_path: 'missing.wav' }, 'INPUT_NOT_FOUND', 'audio_path'],
   ])('%s → %s', async (_why, input, code, field) => {

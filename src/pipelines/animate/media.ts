@@ -5,7 +5,7 @@
  * (the video whitelist) reads back — so an MP3 or FLAC track is copied, never re-encoded, on its
  * way into the result.
  */
-import { WorkerError } from '../../errors.js';
+import { WorkerError, isWorkerError } from '../../errors.js';
 import { runBinary } from '../../media/ffmpeg.js';
 import { guardedInputArgs } from '../../job/format-probe.js';
 
@@ -15,15 +15,25 @@ export interface FfmpegRun {
   timeoutMs: number;
 }
 
+/** The probe passed, so a decode that fails is the file's fault (truncated, an animated WebP): say which field. */
+async function decoding<T>(field: string, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!isWorkerError(e) || e.code !== 'FFMPEG_FAILED') throw e;
+    throw new WorkerError('MEDIA_UNREADABLE', `${field}: the ${what} could not be decoded`, { cause: e, details: { field } });
+  }
+}
+
 /** The still as rgb24, `width`×`height` (Lanczos: the working copy is what every frame samples). */
-export async function decodeStill(file: string, formats: readonly string[], width: number, height: number, o: FfmpegRun): Promise<Uint8Array> {
-  const { stdout } = await runBinary(
+export async function decodeStill(file: string, formats: readonly string[], width: number, height: number, o: FfmpegRun & { field: string }): Promise<Uint8Array> {
+  const { stdout } = await decoding(o.field, 'image', () => runBinary(
     o.ffmpeg,
     ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     o,
-  );
+  ));
   if (stdout.length !== width * height * 3) {
-    throw new WorkerError('MEDIA_UNREADABLE', `the image decoded to ${stdout.length} bytes, not ${width * height * 3}`);
+    throw new WorkerError('MEDIA_UNREADABLE', `${o.field}: the image decoded to ${stdout.length} bytes, not ${width * height * 3}`);
   }
   return new Uint8Array(stdout.buffer, stdout.byteOffset, stdout.length);
 }
@@ -32,12 +42,12 @@ export async function decodeStill(file: string, formats: readonly string[], widt
 export const ENVELOPE_RATE = 8000;
 
 /** The first audio stream, mono float32 at ENVELOPE_RATE (its length is the track's). */
-export async function decodeMono(file: string, formats: readonly string[], o: FfmpegRun): Promise<Float32Array> {
-  const { stdout } = await runBinary(
+export async function decodeMono(file: string, formats: readonly string[], o: FfmpegRun & { field: string }): Promise<Float32Array> {
+  const { stdout } = await decoding(o.field, 'audio', () => runBinary(
     o.ffmpeg,
     ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ENVELOPE_RATE), '-f', 'f32le', 'pipe:1'],
     o,
-  );
+  ));
   const copy = Buffer.from(stdout);
   return new Float32Array(copy.buffer, copy.byteOffset, Math.floor(copy.byteLength / 4));
 }

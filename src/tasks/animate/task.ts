@@ -69,7 +69,7 @@ export const animateTask: TaskDefinition<AnimateInput> = {
         });
       }
       const { fps } = input;
-      const samples = await decodeMono(audio.file, AUDIO_FORMATS, run);
+      const samples = await decodeMono(audio.file, AUDIO_FORMATS, { ...run, field: audio.field });
       if (samples.length === 0) throw new WorkerError('MEDIA_UNREADABLE', `${audio.field}: the audio stream has no samples`, { details: { field: audio.field } });
       const duration = samples.length / ENVELOPE_RATE;
       if (duration > limits.maxDurationS) {
@@ -88,7 +88,7 @@ export const animateTask: TaskDefinition<AnimateInput> = {
       t = job.mark('audio', t);
 
       const work = workingSize(image, size);
-      const still = await decodeStill(image.file, [image.format], work.width, work.height, run);
+      const still = await decodeStill(image.file, [image.format], work.width, work.height, { ...run, field: image.field });
       const salient = salientRegion(still, work.width, work.height);
       const path = planPath({
         motion: input.motion,
