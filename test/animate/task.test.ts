@@ -42,6 +42,8 @@ beforeAll(async () => {
   await writeFile(join(vol, 'drawing.png'), '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>\n');
   await writeFile(join(vol, 'page.png'), '<!DOCTYPE html><html><body><img src="http://127.0.0.1/x.png"></body></html>\n');
   await ffq('-f', 'lavfi', '-i', 'testsrc=s=1600x1000', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', join(vol, 'huge.png'));
+  // A flat canvas with the baboon (all detail) in its lower right: the salient region is known.
+  await ffq('-f', 'lavfi', '-i', 'color=c=gray:s=1280x720', '-i', join(OPENCV, 'baboon.jpg'), '-filter_complex', '[1:v]scale=320:320[b];[0:v][b]overlay=900:350', '-frames:v', '1', join(vol, 'corner.png'));
   await writeFile(join(vol, 'truncated.png'), (await readFile(join(vol, 'baboon.png'))).subarray(0, 3000));
   await ffq('-f', 'lavfi', '-i', 'testsrc=s=64x48:r=10', '-t', '0.5', '-c:v', 'libx264', '-preset', 'ultrafast', join(vol, 'silent-video.mkv'));
 }, 120_000);
@@ -124,6 +126,32 @@ describe('animate', () => {
     const f2 = await readRgbFrames(p2.video_path as string, 128, 128);
     expect(Buffer.from(f1[40] as Uint8Array).equals(Buffer.from(f2[40] as Uint8Array))).toBe(true);
   }, 180_000);
+
+  it('auto: starts wide and ends on the most detailed region', async () => {
+    const out = outputOf(await worker.run(job({ image_path: 'corner.png', audio_path: 'voice.wav', width: 320, height: 180, motion: 'auto' })));
+    expect(out.motion).toBe('zoom_in');
+    const frames = await readRgbFrames(out.video_path as string, 320, 180);
+    // Where the detail is in a frame: the centroid of the horizontal gradient, as a fraction of the width/height.
+    const centroid = (f: Uint8Array): { x: number; y: number } => {
+      let sx = 0;
+      let sy = 0;
+      let s = 0;
+      for (let y = 0; y < 180; y++) {
+        for (let x = 1; x < 320; x++) {
+          const g = Math.abs((f[(y * 320 + x) * 3 + 1] as number) - (f[(y * 320 + x - 1) * 3 + 1] as number));
+          sx += g * x;
+          sy += g * y;
+          s += g;
+        }
+      }
+      return { x: sx / s / 320, y: sy / s / 180 };
+    };
+    const first = centroid(frames[0] as Uint8Array);
+    const last = centroid(frames.at(-1) as Uint8Array);
+    expect(first.x).toBeGreaterThan(0.75);
+    // The camera went towards the baboon: it sits nearer the centre of the last frame (and larger).
+    expect(Math.hypot(last.x - 0.5, last.y - 0.5)).toBeLessThan(Math.hypot(first.x - 0.5, first.y - 0.5) - 0.05);
+  }, 60_000);
 
   it('base64 sources (a data: URI image, plain base64 audio)', async () => {
     const vol = worker.config.volumeDir;
