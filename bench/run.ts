@@ -3,7 +3,9 @@
  * ready for BENCHMARKS.md. A new benchmark is one more `BenchSection` in `SECTIONS`.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { runAnimateBench } from './animate-bench.js';
 import { runFoleyBench } from './foley-bench.js';
+import { runInterpolateBench } from './interpolate-bench.js';
 import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
@@ -17,6 +19,8 @@ const SECTIONS: BenchSection[] = [
   linesSection('foley', 'Procedural engine', runFoleyBench),
   { name: 'loudness', title: 'Loudness of the output', run: runLoudnessBench },
   { name: 'upscale', title: 'Upscale (super-resolution)', run: runUpscaleBench },
+  { name: 'interpolate', title: 'Interpolate (frame rate)', run: runInterpolateBench },
+  { name: 'animate', title: 'Animate (still + audio)', run: runAnimateBench },
   { name: 'vision', title: 'Foley: what the worker sees and hears', run: runVisionBench },
 ];
 

@@ -4,13 +4,17 @@
  * src/tasks/ and one line here; the runtime never changes for it.
  */
 import type { z } from 'zod';
+import { animateTask } from './animate/task.js';
 import { foleyTask } from './foley/task.js';
+import { interpolateTask } from './interpolate/task.js';
 import type { TaskDefinition } from './task.js';
 import { upscaleTask } from './upscale/task.js';
 
 export const TASKS = {
   foley: foleyTask,
   upscale: upscaleTask,
+  animate: animateTask,
+  interpolate: interpolateTask,
 } as const;
 
 export type TaskName = keyof typeof TASKS;
