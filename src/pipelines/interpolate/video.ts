@@ -19,6 +19,7 @@ import { FrameSplitter } from '../../media/frame-splitter.js';
 import { decodeRgbFrames, openMp4Encoder } from '../../media/rgb-frames.js';
 import type { RifeInterpolator } from './rife-model.js';
 import { CUT_THRESHOLD, CutDetector, FrameSchedule, rateString, rateValue, type Rate } from './schedule.js';
+import { runStop } from '../../util/run-stop.js';
 
 export interface InterpolateVideoOptions {
   ffmpeg: string;
@@ -78,15 +79,8 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
   if (!(rateValue(o.rateOut) > rateValue(o.rateIn))) throw new RangeError('the output rate must be above the input rate');
   const schedule = new FrameSchedule(o.rateIn, o.rateOut);
 
-  const stop = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop.abort(new Error('timeout'));
-  }, o.timeoutMs);
-  timer.unref();
-  const onAbort = (): void => stop.abort(o.signal?.reason);
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  // One signal stops everything: the caller's abort, or the run's own timeout.
+  const stop = runStop(o.signal, o.timeoutMs);
 
   const decoder = decodeRgbFrames({ ffmpeg: o.ffmpeg, file: o.input, width: o.width, height: o.height, signal: stop.signal, timeoutMs: o.timeoutMs, limits: o.limits });
   const encoder = openMp4Encoder({
@@ -208,12 +202,11 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
       Promise.race([settle, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]),
     ]);
     await rm(o.output, { force: true }).catch(() => undefined);
-    if (timedOut) throw new WorkerError('TIMED_OUT', `interpolation did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
+    if (stop.timedOut()) throw new WorkerError('TIMED_OUT', `interpolation did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
     if (o.signal?.aborted) throw cancelledError(o.signal.reason);
     throw e;
   } finally {
-    clearTimeout(timer);
-    o.signal?.removeEventListener('abort', onAbort);
+    stop.dispose();
   }
   const stats = o.engine.kind === 'rife' ? o.engine.model.stats : undefined;
   return {

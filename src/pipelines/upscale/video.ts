@@ -20,6 +20,7 @@ import { rm } from 'node:fs/promises';
 import { WorkerError, cancelledError } from '../../errors.js';
 import { decodeRgbFrames, openMp4Encoder } from '../../media/rgb-frames.js';
 import { FrameUpscaler, type SrModel } from './frame-upscaler.js';
+import { runStop } from '../../util/run-stop.js';
 
 export interface UpscaleVideoOptions {
   ffmpeg: string;
@@ -113,15 +114,7 @@ export async function upscaleVideo(o: UpscaleVideoOptions): Promise<UpscaleVideo
   const upscaler = new FrameUpscaler({ model: o.model, width: o.width, height: o.height, tile: o.tile, overlap: o.overlap, colorFix: o.colorFix, pad: o.pad, now });
 
   // One signal stops everything: the caller's abort, or the run's own timeout.
-  const stop = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop.abort(new Error('timeout'));
-  }, o.timeoutMs);
-  timer.unref();
-  const onAbort = (): void => stop.abort(o.signal?.reason);
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = runStop(o.signal, o.timeoutMs);
 
   const decoder = decodeRgbFrames({ ffmpeg: o.ffmpeg, file: o.input, width: o.width, height: o.height, signal: stop.signal, timeoutMs: o.timeoutMs, limits: o.limits });
   const encoder = openMp4Encoder({
@@ -161,12 +154,11 @@ export async function upscaleVideo(o: UpscaleVideoOptions): Promise<UpscaleVideo
     // returned (so the caller may release its session), unless it hangs past SETTLE_MS.
     await Promise.allSettled([decoder.close(), encoder.close(), settleWithin(upscaler.settled(), SETTLE_MS)]);
     await rm(o.output, { force: true }).catch(() => undefined);
-    if (timedOut) throw new WorkerError('TIMED_OUT', `upscaling did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
+    if (stop.timedOut()) throw new WorkerError('TIMED_OUT', `upscaling did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
     if (o.signal?.aborted) throw cancelledError(o.signal.reason);
     throw e;
   } finally {
-    clearTimeout(timer);
-    o.signal?.removeEventListener('abort', onAbort);
+    stop.dispose();
   }
   const stats = upscaler.stats;
   return {

@@ -9,7 +9,6 @@ import { WorkerError } from '../../errors.js';
 import { AUDIO_FORMATS, prepareAudio } from '../../job/audio-input.js';
 import { prepareImage } from '../../job/image-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
-import { probeMedia } from '../../media/probe.js';
 import { ENVELOPE_RATE, decodeMono, decodeStill, remuxAudio } from '../../pipelines/animate/media.js';
 import { frameRms, normalizeEnergy, onsets } from '../../pipelines/animate/envelope.js';
 import { planPath } from '../../pipelines/animate/path.js';
@@ -17,6 +16,7 @@ import { renderAnimation } from '../../pipelines/animate/render.js';
 import { salientRegion } from '../../pipelines/animate/saliency.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { AnimateInputSchema, DEFAULT_LONG_SIDE, type AnimateInput } from './input.js';
+import { verifiedMp4 } from '../../job/video-output.js';
 
 const ENGINES: readonly EngineEntry[] = [{ name: 'kenburns', models: [], description: 'audio-driven pan and zoom over the still, rendered in TypeScript' }];
 
@@ -128,15 +128,8 @@ export const animateTask: TaskDefinition<AnimateInput> = {
       });
       job.timings.render = Math.round(result.wallMs);
       job.timings.crop_scale = Math.round(result.renderMs);
-      t = performance.now();
-      const done = await probeMedia(out, { ffprobe: bins.ffprobe, signal: ctx.signal });
-      job.mark('verify', t);
       return {
-        file: out,
-        ext: 'mp4',
-        mime: 'video/mp4',
-        kind: 'video',
-        duration: done.duration ?? frames / fps,
+        ...(await verifiedMp4(out, job, bins.ffprobe, frames / fps)),
         fields: { width: size.width, height: size.height, fps, frames: result.frames, motion: path.motion },
       };
     };

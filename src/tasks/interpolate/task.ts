@@ -10,7 +10,7 @@ import { invalidInput } from '../../job/fields.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { displaySize, probeMedia } from '../../media/probe.js';
+import { displaySize } from '../../media/probe.js';
 import { RifeInterpolator } from '../../pipelines/interpolate/rife-model.js';
 import { rateFromFps, rateValue, reduceRate, toRate, type Rate } from '../../pipelines/interpolate/schedule.js';
 import { interpolateVideo } from '../../pipelines/interpolate/video.js';
@@ -18,6 +18,7 @@ import type { EngineEntry, TaskDefinition } from '../task.js';
 import { InterpolateInputSchema, MAX_FPS, type InterpolateInput } from './input.js';
 import { createInterpolationModels } from './models.js';
 import { isOutOfMemory } from '../upscale/models.js';
+import { verifiedMp4 } from '../../job/video-output.js';
 
 /** x264 CRF and preset of the result: visually lossless, at a speed that keeps up with the engines. */
 export const INTERPOLATE_CRF = 18;
@@ -123,15 +124,8 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
       }
       job.timings.interpolate = Math.round(result.wallMs);
       if (engine.kind === 'rife') job.timings.inference = Math.round(result.modelMs);
-      const verifyStarted = performance.now();
-      const done = await probeMedia(out, { ffprobe: bins.ffprobe, signal: ctx.signal });
-      job.mark('verify', verifyStarted);
       return {
-        file: out,
-        ext: 'mp4',
-        mime: 'video/mp4',
-        kind: 'video',
-        duration: done.duration ?? 0,
+        ...(await verifiedMp4(out, job, bins.ffprobe)),
         fields: {
           width: result.width,
           height: result.height,

@@ -10,13 +10,14 @@ import type { Tier } from '../../hardware/tier.js';
 import { invalidInput } from '../../job/fields.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
-import { displaySize, probeMedia } from '../../media/probe.js';
+import { displaySize } from '../../media/probe.js';
 import { srModelFromSession } from '../../pipelines/upscale/frame-upscaler.js';
 import { upscaleVideo, type UpscaleVideoResult } from '../../pipelines/upscale/video.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { UpscaleInputSchema, type UpscaleInput } from './input.js';
 import { createSrModelResolver, isOutOfMemory } from './models.js';
 import { EMBEDDED_SR_MODELS } from '../../convert/esrgan.js';
+import { verifiedMp4 } from '../../job/video-output.js';
 
 /** Tile side (input pixels) by tier: big tiles waste less on overlap; a GPU's memory sets the cap. */
 export const TILE_BY_TIER: Record<Tier, number> = { cpu: 192, 'gpu-small': 256, gpu: 384, 'gpu-large': 512 };
@@ -113,15 +114,8 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       }
       job.timings.upscale = Math.round(result.wallMs);
       job.timings.inference = Math.round(result.modelMs);
-      const verifyStarted = performance.now();
-      const done = await probeMedia(out, { ffprobe: bins.ffprobe, signal: ctx.signal });
-      job.mark('verify', verifyStarted);
       return {
-        file: out,
-        ext: 'mp4',
-        mime: 'video/mp4',
-        kind: 'video',
-        duration: done.duration ?? 0,
+        ...(await verifiedMp4(out, job, bins.ffprobe)),
         fields: {
           width: result.width,
           height: result.height,
