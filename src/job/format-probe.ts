@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { WorkerError, isWorkerError } from '../errors.js';
 import { PROTOCOL_WHITELIST, runBinary } from '../media/ffmpeg.js';
+import { probeNumber } from '../media/probe.js';
 
 /**
  * The options that must precede an input read with `formats` only. A single format is also forced
@@ -16,13 +17,7 @@ export function guardedInputArgs(file: string, formats: readonly string[]): stri
   return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', formats.join(','), ...(formats.length === 1 ? ['-f', formats[0] as string] : []), '-i', file];
 }
 
-const num = z
-  .union([z.string(), z.number()])
-  .optional()
-  .transform((v) => {
-    const n = typeof v === 'number' ? v : v === undefined || v === 'N/A' ? Number.NaN : Number(v);
-    return Number.isFinite(n) ? n : undefined;
-  });
+const num = probeNumber;
 
 const ProbeSchema = z.object({
   streams: z

@@ -13,6 +13,7 @@ import type { TaskDeps, TaskJob } from '../tasks/task.js';
 import { sourceField, type VideoSource } from './fields.js';
 import { checkMediaLimits } from './limits.js';
 import { materializeSource } from './source.js';
+import { jobSourceOptions } from './source-options.js';
 
 export interface PreparedVideo {
   /** The file to read (the trimmed copy when `duration` trimmed it). */
@@ -66,19 +67,7 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
   const { signal, log } = job.ctx;
   const field = sourceField(input);
   const t0 = performance.now();
-  let file = await materializeSource(input, {
-    roots: [config.volumeDir, config.samplesDir],
-    workDir: job.workDir,
-    maxInputBytes: config.maxInputBytes,
-    download: {
-      allowPrivate: limits.allowPrivateUrls,
-      timeoutMs: limits.downloadTimeoutMs,
-      connectTimeoutMs: limits.connectTimeoutMs,
-      maxRedirects: limits.maxRedirects,
-      ...deps.download,
-    },
-    signal,
-  });
+  let file = await materializeSource(input, jobSourceOptions(deps, job));
   await refuseImages(file, field);
   let t = job.mark('input', t0);
   const probe = async (path: string): Promise<MediaInfo> => {

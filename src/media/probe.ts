@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { WorkerError, isWorkerError } from '../errors.js';
 import { INPUT_GUARDS, runBinary } from './ffmpeg.js';
 
-const num = z
+/** ffprobe's numbers come as strings, numbers or "N/A": a finite number or undefined. */
+export const probeNumber = z
   .union([z.string(), z.number()])
   .optional()
   .transform((v) => {
@@ -24,22 +25,22 @@ const StreamSchema = z
     r_frame_rate: z.string().optional(),
     avg_frame_rate: z.string().optional(),
     time_base: z.string().optional(),
-    start_time: num,
-    duration: num,
-    nb_frames: num,
-    sample_rate: num,
+    start_time: probeNumber,
+    duration: probeNumber,
+    nb_frames: probeNumber,
+    sample_rate: probeNumber,
     channels: z.number().int().optional(),
     disposition: z.object({ attached_pic: z.number().optional() }).loose().optional(),
     tags: z.record(z.string(), z.string()).optional(),
     /** Newer muxers store a phone video's turn as a display matrix here, not as a `rotate` tag. */
-    side_data_list: z.array(z.object({ rotation: num }).loose()).optional(),
+    side_data_list: z.array(z.object({ rotation: probeNumber }).loose()).optional(),
   })
   .loose();
 
 const ProbeSchema = z.object({
   streams: z.array(StreamSchema).default([]),
   format: z
-    .object({ format_name: z.string().optional(), duration: num, start_time: num, size: num })
+    .object({ format_name: z.string().optional(), duration: probeNumber, start_time: probeNumber, size: probeNumber })
     .loose()
     .optional(),
 });
