@@ -37,6 +37,8 @@ export interface VisionWatch {
 }
 
 const PERSON_SCORE = 0.3;
+/** Detections under this score are dropped at once (`seen` starts at 0.35, people to pose at 0.3). */
+const KEEP_SCORE = 0.3;
 
 /** A box around a pose's confident keypoints, widened to hold the whole body next time. */
 function boxFromPose(p: Pose): Box {
@@ -113,7 +115,9 @@ export class VisionWatcher {
     if (time - this.lastDetect >= this.o.detectEveryS - 1e-3) {
       this.lastDetect = time;
       const before = m.modelMs.detect;
-      const [found = []] = await m.detect([image]);
+      // Only what can matter is kept (for `seen` and the people to pose): a long video keeps one
+      // short list a detection, not the detector's twenty best guesses.
+      const [found = []] = await m.detect([image], { minScore: KEEP_SCORE });
       this.result.modelMs.detect += m.modelMs.detect - before;
       this.result.detections.push({ time, detections: found });
       this.people = people(found, this.minHeight, this.maxPeople);
