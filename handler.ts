@@ -18,6 +18,10 @@ async function main(): Promise<number> {
     const { runDownloadModelsCommand } = await import('./src/models/prepare.js');
     return runDownloadModelsCommand({ config, log });
   }
+  if (config.flags['self-test']) {
+    const { runSelfTest } = await import('./src/self-test.js');
+    return runSelfTest({ config, log });
+  }
   if (config.flags['convert-models']) {
     const { runConvertModelsCommand } = await import('./src/tasks/convert-all.js');
     return runConvertModelsCommand({ config, log });

@@ -103,6 +103,7 @@ const FLAGS = {
   'download-models': { type: 'boolean' },
   'verify-models': { type: 'boolean' },
   'convert-models': { type: 'boolean' },
+  'self-test': { type: 'boolean' },
 } as const;
 
 const FlagsSchema = z.object({
@@ -120,6 +121,8 @@ const FlagsSchema = z.object({
   'verify-models': z.boolean().default(false),
   /** Convert every embedded model into CONVERTED_MODELS_DIR and exit (at image build). */
   'convert-models': z.boolean().default(false),
+  /** Check the provider, every embedded model and the built-in engine; print a JSON report, exit 0/1. */
+  'self-test': z.boolean().default(false),
 });
 
 export interface RunpodConfig {

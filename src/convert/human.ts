@@ -61,6 +61,11 @@ function packageRoot(): string {
 }
 
 /** Absolute path of a model's model.json inside the installed package. */
+/** Each model's model.json in `dir` (VISION_MODELS_DIR), for models kept outside the package. */
+export function humanModelsIn(dir: string): Record<HumanModelName, string> {
+  return Object.fromEntries((Object.keys(HUMAN_MODELS) as HumanModelName[]).map((name) => [name, join(dir, HUMAN_MODELS[name].file)])) as Record<HumanModelName, string>;
+}
+
 export function humanModelJson(name: HumanModelName): string {
   const path = join(packageRoot(), 'models', HUMAN_MODELS[name].file);
   if (!existsSync(path)) throw new WorkerError('MODEL_NOT_AVAILABLE', `${HUMAN_PACKAGE} has no models/${HUMAN_MODELS[name].file}`, { details: { model: name } });

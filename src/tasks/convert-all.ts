@@ -3,11 +3,10 @@
  * models at every scale and the Foley task's vision models — so an image built with it (the
  * Dockerfile does) starts its first job without converting.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel } from '../convert/esrgan.js';
-import { convertHumanModel, HUMAN_MODELS, type HumanModelName } from '../convert/human.js';
+import { convertHumanModel, HUMAN_MODELS, humanModelsIn, type HumanModelName } from '../convert/human.js';
 import { toJobErrorBody } from '../errors.js';
 
 export async function runConvertModelsCommand({ config, log }: { config: Readonly<Config>; log: Logger }): Promise<number> {
@@ -24,10 +23,10 @@ export async function runConvertModelsCommand({ config, log }: { config: Readonl
       }
     }
   }
-  const visionDir = config.models.visionDir;
+  const sources = config.models.visionDir ? humanModelsIn(config.models.visionDir) : undefined;
   for (const name of Object.keys(HUMAN_MODELS) as HumanModelName[]) {
     try {
-      const m = await convertHumanModel(name, { cacheDir: config.models.convertedDir, ...(visionDir ? { modelJson: join(visionDir, HUMAN_MODELS[name].file) } : {}) });
+      const m = await convertHumanModel(name, { cacheDir: config.models.convertedDir, ...(sources ? { modelJson: sources[name] } : {}) });
       log.info({ model: name, path: m.path, cached: m.hit, ms: Math.round(m.ms) }, 'vision model ready');
     } catch (e) {
       failed++;

@@ -10,8 +10,7 @@ import type { Session } from '../../inference/ort.js';
 import { Memo } from '../../inference/sessions.js';
 import type { FoleyVision } from '../../pipelines/foley/procedural.js';
 import { openVadSession } from '../../pipelines/foley/speech/model.js';
-import { join } from 'node:path';
-import { HUMAN_MODELS } from '../../convert/human.js';
+import { humanModelsIn } from '../../convert/human.js';
 import { loadVisionModels, type VisionModels } from '../../vision/models.js';
 import type { TaskDeps } from '../task.js';
 
@@ -52,7 +51,7 @@ export function createFoleySenses(deps: TaskDeps): FoleySenses {
       const models = await memo.get('vision', () =>
         loadVisionModels({
           cacheDir: deps.config.models.convertedDir,
-          ...(visionDir ? { sources: { centernet: join(visionDir, HUMAN_MODELS.centernet.file), 'movenet-lightning': join(visionDir, HUMAN_MODELS['movenet-lightning'].file) } } : {}),
+          ...(visionDir ? { sources: humanModelsIn(visionDir) } : {}),
           ep: deps.config.models.executionProvider,
           ...(gpuPresent() === undefined ? {} : { gpuPresent: gpuPresent() as boolean }),
           log,
