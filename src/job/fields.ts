@@ -89,14 +89,47 @@ export interface FieldIssue {
   message: string;
 }
 
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+/** The value at `path` in the raw payload, and whether the key is there at all. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, key)) return { present: false, value: undefined };
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: true, value: cur };
+}
+
+/** What JSON calls a value's type, for "got …" in a message. */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isInteger(value)) return 'a fraction';
+  return `a ${typeof value}`;
+}
+
+const ZOD_TYPE_NAMES: Record<string, string> = {
+  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'an object', array: 'an array',
+};
+
+/**
+ * zod issues → one message per field. zod 4 leaves `issue.input` out of its issues, so whether a
+ * field is missing ("is required") or present with the wrong type ("must be a number…") is read
+ * from the raw payload itself. Our schemas' own messages win; zod's generic "Invalid input:
+ * expected X, received Y" becomes "must be X (got Y)".
+ */
+export function toFieldIssues(error: z.ZodError, raw: unknown): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
     }
     const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return [{ field, message }];
+    if (issue.code !== 'invalid_type') return [{ field, message: issue.message }];
+    const at = valueAt(raw, issue.path);
+    if (!at.present || at.value === undefined) return [{ field, message: 'is required' }];
+    if (!issue.message.startsWith('Invalid input:')) return [{ field, message: issue.message }];
+    const want = ZOD_TYPE_NAMES[issue.expected] ?? `of type ${issue.expected}`;
+    return [{ field, message: `must be ${want} (got ${jsonType(at.value)})` }];
   });
 }
 

@@ -78,4 +78,47 @@ describe('job payload', () => {
   it('names every unknown field', () => {
     expect(rejection({ ...ok, foo: 1, bar: 2 }).fields).toEqual(['foo', 'bar']);
   });
+  // A present field of the wrong type says what it wants; only a missing one "is required".
+  const foley = ok;
+  const upscale = { task: 'upscale', video_path: 'clip.mp4' };
+  const interpolate = { task: 'interpolate', video_path: 'clip.mp4', factor: 2 };
+  const animate = { task: 'animate', image_path: 'still.png', audio_path: 'tone.m4a' };
+  it.each([
+    [foley, 'duration', '5', 'must be a number of seconds > 0'],
+    [foley, 'seed', 1.5, 'must be an integer from 0 to 4294967295'],
+    [foley, 'seed', '42', 'must be an integer from 0 to 4294967295'],
+    [foley, 'prompt', null, 'must be a string (got null)'],
+    [foley, 'negative_prompt', 3, 'must be a string (got a number)'],
+    [foley, 'video_path', null, 'must be a string (got null)'],
+    [foley, 'vision', 'yes', 'must be true or false'],
+    [upscale, 'duration', '5', 'must be a number of seconds > 0'],
+    [upscale, 'scale', '2', 'must be 2, 3, 4 or 8'],
+    [upscale, 'tile', 64.5, 'must be an integer from 32 to 2048'],
+    [upscale, 'model', null, 'must be a string (got null)'],
+    [upscale, 'color_fix', 1, 'must be true or false'],
+    [interpolate, 'factor', 2.5, 'must be an integer from 2 to 8'],
+    [interpolate, 'factor', '2', 'must be an integer from 2 to 8'],
+    [interpolate, 'model', ['auto'], 'must be a string (got an array)'],
+    [interpolate, 'duration', null, 'must be a number of seconds > 0'],
+    [animate, 'fps', '3', 'must be an integer from 1 to'],
+    [animate, 'seed', 1.5, 'must be an integer from 0 to 4294967295'],
+    [animate, 'width', '640', 'must be an even integer from 16 to 4096'],
+    [animate, 'image_path', {}, 'must be a string (got an object)'],
+  ] as const)('%j: %s = %j says "%s", not "is required"', (base, field, value, message) => {
+    const raw = { ...base, [field]: value };
+    let issues: Array<{ field: string; message: string }> = [];
+    try {
+      parseJobInput(raw);
+    } catch (e) {
+      if (!isWorkerError(e)) throw e;
+      issues = (e.details as { issues: typeof issues }).issues;
+    }
+    const issue = issues.find((i) => i.field === field);
+    expect(issue?.message).toContain(message);
+    expect(issue?.message).not.toContain('is required');
+  });
+
+  it('still calls a missing source "required"', () => {
+    expect(rejection({ task: 'upscale' }).message).toContain('is required');
+  });
 });

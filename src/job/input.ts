@@ -20,5 +20,5 @@ export function parseJobInput(raw: unknown): JobInput {
   }
   const r = taskDefinition(task as TaskName).schema.safeParse(raw);
   if (r.success) return r.data;
-  throw invalidInput(toFieldIssues(r.error));
+  throw invalidInput(toFieldIssues(r.error, raw));
 }
