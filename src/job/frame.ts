@@ -1,14 +1,13 @@
 /**
  * @module The job frame: what every task's job shares. It makes the scratch directory (removed
- * when the job ends, success or failure), times the job, runs the task, delivers the file it
- * made, and writes the result's common fields around the task's own: where the file is, `mime`,
- * `bytes`, `duration`, `timings_ms`, `warnings`, `metadata`.
+ * when the job ends, success or failure; scratch.ts sweeps what a killed worker left), times the
+ * job, runs the task, delivers the file it made, and writes the result's common fields around the
+ * task's own: where the file is, `mime`, `bytes`, `duration`, `timings_ms`, `warnings`, `metadata`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JobContext } from '../runtime/types.js';
 import type { TaskDeps, TaskJob, TaskRunner } from '../tasks/task.js';
 import { deliver, type Delivery } from './deliver.js';
+import { makeJobScratch, removeJobScratch } from './scratch.js';
 
 export interface FrameDeps extends TaskDeps {
   /** What the worker is (hardware tier, provider, models), copied into every result's `metadata`. */
@@ -28,7 +27,8 @@ export async function runInFrame<I extends { task: string; delivery: Delivery }>
 ): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
-  const workDir = await mkdtemp(join(deps.config.workDir, `${input.task}-job-`));
+  // Inside this worker's own scratch parent, so a restart can tell its leftovers from a live worker's.
+  const workDir = await makeJobScratch(deps.config.workDir, `${input.task}-job-`);
   const job: TaskJob = {
     ctx,
     workDir,
@@ -76,6 +76,6 @@ export async function runInFrame<I extends { task: string; delivery: Delivery }>
       ...(deps.describeWorker ? { metadata: deps.describeWorker() } : {}),
     };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeJobScratch(workDir);
   }
 }

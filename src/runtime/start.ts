@@ -3,13 +3,16 @@
  * from --test_input / test_input.json), or platform mode (RUNPOD_WEBHOOK_GET_JOB set). The order is
  * runpod-python's (`serverless.start`): --rp_serve_api wins, then an explicit --test_input, then the
  * platform. Platform and API modes shut down gracefully on the first SIGTERM/SIGINT (jobs in
- * progress finish within SHUTDOWN_GRACE_S and their results are posted) and at once on the second.
+ * progress finish within SHUTDOWN_GRACE_S and their results are posted) and at once on the second
+ * (removing the scratch of the jobs in flight first). Every mode starts by sweeping the scratch that
+ * killed workers left in WORK_DIR.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { packageRoot, type Config } from '../config.js';
+import { removeJobScratchSync, sweepStaleScratch } from '../job/scratch.js';
 import { runLocalTest } from './local-test.js';
 import { runLocalApi } from './run-api.js';
 import { runPlatform } from './run-platform.js';
@@ -54,6 +57,8 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
       // creation then throws from native code, aborting the process (measured). The kernel's
       // default action runs no teardown at all.
       release();
+      // No teardown runs after this, so the scratch of the jobs in flight goes now, synchronously.
+      removeJobScratchSync();
       process.kill(process.pid, sig);
       // Should the default action be held off (a signal the platform ignores), exit anyway.
       setTimeout(() => process.exit(128 + (constants.signals[sig] ?? 15)), 1000).unref();
@@ -65,6 +70,8 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
 /** Runs the worker until it is done; resolves to the process exit code. */
 export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker }: StartOptions): Promise<number> {
   const mode = chooseMode(config);
+  // What a killed worker (kill -9, out of memory) left in WORK_DIR: only its own, never a live one's.
+  await sweepStaleScratch(config.workDir, log);
   if (mode === 'platform') {
     const { signal, release } = shutdownSignal(log);
     try {
