@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { WorkerError } from './errors.js';
+import { isWorkerError, WorkerError } from './errors.js';
 import { parseModelsSpec, type RepoSpec } from './models/spec.js';
 
 const optionalString = z
@@ -168,20 +168,20 @@ function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefine
   const { BUCKET_ENDPOINT_URL: url, BUCKET_ACCESS_KEY_ID: id, BUCKET_SECRET_ACCESS_KEY: secret } = v;
   if (url === undefined && id === undefined && secret === undefined) return undefined;
   if (url === undefined || id === undefined || secret === undefined) {
-    throw new WorkerError('INVALID_INPUT', 'bad environment: BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID and BUCKET_SECRET_ACCESS_KEY must be set together');
+    throw configInvalid('bad environment: BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID and BUCKET_SECRET_ACCESS_KEY must be set together', ['BUCKET_ENDPOINT_URL', 'BUCKET_ACCESS_KEY_ID', 'BUCKET_SECRET_ACCESS_KEY']);
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new WorkerError('INVALID_INPUT', 'bad environment: BUCKET_ENDPOINT_URL is not a URL');
+    throw configInvalid('bad environment: BUCKET_ENDPOINT_URL is not a URL', ['BUCKET_ENDPOINT_URL']);
   }
   const segment = parsed.pathname.split('/').filter(Boolean)[0];
   // Virtual-hosted AWS style, `https://<bucket>.s3.<region>.amazonaws.com`, as runpod-python users write it.
   const hosted = /^(.+)\.(s3[.-][a-z0-9-]+\.amazonaws\.com)$/.exec(parsed.hostname);
   const bucket = v.BUCKET_NAME ?? segment ?? hosted?.[1];
   if (bucket === undefined) {
-    throw new WorkerError('INVALID_INPUT', 'bad environment: set BUCKET_NAME (or put the bucket in BUCKET_ENDPOINT_URL\'s path)');
+    throw configInvalid('bad environment: set BUCKET_NAME (or put the bucket in BUCKET_ENDPOINT_URL\'s path)', ['BUCKET_NAME']);
   }
   const region = v.BUCKET_REGION ?? /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com$/.exec(parsed.hostname)?.[1] ?? 'us-east-1';
   return {
@@ -273,7 +273,27 @@ export function packageRoot(): string {
   return dir;
 }
 
-/** Parse env and argv once. Throws INVALID_INPUT naming the variable or flag that is wrong. */
+/**
+ * CONFIG_INVALID, not INVALID_INPUT: a bad variable or flag is the operator's to fix, and a client
+ * switching on INVALID_INPUT must not be told its payload was wrong. `details.variables` names them.
+ */
+function configInvalid(message: string, variables: string[]): WorkerError {
+  return new WorkerError('CONFIG_INVALID', message, { details: { variables: [...new Set(variables)] } });
+}
+
+/** MODELS, parsed; its parser's INVALID_INPUT (src/models/spec.ts) becomes CONFIG_INVALID here, where it is the environment's. */
+function modelsSpec(spec: string | undefined): RepoSpec[] {
+  try {
+    return parseModelsSpec(spec);
+  } catch (e) {
+    if (isWorkerError(e) && e.code === 'INVALID_INPUT') {
+      throw new WorkerError('CONFIG_INVALID', `bad environment: ${e.message}`, { cause: e, details: { variables: ['MODELS'], entry: (e.details as { entry?: unknown } | undefined)?.entry } });
+    }
+    throw e;
+  }
+}
+
+/** Parse env and argv once. Throws CONFIG_INVALID naming the variable or flag that is wrong. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   argv: readonly string[] = process.argv.slice(2),
@@ -283,17 +303,17 @@ export function loadConfig(
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const e = EnvSchema.safeParse(set);
   if (!e.success) {
-    throw new WorkerError('INVALID_INPUT', `bad environment: ${z.prettifyError(e.error)}`);
+    throw configInvalid(`bad environment: ${z.prettifyError(e.error)}`, e.error.issues.map((i) => String(i.path[0] ?? 'environment')));
   }
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (cause) {
-    throw new WorkerError('INVALID_INPUT', `bad command line: ${(cause as Error).message}`, { cause });
+    throw new WorkerError('CONFIG_INVALID', `bad command line: ${(cause as Error).message}`, { cause });
   }
   const f = FlagsSchema.safeParse(values);
   if (!f.success) {
-    throw new WorkerError('INVALID_INPUT', `bad command line: ${z.prettifyError(f.error)}`);
+    throw configInvalid(`bad command line: ${z.prettifyError(f.error)}`, f.error.issues.map((i) => `--${String(i.path[0] ?? '')}`));
   }
   const v = e.data;
   return Object.freeze({
@@ -343,7 +363,7 @@ export function loadConfig(
       endpoint: v.HF_ENDPOINT.replace(/\/+$/, ''),
       token: v.HF_TOKEN,
       offline: v.HF_HUB_OFFLINE,
-      specs: Object.freeze(parseModelsSpec(v.MODELS)),
+      specs: Object.freeze(modelsSpec(v.MODELS)),
       lockStaleMs: v.MODELS_LOCK_STALE_S * 1000,
       lockWaitMs: v.MODELS_LOCK_WAIT_S * 1000,
       concurrency: v.MODELS_DOWNLOAD_CONCURRENCY,

@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   'MODEL_LOCK_TIMEOUT',
   'MODEL_LOAD_FAILED',
   'OUT_OF_MEMORY',
+  /** A bad environment variable or command-line flag: the worker's setup, not the job's payload (that is INVALID_INPUT). */
+  'CONFIG_INVALID',
+  /** The local API could not listen: another process already has `--rp_api_host`:`--rp_api_port`. */
+  'PORT_IN_USE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -71,11 +75,23 @@ export function cancelledError(cause?: unknown): WorkerError {
   return new WorkerError('CANCELLED', 'the job was cancelled', { cause });
 }
 
+/** Node's `listen` failing with EADDRINUSE (the error a second server on a used port gets). */
+function addressInUse(value: unknown): value is Error & { address?: string; port?: number } {
+  return value instanceof Error && (value as { code?: unknown }).code === 'EADDRINUSE';
+}
+
 /** Any thrown value → a WorkerError; unknown failures become INTERNAL with the original as cause. */
 export function coerceError(value: unknown): WorkerError {
   if (isWorkerError(value)) return value;
   if (value instanceof Error && value.name === 'AbortError') {
     return cancelledError(value);
+  }
+  if (addressInUse(value)) {
+    const where = value.port === undefined ? 'the local API port' : `${value.address ?? ''}:${value.port}`;
+    return new WorkerError('PORT_IN_USE', `cannot listen on ${where}: the port is already in use (choose another with --rp_api_port)`, {
+      cause: value,
+      ...(value.port === undefined ? {} : { details: { host: value.address, port: value.port } }),
+    });
   }
   const message = value instanceof Error ? value.message : String(value);
   return new WorkerError('INTERNAL', `internal error: ${message}`, { cause: value });
