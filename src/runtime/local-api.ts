@@ -9,6 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { isWorkerError, toJobErrorString, WorkerError } from '../errors.js';
+import { invalidInput, toFieldIssues } from '../job/fields.js';
 import { QueueFullError, type LocalJobs } from './local-jobs.js';
 
 export interface LocalApiOptions {
@@ -39,7 +41,7 @@ const RunRequestSchema = z
       .optional(),
   })
   .loose()
-  .refine((r) => r.input !== undefined, { message: 'input is required', path: ['input'] });
+  .refine((r) => r.input !== undefined, { message: 'is required', path: ['input'] });
 
 class HttpError extends Error {
   constructor(
@@ -68,7 +70,9 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    if (size > limit) {
+      throw new WorkerError('INPUT_TOO_LARGE', `request body over ${limit} bytes`, { details: { limit_bytes: limit } });
+    }
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -76,9 +80,16 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
+    throw invalidInput([{ field: 'body', message: 'is not valid JSON' }]);
   }
 }
+
+/**
+ * A request's own mistakes are coded like a job's: the body is `{ "error": "<JSON string>" }`
+ * with the same `{code, message, details, retryable}` a FAILED job's `error` holds (src/errors.ts
+ * makes both), so a client parses one shape whether the request or the job was refused.
+ */
+const STATUS_OF_CODE: Partial<Record<string, number>> = { INVALID_INPUT: 400, INPUT_TOO_LARGE: 413 };
 
 export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { jobs, log } = o;
@@ -92,8 +103,12 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
   };
 
   async function submit(req: IncomingMessage, limit: number) {
-    const parsed = RunRequestSchema.safeParse(await readJson(req, limit));
-    if (!parsed.success) throw new HttpError(400, z.prettifyError(parsed.error));
+    const raw = await readJson(req, limit);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw invalidInput([{ field: 'body', message: 'must be a JSON object with an "input" field' }]);
+    }
+    const parsed = RunRequestSchema.safeParse(raw);
+    if (!parsed.success) throw invalidInput(toFieldIssues(parsed.error, raw));
     try {
       return jobs.submit({ input: parsed.data.input, webhook: parsed.data.webhook, executionTimeoutMs: parsed.data.policy?.executionTimeout });
     } catch (e) {
@@ -173,6 +188,8 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     route(req, res).catch((e: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
+      const status = isWorkerError(e) ? STATUS_OF_CODE[e.code] : undefined;
+      if (status !== undefined) return send(res, status, { error: toJobErrorString(e) });
       log.error({ err: e, url: req.url }, 'local API request failed');
       send(res, 500, { error: 'internal error' });
     });
