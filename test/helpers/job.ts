@@ -10,6 +10,7 @@ import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
 import { runJob } from '../../src/runtime/run-job.js';
 import type { JobResult } from '../../src/runtime/types.js';
 import { binaries, SHARED_MEDIA } from './media.js';
+import { copyStandIns, STAND_IN_NAMES } from './stand-ins.js';
 
 export interface TestWorker {
   config: Readonly<Config>;
@@ -21,18 +22,21 @@ export interface TestWorker {
 }
 
 /**
- * A worker over a fresh temp root. The volume is ../shared/media unless `volume: 'temp'` asks for
- * an empty one (`<root>/volume`) that the test fills. `models` builds the warm-up's models from the
- * worker's config (e.g. warmUpModels over a fake Hub).
+ * A worker over a fresh temp root. The volume (`<root>/volume`) holds the generated stand-ins for
+ * the clips of ../shared/media under their names (test/helpers/stand-ins.ts), so it works on any
+ * machine; `volume: 'temp'` asks for an empty one that the test fills, and `'shared'` for the real
+ * ../shared/media (only in tests that skip when HAS_SHARED_MEDIA is false). `models` builds the
+ * warm-up's models from the worker's config (e.g. warmUpModels over a fake Hub).
  */
 export async function createTestWorker(
   env: Record<string, string> = {},
-  volume: 'shared' | 'temp' = 'shared',
+  volume: 'stand-ins' | 'shared' | 'temp' = 'stand-ins',
   extra: { models?: (config: Readonly<Config>) => Promise<WorkerModels> } = {},
 ): Promise<TestWorker> {
   const root = await mkdtemp(join(tmpdir(), 'foley-test-'));
   const volumeDir = volume === 'shared' ? SHARED_MEDIA : join(root, 'volume');
-  await mkdir(volumeDir, { recursive: true });
+  if (volume !== 'shared') await mkdir(volumeDir, { recursive: true });
+  if (volume === 'stand-ins') await copyStandIns(volumeDir, STAND_IN_NAMES);
   const config = loadConfig(
     { VOLUME_DIR: volumeDir, OUTPUT_DIR: join(root, 'output'), WORK_DIR: root, PATH: process.env.PATH ?? '', ...env },
     [],

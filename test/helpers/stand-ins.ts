@@ -89,8 +89,8 @@ const RECIPES: Record<StandInName, Recipe> = {
 
 /** Overwrites the audio packets of the middle third with a junk pattern, in place. */
 async function breakAudioMiddle(file: string): Promise<void> {
-  const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-of', 'csv=p=0', file], { maxBuffer: 16 << 20 });
-  const packets = stdout.trim().split('\n').map((l) => l.split(',').map(Number) as [number, number]);
+  const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-of', 'json', file], { maxBuffer: 16 << 20 });
+  const packets = (JSON.parse(stdout) as { packets: Array<{ pos: string; size: string }> }).packets.map((p) => [Number(p.pos), Number(p.size)] as const);
   const fh = await open(file, 'r+');
   try {
     for (const [pos, size] of packets.slice(Math.floor(packets.length / 3), Math.floor((2 * packets.length) / 3))) {
@@ -127,6 +127,9 @@ export async function standIn(name: StandInName): Promise<string> {
   }
   return file;
 }
+
+/** Every stand-in. */
+export const STAND_IN_NAMES = Object.keys(RECIPES) as StandInName[];
 
 /** Copies the stand-ins named into `dir` under their own names (a test worker's volume). */
 export async function copyStandIns(dir: string, names: StandInName[]): Promise<void> {
