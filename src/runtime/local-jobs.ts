@@ -2,7 +2,8 @@
  * @module The local API's jobs: a bounded queue, up to `concurrency` jobs running at once (a job
  * starts as soon as a slot is free, unlike runpod-python's simulator which runs it on the first
  * status poll), per-job execution timeout, cancel, progress and stream chunks, and results
- * forgotten `resultTtlMs` after they end. The status shape follows RunPod's public endpoint API.
+ * forgotten `resultTtlMs` after they end or sooner past MAX_FINISHED_JOBS / MAX_FINISHED_BYTES.
+ * The status shape follows RunPod's public endpoint API.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -48,6 +49,8 @@ interface LocalJob {
   error?: string;
   stream: unknown[];
   streamRead: number;
+  /** Size of the result once finished (see resultBytes). */
+  bytes?: number;
   controller: AbortController;
   timer?: NodeJS.Timeout;
   waiters: Set<() => void>;
@@ -62,6 +65,10 @@ export interface LocalJobsOptions {
   maxQueue?: number;
   /** How long a finished job's status stays readable. @default 1_800_000 (30 min, as hosted /run) */
   resultTtlMs?: number;
+  /** Finished jobs kept at most; the oldest-ended go first. @default MAX_FINISHED_JOBS */
+  maxFinished?: number;
+  /** Bytes of finished jobs' results (output + error, as JSON) kept at most. @default MAX_FINISHED_BYTES */
+  maxFinishedBytes?: number;
   /** When the request has no policy.executionTimeout. @default 600_000 (the hosted default) */
   defaultExecutionTimeoutMs?: number;
   /** Called once when a job reaches a terminal status (webhooks). */
@@ -69,6 +76,27 @@ export interface LocalJobsOptions {
   /** @default Date.now */
   clock?: () => number;
   workerId?: string;
+}
+
+/**
+ * Finished results are bounded in number and size as well as in time (`resultTtlMs`): a soak of
+ * 1,200 base64 jobs at the default 30 min TTL doubled the worker's RSS. Past either bound the
+ * oldest-ended result is forgotten early, and its id answers as an expired one (404).
+ */
+export const MAX_FINISHED_JOBS = 500;
+export const MAX_FINISHED_BYTES = 64 * 1024 * 1024;
+
+/** What a finished job's result holds in memory, near enough: its JSON length. */
+function resultBytes(job: { output?: unknown; error?: string }): number {
+  let n = job.error?.length ?? 0;
+  if (job.output !== undefined) {
+    try {
+      n += JSON.stringify(job.output)?.length ?? 0;
+    } catch {
+      // not JSON (a cycle): the count bound still holds
+    }
+  }
+  return n;
 }
 
 export class QueueFullError extends Error {
@@ -93,7 +121,10 @@ export interface LocalJobs {
   health(): { jobs: Record<'completed' | 'failed' | 'inProgress' | 'inQueue' | 'retried', number>; workers: Record<'idle' | 'running', number> };
   /** Refuses new jobs from now on and resolves when no job is running (queued ones are cancelled). */
   drain(): Promise<void>;
-  /** Aborts every running job's signal. */
+  /**
+   * Cancels every running job (the shutdown grace ran out): each ends `CANCELLED`, as `/cancel`
+   * ends it, and its signal aborts with `reason`.
+   */
   abortAll(reason: Error): void;
 }
 
@@ -101,6 +132,8 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
   const concurrency = Math.max(1, o.concurrency ?? 1);
   const maxQueue = o.maxQueue ?? 1000;
   const resultTtlMs = o.resultTtlMs ?? 1_800_000;
+  const maxFinished = Math.max(0, o.maxFinished ?? MAX_FINISHED_JOBS);
+  const maxFinishedBytes = Math.max(0, o.maxFinishedBytes ?? MAX_FINISHED_BYTES);
   const defaultTimeout = o.defaultExecutionTimeoutMs ?? 600_000;
   const clock = o.clock ?? Date.now;
   const workerId = o.workerId ?? 'local';
@@ -108,6 +141,7 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
   const queue: LocalJob[] = [];
   /** Finished jobs in order of ending, for expiry. */
   const ended: LocalJob[] = [];
+  let endedBytes = 0;
   const counts = { completed: 0, failed: 0, retried: 0 };
   let running = 0;
   let draining = false;
@@ -117,9 +151,17 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
     for (const w of [...job.waiters]) w();
   };
 
+  function forgetOldest(): void {
+    const job = ended.shift()!;
+    endedBytes -= job.bytes ?? 0;
+    jobs.delete(job.id);
+  }
+
   function sweep(): void {
     const now = clock();
-    while (ended.length > 0 && now - (ended[0]!.endedAt ?? now) >= resultTtlMs) jobs.delete(ended.shift()!.id);
+    while (ended.length > 0 && now - (ended[0]!.endedAt ?? now) >= resultTtlMs) forgetOldest();
+    // The newest result stays whatever its size, so one large result can still be read by /status.
+    while (ended.length > maxFinished || (ended.length > 1 && endedBytes > maxFinishedBytes)) forgetOldest();
   }
 
   function statusOf(job: LocalJob): StatusBody {
@@ -146,9 +188,13 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
     if (result.error !== undefined) job.error = result.error;
     if (status === 'COMPLETED') counts.completed++;
     else counts.failed++;
+    job.bytes = resultBytes(job);
+    endedBytes += job.bytes;
     ended.push(job);
     notify(job);
     o.onTerminal?.(statusOf(job), job.webhook);
+    // Bounded now, not at the next request: a burst of large results must not pile up meanwhile.
+    sweep();
   }
 
   function pump(): void {
@@ -284,11 +330,14 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
       if (draining) throw new QueueFullError('the worker is shutting down');
       if (queue.length >= maxQueue) throw new QueueFullError(`the queue is full (${maxQueue} jobs waiting)`);
       const i = ended.indexOf(job);
-      if (i >= 0) ended.splice(i, 1);
+      if (i >= 0) {
+        ended.splice(i, 1);
+        endedBytes -= job.bytes ?? 0;
+      }
       counts.failed--; // finish() counted every non-COMPLETED end as failed
       counts.retried++;
       Object.assign(job, { status: 'IN_QUEUE', createdAt: clock(), stream: [], streamRead: 0, controller: new AbortController() });
-      for (const key of ['startedAt', 'endedAt', 'output', 'error', 'progress'] as const) delete job[key];
+      for (const key of ['startedAt', 'endedAt', 'output', 'error', 'progress', 'bytes'] as const) delete job[key];
       queue.push(job);
       const body = statusOf(job);
       pump();
@@ -317,7 +366,12 @@ export function createLocalJobs(o: LocalJobsOptions): LocalJobs {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     abortAll(reason) {
-      for (const job of jobs.values()) if (job.status === 'IN_PROGRESS') job.controller.abort(reason);
+      for (const job of jobs.values()) {
+        if (job.status !== 'IN_PROGRESS') continue;
+        // Terminal first: the handler's failure from the abort must not turn it into FAILED.
+        finish(job, 'CANCELLED', {});
+        job.controller.abort(reason);
+      }
     },
   };
 }

@@ -32,7 +32,7 @@ export interface RunApiOptions {
   fetch?: typeof globalThis.fetch;
   /** Webhook retry pacing (hosted: 10 s). */
   webhookRetryDelayMs?: number;
-  jobs?: Partial<Pick<LocalJobsOptions, 'defaultExecutionTimeoutMs' | 'clock'>>;
+  jobs?: Partial<Pick<LocalJobsOptions, 'defaultExecutionTimeoutMs' | 'clock' | 'maxFinished' | 'maxFinishedBytes'>>;
   streamHoldMs?: number;
 }
 
