@@ -4,13 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
 import { startApiProcess } from '../helpers/api-process.js';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { binaries, SHARED_MEDIA } from '../helpers/media.js';
+import { binaries } from '../helpers/media.js';
+import { readStandIn, standIn } from '../helpers/stand-ins.js';
 
 const run = promisify(execFile);
 const LIMITS = { MAX_BASE64_BYTES: '200000', MAX_INPUT_BYTES: '5000000', MAX_PIXELS: String(1920 * 1080), MAX_DURATION_S: '20' };
@@ -24,16 +25,16 @@ beforeAll(async () => {
   const ff = binaries().ffmpeg;
   await writeFile(join(vol, 'notes.mp4'), 'this is not a video at all\n'.repeat(20));
   await writeFile(join(vol, 'empty.mp4'), '');
-  await writeFile(join(vol, 'clip.mp4'), await readFile(join(SHARED_MEDIA, 'chaplin.mp4')));
-  await writeFile(join(vol, 'long.webm'), await readFile(join(SHARED_MEDIA, 'big_buck_bunny_0_30.webm')));
-  await writeFile(join(vol, 'truncated.mp4'), (await readFile(join(SHARED_MEDIA, 'fire2.mp4'))).subarray(0, 2000));
+  await writeFile(join(vol, 'clip.mp4'), await readStandIn('chaplin.mp4'));
+  await writeFile(join(vol, 'long.webm'), await readStandIn('big_buck_bunny_0_30.webm'));
+  await writeFile(join(vol, 'truncated.mp4'), (await readStandIn('fire2.mp4')).subarray(0, 2000));
   // Playlists and lists disguised as MP4: if ffmpeg followed them it would read the victim or a
   // real video outside the volume.
   await writeFile(join(vol, 'playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${victim.url}/segment.ts\n#EXT-X-ENDLIST\n`);
-  await writeFile(join(vol, 'local-playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${join(SHARED_MEDIA, 'chaplin.mp4')}\n#EXT-X-ENDLIST\n`);
-  await writeFile(join(vol, 'concat.mp4'), `ffconcat version 1.0\nfile '${join(SHARED_MEDIA, 'chaplin.mp4')}'\n`);
+  await writeFile(join(vol, 'local-playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${await standIn('chaplin.mp4')}\n#EXT-X-ENDLIST\n`);
+  await writeFile(join(vol, 'concat.mp4'), `ffconcat version 1.0\nfile '${await standIn('chaplin.mp4')}'\n`);
   await mkdir(join(worker.root, 'secret'));
-  await writeFile(join(worker.root, 'secret', 'key.mp4'), await readFile(join(SHARED_MEDIA, 'chaplin.mp4')));
+  await writeFile(join(worker.root, 'secret', 'key.mp4'), await readStandIn('chaplin.mp4'));
   await symlink(join(worker.root, 'secret', 'key.mp4'), join(vol, 'link.mp4'));
   // A playable MPEG-TS segment outside the volume, and a playlist on the volume that names it.
   const outside = join(worker.root, 'secret', 'outside.ts');
@@ -117,7 +118,7 @@ describe('the hostile table', () => {
   });
 
   it('accepts a data: URI', async () => {
-    const b64 = (await readFile(join(SHARED_MEDIA, 'transparent.webm'))).toString('base64');
+    const b64 = (await readStandIn('transparent.webm')).toString('base64');
     const out = outputOf(await worker.run({ video_base64: `data:video/webm;base64,${b64}`, output_format: 'wav' }));
     expect(out.duration).toBeCloseTo(5, 1);
   });

@@ -1,7 +1,8 @@
 /**
  * The analysis decode works out the frame size itself (so it can start before the probe returns):
- * the size it reports must be the one `analysisSize` computes from the probe, for every clip in
- * ../shared/media, an odd aspect and a quarter-turned phone video.
+ * the size it reports must be the one `analysisSize` computes from the probe, for the stand-ins of
+ * every clip in ../shared/media (and the real clips when they are there), an odd aspect and a
+ * quarter-turned phone video.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analysisSize, streamGrayFrames } from '../../src/media/frames.js';
 import { probeMedia } from '../../src/media/probe.js';
-import { binaries, SHARED_MEDIA } from '../helpers/media.js';
+import { binaries, HAS_SHARED_MEDIA, SHARED_MEDIA } from '../helpers/media.js';
+import { standIn, STAND_IN_NAMES } from '../helpers/stand-ins.js';
 
 const run = promisify(execFile);
+const SHARED_CLIPS = ['chaplin.mp4', 'fire2.mp4', 'no_duration.webm', 'transparent.webm', 'smpte-2997.mp4', 'big_buck_bunny_0_30.webm'];
 let dir: string;
+let standIns: string[];
 beforeAll(async () => {
+  standIns = await Promise.all(STAND_IN_NAMES.map((n) => standIn(n)));
   dir = await mkdtemp(join(tmpdir(), 'frames-test-'));
   const { ffmpeg } = binaries();
   await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=250x98:r=10:d=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(dir, 'odd.mp4')]);
@@ -28,7 +33,8 @@ afterAll(async () => {
 });
 
 const clips = (): string[] => [
-  ...['chaplin.mp4', 'fire2.mp4', 'no_duration.webm', 'transparent.webm', 'smpte-2997.mp4', 'big_buck_bunny_0_30.webm'].map((c) => join(SHARED_MEDIA, c)),
+  ...standIns,
+  ...(HAS_SHARED_MEDIA ? SHARED_CLIPS.map((c) => join(SHARED_MEDIA, c)) : []),
   join(dir, 'odd.mp4'),
   join(dir, 'phone.mp4'),
 ];

@@ -17,9 +17,10 @@ import { srModelFromSession } from '../../src/pipelines/upscale/frame-upscaler.j
 import { DEFAULT_EMBEDDED } from '../../src/tasks/upscale/models.js';
 import { FRAME_PAD, TILE_OVERLAP } from '../../src/tasks/upscale/task.js';
 import { OPENCV_DATA, realFootage, scoreSr, srSamples, type SrSample } from '../../bench/sr-footage.js';
-import { binaries } from '../helpers/media.js';
+import { binaries, SHARED_MEDIA } from '../helpers/media.js';
 
-const footage = realFootage();
+// ../shared/media where the tests find it (FOLEY_TEST_SHARED_MEDIA moves it); opencv-doc's footage is always required.
+const footage = realFootage({ shared: SHARED_MEDIA });
 let dir: string;
 const samples = new Map<string, SrSample[]>();
 
