@@ -105,11 +105,51 @@ export interface JobErrorBody {
 }
 
 /**
+ * Absolute paths → their base names (`/tmp/foley-job-x/in.mp4` → `in.mp4`): the caller needs to
+ * know which file, not where this worker keeps it. URLs (`https://host/a/b`) are left alone.
+ */
+export function redactPaths(text: string): string {
+  return text.replace(/(?<![\w:/.~-])\/(?:[^\s'"/]+\/)+([^\s'"/]*)/g, '$1');
+}
+
+/** What an FFMPEG_FAILED caller is shown of the details ffmpeg.ts records (all of it stays in the logs). */
+interface FfmpegDetails {
+  command?: unknown;
+  stderr?: unknown;
+  exitCode?: unknown;
+  signal?: unknown;
+}
+
+/**
+ * FFMPEG_FAILED details for the wire: which program, its exit code or signal, and the last few
+ * lines of its stderr with paths cut to base names. Never the full command line (it holds the
+ * worker's scratch paths and every option we pass); the logs keep that, under `err.details`.
+ */
+function publicFfmpegDetails(details: unknown): unknown {
+  if (typeof details !== 'object' || details === null) return details;
+  const { command, stderr, exitCode, signal, ...rest } = details as FfmpegDetails & Record<string, unknown>;
+  const program = typeof command === 'string' ? (command.split(' ')[0] ?? '').split('/').pop() : undefined;
+  const lines = typeof stderr === 'string' ? stderr.split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean).slice(-3) : [];
+  return {
+    ...rest,
+    ...(program ? { program } : {}),
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(signal !== undefined ? { signal } : {}),
+    ...(lines.length > 0 ? { stderr: redactPaths(lines.join('\n')) } : {}),
+  };
+}
+
+/**
  * The one place an error becomes what the client sees. Following runpod-python's convention the
  * job's `error` is a JSON *string*; unlike it, no traceback goes out (stacks stay in our logs).
+ * Logs record the WorkerError itself (`err`), so nothing trimmed here is lost to the operator.
  */
 export function toJobErrorBody(value: unknown): JobErrorBody {
   const err = coerceError(value);
+  if (err.code === 'FFMPEG_FAILED') {
+    const body: JobErrorBody = { code: err.code, message: redactPaths(err.message) };
+    return err.details === undefined ? body : { ...body, details: publicFfmpegDetails(err.details) };
+  }
   return err.details === undefined
     ? { code: err.code, message: err.message }
     : { code: err.code, message: err.message, details: err.details };
