@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,31 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
+
+/** Processes whose parent is `pid` (Linux /proc): the dead worker's ffmpeg runs on otherwise. */
+function childrenOf(pid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
+
+function killAll(pids: number[]): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 const jobDirs = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => /-job-/.test(n)).sort();
 
@@ -97,8 +122,10 @@ describe.skipIf(!existsSync(VTEST))('a killed worker', () => {
     expect(during).toHaveLength(1);
     const owner = JSON.parse(await readFile(join(work, during[0]!, OWNER_FILE), 'utf8')) as ScratchOwner;
     expect(owner.pid).toBe(w.child.pid);
+    const orphans = childrenOf(w.child.pid!);
     w.child.kill('SIGKILL');
     await once(w.child, 'exit');
+    killAll(orphans);
     expect(await jobDirs(work), 'kill -9 runs no cleanup').toEqual(during);
     expect(fake.results()).toHaveLength(0);
 
@@ -136,8 +163,10 @@ describe.skipIf(!existsSync(VTEST))('a killed worker', () => {
     const exited = once(w.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     w.child.kill('SIGTERM');
     await fake.waitFor(() => w.stderr().includes('shutting down'), 5_000);
+    const orphans = childrenOf(w.child.pid!);
     w.child.kill('SIGTERM');
     const [code, signal] = await exited;
+    killAll(orphans);
     expect({ code, signal }, w.stderr().slice(-2_000)).toEqual({ code: null, signal: 'SIGTERM' });
     expect(await jobDirs(work)).toEqual([]);
   }, 60_000);
