@@ -97,11 +97,59 @@ export function coerceError(value: unknown): WorkerError {
   return new WorkerError('INTERNAL', `internal error: ${message}`, { cause: value });
 }
 
+/**
+ * Whether the caller may succeed by sending the same job again (later, or to another worker):
+ * one decision per code, so adding a code forces one. `'if-transient'` defers to the throw site's
+ * own `retryable` (set for network errors, 5xx and 429; not for a 404 or a refused credential).
+ */
+const RETRY_BY_CODE: Record<ErrorCode, boolean | 'if-transient'> = {
+  INVALID_INPUT: false,
+  INPUT_NOT_FOUND: false,
+  URL_NOT_ALLOWED: false,
+  INPUT_TOO_LARGE: false,
+  DOWNLOAD_FAILED: 'if-transient',
+  MEDIA_UNREADABLE: false,
+  NO_VIDEO_STREAM: false,
+  VIDEO_TOO_LONG: false,
+  VIDEO_TOO_LARGE: false,
+  ENGINE_NOT_AVAILABLE: false,
+  FFMPEG_NOT_FOUND: false,
+  FFMPEG_FAILED: false,
+  OUTPUT_TOO_LARGE: false,
+  UPLOAD_FAILED: 'if-transient',
+  // Cancelled by /cancel or by a shutdown: the job itself was fine.
+  CANCELLED: true,
+  // A busy worker or a slow source may be faster next time (or give a larger executionTimeout).
+  TIMED_OUT: true,
+  // An unknown failure: like HTTP 500, worth one more try.
+  INTERNAL: true,
+  RESULT_TOO_LARGE: false,
+  MODEL_NOT_AVAILABLE: false,
+  MODEL_DOWNLOAD_FAILED: 'if-transient',
+  // Re-downloaded on the next warm-up or job.
+  MODEL_CORRUPT: true,
+  MODEL_LOCK_TIMEOUT: true,
+  MODEL_LOAD_FAILED: false,
+  // Memory held by other jobs is freed when they end; a worker on a larger GPU may take it.
+  OUT_OF_MEMORY: true,
+  CONFIG_INVALID: false,
+  PORT_IN_USE: false,
+};
+
+/** Whether sending the same job again may succeed (the `retryable` of the wire body). */
+export function isRetryable(value: unknown): boolean {
+  const err = coerceError(value);
+  const rule = RETRY_BY_CODE[err.code];
+  return rule === 'if-transient' ? err.retryable : rule;
+}
+
 /** The wire shape of a failed job's `error` field. */
 export interface JobErrorBody {
   code: ErrorCode;
   message: string;
   details?: unknown;
+  /** Whether sending the same job again may succeed (RETRY_BY_CODE). */
+  retryable: boolean;
 }
 
 /**
@@ -146,13 +194,14 @@ function publicFfmpegDetails(details: unknown): unknown {
  */
 export function toJobErrorBody(value: unknown): JobErrorBody {
   const err = coerceError(value);
+  const retryable = isRetryable(err);
   if (err.code === 'FFMPEG_FAILED') {
-    const body: JobErrorBody = { code: err.code, message: redactPaths(err.message) };
-    return err.details === undefined ? body : { ...body, details: publicFfmpegDetails(err.details) };
+    const message = redactPaths(err.message);
+    return err.details === undefined ? { code: err.code, message, retryable } : { code: err.code, message, details: publicFfmpegDetails(err.details), retryable };
   }
   return err.details === undefined
-    ? { code: err.code, message: err.message }
-    : { code: err.code, message: err.message, details: err.details };
+    ? { code: err.code, message: err.message, retryable }
+    : { code: err.code, message: err.message, details: err.details, retryable };
 }
 
 export function toJobErrorString(value: unknown): string {

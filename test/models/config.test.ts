@@ -31,14 +31,14 @@ describe('models configuration', () => {
     expect(c.flags).toMatchObject({ 'download-models': true, 'verify-models': true });
   });
 
-  it.each([{ MODELS: 'not-a-repo' }, { HF_TOKEN: 'abc' }, { HF_ENDPOINT: 'nope' }, { EXECUTION_PROVIDER: 'tpu' }])('rejects %j as INVALID_INPUT without echoing a token', (env) => {
+  it.each([{ MODELS: 'not-a-repo' }, { HF_TOKEN: 'abc' }, { HF_ENDPOINT: 'nope' }, { EXECUTION_PROVIDER: 'tpu' }])('rejects %j as CONFIG_INVALID without echoing a token', (env) => {
     let err: unknown;
     try {
       load(env);
     } catch (e) {
       err = e;
     }
-    expect(isWorkerError(err) && err.code).toBe('INVALID_INPUT');
+    expect(isWorkerError(err) && err.code).toBe('CONFIG_INVALID');
     expect((err as Error).message).not.toContain('abc');
   });
 });

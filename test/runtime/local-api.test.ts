@@ -74,7 +74,7 @@ describe('local API driven by the runpod-sdk client', () => {
     expect(ok).toMatchObject({ status: 'COMPLETED', output: { echo: 'hi' }, completed: true });
     const failed = (await ep.runSync({ input: { kind: 'fail' } })) as unknown as { status: string; error: string };
     expect(failed.status).toBe('FAILED');
-    expect(JSON.parse(failed.error)).toEqual({ code: 'INVALID_INPUT', message: 'bad input', details: { field: 'kind' } });
+    expect(JSON.parse(failed.error)).toEqual({ code: 'INVALID_INPUT', message: 'bad input', details: { field: 'kind' }, retryable: false });
     // Past ?wait the answer is the job still in progress, and status-sync (used by runSync) picks it up.
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {

@@ -57,7 +57,7 @@ describe('platform mode against a fake RunPod job API', () => {
     const body = bodyOf(result!);
     expect(Object.keys(body)).toEqual(['error']);
     expect(typeof body['error']).toBe('string');
-    expect(JSON.parse(body['error'] as string)).toEqual({ code: 'MEDIA_UNREADABLE', message: 'cannot read the video', details: { field: 'video_path' } });
+    expect(JSON.parse(body['error'] as string)).toEqual({ code: 'MEDIA_UNREADABLE', message: 'cannot read the video', details: { field: 'video_path' }, retryable: false });
   });
 
   it('survives a 429 and a 500 on job take, then takes the job', async () => {
