@@ -136,6 +136,28 @@ const RETRY_BY_CODE: Record<ErrorCode, boolean | 'if-transient'> = {
   PORT_IN_USE: false,
 };
 
+/**
+ * The codes that mean the request itself was wrong (the payload, or the media it named): the
+ * client's to fix, nothing for the operator to look into. Logged at warn without a stack.
+ */
+const CLIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_INPUT',
+  'INPUT_NOT_FOUND',
+  'URL_NOT_ALLOWED',
+  'INPUT_TOO_LARGE',
+  'MEDIA_UNREADABLE',
+  'NO_VIDEO_STREAM',
+  'VIDEO_TOO_LONG',
+  'VIDEO_TOO_LARGE',
+  'OUTPUT_TOO_LARGE',
+  'RESULT_TOO_LARGE',
+]);
+
+/** Whether a code is the client's mistake (warn, no stack) rather than the worker's (error, stack). */
+export function isClientError(code: ErrorCode): boolean {
+  return CLIENT_CODES.has(code);
+}
+
 /** Whether sending the same job again may succeed (the `retryable` of the wire body). */
 export function isRetryable(value: unknown): boolean {
   const err = coerceError(value);

@@ -4,6 +4,7 @@
  * putting them in a log object.
  */
 import { pino, type Logger } from 'pino';
+import { coerceError, isClientError, toJobErrorBody, type WorkerError } from './errors.js';
 
 export type { Logger };
 
@@ -41,4 +42,22 @@ export function createLogger({ level, pretty = false, destination = 2 }: LogOpti
   }
   const dest = typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
   return pino(options, dest);
+}
+
+/**
+ * Log a failed job once, at the level its cause deserves: the client's mistake (isClientError) at
+ * warn with the wire body and no stack, a cancellation at info, anything else at error with the
+ * error itself (stack, cause chain, full details such as ffmpeg's command line). Returns the
+ * coerced error for the caller to put on the wire.
+ */
+export function logJobFailure(log: Logger, value: unknown): WorkerError {
+  const err = coerceError(value);
+  if (isClientError(err.code)) {
+    log.warn({ code: err.code, error: toJobErrorBody(err) }, 'job refused: bad input');
+  } else if (err.code === 'CANCELLED') {
+    log.info({ code: err.code, reason: err.message }, 'job cancelled');
+  } else {
+    log.error({ err, code: err.code }, 'job failed');
+  }
+  return err;
 }
