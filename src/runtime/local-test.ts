@@ -54,7 +54,7 @@ export async function runLocalTest(opts: LocalTestOptions): Promise<number> {
   const result = await runJob({
     handler: opts.handler,
     job: { id, input: parsed.data.input },
-    ctx: { id, mode: 'test', signal: opts.signal, log, progress: (update) => log.info({ progress: update }, 'progress') },
+    ctx: { id, mode: 'test', signal: opts.signal, log, progress: (update) => log.debug({ progress: update }, 'progress') },
   });
   if ('error' in result) {
     opts.write(JSON.stringify({ id, status: 'FAILED', error: result.error }));

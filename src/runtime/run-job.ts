@@ -2,7 +2,8 @@
  * @module Runs one job through a handler and turns whatever happens into a `JobResult`. Shared by
  * every mode so that a job fails the same way in test mode, the local API and on the platform.
  */
-import { coerceError, toJobErrorString } from '../errors.js';
+import { toJobErrorString } from '../errors.js';
+import { logJobFailure } from '../log.js';
 import type { Handler, Job, JobContext, JobResult } from './types.js';
 
 export interface RunJobOptions {
@@ -33,9 +34,9 @@ export async function runJob({ handler, job, ctx, onPartial, onStream }: RunJobO
     }
     return { output: await returned };
   } catch (e) {
-    const err = coerceError(e);
-    // Stack and cause chain go to our logs only; the client gets code + message.
-    ctx.log.error({ err, code: err.code }, 'job failed');
+    // Stack and cause chain go to our logs only (a client's bad input once, at warn, without
+    // them); the client gets code + message.
+    const err = logJobFailure(ctx.log, e);
     return { error: toJobErrorString(err) };
   }
 }
