@@ -9,6 +9,7 @@ import { runInterpolateBench } from './interpolate-bench.js';
 import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runtimeBench } from './runtime-bench.js';
+import { runSoakBench } from './soak-bench.js';
 import { runUpscaleBench } from './upscale-bench.js';
 import { runVisionBench } from './vision-bench.js';
 import { linesSection, type BenchSection, type BenchTable } from './section.js';
@@ -22,6 +23,7 @@ const SECTIONS: BenchSection[] = [
   { name: 'interpolate', title: 'Interpolate (frame rate)', run: runInterpolateBench },
   { name: 'animate', title: 'Animate (still + audio)', run: runAnimateBench },
   { name: 'vision', title: 'Foley: what the worker sees and hears', run: runVisionBench },
+  { name: 'soak', title: 'Soak', run: runSoakBench },
 ];
 
 function renderTable(t: BenchTable | string): string {
