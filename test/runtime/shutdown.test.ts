@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { packageRoot } from '../../src/config.js';
 import { startFakeRunpod, type FakeRunpod } from '../helpers/fake-runpod.js';
+import { standIn } from '../helpers/stand-ins.js';
 
 let fake: FakeRunpod;
 let volume: string;
@@ -19,7 +20,7 @@ beforeEach(async () => {
   fake = await startFakeRunpod({ holdMs: 300 });
   volume = await mkdtemp(join(tmpdir(), 'rt-volume-'));
   // ../shared/media next to the repository, as the media tests use it: a 30 s clip, a few seconds of work.
-  await copyFile(join(packageRoot(), '..', 'shared', 'media', 'big_buck_bunny_0_30.webm'), join(volume, 'bbb.webm'));
+  await copyFile(await standIn('big_buck_bunny_0_30.webm'), join(volume, 'bbb.webm'));
 });
 afterEach(async () => {
   await fake.close();
