@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_FINISHED_BYTES, MAX_FINISHED_JOBS, createLocalJobs, type StatusBody } from '../../src/runtime/local-jobs.js';
-import { runLocalApi } from '../../src/runtime/run-api.js';
 import type { Handler } from '../../src/runtime/types.js';
 import { silentLog } from '../helpers/runtime.js';
+import { startLocalApi } from '../helpers/local-api.js';
 
 /** Runs until its signal aborts, then fails with the abort reason (what a real task does). */
 const untilAborted: Handler = (_job, ctx) =>
@@ -55,30 +55,11 @@ describe('shutdown grace over', () => {
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const shutdown = new AbortController();
-    let base = '';
-    let exited!: Promise<number>;
-    await new Promise<void>((resolve) => {
-      exited = runLocalApi({
-        handler: untilAborted,
-        log: silentLog(),
-        host: '127.0.0.1',
-        port: 0,
-        concurrency: 1,
-        graceMs: 100,
-        shutdown: shutdown.signal,
-        webhookRetryDelayMs: 10,
-        onListening: (url) => {
-          base = url;
-          resolve();
-        },
-      });
-    });
-    const res = await fetch(`${base}/v2/local/run`, { method: 'POST', body: JSON.stringify({ input: {}, webhook: hookUrl }) });
+    const api = await startLocalApi(untilAborted, { graceMs: 100, webhookRetryDelayMs: 10 });
+    const res = await fetch(`${api.url}/v2/local/run`, { method: 'POST', body: JSON.stringify({ input: {}, webhook: hookUrl }) });
     const { id } = (await res.json()) as { id: string };
     await new Promise((r) => setTimeout(r, 50));
-    shutdown.abort();
-    expect(await exited).toBe(0);
+    expect(await api.stop()).toBe(0);
     receiver.close();
     expect(hooks.map((h) => [h.id, h.status, h.error])).toEqual([[id, 'CANCELLED', undefined]]);
   });
@@ -124,25 +105,8 @@ describe('finished results are bounded', () => {
   });
 
   it('an evicted id answers 404 through the local API, as an expired one does', async () => {
-    const shutdown = new AbortController();
-    let base = '';
-    let done!: Promise<number>;
-    await new Promise<void>((resolve) => {
-      done = runLocalApi({
-        handler: echo,
-        log: silentLog(),
-        host: '127.0.0.1',
-        port: 0,
-        concurrency: 1,
-        graceMs: 100,
-        shutdown: shutdown.signal,
-        jobs: { maxFinished: 2 },
-        onListening: (url) => {
-          base = url;
-          resolve();
-        },
-      });
-    });
+    const api = await startLocalApi(echo, { graceMs: 100, jobs: { maxFinished: 2 } });
+    const base = api.url;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = (await (await fetch(`${base}/v2/local/runsync`, { method: 'POST', body: JSON.stringify({ input: { i } }) })).json()) as { id: string; status: string };
@@ -153,7 +117,6 @@ describe('finished results are bounded', () => {
     const last = await fetch(`${base}/v2/local/status/${ids[2]}`);
     expect(last.status).toBe(200);
     expect(((await last.json()) as { output: unknown }).output).toEqual({ i: 2 });
-    shutdown.abort();
-    expect(await done).toBe(0);
+    expect(await api.stop()).toBe(0);
   });
 });
