@@ -55,7 +55,8 @@ async function main(): Promise<number> {
     },
     ...(describeWorker ? { describeWorker } : {}),
   });
-  return startWorker({ handler, config, log, cwd: process.cwd(), ...(describeWorker ? { describeWorker } : {}) });
+  const { payloadJsonSchema } = await import('./src/job/schema.js');
+  return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, ...(describeWorker ? { describeWorker } : {}) });
 }
 
 main().then(

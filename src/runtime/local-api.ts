@@ -25,6 +25,8 @@ export interface LocalApiOptions {
   streamHoldMs?: number;
   /** What the worker is (hardware tier, models…), added to /health as `worker`. Opaque here. */
   describeWorker?: (() => unknown) | undefined;
+  /** The payload's JSON Schema, served at `/schema.json` (the tasks' business: opaque here). */
+  payloadSchema?: (() => unknown) | undefined;
 }
 
 const RunRequestSchema = z
@@ -173,6 +175,10 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
         const s = found(r);
         return send(res, 200, { id: s.id, status: s.status });
       }
+      case 'schema.json':
+        allow('GET');
+        if (!o.payloadSchema) throw new HttpError(404, 'no payload schema on this worker');
+        return send(res, 200, o.payloadSchema());
       case 'health':
         allow('GET');
         return send(res, 200, o.describeWorker ? { ...jobs.health(), worker: o.describeWorker() } : jobs.health());

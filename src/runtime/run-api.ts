@@ -16,6 +16,7 @@ export interface RunApiOptions {
   handler: Handler;
   /** Added to /health as `worker`. */
   describeWorker?: (() => unknown) | undefined;
+  payloadSchema?: (() => unknown) | undefined;
   log: Logger;
   host: string;
   /** 0 picks a free port (tests). */
@@ -65,6 +66,7 @@ export async function runLocalApi(o: RunApiOptions): Promise<number> {
       log,
       apiKey: o.apiKey,
       describeWorker: o.describeWorker,
+      payloadSchema: o.payloadSchema,
       ...(o.streamHoldMs !== undefined ? { streamHoldMs: o.streamHoldMs } : {}),
     }),
   );

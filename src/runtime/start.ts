@@ -28,6 +28,8 @@ export interface StartOptions {
   concurrencyModifier?: ConcurrencyModifier;
   /** What the worker is (hardware tier, models…), shown by the local API's /health. */
   describeWorker?: () => unknown;
+  /** The payload's JSON Schema for the local API's `/schema.json`. */
+  payloadSchema?: () => unknown;
 }
 
 export function chooseMode(config: Readonly<Config>): RunMode {
@@ -68,7 +70,7 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
 }
 
 /** Runs the worker until it is done; resolves to the process exit code. */
-export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker }: StartOptions): Promise<number> {
+export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker, payloadSchema }: StartOptions): Promise<number> {
   const mode = chooseMode(config);
   // What a killed worker (kill -9, out of memory) left in WORK_DIR: only its own, never a live one's.
   await sweepStaleScratch(config.workDir, log);
@@ -100,6 +102,7 @@ export async function startWorker({ handler, config, log, cwd, concurrencyModifi
       return await runLocalApi({
         handler,
         describeWorker,
+        payloadSchema,
         log,
         host: config.flags.rp_api_host,
         port: config.flags.rp_api_port,

@@ -1,0 +1,40 @@
+/**
+ * @module The payload as JSON Schema (`GET /schema.json` on the local API), made from the same
+ * zod schemas the handler validates with, so a backend can check a payload before sending it and
+ * the two cannot drift. One definition per task under `$defs`; the payload is one of them. What
+ * zod's refinements check in code and JSON Schema can say too is added by hand: exactly one of
+ * each source's fields (`video_*`, `image_*`, `audio_*`).
+ */
+import { z } from 'zod';
+import { TASKS, type TaskName } from '../tasks/registry.js';
+
+const SOURCES = {
+  video: ['video_url', 'video_base64', 'video_path'],
+  image: ['image_url', 'image_base64', 'image_path'],
+  audio: ['audio_url', 'audio_base64', 'audio_path'],
+} as const;
+
+/** `oneOf` one field of each source group the task has: exactly one of them, as the handler asks. */
+function exactlyOneSource(properties: Record<string, unknown>): object[] {
+  return Object.values(SOURCES)
+    .filter((fields) => fields.every((f) => f in properties))
+    .map((fields) => ({ oneOf: fields.map((f) => ({ required: [f] })) }));
+}
+
+export function payloadJsonSchema(): object {
+  const defs: Record<string, object> = {};
+  for (const [name, task] of Object.entries(TASKS) as Array<[TaskName, (typeof TASKS)[TaskName]]>) {
+    // `input`: the shape a client sends (defaults make fields optional), not the parsed one.
+    const schema = z.toJSONSchema(task.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & { properties?: Record<string, unknown> };
+    delete schema.$schema;
+    const one = exactlyOneSource(schema.properties ?? {});
+    defs[name] = { ...schema, title: `task: "${name}"`, description: task.description, ...(one.length > 0 ? { allOf: one } : {}) };
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'foley-worker job input',
+    description: 'The `input` of a job ({"input": …}). `task` picks the definition; without it the payload is a Foley job.',
+    oneOf: Object.keys(defs).map((name) => ({ $ref: `#/$defs/${name}` })),
+    $defs: defs,
+  };
+}
