@@ -37,7 +37,8 @@ const StreamSchema = z
   })
   .loose();
 
-const ProbeSchema = z.object({
+/** ffprobe's `-show_format -show_streams` JSON, as far as any caller reads it. */
+export const ProbeDocumentSchema = z.object({
   streams: z.array(StreamSchema).default([]),
   format: z
     .object({ format_name: z.string().optional(), duration: probeNumber, start_time: probeNumber, size: probeNumber })
@@ -100,7 +101,7 @@ function isVariable(avg: number | undefined, base: number | undefined): boolean 
 
 /** Parse ffprobe's `-show_format -show_streams` JSON. Pure; exported for tests. */
 export function parseProbe(json: unknown): MediaInfo {
-  const parsed = ProbeSchema.safeParse(json);
+  const parsed = ProbeDocumentSchema.safeParse(json);
   if (!parsed.success) {
     throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe returned an unexpected document', { details: { issues: parsed.error.issues.slice(0, 5) } });
   }
@@ -141,26 +142,40 @@ export interface ProbeOptions {
   timeoutMs?: number;
 }
 
-export async function probeMedia(file: string, { ffprobe, signal, timeoutMs = 30_000 }: ProbeOptions): Promise<MediaInfo> {
+export type ProbeDocument = z.output<typeof ProbeDocumentSchema>;
+
+/**
+ * Runs ffprobe on `file` (read through `input`, the guarded `-i …` arguments) and returns its
+ * JSON, unparsed. ffprobe refusing the file is the input's fault: MEDIA_UNREADABLE, with the
+ * message `unreadable` makes of the last stderr line (paths replaced by `<input>`).
+ */
+export async function ffprobeJson(
+  file: string,
+  input: readonly string[],
+  o: ProbeOptions & { unreadable: (why: string) => { message: string; details?: unknown } },
+): Promise<unknown> {
   let stdout: Buffer;
   try {
-    ({ stdout } = await runBinary(
-      ffprobe,
-      ['-v', 'error', ...INPUT_GUARDS, '-print_format', 'json', '-show_format', '-show_streams', '-i', file],
-      { signal, timeoutMs },
-    ));
+    ({ stdout } = await runBinary(o.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input], { signal: o.signal, timeoutMs: o.timeoutMs ?? 30_000 }));
   } catch (e) {
     if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {
       const stderr = (e.details as { stderr?: string } | undefined)?.stderr?.trim().split('\n').pop() ?? '';
-      throw new WorkerError('MEDIA_UNREADABLE', `the input is not a readable media file${stderr ? `: ${stderr.replace(file, '<input>')}` : ''}`, { cause: e });
+      const { message, details } = o.unreadable(stderr.replace(file, '<input>'));
+      throw new WorkerError('MEDIA_UNREADABLE', message, { cause: e, ...(details === undefined ? {} : { details }) });
     }
     throw e;
   }
-  let json: unknown;
   try {
-    json = JSON.parse(stdout.toString('utf8'));
+    return JSON.parse(stdout.toString('utf8'));
   } catch (cause) {
     throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe output is not JSON', { cause });
   }
+}
+
+export async function probeMedia(file: string, o: ProbeOptions): Promise<MediaInfo> {
+  const json = await ffprobeJson(file, [...INPUT_GUARDS, '-i', file], {
+    ...o,
+    unreadable: (why) => ({ message: `the input is not a readable media file${why ? `: ${why}` : ''}` }),
+  });
   return parseProbe(json);
 }
