@@ -130,7 +130,7 @@ async function jobTimes(ffmpeg: string, dir: string, clips: Array<{ name: string
     rows,
     note:
       `Sampling on the CPU tier: detection every ${SAMPLING.cpu.detect.detectEveryS} s at width ${SAMPLING.cpu.detect.width}; with pose, frames every ${SAMPLING.cpu.pose.everyS} s at width ${SAMPLING.cpu.pose.width}. ` +
-      'Model time overlaps the decode (the models run on their own thread); the ratio is what a user waits. Speech detection runs in every vision job (these clips have no audio: it costs one ffmpeg start).',
+      'Model time overlaps the decode (the models run on their own thread); the ratio is what a user waits. Speech detection runs only where the probe finds an audio track (these clips have none).',
   };
 }
 

@@ -69,12 +69,17 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
         : [undefined, undefined];
       if (watching) job.mark('models_load', tLoad);
       // Speech is found alongside the picture's decode, from the source's own audio track.
+      // Once the probe says there is an audio track: a silent video needs no second ffmpeg.
       const speech: Promise<SpeechResult | undefined> = vad
-        ? detectSpeech({ ffmpeg: bins.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs, maxSeconds: input.duration }).catch((e: unknown) => {
-            if (ctx.signal.aborted) throw e;
-            warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
-            return undefined;
-          })
+        ? mediaReady.then((m) =>
+            m.audio
+              ? detectSpeech({ ffmpeg: bins.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs, maxSeconds: input.duration }).catch((e: unknown) => {
+                  if (ctx.signal.aborted) throw e;
+                  warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
+                  return undefined;
+                })
+              : { spans: [], modelMs: 0, seconds: 0, audio: false },
+          )
         : Promise.resolve(undefined);
       speech.catch(() => undefined);
       // A WAV of the new track alone is what the engine writes: no remux through ffmpeg.
