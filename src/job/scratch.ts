@@ -121,11 +121,6 @@ export function removeJobScratchSync(): void {
   inFlight.clear();
 }
 
-/** The job scratch directories of this process that exist now. */
-export function jobScratchInFlight(): string[] {
-  return [...inFlight];
-}
-
 /** A job's scratch directory as `makeJobScratch` names it: `<task>-job-XXXXXX`. */
 const JOB_DIR = /^[a-z][a-z0-9]*-job-[A-Za-z0-9]{6}$/;
 
