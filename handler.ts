@@ -9,6 +9,7 @@ import { createHandler } from './src/job/handler.js';
 import type { WorkerModels } from './src/inference/warm-up.js';
 import { createLogger } from './src/log.js';
 import { resolveMediaBinaries, type MediaBinaries } from './src/media/binaries.js';
+import { loadPlaygroundPages, playgroundDir } from './src/playground/pages.js';
 import { startWorker } from './src/runtime/start.js';
 
 async function main(): Promise<number> {
@@ -56,7 +57,13 @@ async function main(): Promise<number> {
     ...(describeWorker ? { describeWorker } : {}),
   });
   const { payloadJsonSchema } = await import('./src/job/schema.js');
-  return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, ...(describeWorker ? { describeWorker } : {}) });
+  // The local API's playground page; read only when the API starts.
+  const pages = () => {
+    const found = loadPlaygroundPages();
+    if (!found) log.warn({ dir: playgroundDir() }, 'the playground page is not built (npm run build): GET / answers 404');
+    return found;
+  };
+  return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, pages, ...(describeWorker ? { describeWorker } : {}) });
 }
 
 main().then(

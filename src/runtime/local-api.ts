@@ -27,6 +27,19 @@ export interface LocalApiOptions {
   describeWorker?: (() => unknown) | undefined;
   /** The payload's JSON Schema, served at `/schema.json` (the tasks' business: opaque here). */
   payloadSchema?: (() => unknown) | undefined;
+  /**
+   * Files served as they are at fixed paths (the playground page and its assets), by URL path.
+   * They answer GET/HEAD without the key: they hold no secret, and a page that asks for the key
+   * has to load first. Everything the page then calls goes through the key check.
+   */
+  pages?: ReadonlyMap<string, StaticPage> | undefined;
+}
+
+/** A file the local API serves as is: its bytes, type and any headers of its own (a page's CSP). */
+export interface StaticPage {
+  type: string;
+  body: Buffer;
+  headers?: Readonly<Record<string, string>>;
 }
 
 const RunRequestSchema = z
@@ -119,10 +132,24 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     }
   }
 
+  const sendPage = (res: ServerResponse, page: StaticPage, method: string): void => {
+    res.writeHead(200, {
+      ...page.headers,
+      'content-type': page.type,
+      'content-length': page.body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
+    res.end(method === 'HEAD' ? undefined : page.body);
+  };
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
-    const path = url.pathname.replace(/^\/v2\/[^/]+(?=\/)/, '').replace(/\/+$/, '');
     const method = req.method ?? 'GET';
+    const page = method === 'GET' || method === 'HEAD' ? o.pages?.get(url.pathname) : undefined;
+    if (page) return sendPage(res, page, method);
+    const path = url.pathname.replace(/^\/v2\/[^/]+(?=\/)/, '').replace(/\/+$/, '');
     if (o.apiKey !== undefined) {
       const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
       if (!sameSecret(given, o.apiKey)) throw new HttpError(401, 'missing or wrong Authorization');

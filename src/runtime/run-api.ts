@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
-import { createLocalApiHandler } from './local-api.js';
+import { createLocalApiHandler, type StaticPage } from './local-api.js';
 import { createLocalJobs, type LocalJobsOptions } from './local-jobs.js';
 import type { Handler } from './types.js';
 import { postWebhook } from './webhook.js';
@@ -17,6 +17,8 @@ export interface RunApiOptions {
   /** Added to /health as `worker`. */
   describeWorker?: (() => unknown) | undefined;
   payloadSchema?: (() => unknown) | undefined;
+  /** Pages served at fixed paths (see LocalApiOptions.pages); read once, when the API starts. */
+  pages?: (() => ReadonlyMap<string, StaticPage> | undefined) | undefined;
   log: Logger;
   host: string;
   /** 0 picks a free port (tests). */
@@ -67,6 +69,7 @@ export async function runLocalApi(o: RunApiOptions): Promise<number> {
       apiKey: o.apiKey,
       describeWorker: o.describeWorker,
       payloadSchema: o.payloadSchema,
+      pages: o.pages?.(),
       ...(o.streamHoldMs !== undefined ? { streamHoldMs: o.streamHoldMs } : {}),
     }),
   );

@@ -13,6 +13,7 @@ import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { packageRoot, type Config } from '../config.js';
 import { removeJobScratchSync, sweepStaleScratch } from '../job/scratch.js';
+import type { StaticPage } from './local-api.js';
 import { runLocalTest } from './local-test.js';
 import { runLocalApi } from './run-api.js';
 import { runPlatform } from './run-platform.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   describeWorker?: () => unknown;
   /** The payload's JSON Schema for the local API's `/schema.json`. */
   payloadSchema?: () => unknown;
+  /** Pages the local API serves at fixed paths (the playground), read when the API starts. */
+  pages?: () => ReadonlyMap<string, StaticPage> | undefined;
 }
 
 export function chooseMode(config: Readonly<Config>): RunMode {
@@ -70,7 +73,7 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
 }
 
 /** Runs the worker until it is done; resolves to the process exit code. */
-export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker, payloadSchema }: StartOptions): Promise<number> {
+export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker, payloadSchema, pages }: StartOptions): Promise<number> {
   const mode = chooseMode(config);
   // What a killed worker (kill -9, out of memory) left in WORK_DIR: only its own, never a live one's.
   await sweepStaleScratch(config.workDir, log);
@@ -103,6 +106,7 @@ export async function startWorker({ handler, config, log, cwd, concurrencyModifi
         handler,
         describeWorker,
         payloadSchema,
+        pages,
         log,
         host: config.flags.rp_api_host,
         port: config.flags.rp_api_port,
