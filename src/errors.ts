@@ -34,6 +34,16 @@ export const ERROR_CODES = [
   'CONFIG_INVALID',
   /** The local API could not listen: another process already has `--rp_api_host`:`--rp_api_port`. */
   'PORT_IN_USE',
+  /** Local API requests (not jobs): no or a wrong LOCAL_API_KEY (401). */
+  'UNAUTHORIZED',
+  /** Local API: no such route, or a job id unknown or expired (404). */
+  'NOT_FOUND',
+  /** Local API: the route does not take this method (405; `details.allow`). */
+  'METHOD_NOT_ALLOWED',
+  /** Local API: the queue is full (429). */
+  'QUEUE_FULL',
+  /** Local API: `/retry` of a job that did not fail, time out or get cancelled (400). */
+  'NOT_RETRYABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -134,6 +144,12 @@ const RETRY_BY_CODE: Record<ErrorCode, boolean | 'if-transient'> = {
   OUT_OF_MEMORY: true,
   CONFIG_INVALID: false,
   PORT_IN_USE: false,
+  UNAUTHORIZED: false,
+  NOT_FOUND: false,
+  METHOD_NOT_ALLOWED: false,
+  // The queue drains: the same request later, or to another worker, may be taken.
+  QUEUE_FULL: true,
+  NOT_RETRYABLE: false,
 };
 
 /**

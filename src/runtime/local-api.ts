@@ -58,14 +58,6 @@ const RunRequestSchema = z
   .loose()
   .refine((r) => r.input !== undefined, { message: 'is required', path: ['input'] });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** `?wait=` in ms, clamped like the hosted API (1 s … 5 min). */
 function waitParam(url: URL, fallback: number): number {
@@ -100,11 +92,24 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 }
 
 /**
- * A request's own mistakes are coded like a job's: the body is `{ "error": "<JSON string>" }`
- * with the same `{code, message, details, retryable}` a FAILED job's `error` holds (src/errors.ts
- * makes both), so a client parses one shape whether the request or the job was refused.
+ * A refused request is coded like a failed job: the body is `{ "error": "<JSON string>" }` with
+ * the same `{code, message, details, retryable}` a FAILED job's `error` holds (src/errors.ts makes
+ * both), so a client parses one shape whether the request or the job was refused.
  */
-const STATUS_OF_CODE: Partial<Record<string, number>> = { INVALID_INPUT: 400, INPUT_TOO_LARGE: 413 };
+const STATUS_OF_CODE: Partial<Record<string, number>> = {
+  INVALID_INPUT: 400,
+  NOT_RETRYABLE: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INPUT_TOO_LARGE: 413,
+  QUEUE_FULL: 429,
+};
+
+/** A full queue as a coded refusal; anything else as it was. */
+function queueFull(e: unknown): unknown {
+  return e instanceof QueueFullError ? new WorkerError('QUEUE_FULL', e.message, { cause: e }) : e;
+}
 
 export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { jobs, log } = o;
@@ -127,8 +132,7 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     try {
       return jobs.submit({ input: parsed.data.input, webhook: parsed.data.webhook, executionTimeoutMs: parsed.data.policy?.executionTimeout });
     } catch (e) {
-      if (e instanceof QueueFullError) throw new HttpError(429, e.message);
-      throw e;
+      throw queueFull(e);
     }
   }
 
@@ -152,16 +156,18 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     const path = url.pathname.replace(/^\/v2\/[^/]+(?=\/)/, '').replace(/\/+$/, '');
     if (o.apiKey !== undefined) {
       const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-      if (!sameSecret(given, o.apiKey)) throw new HttpError(401, 'missing or wrong Authorization');
+      if (!sameSecret(given, o.apiKey)) throw new WorkerError('UNAUTHORIZED', 'missing or wrong Authorization (the local API key, LOCAL_API_KEY)');
     }
     const [, op, jobId, ...rest] = path.split('/');
     const id = jobId ?? '';
-    if (rest.length > 0) throw new HttpError(404, `no route ${path}`);
+    if (rest.length > 0) throw new WorkerError('NOT_FOUND', `no route ${path}`, { details: { path } });
     const allow = (...methods: string[]): void => {
-      if (!methods.includes(method)) throw new HttpError(405, `${method} not allowed on /${op ?? ''}; use ${methods.join(' or ')}`);
+      if (!methods.includes(method)) {
+        throw new WorkerError('METHOD_NOT_ALLOWED', `${method} not allowed on /${op ?? ''}; use ${methods.join(' or ')}`, { details: { allow: methods } });
+      }
     };
     const found = <T>(v: T | undefined): T => {
-      if (v === undefined) throw new HttpError(404, `job ${id} not found (unknown, or its result expired)`);
+      if (v === undefined) throw new WorkerError('NOT_FOUND', `job ${id} not found (unknown, or its result expired)`, { details: { job_id: id } });
       return v;
     };
     switch (op) {
@@ -195,16 +201,15 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
         try {
           r = jobs.retry(id);
         } catch (e) {
-          if (e instanceof QueueFullError) throw new HttpError(429, e.message);
-          throw e;
+          throw queueFull(e);
         }
-        if (r === 'not-retryable') throw new HttpError(400, `job ${id} can be retried only when FAILED, TIMED_OUT or CANCELLED`);
+        if (r === 'not-retryable') throw new WorkerError('NOT_RETRYABLE', `job ${id} can be retried only when FAILED, TIMED_OUT or CANCELLED`, { details: { job_id: id } });
         const s = found(r);
         return send(res, 200, { id: s.id, status: s.status });
       }
       case 'schema.json':
         allow('GET');
-        if (!o.payloadSchema) throw new HttpError(404, 'no payload schema on this worker');
+        if (!o.payloadSchema) throw new WorkerError('NOT_FOUND', 'no payload schema on this worker', { details: { path } });
         return send(res, 200, o.payloadSchema());
       case 'health':
         allow('GET');
@@ -213,16 +218,18 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
         allow('POST');
         return send(res, 200, { removed: jobs.purgeQueue(), status: 'completed' });
       default:
-        throw new HttpError(404, `no route ${path || '/'}`);
+        throw new WorkerError('NOT_FOUND', `no route ${path || '/'}`, { details: { path: path || '/' } });
     }
   }
 
   return (req, res) => {
     route(req, res).catch((e: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       const status = isWorkerError(e) ? STATUS_OF_CODE[e.code] : undefined;
-      if (status !== undefined) return send(res, status, { error: toJobErrorString(e) });
+      if (status !== undefined) {
+        if (status === 405) res.setHeader('allow', ((e as WorkerError).details as { allow: string[] }).allow.join(', '));
+        return send(res, status, { error: toJobErrorString(e) });
+      }
       log.error({ err: e, url: req.url }, 'local API request failed');
       send(res, 500, { error: 'internal error' });
     });

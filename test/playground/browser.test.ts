@@ -26,13 +26,21 @@ async function probedDuration(file: string): Promise<number> {
   return Math.max(...(await probeStreams(file)).map((s) => Number(s.duration ?? 0)));
 }
 
-/** A media element's duration once its metadata has loaded (NaN before). */
+/** What the page function uses of an HTMLMediaElement (the tests are type-checked without the DOM library). */
+interface MediaLike {
+  readyState: number;
+  duration: number;
+  error: { code: number } | null;
+  addEventListener(type: string, listener: () => void, options?: { once: boolean }): void;
+}
+
+/** A media element's duration once its metadata has loaded. */
 function playerDuration(page: Page, selector: string): Promise<number> {
   return page.$eval(
     selector,
     (el) =>
       new Promise<number>((resolve, reject) => {
-        const m = el as HTMLMediaElement;
+        const m = el as unknown as MediaLike;
         if (m.readyState >= 1) return resolve(m.duration);
         m.addEventListener('loadedmetadata', () => resolve(m.duration), { once: true });
         m.addEventListener('error', () => reject(new Error(`media error ${m.error?.code ?? '?'}`)), { once: true });
@@ -104,7 +112,7 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     const fieldError = await page.waitForSelector('#err-seed:not([hidden])');
     expect(await fieldError.textContent()).toMatch(/^INVALID_INPUT .*4294967295/);
     expect(await page.getAttribute('#f-seed', 'aria-invalid')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-seed');
+    expect(await page.$eval('#f-seed', (el) => el.matches(':focus'))).toBe(true);
     expect(await page.textContent('#error-code')).toBe('INVALID_INPUT');
     expect(await page.locator('.field-error:not([hidden])').count()).toBe(1);
     await page.screenshot({ path: join(shots, 'invalid.png'), fullPage: true });
@@ -131,10 +139,14 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     await page.close();
   }, 120_000);
 
-  it('fits a phone screen: one column, nothing wider than the screen', async () => {
+  it('fits a phone screen: one column, nothing wider than the screen; a missing source is named at its picker', async () => {
     const page = await open(api.url, { width: 375, height: 740 });
     await page.waitForSelector('#f-prompt');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.click('#submit');
+    const sourceError = await page.waitForSelector('#err-video:not([hidden])', { timeout: 30_000 });
+    expect(await sourceError.textContent()).toBe('INVALID_INPUT one of video_url, video_base64 or video_path is required');
+    expect(await page.getAttribute('#src-video-file', 'aria-invalid')).toBe('true');
+    expect(await page.$eval('html', (el) => el.scrollWidth)).toBeLessThanOrEqual(375);
     const form = await page.locator('#job-form').boundingBox();
     const status = await page.locator('#job').boundingBox();
     expect(status!.y).toBeGreaterThan(form!.y + form!.height - 1);

@@ -48,6 +48,12 @@ const handler: Handler = (job, ctx) => {
   }
 };
 
+/** A refused request's status and its coded error (the `error` field is a JSON string, as a failed job's). */
+async function codedError(res: Response): Promise<{ status: number; error: unknown }> {
+  const body = (await res.json()) as { error: string };
+  return { status: res.status, error: JSON.parse(body.error) as unknown };
+}
+
 const endpointOf = (a: StartedApi, key = 'test-key') => runpodSdk(key, { baseUrl: `${a.url}/v2` }).endpoint('local-endpoint')!;
 
 describe('local API driven by the runpod-sdk client', () => {
@@ -137,6 +143,20 @@ describe('local API driven by the runpod-sdk client', () => {
     expect(await endpointOf(api, 'local-secret').health()).toMatchObject({ workers: { idle: 1 } });
     const raw = await fetch(`${api.url}/health`, { headers: { authorization: 'local-secret' } });
     expect(raw.status).toBe(200);
+    const refused = await fetch(`${api.url}/health`, { headers: { authorization: 'Bearer wrong' } });
+    expect(await codedError(refused)).toEqual({ status: 401, error: { code: 'UNAUTHORIZED', message: expect.stringContaining('LOCAL_API_KEY'), retryable: false } });
+  });
+
+  it('answers unknown routes, ids and methods with coded errors, as a failed job is coded', async () => {
+    api = await startLocalApi(handler);
+    expect(await codedError(await fetch(`${api.url}/v2/x/nothing`))).toEqual({
+      status: 404,
+      error: { code: 'NOT_FOUND', message: 'no route /nothing', details: { path: '/nothing' }, retryable: false },
+    });
+    expect(await codedError(await fetch(`${api.url}/status/no-such-job`))).toMatchObject({ status: 404, error: { code: 'NOT_FOUND', details: { job_id: 'no-such-job' } } });
+    const wrongMethod = await fetch(`${api.url}/run`);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(await codedError(wrongMethod)).toMatchObject({ status: 405, error: { code: 'METHOD_NOT_ALLOWED', details: { allow: ['POST'] } } });
   });
 
   it('POSTs the final status to the webhook, retrying until it answers 200', async () => {
@@ -171,7 +191,7 @@ describe('local API driven by the runpod-sdk client', () => {
     await delay(30);
     const queued = [await ep.run({ input: { kind: 'echo', value: 1 } }), await ep.run({ input: { kind: 'echo', value: 2 } })] as { id: string }[];
     const refused = await fetch(`${api.url}/run`, { method: 'POST', body: JSON.stringify({ input: { kind: 'echo', value: 3 } }) });
-    expect(refused.status).toBe(429);
+    expect(await codedError(refused)).toMatchObject({ status: 429, error: { code: 'QUEUE_FULL', retryable: true } });
     expect(await ep.purgeQueue()).toEqual({ removed: 2, status: 'completed' });
     await expect(ep.status(queued[0]!.id)).rejects.toThrow('status code 404');
     const done = (await ep.statusSync(running.id, 5_000)) as { status: string };
@@ -226,7 +246,9 @@ describe('local API retry', () => {
     expect(((await ep.health()) as { jobs: { retried: number; failed: number } }).jobs).toMatchObject({ retried: 1, failed: 1 });
 
     const ok = (await ep.runSync({ input: { kind: 'echo', value: 1 } })) as { id: string };
-    expect((await post(`/retry/${ok.id}`)).status).toBe(400);
+    const notRetryable = await post(`/retry/${ok.id}`);
+    expect(notRetryable.status).toBe(400);
+    expect(JSON.parse(notRetryable.body.error as string)).toMatchObject({ code: 'NOT_RETRYABLE', details: { job_id: ok.id } });
     expect((await post('/retry/no-such-job')).status).toBe(404);
   });
 });

@@ -168,7 +168,8 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
         if (!slot) continue;
         slot.hidden = false;
         slot.replaceChildren(h('code', {}, code), ` ${messages.join('; ')}`);
-        const control = slot.closest('[data-field]')?.querySelector<HTMLElement>('input, select, textarea');
+        // The field's control; for a source, the input of the chosen mode (not its radio buttons).
+        const control = slot.closest('[data-field]')?.querySelector<HTMLElement>('input:not([type="radio"]):not([hidden]), select, textarea');
         control?.setAttribute('aria-invalid', 'true');
         first ??= control ?? undefined;
       }
