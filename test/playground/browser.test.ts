@@ -168,8 +168,14 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
       await page.press('#key', 'Enter');
       await page.waitForSelector('#f-prompt');
       expect(await page.isHidden('#key-form')).toBe(true);
-      // The key is used for the job too: a bundled sample by path runs to COMPLETED.
+      // The key is used for the jobs too. A path that names nothing: the error sits at the source.
       await page.check('input[name="src-video-mode"][value="path"]');
+      await page.fill('#src-video-path', 'no-such-clip.mp4');
+      await page.click('#submit');
+      const notFound = await page.waitForSelector('#err-video:not([hidden])', { timeout: 30_000 });
+      expect(await notFound.textContent()).toMatch(/^INPUT_NOT_FOUND video_path: /);
+      expect(await page.$eval('#src-video-path', (el) => el.matches(':focus'))).toBe(true);
+      // A bundled sample by path runs to COMPLETED.
       await page.fill('#src-video-path', 'footsteps.mp4');
       await page.click('#submit');
       await page.waitForSelector('#job[data-status="COMPLETED"]', { timeout: 90_000 });

@@ -84,6 +84,9 @@ describe('playground form model', () => {
     expect(placed.byField.get('seed')).toEqual(['must be an integer']);
     expect(placed.byField.get('video')).toEqual(['give exactly one', 'give exactly one']);
     expect(placed.general).toEqual(['colour: unknown field']);
+    const notFound = placeIssues(form('foley'), { code: 'INPUT_NOT_FOUND', message: 'video_path: no such file', details: { field: 'video_path' } });
+    expect([...notFound.byField]).toEqual([['video', ['video_path: no such file']]]);
+    expect(placeIssues(form('upscale'), { code: 'VIDEO_TOO_LARGE', message: 'too large', details: { field: 'scale', limit: 1 } }).byField.get('scale')).toEqual(['too large']);
     expect(parseWorkerError('missing or wrong Authorization')).toEqual({ code: 'ERROR', message: 'missing or wrong Authorization' });
   });
 

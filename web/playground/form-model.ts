@@ -157,7 +157,8 @@ export function buildPayload(form: TaskForm, values: FieldValues, sources: Parti
 export interface WorkerErrorBody {
   code: string;
   message: string;
-  details?: { issues?: Array<{ field: string; message: string }> } & Record<string, unknown>;
+  /** `issues`: INVALID_INPUT's list; `field`: the one field any other error is about (a source, `model`, `scale`…). */
+  details?: { issues?: Array<{ field: string; message: string }>; field?: unknown } & Record<string, unknown>;
   retryable?: boolean;
 }
 
@@ -175,7 +176,8 @@ export function parseWorkerError(text: string): WorkerErrorBody {
 /**
  * Which field each issue belongs to on the page: a source field is shown at its picker (by kind),
  * any other known field at itself; the rest (the body, a nested field the form has no control for)
- * is shown with the form.
+ * is shown with the form. An error that is not INVALID_INPUT but names its `field` (a file not
+ * found, a model not available, a scale too large) is placed the same way.
  */
 export function placeIssues(form: TaskForm, error: WorkerErrorBody): { byField: Map<string, string[]>; general: string[] } {
   const byField = new Map<string, string[]>();
@@ -183,7 +185,9 @@ export function placeIssues(form: TaskForm, error: WorkerErrorBody): { byField: 
   const sourceOf = new Map<string, string>();
   for (const s of form.sources) for (const m of SOURCE_MODES) sourceOf.set(s.fields[m], s.kind);
   const names = new Set(form.fields.map((f) => f.name));
-  for (const issue of error.details?.issues ?? []) {
+  const field = error.details?.field;
+  const issues = error.details?.issues ?? (typeof field === 'string' ? [{ field, message: error.message }] : []);
+  for (const issue of issues) {
     const top = issue.field.split('.')[0] ?? issue.field;
     const slot = sourceOf.get(top) ?? (names.has(top) ? top : undefined);
     if (slot === undefined) {

@@ -41,7 +41,16 @@ function showError(e: WorkerErrorBody): void {
   const placed = drawn ? placeIssues(drawn.form, e) : { byField: new Map<string, string[]>(), general: [] };
   drawn?.showIssues(placed.byField, e.code);
   jobError.hidden = false;
-  jobError.replaceChildren(h('code', { id: 'error-code' }, e.code), ` ${e.message}`, ...placed.general.map((g) => h('span', { class: 'issue' }, g)));
+  // Details other than field issues (ffmpeg's last lines, a limit, a status code) as they came.
+  const rest = Object.fromEntries(Object.entries(e.details ?? {}).filter(([k]) => k !== 'issues'));
+  const more = Object.keys(rest).length > 0 ? h('pre', { class: 'details' }, JSON.stringify(rest, null, 2)) : null;
+  jobError.replaceChildren(
+    h('code', { id: 'error-code' }, e.code),
+    ` ${e.message}`,
+    e.retryable ? h('span', { class: 'issue' }, 'Sending the same job again may work.') : '',
+    ...placed.general.map((g) => h('span', { class: 'issue' }, g)),
+    more ?? '',
+  );
 }
 
 function askForKey(note: string): void {
