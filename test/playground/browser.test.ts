@@ -34,15 +34,15 @@ interface MediaLike {
   addEventListener(type: string, listener: () => void, options?: { once: boolean }): void;
 }
 
-/** A media element's duration once its metadata has loaded. */
+/** A media element's duration once its first frame has loaded (so the screenshot shows it). */
 function playerDuration(page: Page, selector: string): Promise<number> {
   return page.$eval(
     selector,
     (el) =>
       new Promise<number>((resolve, reject) => {
         const m = el as unknown as MediaLike;
-        if (m.readyState >= 1) return resolve(m.duration);
-        m.addEventListener('loadedmetadata', () => resolve(m.duration), { once: true });
+        if (m.readyState >= 2) return resolve(m.duration);
+        m.addEventListener('loadeddata', () => resolve(m.duration), { once: true });
         m.addEventListener('error', () => reject(new Error(`media error ${m.error?.code ?? '?'}`)), { once: true });
       }),
   );
