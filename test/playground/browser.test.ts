@@ -81,6 +81,10 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     await expect.poll(() => page.textContent('#src-video-size')).toMatch(/footsteps\.mp4: 13\.\d KB, 18\.\d KB as base64$/);
     await page.fill('#f-prompt', 'footsteps on gravel');
     await page.fill('#f-seed', '7');
+    // What will be sent: only the fields set, typed; the file by name until it is read.
+    expect(JSON.parse((await page.textContent('#payload-json')) ?? '')).toEqual({
+      input: { task: 'foley', video_base64: '<footsteps.mp4 as base64>', prompt: 'footsteps on gravel', seed: 7, delivery: 'base64' },
+    });
     // Submitted from the keyboard.
     await page.focus('#submit');
     await page.keyboard.press('Enter');
@@ -128,8 +132,16 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     expect(await page.locator('#f-prompt').count()).toBe(0);
     await page.setInputFiles('#src-image-file', join(SAMPLES, 'still.png'));
     await page.setInputFiles('#src-audio-file', join(SAMPLES, 'tone.m4a'));
+    // Every status line the page shows while the job runs.
+    await page.$eval('#job-status', (el) => {
+      const seen: string[] = [];
+      Object.assign(globalThis, { statusLines: seen });
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     await page.click('#submit');
     await page.waitForSelector('#job[data-status="COMPLETED"]', { timeout: 90_000 });
+    const lines = (await page.evaluate('statusLines')) as string[];
+    expect(lines.some((l) => /^IN_PROGRESS · animate \d+ % · \d+\.\d s$/.test(l)), lines.join('\n')).toBe(true);
     const audio = await probedDuration(join(SAMPLES, 'tone.m4a'));
     expect(await page.locator('#original-image').count()).toBe(1);
     expect(await playerDuration(page, '#original-audio')).toBeCloseTo(audio, 1);
