@@ -6,6 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { WorkerError } from '../errors.js';
+import { EXIF_HEAD_BYTES, jpegOrientation, swapsSides, type Orientation } from '../media/exif-orientation.js';
 import type { TaskDeps, TaskJob } from '../tasks/task.js';
 import { namedSourceField, type NamedSource } from './fields.js';
 import { probeWithFormats } from './format-probe.js';
@@ -28,11 +29,11 @@ export function sniffImageFormat(head: Uint8Array): (typeof IMAGE_FORMATS)[numbe
   return undefined;
 }
 
-async function head(file: string): Promise<Buffer> {
+async function head(file: string, bytes: number): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(buf, 0, 16, 0);
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
@@ -41,8 +42,16 @@ async function head(file: string): Promise<Buffer> {
 
 export interface PreparedImage {
   file: string;
+  /** The picture upright (after its EXIF orientation): what the result's aspect follows. */
   width: number;
   height: number;
+  /** The pixels as stored. */
+  storedWidth: number;
+  storedHeight: number;
+  /** A JPEG's EXIF orientation (1 for upright, and for PNG and WebP). */
+  orientation: Orientation;
+  /** The pixels carry transparency (an alpha channel, or a palette with transparent entries). */
+  alpha: boolean;
   /** The demuxer that reads it (forced, with the whitelist): png_pipe, jpeg_pipe or webp_pipe. */
   format: string;
   field: string;
@@ -53,7 +62,8 @@ export async function prepareImage(input: NamedSource<'image'>, job: TaskJob, de
   const file = await materializeNamedSource('image', input, jobSourceOptions(deps, job), 'image.bin');
   // The format from the content, then forced (`-f`): ffmpeg's own probe would pick the list
   // demuxer image2 for a file named .jpg, and the name is the sender's to choose.
-  const sniffed = sniffImageFormat(await head(file));
+  const start = await head(file, EXIF_HEAD_BYTES);
+  const sniffed = sniffImageFormat(start);
   if (!sniffed) throw new WorkerError('MEDIA_UNREADABLE', `${field}: not a PNG, JPEG or WebP image`, { details: { field } });
   const p = await probeWithFormats(file, [sniffed], { ffprobe: deps.binaries().ffprobe, field, what: 'PNG, JPEG or WebP image', signal: job.ctx.signal });
   const format = p.format?.format_name ?? '';
@@ -67,5 +77,9 @@ export async function prepareImage(input: NamedSource<'image'>, job: TaskJob, de
       details: { field, width: v.width, height: v.height, limit: maxPixels },
     });
   }
-  return { file, width: v.width, height: v.height, format: sniffed, field };
+  const orientation = sniffed === 'jpeg_pipe' ? jpegOrientation(start) : 1;
+  const [width, height] = swapsSides(orientation) ? [v.height, v.width] : [v.width, v.height];
+  // pal8: a PNG palette may hold transparent entries (tRNS), which ffmpeg decodes as alpha.
+  const alpha = /^(rgba|bgra|argb|abgr|ya|yuva|gbrap|pal8)/.test(v.pix_fmt ?? '');
+  return { file, width, height, storedWidth: v.width, storedHeight: v.height, orientation, alpha, format: sniffed, field };
 }

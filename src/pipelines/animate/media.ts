@@ -8,6 +8,7 @@
 import { WorkerError, isWorkerError } from '../../errors.js';
 import { runBinary } from '../../media/ffmpeg.js';
 import { guardedInputArgs } from '../../job/format-probe.js';
+import { uprightFilter, type Orientation } from '../../media/exif-orientation.js';
 
 export interface FfmpegRun {
   ffmpeg: string;
@@ -25,11 +26,30 @@ async function decoding<T>(field: string, what: string, work: () => Promise<T>):
   }
 }
 
-/** The still as rgb24, `width`×`height` (Lanczos: the working copy is what every frame samples). */
-export async function decodeStill(file: string, formats: readonly string[], width: number, height: number, o: FfmpegRun & { field: string }): Promise<Uint8Array> {
+/** What decodeStill needs to know of the image (job/image-input.ts's PreparedImage). */
+export interface StillSource {
+  file: string;
+  format: string;
+  storedWidth: number;
+  storedHeight: number;
+  orientation: Orientation;
+  alpha: boolean;
+}
+
+/**
+ * The still as rgb24, upright, `width`×`height` (Lanczos: the working copy is what every frame
+ * samples). A JPEG's EXIF orientation is applied here (ffmpeg's autorotation is off, so a build
+ * that applies it itself cannot turn the picture twice); transparency is flattened onto black
+ * first (converting straight to RGB would show whatever colour the transparent pixels store).
+ */
+export async function decodeStill(image: StillSource, width: number, height: number, o: FfmpegRun & { field: string }): Promise<Uint8Array> {
+  const tail = [uprightFilter(image.orientation), `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int`, 'format=rgb24'].filter(Boolean).join(',');
+  const graph = image.alpha
+    ? ['-filter_complex', `[0:v]format=rgba[fg];color=black:s=${image.storedWidth}x${image.storedHeight}[bg];[bg][fg]overlay=shortest=1:format=rgb,${tail}`]
+    : ['-vf', tail];
   const { stdout } = await decoding(o.field, 'image', () => runBinary(
     o.ffmpeg,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-noautorotate', ...guardedInputArgs(image.file, [image.format]), ...graph, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     o,
   ));
   if (stdout.length !== width * height * 3) {

@@ -88,7 +88,7 @@ export const animateTask: TaskDefinition<AnimateInput> = {
       t = job.mark('audio', t);
 
       const work = workingSize(image, size);
-      const still = await decodeStill(image.file, [image.format], work.width, work.height, { ...run, field: image.field });
+      const still = await decodeStill(image, work.width, work.height, { ...run, field: image.field });
       const salient = salientRegion(still, work.width, work.height);
       const path = planPath({
         motion: input.motion,
