@@ -49,7 +49,19 @@ export interface MuxPlan {
    * lowered by `SPEECH_DUCK.gainDb` inside these spans (see `speechDuckGain`); ignored otherwise.
    */
   speech?: ReadonlyArray<readonly [number, number]> | undefined;
+  /**
+   * Where the source's streams start, for sources whose picture and sound do not start together
+   * (a late audio track, a video delayed by B-frames without an edit list). The new track's t = 0
+   * is the first video frame. `videoAtS`: when that frame shows in the output's clock (ffmpeg
+   * starts the source's earliest stream at 0), so an MP4's new track starts there too.
+   * `originalAtS`: when the original track starts after the first frame (negative: before it),
+   * so that `mix` lays it where it was heard. Both 0 when absent.
+   */
+  clock?: { videoAtS: number; originalAtS: number } | undefined;
 }
+
+/** Offsets below this (seconds, a twentieth of a sample at 48 kHz) are rounding, not a gap. */
+const CLOCK_EPSILON_S = 1e-6;
 
 /** Level of the original track under the new one in `mix` mode (−6 dB), before ducking. */
 export const MIX_ORIGINAL_GAIN = 0.5;
@@ -136,6 +148,19 @@ export function speechDuckGain(spans: ReadonlyArray<readonly [number, number]>):
 }
 
 /** The AAC of the delivered MP4/M4A (dsp/aac-check.ts encodes its trials the same way), or a copy of it. */
+/** `adelay` for both channels, in ms (fractions kept: the filter takes them). */
+const delayBy = (s: number): string => `adelay=${fmt(s * 1000)}|${fmt(s * 1000)}`;
+
+/**
+ * The original track on the picture's clock: delayed when it starts after the first frame,
+ * its head cut when it starts before (amix takes samples in order, whatever their timestamps).
+ */
+function originalOnPictureClock(originalAtS: number): string {
+  if (originalAtS > CLOCK_EPSILON_S) return `,${delayBy(originalAtS)}`;
+  if (originalAtS < -CLOCK_EPSILON_S) return `,asetpts=PTS-STARTPTS,atrim=start=${fmt(-originalAtS)},asetpts=PTS-STARTPTS`;
+  return '';
+}
+
 function aacArgs(p: MuxPlan, mixing: boolean): string[] {
   if (p.audioIsDeliveryAac && !mixing) return ['-c:a', 'copy'];
   return ['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2'];
@@ -143,8 +168,12 @@ function aacArgs(p: MuxPlan, mixing: boolean): string[] {
 
 export function buildMuxArgs(p: MuxPlan): string[] {
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
-  args.push(...inputArgs(p.video), ...inputArgs(p.audio));
   const mixing = p.mode === 'mix' && p.sourceHasAudio;
+  // With the video (MP4), the new track starts where the first frame shows; alone, it starts at 0.
+  const videoAtS = p.format === 'mp4' ? (p.clock?.videoAtS ?? 0) : 0;
+  const shiftNew = videoAtS > CLOCK_EPSILON_S;
+  // Moved by timestamps (the copied track at its input, the mix at its end), like the video.
+  args.push(...inputArgs(p.video), ...(shiftNew && !mixing ? ['-itsoffset', fmt(videoAtS)] : []), ...inputArgs(p.audio));
   if (mixing) {
     // The Foley keys a compressor on the original (ducking). apad: an original shorter than the
     // video (or one that fails to decode part-way) must not end the mix early. amix divides by
@@ -157,12 +186,12 @@ export function buildMuxArgs(p: MuxPlan): string[] {
     const delay = LIMITER_DELAY_SAMPLES;
     args.push(
       '-filter_complex',
-      `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
+      `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${originalOnPictureClock(p.clock?.originalAtS ?? 0)},volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
         `[1:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${duck},asplit=2[fx][key];` +
         `[orig][key]sidechaincompress=threshold=${d.threshold}:ratio=${d.ratio}:attack=${d.attackMs}:release=${d.releaseMs}[ducked];` +
         `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,` +
         `apad=pad_len=${delay},alimiter=limit=${MIX_LIMIT}:level=false,atrim=start_sample=${delay},asetpts=PTS-STARTPTS` +
-        `${p.mixTrimDb ? `,volume=${p.mixTrimDb.toFixed(2)}dB` : ''}[aout]`,
+        `${p.mixTrimDb ? `,volume=${p.mixTrimDb.toFixed(2)}dB` : ''}${shiftNew ? `,asetpts=PTS+${fmt(videoAtS)}/TB` : ''}[aout]`,
     );
   }
   const audioMap = mixing ? '[aout]' : '1:a:0';

@@ -63,6 +63,8 @@ export interface VideoStreamInfo {
   pixFmt: string | undefined;
   /** Rotation in degrees from the display matrix / rotate tag (0 when none). */
   rotation: number;
+  /** When the stream's first frame is shown (seconds, the container's clock). */
+  startTime: number;
 }
 
 /** The size the picture is shown at: a video turned a quarter is decoded upright by ffmpeg. */
@@ -76,6 +78,8 @@ export interface AudioStreamInfo {
   codec: string;
   sampleRate: number | undefined;
   channels: number | undefined;
+  /** When the stream's first sample plays (seconds, the container's clock): not always the video's. */
+  startTime: number;
 }
 
 export interface MediaInfo {
@@ -114,11 +118,12 @@ export function parseProbe(json: unknown): MediaInfo {
   }
   const a = streams.find((s) => s.codec_type === 'audio' && s.codec_name);
   const rotateTag = Number(v.tags?.rotate ?? 0);
+  const start = format?.start_time ?? 0;
   const matrix = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
   return {
     formatName: format?.format_name ?? 'unknown',
     duration: format?.duration ?? v.duration,
-    startTime: format?.start_time ?? 0,
+    startTime: start,
     video: {
       index: v.index,
       codec: v.codec_name,
@@ -131,8 +136,9 @@ export function parseProbe(json: unknown): MediaInfo {
       duration: v.duration,
       pixFmt: v.pix_fmt,
       rotation: matrix ?? (Number.isFinite(rotateTag) ? rotateTag : 0),
+      startTime: v.start_time ?? start,
     },
-    audio: a?.codec_name ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels } : undefined,
+    audio: a?.codec_name ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels, startTime: a.start_time ?? start } : undefined,
   };
 }
 

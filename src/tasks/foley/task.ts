@@ -32,6 +32,15 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * Speech spans, found from the audio's first sample, on the picture's clock (the Foley track's
+ * t = 0 is the first video frame): moved by when the audio starts after the picture, and kept
+ * only where the picture is.
+ */
+export function onPictureClock(spans: ReadonlyArray<[number, number]>, audioAfterVideoS: number): Array<[number, number]> {
+  return spans.map(([a, b]): [number, number] => [Math.max(0, a + audioAfterVideoS), b + audioAfterVideoS]).filter(([a, b]) => b > a);
+}
+
 export const foleyTask: TaskDefinition<FoleyInput> = {
   name: 'foley',
   description: 'video in, synchronized sound effects out',
@@ -73,7 +82,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
       const speech: Promise<SpeechResult | undefined> = vad
         ? mediaReady.then((m) =>
             m.audio
-              ? detectSpeech({ ffmpeg: bins.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs, maxSeconds: input.duration }).catch((e: unknown) => {
+              ? detectSpeech({ ffmpeg: bins.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs, maxSeconds: input.duration }).then((r) => ({ ...r, spans: onPictureClock(r.spans, (m.audio?.startTime ?? 0) - m.video.startTime) }), (e: unknown) => {
                   if (ctx.signal.aborted) throw e;
                   warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
                   return undefined;
@@ -141,6 +150,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
           videoCodec: media.video.codec,
           sourceHasAudio: media.audio !== undefined,
           speech: spans,
+          clock: { videoAtS: media.video.startTime - media.startTime, originalAtS: media.audio ? media.audio.startTime - media.video.startTime : 0 },
         };
         const run = { ffmpeg: bins.ffmpeg, signal: ctx.signal, timeoutMs: config.ffmpegTimeoutMs };
         await mux(plan, run);
