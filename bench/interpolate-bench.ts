@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
+import { tensor } from '../src/inference/ort.js';
 import { openSessionThread } from '../src/inference/session-thread.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { RifeInterpolator, detectTimestepShape } from '../src/pipelines/interpolate/rife-model.js';
@@ -71,8 +72,38 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
         rife ? (r.modelMs / Math.max(1, r.modelRuns)).toFixed(0) : '–',
       ]);
     }
+    // The session-thread hop alone, side by side: one 720p pair's tensors copied to the thread
+    // (the default) or moved (`transfer`, as the interpolator hands its batches over).
+    const hop: (string | number)[][] = [];
+    const medians: Record<string, number> = {};
+    const plane = 3 * Math.ceil(H / 32) * 32 * W;
+    for (let round = 0; round < 2; round++) {
+      for (const transfer of [false, true]) {
+        const ms: number[] = [];
+        for (let i = 0; i < 15; i++) {
+          const feeds = {
+            img0: tensor('float32', new Float32Array(plane).fill(0.3), [1, 3, Math.ceil(H / 32) * 32, W]),
+            img1: tensor('float32', new Float32Array(plane).fill(0.6), [1, 3, Math.ceil(H / 32) * 32, W]),
+            timestep: tensor('float32', Float32Array.of(0.5), [1, 1, 1, 1]),
+          };
+          const t = performance.now();
+          await session.run(feeds, { transfer });
+          ms.push(performance.now() - t);
+        }
+        ms.sort((a, b) => a - b);
+        medians[`${round}-${transfer}`] = ms[7] as number;
+      }
+      const copied = medians[`${round}-false`] as number;
+      const moved = medians[`${round}-true`] as number;
+      hop.push([round + 1, copied.toFixed(1), moved.toFixed(1), (copied / moved).toFixed(2)]);
+    }
     await session.release();
     return [
+      {
+        title: `The session-thread hop alone: session.run of the stand-in on one 720p pair (inputs padded to ${W}×${Math.ceil(H / 32) * 32}), median of 15`,
+        columns: ['round', 'inputs copied, ms', 'inputs moved, ms', 'copied / moved'],
+        rows: hop,
+      },
       {
         title: `720p (${W}×${H}) real footage, 3 s at 10 fps, whole pipeline (decode → engine → x264 CRF ${INTERPOLATE_CRF} ${INTERPOLATE_PRESET})`,
         columns: ['engine', 'factor', 'source frames', 'output frames', 'wall s', 'output frames/s', 'ms per session.run'],

@@ -26,8 +26,16 @@ export interface Session {
   readonly provider: Provider;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
+}
+
+export interface RunOptions {
+  /**
+   * The caller will not touch the feeds' data again: a session on a thread may move their
+   * buffers there instead of copying them (they are then detached here). Ignored in-process.
+   */
+  transfer?: boolean;
 }
 
 export interface SessionOptions {

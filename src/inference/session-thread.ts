@@ -4,7 +4,8 @@
  * thread a long run would starve RunPod's heartbeat and progress, and stop the ffmpeg pipes from
  * moving, so that decoding and encoding could not overlap inference. Here the session lives in a
  * worker thread (created from a file path, through ort.ts like every session) and `run` posts
- * the tensors over: inputs copied (a tile batch is well under a megabyte), outputs transferred.
+ * the tensors over: inputs copied (a tile batch is well under a megabyte) or, when the caller
+ * hands them over, moved; outputs transferred.
  */
 import { existsSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -49,6 +50,19 @@ function toWire(name: string, t: Tensor): WireTensor {
     default:
       throw new WorkerError('INTERNAL', `session thread: tensor ${name} is ${t.type}; float32, int32 and int64 are carried`);
   }
+}
+
+/**
+ * The feeds' buffers that can move to the thread: each once, and only a buffer a tensor has to
+ * itself (a view into a larger one, such as Node's Buffer pool, would take the rest along).
+ */
+function movable(wire: Record<string, WireTensor>): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const t of Object.values(wire)) {
+    const b = t.data.buffer;
+    if (b instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength) buffers.add(b);
+  }
+  return [...buffers];
 }
 
 function fromWireTensor(tensor: typeof import('./ort.js').tensor, t: WireTensor): Tensor {
@@ -190,7 +204,7 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
               provider: m.provider,
               inputNames: m.inputNames,
               outputNames: m.outputNames,
-              run(feeds) {
+              run(feeds, options) {
                 if (dead) return Promise.reject(dead);
                 const id = nextId++;
                 const wire: Record<string, WireTensor> = {};
@@ -202,8 +216,9 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
                 return new Promise<Record<string, Tensor>>((res, rej) => {
                   pending.set(id, { resolve: res, reject: rej });
                   worker.ref();
-                  // Inputs are copied (callers reuse their batch buffers); outputs are transferred.
-                  worker.postMessage({ type: 'run', id, feeds: wire } satisfies ToThread);
+                  // Inputs are copied (callers reuse their batch buffers) unless the caller hands
+                  // them over; outputs are transferred.
+                  worker.postMessage({ type: 'run', id, feeds: wire } satisfies ToThread, options?.transfer ? movable(wire) : []);
                 });
               },
               async release() {

@@ -82,6 +82,25 @@ describe('openSessionThread', () => {
     }
   });
 
+  it('handed-over inputs move to the thread (detached here) with the same result; a view into a larger buffer is copied', async () => {
+    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cpu', log: pino({ level: 'silent' }) });
+    try {
+      const copied = await s.run({ input: tensor('float32', new Float32Array(12).fill(0.25), [1, 3, 2, 2]) });
+      const own = new Float32Array(12).fill(0.25);
+      const moved = await s.run({ input: tensor('float32', own, [1, 3, 2, 2]) }, { transfer: true });
+      expect(own.byteLength).toBe(0);
+      expect(Array.from(moved.output!.data as Float32Array)).toEqual(Array.from(copied.output!.data as Float32Array));
+      // A view of 12 floats inside a buffer of 16: moving it would take the other 4 along, so it is copied.
+      const shared = new Float32Array(16).fill(0.25);
+      const view = shared.subarray(4);
+      await s.run({ input: tensor('float32', view, [1, 3, 2, 2]) }, { transfer: true });
+      expect(shared.byteLength).toBe(64);
+      expect(view[0]).toBe(0.25);
+    } finally {
+      await s.release();
+    }
+  });
+
   it('a file ORT cannot read is MODEL_LOAD_FAILED; a bad feed fails that run only; provider logs reach the caller’s logger', async () => {
     const bad = join(dir, 'bad.onnx');
     await writeFile(bad, 'not a graph');

@@ -134,7 +134,10 @@ export class RifeInterpolator {
           ? tensor('float32', Float32Array.from(ts), [n, 1, 1, 1])
           : tensor('float32', Float32Array.from({ length: n * plane }, (_, i) => ts[Math.floor(i / plane)]!), [n, 1, padH, padW]);
       const t0 = now();
-      const run = this.session.run({ [this.io.img0]: tensor('float32', img0, [n, 3, padH, padW]), [this.io.img1]: tensor('float32', img1, [n, 3, padH, padW]), [this.io.timestep]: step });
+      // The batch's buffers are this call's alone: a session thread may move them (at 720p the
+      // two frames are 22 MB, whose copy was most of the path's cost beside a fast model).
+      const feeds = { [this.io.img0]: tensor('float32', img0, [n, 3, padH, padW]), [this.io.img1]: tensor('float32', img1, [n, 3, padH, padW]), [this.io.timestep]: step };
+      const run = this.session.run(feeds, { transfer: true });
       this.inFlight = run.catch(() => undefined);
       const res = await run;
       this.stats.modelMs += now() - t0;
