@@ -6,6 +6,7 @@
 import { loadConfig } from './src/config.js';
 import { toJobErrorBody } from './src/errors.js';
 import { createHandler } from './src/job/handler.js';
+import { publicLimits } from './src/job/limits.js';
 import type { WorkerModels } from './src/inference/warm-up.js';
 import { createLogger } from './src/log.js';
 import { resolveMediaBinaries, type MediaBinaries } from './src/media/binaries.js';
@@ -63,7 +64,10 @@ async function main(): Promise<number> {
     if (!found) log.warn({ dir: playgroundDir() }, 'the playground page is not built (npm run build): GET / answers 404');
     return found;
   };
-  return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, pages, ...(describeWorker ? { describeWorker } : {}) });
+  // /health's `worker`: the hardware and models (when warm-up worked) and what a client may send.
+  const limits = publicLimits(config);
+  const health = () => ({ ...(describeWorker ? (describeWorker() as object) : {}), limits });
+  return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, pages, describeWorker: health });
 }
 
 main().then(

@@ -76,6 +76,22 @@ describe('local test mode of dist/handler.js', () => {
   });
 });
 
+describe('the local API of the built worker', () => {
+  it('serves the playground page, and /health tells its limits', async () => {
+    const api = await startApiProcess({ PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused'), MAX_INPUT_BYTES: '5000000' });
+    try {
+      const page = await fetch(`${api.base}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>foley-worker playground</title>');
+      const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier?: string; limits?: Record<string, number> } };
+      expect(health.worker?.tier).toBe('cpu');
+      expect(health.worker?.limits).toMatchObject({ max_input_bytes: 5_000_000, max_duration_s: expect.any(Number), max_pixels: expect.any(Number) });
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
 describe('one worker process serving many jobs', () => {
   it('gives byte-identical audio for the same job every time, also after a cancelled one (kept synthesis thread)', async () => {
     const api = await startApiProcess({ PATH: '', OUTPUT_DIR: join(tmpdir(), 'foley-cli-unused') });

@@ -4,7 +4,7 @@
  * alongside; it is stopped). A `duration` trim counts: a long video is fine when only its start
  * is asked for.
  */
-import type { InputLimits } from '../config.js';
+import type { Config, InputLimits } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { MediaInfo } from '../media/probe.js';
 
@@ -27,4 +27,23 @@ export function checkMediaLimits(media: MediaInfo, requestedDurationS: number | 
       details: { frames, limit: limits.maxFrames },
     });
   }
+}
+
+/** What a client may send and get back, for `/health` (the playground warns against these before sending). */
+export interface PublicLimits {
+  max_input_bytes: number;
+  max_base64_bytes: number;
+  max_duration_s: number;
+  max_pixels: number;
+  max_frames: number;
+}
+
+export function publicLimits(config: Pick<Config, 'maxInputBytes' | 'maxBase64Bytes' | 'limits'>): PublicLimits {
+  return {
+    max_input_bytes: config.maxInputBytes,
+    max_base64_bytes: config.maxBase64Bytes,
+    max_duration_s: config.limits.maxDurationS,
+    max_pixels: config.limits.maxPixels,
+    max_frames: config.limits.maxFrames,
+  };
 }

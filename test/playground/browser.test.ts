@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicLimits } from '../../src/job/limits.js';
 import { payloadJsonSchema } from '../../src/job/schema.js';
 import { loadPlaygroundPages } from '../../src/playground/pages.js';
 import { BROWSER_PATH, launchBrowser, REQUIRE_BROWSER, testOutputDir } from '../helpers/browser.js';
@@ -165,6 +166,25 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     expect(status!.y).toBeGreaterThan(form!.y + form!.height - 1);
     await page.screenshot({ path: join(shots, 'phone.png'), fullPage: true });
     await page.close();
+  });
+
+  it('warns about a file over the worker\'s MAX_INPUT_BYTES (from /health) as soon as it is picked', async () => {
+    const small = await startLocalApi(worker.handler, {
+      payloadSchema: payloadJsonSchema,
+      pages: () => pages,
+      describeWorker: () => ({ tier: 'cpu', provider: 'cpu', limits: publicLimits({ ...worker.config, maxInputBytes: 10_000 }) }),
+    });
+    try {
+      const page = await open(small.url);
+      await page.waitForSelector('#f-prompt');
+      expect(await page.textContent('#worker')).toBe('cpu · cpu');
+      await page.setInputFiles('#src-video-file', CLIP);
+      await expect.poll(() => page.textContent('#src-video-size')).toContain("over this worker's 9.8 KB input limit (MAX_INPUT_BYTES)");
+      expect(await page.getAttribute('#src-video-size', 'class')).toContain('warn');
+      await page.close();
+    } finally {
+      await small.stop();
+    }
   });
 
   it('asks for LOCAL_API_KEY when the worker has one, and works once it is given', async () => {

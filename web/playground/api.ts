@@ -32,6 +32,14 @@ export interface JobStatus {
   error?: string;
 }
 
+/** What the worker accepts (its /health `worker.limits`). */
+export interface WorkerLimits {
+  max_input_bytes?: number;
+  max_base64_bytes?: number;
+  max_duration_s?: number;
+  max_pixels?: number;
+}
+
 export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 export function storedKey(): string {
@@ -74,7 +82,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 export const api = {
   schema: () => call<PayloadSchema>('GET', '/schema.json'),
-  health: () => call<{ worker?: { tier?: string; provider?: string } }>('GET', '/health'),
+  health: () => call<{ worker?: { tier?: string; provider?: string; limits?: WorkerLimits } }>('GET', '/health'),
   run: (input: unknown) => call<{ id: string; status: string }>('POST', '/run', { input }),
   status: (id: string) => call<JobStatus>('GET', `/status/${encodeURIComponent(id)}`),
   cancel: (id: string) => call<{ id: string; status: string }>('POST', `/cancel/${encodeURIComponent(id)}`),

@@ -108,8 +108,11 @@ function readDataUri(file: File): Promise<string> {
   });
 }
 
-/** Draws `form` into `container` (replacing what was there). `initial` presets fields by name. */
-export function drawForm(container: HTMLElement, form: TaskForm, initial: Record<string, unknown> = {}): DrawnForm {
+/**
+ * Draws `form` into `container` (replacing what was there). `initial` presets fields by name;
+ * `maxInputBytes` is the worker's MAX_INPUT_BYTES when it told (a file over it is warned about).
+ */
+export function drawForm(container: HTMLElement, form: TaskForm, initial: Record<string, unknown> = {}, maxInputBytes?: number): DrawnForm {
   const listeners: Array<() => void> = [];
   const changed = (): void => {
     for (const l of listeners) l();
@@ -198,7 +201,10 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
       const total = drawn.base64Bytes();
       const mine = base64Size(file.size, file.type || 'application/octet-stream');
       sizeNote.textContent = `${file.name}: ${formatBytes(file.size)}, ${formatBytes(mine)} as base64`;
-      if (total > RUN_LIMIT_BYTES) {
+      if (maxInputBytes !== undefined && file.size > maxInputBytes) {
+        sizeNote.textContent += ` — over this worker's ${formatBytes(maxInputBytes)} input limit (MAX_INPUT_BYTES)`;
+        sizeNote.classList.add('warn');
+      } else if (total > RUN_LIMIT_BYTES) {
         sizeNote.textContent += ` — the request would be over the ${formatBytes(RUN_LIMIT_BYTES)} limit of /run: give a URL, or a path on the volume`;
         sizeNote.classList.add('warn');
       } else if (total > 0.8 * RUN_LIMIT_BYTES) {

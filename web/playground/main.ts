@@ -2,7 +2,7 @@
  * @module The playground page: pick a task, fill the form the worker's schema describes, run the
  * job through `/run`, follow it through `/status`, and show the result beside the original.
  */
-import { api, KeyNeeded, RequestRefused, storeKey, TERMINAL, type JobStatus } from './api.js';
+import { api, KeyNeeded, RequestRefused, storeKey, TERMINAL, type JobStatus, type WorkerLimits } from './api.js';
 import { byId, h } from './dom.js';
 import { buildPayload, parseWorkerError, placeIssues, taskForms, type TaskForm, type WorkerErrorBody } from './form-model.js';
 import { drawForm, type DrawnForm } from './form-view.js';
@@ -31,6 +31,7 @@ const keyNote = byId('key-note');
 let forms: TaskForm[] = [];
 let drawn: DrawnForm | undefined;
 let running: string | undefined;
+let limits: WorkerLimits | undefined;
 
 function setStatus(status: string, text: string): void {
   job.dataset.status = status;
@@ -63,7 +64,7 @@ function chooseTask(name: string): void {
   const form = forms.find((f) => f.name === name);
   if (!form) return;
   taskDescription.textContent = form.description;
-  drawn = drawForm(fieldsBox, form, PAGE_DEFAULTS);
+  drawn = drawForm(fieldsBox, form, PAGE_DEFAULTS, limits?.max_input_bytes);
   drawn.onChange(preview);
   preview();
 }
@@ -143,8 +144,11 @@ async function run(): Promise<void> {
 
 async function load(): Promise<void> {
   try {
-    const schema = await api.schema();
+    // The schema draws the form; /health tells the hardware and the limits to warn against.
+    const [schema, health] = await Promise.all([api.schema(), api.health().catch((e: unknown) => (e instanceof KeyNeeded ? Promise.reject(e) : undefined))]);
     forms = taskForms(schema);
+    limits = health?.worker?.limits;
+    if (health?.worker) byId('worker').textContent = [health.worker.tier, health.worker.provider].filter(Boolean).join(' · ');
     keyForm.hidden = true;
     jobForm.hidden = false;
     taskPicker.replaceChildren(
@@ -152,12 +156,6 @@ async function load(): Promise<void> {
       ...forms.map((f, i) => h('label', { class: 'task' }, h('input', { type: 'radio', name: 'task', value: f.name, checked: i === 0 }), ` ${f.name}`)),
     );
     chooseTask(forms[0]?.name ?? '');
-    api.health().then(
-      (hl) => {
-        if (hl.worker) byId('worker').textContent = [hl.worker.tier, hl.worker.provider].filter(Boolean).join(' · ');
-      },
-      () => undefined,
-    );
   } catch (e) {
     if (e instanceof KeyNeeded) return askForKey('This worker asks for its LOCAL_API_KEY.');
     setStatus('ERROR', 'the schema could not be loaded');
