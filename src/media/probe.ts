@@ -118,7 +118,9 @@ export function parseProbe(json: unknown): MediaInfo {
   }
   const a = streams.find((s) => s.codec_type === 'audio' && s.codec_name);
   const rotateTag = Number(v.tags?.rotate ?? 0);
-  const start = format?.start_time ?? 0;
+  // The container's start, else its earliest stream's: ffmpeg counts every stream from there.
+  const streamStarts = streams.map((s) => s.start_time).filter((t): t is number => t !== undefined);
+  const start = format?.start_time ?? (streamStarts.length > 0 ? Math.min(...streamStarts) : 0);
   const matrix = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
   return {
     formatName: format?.format_name ?? 'unknown',
