@@ -58,7 +58,6 @@ const RunRequestSchema = z
   .loose()
   .refine((r) => r.input !== undefined, { message: 'is required', path: ['input'] });
 
-
 /** `?wait=` in ms, clamped like the hosted API (1 s … 5 min). */
 function waitParam(url: URL, fallback: number): number {
   const raw = url.searchParams.get('wait');
