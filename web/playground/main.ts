@@ -42,8 +42,8 @@ function showError(e: WorkerErrorBody): void {
   const placed = drawn ? placeIssues(drawn.form, e) : { byField: new Map<string, string[]>(), general: [] };
   drawn?.showIssues(placed.byField, e.code);
   jobError.hidden = false;
-  // Details other than field issues (ffmpeg's last lines, a limit, a status code) as they came.
-  const rest = Object.fromEntries(Object.entries(e.details ?? {}).filter(([k]) => k !== 'issues'));
+  // Details other than the fields (already shown at them): ffmpeg's last lines, a limit, a status code.
+  const rest = Object.fromEntries(Object.entries(e.details ?? {}).filter(([k]) => k !== 'issues' && k !== 'field'));
   const more = Object.keys(rest).length > 0 ? h('pre', { class: 'details' }, JSON.stringify(rest, null, 2)) : null;
   jobError.replaceChildren(
     h('code', { id: 'error-code' }, e.code),
