@@ -151,10 +151,11 @@ describe('the hostile table against one --rp_serve_api worker process', () => {
       expect(good.output?.mime).toBe('audio/wav');
       expect(victim.hits).toEqual([]);
       expect(api.child.exitCode).toBeNull();
-      // The warm-up's description of the worker is in /health and in every result.
-      const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier: string; provider: string } };
-      expect(health.worker).toMatchObject({ tier: 'cpu', provider: 'cpu' });
-      expect(good.output?.metadata).toEqual(health.worker);
+      // The warm-up's description of the worker is in /health and in every result; /health adds the limits.
+      const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier: string; provider: string; limits?: Record<string, number> } };
+      expect(health.worker).toMatchObject({ tier: 'cpu', provider: 'cpu', limits: { max_input_bytes: 5_000_000 } });
+      const { limits: _limits, ...hardware } = health.worker ?? { tier: '', provider: '' };
+      expect(good.output?.metadata).toEqual(hardware);
     } finally {
       await api.stop();
     }
