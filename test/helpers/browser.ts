@@ -8,7 +8,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+// Ubuntu's chromium-browser may be a snap stub: tried last.
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/usr/bin/chromium-browser'];
 
 export const BROWSER_PATH: string | undefined = process.env.FOLEY_TEST_BROWSER || CANDIDATES.find((p) => existsSync(p));
 export const REQUIRE_BROWSER = process.env.FOLEY_TEST_REQUIRE_BROWSER === '1';
