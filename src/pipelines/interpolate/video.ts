@@ -12,14 +12,13 @@
  * cut: at a cut, the inserted frames repeat the nearer of the two source frames (the rife engine
  * by schedule.ts's detector, minterpolate by its own `scd=fdiff`, the same rule and threshold).
  */
-import { rm } from 'node:fs/promises';
 import { WorkerError, cancelledError } from '../../errors.js';
 import { openBinary } from '../../media/ffmpeg.js';
 import { FrameSplitter } from '../../media/frame-splitter.js';
 import { decodeRgbFrames, openMp4Encoder } from '../../media/rgb-frames.js';
 import type { RifeInterpolator } from './rife-model.js';
 import { CUT_THRESHOLD, CutDetector, FrameSchedule, rateString, rateValue, type Rate } from './schedule.js';
-import { runStop } from '../../util/run-stop.js';
+import { failRun, runStop } from '../../util/run-stop.js';
 
 export interface InterpolateVideoOptions {
   ffmpeg: string;
@@ -58,8 +57,6 @@ export interface InterpolateVideoResult {
   modelMs: number;
   wallMs: number;
 }
-
-const SETTLE_MS = 2000;
 
 /** The minterpolate process: rgb24 in at `rateIn`, rgb24 out at `rateOut`. */
 export function minterpolateArgs(width: number, height: number, rateIn: Rate, rateOut: Rate): string[] {
@@ -193,18 +190,14 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
     else await minterpolateLoop(mid!);
     await encoder.finish();
   } catch (e) {
-    stop.abort(e);
-    const settle = o.engine.kind === 'rife' ? o.engine.model.settled() : Promise.resolve();
-    await Promise.allSettled([
-      decoder.close(),
-      encoder.close(),
-      mid ? (mid.kill(), mid.done.catch(() => undefined)) : undefined,
-      Promise.race([settle, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]),
-    ]);
-    await rm(o.output, { force: true }).catch(() => undefined);
-    if (stop.timedOut()) throw new WorkerError('TIMED_OUT', `interpolation did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
-    if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-    throw e;
+    return await failRun(e, {
+      stop,
+      caller: o.signal,
+      close: () => [decoder.close(), encoder.close(), mid ? (mid.kill(), mid.done.catch(() => undefined)) : undefined],
+      modelSettled: o.engine.kind === 'rife' ? o.engine.model.settled() : undefined,
+      output: o.output,
+      timedOutMessage: `interpolation did not finish within ${o.timeoutMs} ms (${frames} frames done)`,
+    });
   } finally {
     stop.dispose();
   }

@@ -16,11 +16,10 @@
  * its timing: each frame lasts 1/rate, so motion runs faster or slower where the source's
  * spacing differed, and the audio (copied whole) drifts from the picture by that difference.
  */
-import { rm } from 'node:fs/promises';
 import { WorkerError, cancelledError } from '../../errors.js';
 import { decodeRgbFrames, openMp4Encoder } from '../../media/rgb-frames.js';
 import { FrameUpscaler, type SrModel } from './frame-upscaler.js';
-import { runStop } from '../../util/run-stop.js';
+import { failRun, runStop } from '../../util/run-stop.js';
 
 export interface UpscaleVideoOptions {
   ffmpeg: string;
@@ -77,18 +76,6 @@ export interface UpscaleVideoResult {
   encodeWaitMs: number;
   /** The whole run. `wallMs / modelMs` is the pipeline's overhead ratio. */
   wallMs: number;
-}
-
-/** How long a failed or aborted run waits for the model call in flight to return. */
-const SETTLE_MS = 2000;
-
-function settleWithin(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  return Promise.race([p, cap]).finally(() => clearTimeout(timer));
 }
 
 /** Wraps a frame source to time how long its consumer waits for each frame. */
@@ -149,14 +136,14 @@ export async function upscaleVideo(o: UpscaleVideoOptions): Promise<UpscaleVideo
     await encoder.finish();
     encodeWaitMs += now() - t0;
   } catch (e) {
-    stop.abort(e);
-    // Both processes have exited before the caller hears of it, and the model run in flight has
-    // returned (so the caller may release its session), unless it hangs past SETTLE_MS.
-    await Promise.allSettled([decoder.close(), encoder.close(), settleWithin(upscaler.settled(), SETTLE_MS)]);
-    await rm(o.output, { force: true }).catch(() => undefined);
-    if (stop.timedOut()) throw new WorkerError('TIMED_OUT', `upscaling did not finish within ${o.timeoutMs} ms (${frames} frames done)`, { cause: e });
-    if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-    throw e;
+    return await failRun(e, {
+      stop,
+      caller: o.signal,
+      close: () => [decoder.close(), encoder.close()],
+      modelSettled: upscaler.settled(),
+      output: o.output,
+      timedOutMessage: `upscaling did not finish within ${o.timeoutMs} ms (${frames} frames done)`,
+    });
   } finally {
     stop.dispose();
   }
