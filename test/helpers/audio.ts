@@ -76,3 +76,36 @@ export function scoreOnsets(found: readonly number[], truth: readonly number[], 
     missed: truth.filter((_, i) => !usedT.has(i)),
   };
 }
+
+/**
+ * Power spectrum of a real signal whose length is a power of two, by an in-place radix-2 FFT:
+ * the n/2 bins of sampleRate/n Hz, |X[k]|². Windowing and zero-padding are the caller's.
+ */
+export function powerSpectrum(signal: Float64Array): Float64Array {
+  const n = signal.length;
+  if (n === 0 || (n & (n - 1)) !== 0) throw new RangeError(`the length must be a power of two (got ${n})`);
+  const re = Float64Array.from(signal);
+  const im = new Float64Array(n);
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) [re[i], re[j]] = [re[j] as number, re[i] as number];
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const a = (-2 * Math.PI) / len;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const c = Math.cos(a * k), s = Math.sin(a * k);
+        const p = i + k, q = p + len / 2;
+        const tr = (re[q] as number) * c - (im[q] as number) * s;
+        const ti = (re[q] as number) * s + (im[q] as number) * c;
+        re[q] = (re[p] as number) - tr;
+        im[q] = (im[p] as number) - ti;
+        re[p] = (re[p] as number) + tr;
+        im[p] = (im[p] as number) + ti;
+      }
+    }
+  }
+  return Float64Array.from({ length: n / 2 }, (_, k) => (re[k] as number) ** 2 + (im[k] as number) ** 2);
+}

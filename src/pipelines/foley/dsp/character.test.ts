@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../analysis.js';
 import { presetByName, type PresetName } from '../presets.js';
 import { synthesize } from '../synth.js';
+import { powerSpectrum } from '../../../../test/helpers/audio.js';
 
 const SR = 48_000;
 
@@ -37,34 +38,7 @@ function render(preset: PresetName, seconds: number, motionAt: (t: number) => nu
 
 /** Power spectrum of x[from, from+n) (n a power of two) under a Hann window: n/2 bins of SR/n Hz. */
 function spectrum(x: Float32Array, from: number, n: number): Float64Array {
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  for (let i = 0; i < n; i++) re[i] = (x[from + i] ?? 0) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j] as number, re[i] as number];
-      [im[i], im[j]] = [im[j] as number, im[i] as number];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const a = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(a * k), wi = Math.sin(a * k);
-        const p = i + k, q = i + k + len / 2;
-        const tr = (re[q] as number) * wr - (im[q] as number) * wi;
-        const ti = (re[q] as number) * wi + (im[q] as number) * wr;
-        re[q] = (re[p] as number) - tr;
-        im[q] = (im[p] as number) - ti;
-        re[p] = (re[p] as number) + tr;
-        im[p] = (im[p] as number) + ti;
-      }
-    }
-  }
-  return Float64Array.from({ length: n / 2 }, (_, k) => (re[k] as number) ** 2 + (im[k] as number) ** 2);
+  return powerSpectrum(Float64Array.from({ length: n }, (_, i) => (x[from + i] ?? 0) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n))));
 }
 
 function band(s: Float64Array, n: number, lo: number, hi: number): number {

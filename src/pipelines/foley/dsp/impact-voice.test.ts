@@ -9,6 +9,7 @@ import { PRESETS, presetByName, type Preset } from '../presets.js';
 import { renderStems, SAMPLE_RATE } from '../render.js';
 import { synthesize } from '../synth.js';
 import { truePeakOf } from './true-peak.js';
+import { powerSpectrum } from '../../../../test/helpers/audio.js';
 
 const SR = SAMPLE_RATE;
 const DURATION_S = 6;
@@ -51,41 +52,18 @@ function minus(a: Float32Array, b: Float32Array, from: number, n: number): Float
   return Float64Array.from({ length: n }, (_, i) => (a[from + i] as number) - (b[from + i] as number));
 }
 
-/** Power spectrum of `x` (zero-padded to a power of two), by a radix-2 FFT. */
-function powerSpectrum(x: Float64Array): { power: Float64Array; binHz: number } {
+/** Power spectrum of `x`, zero-padded to a power of two. */
+function paddedPowerSpectrum(x: Float64Array): { power: Float64Array; binHz: number } {
   let n = 1;
   while (n < x.length) n <<= 1;
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  re.set(x);
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) [re[i], re[j]] = [re[j] as number, re[i] as number];
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const a = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const c = Math.cos(a * k), s = Math.sin(a * k);
-        const p = i + k, q = p + len / 2;
-        const tr = (re[q] as number) * c - (im[q] as number) * s;
-        const ti = (re[q] as number) * s + (im[q] as number) * c;
-        re[q] = (re[p] as number) - tr;
-        im[q] = (im[p] as number) - ti;
-        re[p] = (re[p] as number) + tr;
-        im[p] = (im[p] as number) + ti;
-      }
-    }
-  }
-  const power = Float64Array.from({ length: n / 2 }, (_, k) => (re[k] as number) ** 2 + (im[k] as number) ** 2);
-  return { power, binHz: SR / n };
+  const padded = new Float64Array(n);
+  padded.set(x);
+  return { power: powerSpectrum(padded), binHz: SR / n };
 }
 
 /** Share of the energy under 150 Hz, and the spectral centroid (Hz). */
 function spectrum(x: Float64Array): { low: number; centroid: number } {
-  const { power, binHz } = powerSpectrum(x);
+  const { power, binHz } = paddedPowerSpectrum(x);
   let total = 0, low = 0, moment = 0;
   power.forEach((p, k) => {
     total += p;
