@@ -33,20 +33,26 @@ export interface PoseOutputs {
   offset: Float32Array;
 }
 
+/** The index in [0, count) with the largest value (the first of equals). */
+function argmax(count: number, value: (i: number) => number): number {
+  let best = -Infinity;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const v = value(i);
+    if (v > best) {
+      best = v;
+      at = i;
+    }
+  }
+  return at;
+}
+
 /** Keypoints of crop `n`, as (y, x) in 0..1 of the crop plus score: the TF.js graph's output. */
 export function decodeCrop(out: PoseOutputs, n: number): { y: number; x: number; score: number }[] {
   const G = POSE_GRID;
   const K = POSE_KEYPOINTS;
   const cells = G * G;
-  let best = -Infinity;
-  let ci = 0;
-  for (let i = 0; i < cells; i++) {
-    const v = out.center[n * cells + i]!;
-    if (v > best) {
-      best = v;
-      ci = i;
-    }
-  }
+  const ci = argmax(cells, (i) => out.center[n * cells + i]!);
   const cy = Math.floor(ci / G);
   const cx = ci % G;
   const reg = (n * cells + ci) * 2 * K;
@@ -54,17 +60,7 @@ export function decodeCrop(out: PoseOutputs, n: number): { y: number; x: number;
   for (let k = 0; k < K; k++) {
     const ry = cy + out.regress[reg + 2 * k]!;
     const rx = cx + out.regress[reg + 2 * k + 1]!;
-    let kb = -Infinity;
-    let ki = 0;
-    for (let i = 0; i < cells; i++) {
-      const y = Math.floor(i / G);
-      const x = i % G;
-      const w = out.heatmap[(n * cells + i) * K + k]! / (Math.sqrt((y - ry) ** 2 + (x - rx) ** 2) + DISTANCE_BIAS);
-      if (w > kb) {
-        kb = w;
-        ki = i;
-      }
-    }
+    const ki = argmax(cells, (i) => out.heatmap[(n * cells + i) * K + k]! / (Math.sqrt((Math.floor(i / G) - ry) ** 2 + ((i % G) - rx) ** 2) + DISTANCE_BIAS));
     const ky = Math.floor(ki / G);
     const kx = ki % G;
     const off = (n * cells + ki) * 2 * K;
