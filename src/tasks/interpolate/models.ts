@@ -10,8 +10,8 @@ import type { Tier } from '../../hardware/tier.js';
 import type { Session } from '../../inference/ort.js';
 import { openSessionThread } from '../../inference/session-thread.js';
 import { Memo } from '../../inference/sessions.js';
-import type { EnsuredRepo, LocalFile } from '../../models/ensure.js';
 import { detectTimestepShape, type TimestepShape } from '../../pipelines/interpolate/rife-model.js';
+import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
 import type { TaskDeps } from '../task.js';
 
 /** Names RIFE repos or files, for `auto`. */
@@ -19,11 +19,6 @@ const RIFE_NAME = /rife|frame.?interp/i;
 
 /** Frames per `session.run` by tier: batching pays on GPUs; on a CPU one pair at a time. */
 export const RIFE_BATCH_BY_TIER: Record<Tier, number> = { cpu: 1, 'gpu-small': 2, gpu: 4, 'gpu-large': 8 };
-
-function rifeFile(repo: EnsuredRepo): LocalFile | undefined {
-  const onnx = repo.files.filter((f) => f.path.endsWith('.onnx'));
-  return onnx.find((f) => RIFE_NAME.test(f.path)) ?? onnx[0];
-}
 
 export type ResolvedEngine =
   | { kind: 'minterpolate'; name: 'ffmpeg' }
@@ -38,20 +33,7 @@ export function createInterpolationModels(deps: TaskDeps): InterpolationModels {
   const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
 
   async function hub(repo: string, log: Logger): Promise<ResolvedEngine> {
-    const models = deps.models;
-    if (!models) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`, { details: { field: 'model', repo } });
-    }
-    let r: EnsuredRepo;
-    try {
-      r = models.registry.repo(repo);
-    } catch (e) {
-      if (!isWorkerError(e)) throw e;
-      throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
-    }
-    const file = rifeFile(r);
-    if (!file) throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
-    const name = `${repo}/${file.path}`;
+    const { repo: r, file, name } = hubOnnxFile(deps.models, repo, RIFE_NAME);
     const { session, timestep } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
       const s = await openSessionThread({ model: file.local, ep: deps.config.models.executionProvider, gpuPresent: deps.models ? deps.models.hardware.gpus.length > 0 : undefined, log });
       try {
@@ -66,22 +48,11 @@ export function createInterpolationModels(deps: TaskDeps): InterpolationModels {
     return { kind: 'rife', name, session, timestep, maxBatch: RIFE_BATCH_BY_TIER[tier()] };
   }
 
-  function configuredRife(): string | undefined {
-    const registry = deps.models?.registry;
-    return registry
-      ?.list()
-      .map((r) => registry.repo(r.repo))
-      .find((r) => {
-        const f = rifeFile(r);
-        return f !== undefined && (RIFE_NAME.test(r.repo) || RIFE_NAME.test(f.path));
-      })?.repo;
-  }
-
   return {
     async resolve(model, log, warn) {
       if (model === 'ffmpeg') return { kind: 'minterpolate', name: 'ffmpeg' };
       if (model === 'auto') {
-        const repo = configuredRife();
+        const repo = configuredOnnxRepo(deps.models, RIFE_NAME);
         if (!repo) return { kind: 'minterpolate', name: 'ffmpeg' };
         try {
           return await hub(repo, log);

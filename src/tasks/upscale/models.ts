@@ -15,8 +15,8 @@ import { openSessionThread } from '../../inference/session-thread.js';
 import { Memo } from '../../inference/sessions.js';
 import type { Tier } from '../../hardware/tier.js';
 import { invalidInput } from '../../job/fields.js';
-import type { EnsuredRepo, LocalFile } from '../../models/ensure.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
+import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
 import type { TaskDeps } from '../task.js';
 
 export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
@@ -31,12 +31,6 @@ export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = { cpu: 'esrgan-mediu
 
 /** Names the Hub repos or files of super-resolution models, for `auto`. */
 const SR_NAME = /esrgan|upscal|swinir|hat[-_]|(^|[^a-z])(x[2348]|[2348]x)([^a-z]|$)|super.?res/i;
-
-/** The ONNX file of a repo a super-resolution job runs: one whose name says so, else the first. */
-function srFile(repo: EnsuredRepo): LocalFile | undefined {
-  const onnx = repo.files.filter((f) => f.path.endsWith('.onnx'));
-  return onnx.find((f) => SR_NAME.test(f.path)) ?? onnx[0];
-}
 
 export interface ResolvedSrModel {
   /** The embedded name, or `org/repo/file.onnx`. */
@@ -125,22 +119,7 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
   }
 
   async function hub(repo: string, log: Logger): Promise<ResolvedSrModel> {
-    const models = deps.models;
-    if (!models) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`, { details: { field: 'model', repo } });
-    }
-    let r;
-    try {
-      r = models.registry.repo(repo);
-    } catch (e) {
-      if (!isWorkerError(e)) throw e;
-      throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
-    }
-    const file = srFile(r);
-    if (!file) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
-    }
-    const name = `${repo}/${file.path}`;
+    const { repo: r, file, name } = hubOnnxFile(deps.models, repo, SR_NAME);
     const { session, scale } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
       const s = await open(file.local, log);
       const measured = await measureScale(s, name);
@@ -150,23 +129,11 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
     return { name, scale, session, maxBatch: 1 };
   }
 
-  /** A Real-ESRGAN-style repo from MODELS, if the volume has one. */
-  function configuredHubRepo(): string | undefined {
-    const registry = deps.models?.registry;
-    return registry
-      ?.list()
-      .map((r) => registry.repo(r.repo))
-      .find((r) => {
-        const file = srFile(r);
-        return file !== undefined && (SR_NAME.test(r.repo) || SR_NAME.test(file.path));
-      })?.repo;
-  }
-
   return {
     async resolve({ model, scale }, log, warn) {
       let resolved: ResolvedSrModel;
       if (model === 'auto') {
-        const repo = configuredHubRepo();
+        const repo = configuredOnnxRepo(deps.models, SR_NAME);
         let fromHub: ResolvedSrModel | undefined;
         if (repo) {
           try {
