@@ -18,6 +18,8 @@ export interface DrawnForm {
   values(): FieldValues;
   /** Each source as given (a file is read into a data: URI here). */
   sources(): Promise<Partial<Record<SourceKind, SourceValue>>>;
+  /** The same without reading the files: each shown by name, for the payload preview. */
+  previewSources(): Partial<Record<SourceKind, SourceValue>>;
   /** What to show as the original next to the result. */
   originals(): Array<{ kind: SourceKind; src: string | undefined; note: string }>;
   /** Bytes the chosen files add to the request as base64. */
@@ -108,6 +110,13 @@ function readDataUri(file: File): Promise<string> {
   });
 }
 
+/** A source's payload value: the file's (as `fileValue` gives it) or the text typed; undefined when nothing is given. */
+function givenValue(s: DrawnSource, fileValue: string | undefined): SourceValue | undefined {
+  const mode = s.mode();
+  const value = mode === 'file' ? fileValue : s.text();
+  return value ? { mode, value } : undefined;
+}
+
 /**
  * Draws `form` into `container` (replacing what was there). `initial` presets fields by name;
  * `maxInputBytes` is the worker's MAX_INPUT_BYTES when it told (a file over it is warned about).
@@ -140,13 +149,18 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
     async sources() {
       const out: Partial<Record<SourceKind, SourceValue>> = {};
       for (const s of sources) {
-        const m = s.mode();
-        const file = s.file();
-        if (m === 'file') {
-          if (file) out[s.source.kind] = { mode: 'file', value: await readDataUri(file) };
-        } else if (s.text() !== '') {
-          out[s.source.kind] = { mode: m, value: s.text() };
-        }
+        const file = s.mode() === 'file' ? s.file() : undefined;
+        const value = givenValue(s, file ? await readDataUri(file) : undefined);
+        if (value) out[s.source.kind] = value;
+      }
+      return out;
+    },
+    previewSources() {
+      const out: Partial<Record<SourceKind, SourceValue>> = {};
+      for (const s of sources) {
+        const file = s.mode() === 'file' ? s.file() : undefined;
+        const value = givenValue(s, file ? `<${file.name} as base64>` : undefined);
+        if (value) out[s.source.kind] = value;
       }
       return out;
     },

@@ -72,16 +72,7 @@ function chooseTask(name: string): void {
 /** The payload as it will be sent (files shown by name: they are read only on submit). */
 function preview(): void {
   if (!drawn) return;
-  const originals = drawn.originals();
-  const sources = Object.fromEntries(
-    drawn.form.sources.map((s, i) => {
-      const o = originals[i];
-      const mode = (jobForm.querySelector<HTMLInputElement>(`input[name="src-${s.kind}-mode"]:checked`)?.value ?? 'file') as 'file' | 'url' | 'path';
-      const value = mode === 'file' ? (o?.src ? `<${o.note} as base64>` : '') : ((jobForm.querySelector<HTMLInputElement>(`#src-${s.kind}-${mode}`)?.value ?? '').trim());
-      return [s.kind, { mode, value }];
-    }),
-  );
-  payloadPreview.textContent = JSON.stringify({ input: buildPayload(drawn.form, drawn.values(), sources) }, null, 2);
+  payloadPreview.textContent = JSON.stringify({ input: buildPayload(drawn.form, drawn.values(), drawn.previewSources()) }, null, 2);
 }
 
 async function follow(id: string): Promise<JobStatus> {
