@@ -71,15 +71,30 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * How much of a body over the limit is read and thrown away so the client hears the 413. A client
+ * that sends its whole body before reading (fetch, most HTTP libraries) never sees an answer
+ * written while it is still sending if the socket is then closed: the unread bytes make the
+ * kernel reset the connection, and the reset discards the answer on its way. Past this bound the
+ * connection is cut all the same (bounded work for a client that never stops).
+ */
+export const DRAIN_BYTES = 64 * 1024 * 1024;
+
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > limit) {
-      throw new WorkerError('INPUT_TOO_LARGE', `request body over ${limit} bytes`, { details: { limit_bytes: limit } });
+      // Nothing more is kept; the rest is read only to be dropped (up to DRAIN_BYTES).
+      chunks.length = 0;
+      if (size > limit + DRAIN_BYTES) break;
+      continue;
     }
     chunks.push(chunk as Buffer);
+  }
+  if (size > limit) {
+    throw new WorkerError('INPUT_TOO_LARGE', `request body over ${limit} bytes`, { details: { limit_bytes: limit } });
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
