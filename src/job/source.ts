@@ -114,6 +114,7 @@ export async function materializeNamedSource<K extends SourceKind>(kind: K, inpu
   const { downloadToFile } = await import('../storage/download.js');
   await downloadToFile({
     url: v[`${kind}_url`] as string,
+    field: `${kind}_url`,
     dest,
     maxBytes: opts.maxInputBytes,
     policy: d.policy ?? defaultAddressPolicy(d.allowPrivate),

@@ -25,6 +25,8 @@ export const systemResolver: Resolver = async (hostname) =>
 
 export interface DownloadOptions {
   url: string;
+  /** The payload field that named the URL, for errors (`video_url`, `image_url`, `audio_url`). @default "video_url" */
+  field?: string;
   dest: string;
   maxBytes: number;
   policy: AddressPolicy;
@@ -47,38 +49,49 @@ export interface DownloadResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** A URL for logs and errors: no credentials, no query string (presigned URLs carry secrets there). */
+/** The most of a URL an error or a log line repeats: a path longer than this is cut. */
+export const REDACTED_URL_MAX = 200;
+
+/**
+ * A URL for logs and errors: no credentials, no query string (presigned URLs carry secrets there),
+ * nothing of a non-http URL but its scheme (a `data:` URL is the file itself, megabytes of it),
+ * and at most REDACTED_URL_MAX characters.
+ */
 export function redactUrl(url: string): string {
+  let u: URL;
   try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
+    u = new URL(url);
   } catch {
     return '<unparseable url>';
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${u.protocol}…`;
+  const shown = `${u.protocol}//${u.host}${u.pathname}`;
+  return shown.length > REDACTED_URL_MAX ? `${shown.slice(0, REDACTED_URL_MAX)}…` : shown;
 }
 
-function notAllowed(message: string, url: string): WorkerError {
-  return new WorkerError('URL_NOT_ALLOWED', `video_url: ${message}`, { details: { field: 'video_url', url: redactUrl(url) } });
+function notAllowed(message: string, url: string, field: string): WorkerError {
+  return new WorkerError('URL_NOT_ALLOWED', `${field}: ${message}`, { details: { field, url: redactUrl(url) } });
 }
 
 /** Check one hop's URL and resolve its host to a single allowed address to pin. */
 async function checkHop(raw: string, opts: DownloadOptions): Promise<{ url: URL; address: string; family: 4 | 6 }> {
+  const field = opts.field ?? 'video_url';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new WorkerError('INVALID_INPUT', 'video_url: not a valid URL', { details: { field: 'video_url' } });
+    throw new WorkerError('INVALID_INPUT', `${field}: not a valid URL`, { details: { field } });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(`only http and https URLs are allowed, not ${url.protocol}`, raw);
-  if (url.username || url.password) throw notAllowed('credentials in the URL are not allowed', raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(`only http and https URLs are allowed, not ${url.protocol}`, raw, field);
+  if (url.username || url.password) throw notAllowed('credentials in the URL are not allowed', raw, field);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : await (opts.resolve ?? systemResolver)(host).catch((cause: unknown) => {
-    throw new WorkerError('DOWNLOAD_FAILED', `video_url: cannot resolve host ${host}`, { cause, details: { field: 'video_url', url: redactUrl(raw) } });
+    throw new WorkerError('DOWNLOAD_FAILED', `${field}: cannot resolve host ${host}`, { cause, details: { field, url: redactUrl(raw) } });
   });
-  if (addresses.length === 0) throw new WorkerError('DOWNLOAD_FAILED', `video_url: host ${host} has no address`, { details: { url: redactUrl(raw) } });
+  if (addresses.length === 0) throw new WorkerError('DOWNLOAD_FAILED', `${field}: host ${host} has no address`, { details: { field, url: redactUrl(raw) } });
   // Every address must pass: a name that also points inside the network is refused outright.
   const refused = addresses.find((a) => !opts.policy(a));
-  if (refused !== undefined) throw notAllowed(`host ${host} resolves to a non-public address`, raw);
+  if (refused !== undefined) throw notAllowed(`host ${host} resolves to a non-public address`, raw, field);
   const address = addresses[0] as string;
   return { url, address, family: isIP(address) === 6 ? 6 : 4 };
 }
@@ -88,18 +101,19 @@ function pinnedLookup(address: string, family: 4 | 6): NonNullable<AxiosRequestC
   return (_hostname, _options, callback) => callback(null, [{ address, family }]);
 }
 
-function byteLimit(maxBytes: number, counter: { bytes: number }): Transform {
+function byteLimit(maxBytes: number, counter: { bytes: number }, field: string): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       counter.bytes += chunk.length;
       if (counter.bytes > maxBytes) {
-        done(new WorkerError('INPUT_TOO_LARGE', `video_url: the download exceeds ${maxBytes} bytes (MAX_INPUT_BYTES)`, { details: { field: 'video_url', limit: maxBytes } }));
+        done(new WorkerError('INPUT_TOO_LARGE', `${field}: the download exceeds ${maxBytes} bytes (MAX_INPUT_BYTES)`, { details: { field, limit: maxBytes } }));
       } else done(null, chunk);
     },
   });
 }
 
 async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
+  const field = opts.field ?? 'video_url';
   const maxRedirects = opts.maxRedirects ?? 5;
   let current = opts.url;
   for (let hop = 0; ; hop++) {
@@ -117,39 +131,39 @@ async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<Down
         headers: { 'User-Agent': 'foley-worker', Accept: 'video/*, application/octet-stream;q=0.9, */*;q=0.5' },
       });
     } catch (cause) {
-      throw new WorkerError('DOWNLOAD_FAILED', `video_url: request failed: ${(cause as Error).message}`, {
-        cause, retryable: true, details: { field: 'video_url', url: redactUrl(current) },
+      throw new WorkerError('DOWNLOAD_FAILED', `${field}: request failed: ${(cause as Error).message}`, {
+        cause, retryable: true, details: { field, url: redactUrl(current) },
       });
     }
     if (REDIRECTS.has(res.status)) {
       res.data.destroy();
       const location = res.headers.location as string | undefined;
-      if (!location) throw new WorkerError('DOWNLOAD_FAILED', `video_url: redirect ${res.status} without a Location`, { details: { url: redactUrl(current) } });
-      if (hop >= maxRedirects) throw new WorkerError('DOWNLOAD_FAILED', `video_url: more than ${maxRedirects} redirects`, { details: { url: redactUrl(opts.url) } });
+      if (!location) throw new WorkerError('DOWNLOAD_FAILED', `${field}: redirect ${res.status} without a Location`, { details: { field, url: redactUrl(current) } });
+      if (hop >= maxRedirects) throw new WorkerError('DOWNLOAD_FAILED', `${field}: more than ${maxRedirects} redirects`, { details: { field, url: redactUrl(opts.url) } });
       current = new URL(location, url).href;
       continue;
     }
     if (res.status < 200 || res.status >= 300) {
       res.data.destroy();
-      throw new WorkerError('DOWNLOAD_FAILED', `video_url: the server answered ${res.status}`, {
-        retryable: res.status >= 500 || res.status === 429, details: { field: 'video_url', status: res.status, url: redactUrl(current) },
+      throw new WorkerError('DOWNLOAD_FAILED', `${field}: the server answered ${res.status}`, {
+        retryable: res.status >= 500 || res.status === 429, details: { field, status: res.status, url: redactUrl(current) },
       });
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > opts.maxBytes) {
       res.data.destroy();
-      throw new WorkerError('INPUT_TOO_LARGE', `video_url: the file is ${declared} bytes, over the ${opts.maxBytes}-byte limit (MAX_INPUT_BYTES)`, {
-        details: { field: 'video_url', bytes: declared, limit: opts.maxBytes },
+      throw new WorkerError('INPUT_TOO_LARGE', `${field}: the file is ${declared} bytes, over the ${opts.maxBytes}-byte limit (MAX_INPUT_BYTES)`, {
+        details: { field, bytes: declared, limit: opts.maxBytes },
       });
     }
     const counter = { bytes: 0 };
     try {
-      await pipeline(res.data, byteLimit(opts.maxBytes, counter), createWriteStream(opts.dest), { signal });
+      await pipeline(res.data, byteLimit(opts.maxBytes, counter, field), createWriteStream(opts.dest), { signal });
     } catch (cause) {
       await rm(opts.dest, { force: true });
       if (isWorkerError(cause)) throw cause;
-      throw new WorkerError('DOWNLOAD_FAILED', `video_url: the transfer broke off after ${counter.bytes} bytes`, {
-        cause, retryable: true, details: { field: 'video_url', url: redactUrl(current) },
+      throw new WorkerError('DOWNLOAD_FAILED', `${field}: the transfer broke off after ${counter.bytes} bytes`, {
+        cause, retryable: true, details: { field, url: redactUrl(current) },
       });
     }
     return { bytes: counter.bytes, finalUrl: redactUrl(url.href) };
@@ -158,6 +172,7 @@ async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<Down
 
 /** Download `url` to `dest` under the policy. Retries transient failures with backoff. */
 export async function downloadToFile(opts: DownloadOptions): Promise<DownloadResult> {
+  const field = opts.field ?? 'video_url';
   const total = AbortSignal.timeout(opts.totalTimeoutMs ?? 600_000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, total]) : total;
   const attempts = Math.max(1, opts.attempts ?? 3);
@@ -170,7 +185,7 @@ export async function downloadToFile(opts: DownloadOptions): Promise<DownloadRes
     });
   } catch (e) {
     if (opts.signal?.aborted) throw cancelledError(e);
-    if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `video_url: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
+    if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `${field}: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
     throw e;
   }
 }
