@@ -108,6 +108,16 @@ function jsonType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/**
+ * A value as a message's "got …" shows it: a short string or number as itself (JSON), anything
+ * else by its JSON type. Never more than 40 characters of what the client sent.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string' && value.length <= 40) return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  return jsonType(value);
+}
+
 const ZOD_TYPE_NAMES: Record<string, string> = {
   string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'an object', array: 'an array',
 };
@@ -119,11 +129,22 @@ const ZOD_TYPE_NAMES: Record<string, string> = {
  * expected X, received Y" becomes "must be X (got Y)".
  */
 export function toFieldIssues(error: z.ZodError, raw: unknown): FieldIssue[] {
+  // zod 4 goes on checking a value's size after its type failed ("expected array to have >=1
+  // items" for a string field sent []): the type is what the client needs to hear.
+  const wrongType = new Set(error.issues.filter((i) => i.code === 'invalid_type').map((i) => i.path.map(String).join('.')));
   return error.issues.flatMap((issue): FieldIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
     }
     const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+    const zods = /^(Invalid|Too (big|small))/.test(issue.message);
+    if ((issue.code === 'too_big' || issue.code === 'too_small') && wrongType.has(issue.path.map(String).join('.'))) return [];
+    if ((issue.code === 'too_big' || issue.code === 'too_small') && zods) return [{ field, message: sizeMessage(issue) }];
+    if (issue.code === 'invalid_value' && zods) {
+      // zod's "Invalid input: expected \"foley\"" (a literal or a closed set with no message of ours).
+      const want = issue.values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ');
+      return [{ field, message: `must be ${issue.values.length > 1 ? 'one of ' : ''}${want} (got ${describeValue(valueAt(raw, issue.path).value)})` }];
+    }
     if (issue.code !== 'invalid_type') return [{ field, message: issue.message }];
     const at = valueAt(raw, issue.path);
     if (!at.present || at.value === undefined) return [{ field, message: 'is required' }];
@@ -131,6 +152,17 @@ export function toFieldIssues(error: z.ZodError, raw: unknown): FieldIssue[] {
     const want = ZOD_TYPE_NAMES[issue.expected] ?? `of type ${issue.expected}`;
     return [{ field, message: `must be ${want} (got ${jsonType(at.value)})` }];
   });
+}
+
+/** zod's "Too big: expected string to have <=4096 characters" in the payload's own words. */
+function sizeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
+  const big = issue.code === 'too_big';
+  const bound = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
+  const most = big ? 'at most' : 'at least';
+  if (issue.origin === 'string') return `must be ${most} ${bound} characters long`;
+  if (issue.origin === 'array' || issue.origin === 'set') return `must have ${most} ${bound} items`;
+  const strict = issue.inclusive === false;
+  return `must be ${strict ? (big ? 'less than' : 'greater than') : most} ${bound}`;
 }
 
 export function invalidInput(issues: FieldIssue[]): WorkerError {
