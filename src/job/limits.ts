@@ -29,6 +29,21 @@ export function checkMediaLimits(media: MediaInfo, requestedDurationS: number | 
   }
 }
 
+/**
+ * A `duration` that does not reach the video's first frame cuts nothing a task could use: refused
+ * naming the field (ffmpeg would take a tiny trim for an empty file, or fail on the number).
+ */
+export function checkRequestedDuration(media: MediaInfo, requestedDurationS: number | undefined): void {
+  if (requestedDurationS === undefined) return;
+  const frameS = media.video.fps ? 1 / media.video.fps : 0.001;
+  if (requestedDurationS < frameS) {
+    const rate = media.video.fps ? ` at ${Math.round(media.video.fps * 1000) / 1000} fps` : '';
+    throw new WorkerError('INVALID_INPUT', `invalid input: duration: ${requestedDurationS} s is shorter than one frame of the video (${frameS.toFixed(3)} s${rate})`, {
+      details: { field: 'duration', issues: [{ field: 'duration', message: `must be at least one frame (${frameS.toFixed(3)} s${rate})` }], duration: requestedDurationS, frame_s: frameS },
+    });
+  }
+}
+
 /** What a client may send and get back, for `/health` (the playground warns against these before sending). */
 export interface PublicLimits {
   max_input_bytes: number;

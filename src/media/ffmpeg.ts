@@ -29,6 +29,15 @@ export function inputArgs(file: string): string[] {
   return [...INPUT_GUARDS, '-i', file];
 }
 
+/**
+ * A number as ffmpeg's option and filter parsers read it: fixed-point, at most six decimals, never
+ * JavaScript's exponent form (`String(1e-7)` is "1e-7", which ffmpeg refuses as a duration).
+ */
+export function ffmpegNumber(x: number): string {
+  const fixed = (Math.round(x * 1e6) / 1e6).toFixed(6).replace(/\.?0+$/, '');
+  return fixed === '-0' ? '0' : fixed;
+}
+
 export interface RunOptions {
   signal?: AbortSignal | undefined;
   timeoutMs: number;
@@ -36,6 +45,12 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /** Receives stdout as it arrives; when absent stdout is collected and returned. */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * The most stdout collected (without `onStdout`): past it the process is stopped and the run
+   * fails with FFMPEG_FAILED naming the bound, so no input can make a
+   * collected report or decode grow without end. @default 64 MiB
+   */
+  maxStdoutBytes?: number;
   /**
    * A second output on file descriptor 3 (ffmpeg's `pipe:3`), handed over as a stream the caller
    * reads with backpressure: when the caller stops reading, ffmpeg blocks on that output.
@@ -49,6 +64,8 @@ export interface RunResult {
 }
 
 const STDERR_TAIL_BYTES = 4000;
+/** What runBinary collects of stdout at most unless told otherwise (an ffprobe report is kilobytes). */
+export const DEFAULT_MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 
 function failure(message: string, bin: string, args: string[], stderrTail: string, extra: object, cause?: unknown): WorkerError {
   const command = [bin, ...args].join(' ');
@@ -128,7 +145,9 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     // Its end after a kill is reported through the promise, not as a stream error.
     pipe3?.on('error', () => undefined);
     const out: Buffer[] = [];
-    let ended: 'timeout' | 'abort' | undefined;
+    let collected = 0;
+    const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+    let ended: 'timeout' | 'abort' | 'overflow' | undefined;
     const disarm = armKill(
       (why) => {
         ended ??= why;
@@ -141,8 +160,15 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     );
     if (pipe3 && opts.onPipe3) opts.onPipe3(pipe3);
     child.stdout.on('data', (chunk: Buffer) => {
-      if (opts.onStdout) opts.onStdout(chunk);
-      else out.push(chunk);
+      if (opts.onStdout) return opts.onStdout(chunk);
+      collected += chunk.length;
+      if (collected > maxStdout) {
+        ended ??= 'overflow';
+        child.kill('SIGKILL');
+        out.length = 0;
+        return;
+      }
+      out.push(chunk);
     });
     const stderr = watchStderr(child.stderr, opts.onStderrLine);
     child.on('error', (cause) => {
@@ -152,6 +178,10 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     child.on('close', (exitCode, signal) => {
       disarm();
       stderr.flush();
+      if (ended === 'overflow') {
+        reject(failure(`${bin.split('/').pop()} wrote more than ${maxStdout} bytes: stopped`, bin, args, stderr.tail(), { maxStdoutBytes: maxStdout }));
+        return;
+      }
       const error = exitError(bin, args, { ended, exitCode, signal, stderrTail: stderr.tail(), timeoutMs: opts.timeoutMs, reason: opts.signal?.reason });
       if (error) reject(error);
       else resolvePromise({ stdout: Buffer.concat(out), stderrTail: stderr.tail() });

@@ -5,7 +5,7 @@
  * (a sidechain compressor), and the sum is limited with its look-ahead delay taken back out, so
  * the mix stays sample-aligned with the video and the original.
  */
-import { inputArgs, runBinary } from './ffmpeg.js';
+import { ffmpegNumber, inputArgs, runBinary } from './ffmpeg.js';
 
 export type OutputFormat = 'mp4' | 'wav' | 'flac' | 'm4a';
 export type AudioMode = 'replace' | 'mix';
@@ -126,7 +126,7 @@ export function duckSpans(spans: ReadonlyArray<readonly [number, number]>, o: { 
   return out;
 }
 
-const fmt = (x: number): string => String(Math.round(x * 1e6) / 1e6);
+const fmt = ffmpegNumber;
 
 /**
  * The `volume` expression (of `t`, seconds) that ducks the new track under `spans`, or undefined
@@ -239,6 +239,6 @@ export async function mux(plan: MuxPlan, opts: MuxOptions): Promise<void> {
  */
 export async function trimCopy(input: string, out: string, durationS: number, opts: MuxOptions): Promise<void> {
   // +genpts: AVI (and other raw streams) carry packets without timestamps, which Matroska refuses.
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-fflags', '+genpts', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', String(durationS), '-f', 'matroska', out];
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-fflags', '+genpts', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', ffmpegNumber(durationS), '-f', 'matroska', out];
   await runBinary(opts.ffmpeg, args, { signal: opts.signal, timeoutMs: opts.timeoutMs });
 }

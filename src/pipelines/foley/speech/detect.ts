@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { WorkerError, cancelledError, isWorkerError } from '../../../errors.js';
 import type { EpRequest, Session } from '../../../inference/ort.js';
-import { inputArgs, openBinary } from '../../../media/ffmpeg.js';
+import { ffmpegNumber, inputArgs, openBinary } from '../../../media/ffmpeg.js';
 import { SileroStream, VAD_SAMPLE_RATE, VAD_WINDOW, openVadSession } from './model.js';
 import { SpeechSpans, type VadParams } from './spans.js';
 
@@ -63,7 +63,7 @@ async function run(o: DetectSpeechOptions, session: Session): Promise<SpeechResu
     ...inputArgs(o.file),
     // `?`: no audio stream is not an error here (ffmpeg then writes nothing and says so).
     '-map', '0:a:0?', '-vn', '-sn', '-dn',
-    ...(o.maxSeconds !== undefined ? ['-t', String(o.maxSeconds)] : []),
+    ...(o.maxSeconds !== undefined ? ['-t', ffmpegNumber(o.maxSeconds)] : []),
     '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 'f32le', 'pipe:1',
   ];
   const proc = openBinary(o.ffmpeg, args, { signal: o.signal, timeoutMs: o.timeoutMs });
