@@ -7,7 +7,8 @@
 import { WorkerError } from '../errors.js';
 import type { TaskDeps, TaskJob } from '../tasks/task.js';
 import { namedSourceField, type NamedSource } from './fields.js';
-import { probeWithFormats } from './format-probe.js';
+import { measureStreamLength } from '../media/measure.js';
+import { guardedInputArgs, probeWithFormats } from './format-probe.js';
 import { materializeNamedSource } from './source.js';
 import { jobSourceOptions } from './source-options.js';
 
@@ -23,8 +24,8 @@ export interface PreparedAudio {
   file: string;
   field: string;
   codec: string;
-  /** The container's duration, when it records one (the decoded length is what counts). */
-  duration: number | undefined;
+  /** The container's duration, or the measured one when it records none (the decoded length is what counts). */
+  duration: number;
 }
 
 export async function prepareAudio(input: NamedSource<'audio'>, job: TaskJob, deps: TaskDeps): Promise<PreparedAudio> {
@@ -35,11 +36,22 @@ export async function prepareAudio(input: NamedSource<'audio'>, job: TaskJob, de
   if (!a?.codec_name) {
     throw new WorkerError('MEDIA_UNREADABLE', `${field}: the file has no audio stream`, { details: { field, streams: p.streams.map((s) => s.codec_type ?? 'unknown') } });
   }
-  const duration = p.format?.duration ?? a.duration;
   const { maxDurationS } = deps.config.limits;
-  if (duration !== undefined && duration > maxDurationS) {
-    throw new WorkerError('VIDEO_TOO_LONG', `${field}: the audio is ${duration.toFixed(1)} s, over the ${maxDurationS}-second limit (MAX_DURATION_S)`, {
-      details: { field, duration, limit: maxDurationS },
+  let duration = p.format?.duration ?? a.duration;
+  let stoppedAtLimit = false;
+  if (duration === undefined) {
+    // Raw FLAC or Ogg written to a pipe says nothing of its length: its packets are counted up to
+    // the limit (no decode), so a day of audio is refused in a fraction of a second.
+    const measured = await measureStreamLength({
+      ffmpeg: deps.binaries().ffmpeg, input: guardedInputArgs(file, AUDIO_FORMATS), stream: 'a', capS: maxDurationS + 1, signal: job.ctx.signal, timeoutMs: deps.config.ffmpegTimeoutMs,
+    });
+    duration = measured.seconds;
+    stoppedAtLimit = measured.longer;
+  }
+  if (duration > maxDurationS) {
+    const length = stoppedAtLimit ? 'does not declare its length and runs past' : `is ${duration.toFixed(1)} s, over`;
+    throw new WorkerError('VIDEO_TOO_LONG', `${field}: the audio ${length} the ${maxDurationS}-second limit (MAX_DURATION_S)`, {
+      details: { field, duration, limit: maxDurationS, ...(stoppedAtLimit ? { stopped_at_limit: true } : {}) },
     });
   }
   return { file, field, codec: a.codec_name, duration };

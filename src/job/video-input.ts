@@ -7,11 +7,13 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerError, isWorkerError } from '../errors.js';
+import { inputArgs } from '../media/ffmpeg.js';
+import { measureStreamLength } from '../media/measure.js';
 import { trimCopy } from '../media/mux.js';
 import { probeMedia, type MediaInfo } from '../media/probe.js';
 import type { TaskDeps, TaskJob } from '../tasks/task.js';
 import { sourceField, type VideoSource } from './fields.js';
-import { checkMediaLimits } from './limits.js';
+import { checkMediaLimits, checkRequestedDuration } from './limits.js';
 import { materializeSource } from './source.js';
 import { jobSourceOptions } from './source-options.js';
 
@@ -80,9 +82,25 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
     }
   };
   const check = (m: MediaInfo, duration: number | undefined): MediaInfo => {
+    checkRequestedDuration(m, duration);
     checkMediaLimits(m, duration, limits);
     o.check?.(m);
     return m;
+  };
+  // A file that does not say how long it runs (Matroska or MPEG-TS written to a pipe) is measured
+  // before any decode is trusted with it: its packets counted up to the limit, nothing decoded.
+  const measured = async (m: MediaInfo): Promise<MediaInfo> => {
+    if (m.duration !== undefined) return m;
+    const length = await measureStreamLength({
+      ffmpeg: bins.ffmpeg, input: inputArgs(file), stream: 'v', capS: limits.maxDurationS + 1, signal, timeoutMs: config.ffmpegTimeoutMs,
+    });
+    log.info({ seconds: length.seconds, frames: length.packets, longer: length.longer }, 'measured a video that does not declare its length');
+    if (length.longer || length.seconds > limits.maxDurationS) {
+      throw new WorkerError('VIDEO_TOO_LONG', `${field}: the video does not declare its length and runs past the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`, {
+        details: { field, duration: length.seconds, limit: limits.maxDurationS, ...(length.longer ? { stopped_at_limit: true } : {}) },
+      });
+    }
+    return { ...m, duration: length.seconds, video: { ...m.video, frames: m.video.frames ?? length.packets } };
   };
   if (input.duration !== undefined) {
     // A trim needs the probe first (and the trimmed file its own).
@@ -100,11 +118,11 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
     return { file, media: Promise.resolve(media) };
   }
   if (!o.probeAlongside) {
-    const media = check(await probe(file), undefined);
+    const media = check(await measured(await probe(file)), undefined);
     job.mark('probe', t);
     return { file, media: Promise.resolve(media) };
   }
-  const media = probe(file).then((m) => {
+  const media = probe(file).then(measured).then((m) => {
     job.timings.probe = Math.round(performance.now() - t);
     return check(m, undefined);
   });

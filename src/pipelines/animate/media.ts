@@ -50,7 +50,7 @@ export async function decodeStill(image: StillSource, width: number, height: num
   const { stdout } = await decoding(o.field, 'image', () => runBinary(
     o.ffmpeg,
     ['-hide_banner', '-nostdin', '-loglevel', 'error', '-noautorotate', ...guardedInputArgs(image.file, [image.format]), ...graph, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-    o,
+    { ...o, maxStdoutBytes: width * height * 3 },
   ));
   if (stdout.length !== width * height * 3) {
     throw new WorkerError('MEDIA_UNREADABLE', `${o.field}: the image decoded to ${stdout.length} bytes, not ${width * height * 3}`);
@@ -61,15 +61,72 @@ export async function decodeStill(image: StillSource, width: number, height: num
 /** Sample rate of the energy decode: plenty for loudness per 1/60 s frame, 1/6 of 48 kHz's bytes. */
 export const ENVELOPE_RATE = 8000;
 
-/** The first audio stream, mono float32 at ENVELOPE_RATE (its length is the track's). */
-export async function decodeMono(file: string, formats: readonly string[], o: FfmpegRun & { field: string }): Promise<Float32Array> {
-  const { stdout } = await decoding(o.field, 'audio', () => runBinary(
-    o.ffmpeg,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ENVELOPE_RATE), '-f', 'f32le', 'pipe:1'],
-    o,
-  ));
-  const copy = Buffer.from(stdout);
-  return new Float32Array(copy.buffer, copy.byteOffset, Math.floor(copy.byteLength / 4));
+export interface FrameRms {
+  /** RMS of the samples in each video frame's span (ENVELOPE_RATE mono); one value per frame. */
+  rms: Float32Array;
+  /** Seconds of audio decoded (the track's length, or `stopAfterS` when it is longer). */
+  seconds: number;
+  /** The track goes on past `stopAfterS`: the decode was stopped there. */
+  longer: boolean;
+}
+
+/**
+ * The first audio stream's loudness per video frame at `fps`, decoded as a stream (mono float32 at
+ * ENVELOPE_RATE) and summed as it arrives: memory is one number per frame, whatever the track's
+ * length, and the decode is stopped once it passes `stopAfterS` (the limits), so a track that does
+ * not declare its length — a day of raw FLAC — costs the limit's worth of decoding and no more.
+ * Frame f covers samples [⌊f·rate/fps⌋, ⌊(f+1)·rate/fps⌋), as `frameRms` counts them.
+ */
+export async function decodeFrameRms(file: string, formats: readonly string[], o: FfmpegRun & { field: string; fps: number; stopAfterS: number }): Promise<FrameRms> {
+  const rate = ENVELOPE_RATE;
+  const maxSamples = Math.ceil(o.stopAfterS * rate);
+  let sums = new Float64Array(1024);
+  let samples = 0;
+  let frame = 0;
+  let frameEnd = Math.floor(rate / o.fps);
+  let carry = Buffer.alloc(0);
+  const stop = new AbortController();
+  const take = (chunk: Buffer): void => {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = bytes.length - (bytes.length % 4);
+    carry = Buffer.from(bytes.subarray(whole));
+    for (let at = 0; at < whole && samples < maxSamples; at += 4) {
+      while (samples >= frameEnd) {
+        frame++;
+        frameEnd = Math.floor(((frame + 1) * rate) / o.fps);
+      }
+      if (frame >= sums.length) {
+        const grown = new Float64Array(sums.length * 2);
+        grown.set(sums);
+        sums = grown;
+      }
+      const x = bytes.readFloatLE(at);
+      sums[frame] = (sums[frame] as number) + x * x;
+      samples++;
+    }
+    if (samples >= maxSamples && whole > 0 && !stop.signal.aborted) stop.abort(new Error('past the limits'));
+  };
+  let longer = false;
+  try {
+    await decoding(o.field, 'audio', () => runBinary(
+      o.ffmpeg,
+      ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'],
+      { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal, onStdout: take },
+    ));
+  } catch (e) {
+    // Our own stop (the track is longer than the limits) is an answer; the job's is not.
+    if (!stop.signal.aborted || o.signal?.aborted) throw e;
+    longer = true;
+  }
+  const seconds = samples / rate;
+  const frames = Math.max(1, Math.round(seconds * o.fps));
+  const rms = new Float32Array(frames);
+  for (let f = 0; f < frames; f++) {
+    const a = Math.floor((f * rate) / o.fps);
+    const b = Math.min(samples, Math.floor(((f + 1) * rate) / o.fps));
+    rms[f] = b > a && f < sums.length ? Math.sqrt((sums[f] as number) / (b - a)) : 0;
+  }
+  return { rms, seconds, longer };
 }
 
 /** The first audio stream's packets, copied into a Matroska file (no decode, no re-encode). */

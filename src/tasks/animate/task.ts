@@ -9,8 +9,8 @@ import { WorkerError } from '../../errors.js';
 import { AUDIO_FORMATS, prepareAudio } from '../../job/audio-input.js';
 import { prepareImage } from '../../job/image-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
-import { ENVELOPE_RATE, decodeMono, decodeStill, remuxAudio } from '../../pipelines/animate/media.js';
-import { frameRms, normalizeEnergy, onsets } from '../../pipelines/animate/envelope.js';
+import { ENVELOPE_RATE, decodeFrameRms, decodeStill, remuxAudio } from '../../pipelines/animate/media.js';
+import { normalizeEnergy, onsets } from '../../pipelines/animate/envelope.js';
 import { planPath } from '../../pipelines/animate/path.js';
 import { renderAnimation } from '../../pipelines/animate/render.js';
 import { salientRegion } from '../../pipelines/animate/saliency.js';
@@ -69,21 +69,25 @@ export const animateTask: TaskDefinition<AnimateInput> = {
         });
       }
       const { fps } = input;
-      const samples = await decodeMono(audio.file, AUDIO_FORMATS, { ...run, field: audio.field });
-      if (samples.length === 0) throw new WorkerError('MEDIA_UNREADABLE', `${audio.field}: the audio stream has no samples`, { details: { field: audio.field } });
-      const duration = samples.length / ENVELOPE_RATE;
+      // Decoded as a stream and stopped at the limits: a track that does not declare its length
+      // (raw FLAC, Ogg written to a pipe) is measured here, in memory of one number per frame.
+      const maxFramesS = (limits.maxFrames + 0.5) / fps;
+      const envelope = await decodeFrameRms(audio.file, AUDIO_FORMATS, { ...run, field: audio.field, fps, stopAfterS: Math.min(limits.maxDurationS, maxFramesS) + 1 / ENVELOPE_RATE });
+      if (envelope.seconds === 0) throw new WorkerError('MEDIA_UNREADABLE', `${audio.field}: the audio stream has no samples`, { details: { field: audio.field } });
+      const duration = envelope.seconds;
       if (duration > limits.maxDurationS) {
-        throw new WorkerError('VIDEO_TOO_LONG', `${audio.field}: the audio is ${duration.toFixed(1)} s, over the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`, {
-          details: { field: audio.field, duration, limit: limits.maxDurationS },
+        const length = envelope.longer ? 'runs past' : `is ${duration.toFixed(1)} s, over`;
+        throw new WorkerError('VIDEO_TOO_LONG', `${audio.field}: the audio ${length} the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`, {
+          details: { field: audio.field, duration, limit: limits.maxDurationS, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
         });
       }
-      const frames = Math.max(1, Math.round(duration * fps));
+      const frames = envelope.rms.length;
       if (frames > limits.maxFrames) {
-        throw new WorkerError('VIDEO_TOO_LONG', `the result would have ${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`, {
-          details: { field: 'fps', frames, limit: limits.maxFrames },
+        throw new WorkerError('VIDEO_TOO_LONG', `the result would have ${envelope.longer ? 'more than ' : ''}${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`, {
+          details: { field: 'fps', frames, limit: limits.maxFrames, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
         });
       }
-      const energy = normalizeEnergy(frameRms(samples, ENVELOPE_RATE, fps, frames));
+      const energy = normalizeEnergy(envelope.rms);
       if (energy.silent) warnings.push('the audio is silent: the camera moves at a constant speed, with no punches');
       t = job.mark('audio', t);
 
