@@ -33,7 +33,7 @@ const CASES = {
     sometimes: ['video_url', 'video_base64', 'audio_url', 'audio_base64', 'audio_path', 'url_expires_at', 'preset_timeline', 'seen', 'speech'],
   },
   upscale: {
-    input: { task: 'upscale', video_path: 'footsteps.mp4', model: 'esrgan-slim', scale: 2, duration: 0.2, delivery: 'path' },
+    input: { task: 'upscale', video_path: 'footsteps.mp4', model: 'esrgan-slim', scale: 2, duration: 0.08, delivery: 'path' },
     sometimes: ['video_url', 'video_base64', 'url_expires_at'],
   },
   interpolate: {
