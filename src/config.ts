@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
   MAX_BASE64_BYTES: z.coerce.number().int().positive().default(15_000_000),
   FFMPEG_TIMEOUT_S: z.coerce.number().positive().default(1800),
-  // Input guards (README "Limits").
+  // Input guards (docs/api.md "Inputs"; docs/operations.md "Environment variables").
   MAX_DURATION_S: z.coerce.number().positive().default(3600),
   MAX_PIXELS: z.coerce.number().int().positive().default(4096 * 4096),
   MAX_FRAMES: z.coerce.number().int().positive().default(500_000),
@@ -44,7 +44,7 @@ const EnvSchema = z.object({
   DOWNLOAD_TIMEOUT_S: z.coerce.number().positive().default(600),
   DOWNLOAD_CONNECT_TIMEOUT_S: z.coerce.number().positive().default(15),
   MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
-  // S3-compatible delivery, with runpod-python's variable names (README "Delivery").
+  // S3-compatible delivery, with runpod-python's variable names (docs/api.md "Delivery").
   BUCKET_ENDPOINT_URL: optionalString,
   BUCKET_ACCESS_KEY_ID: optionalString,
   BUCKET_SECRET_ACCESS_KEY: optionalString,
@@ -52,7 +52,7 @@ const EnvSchema = z.object({
   BUCKET_REGION: optionalString,
   BUCKET_PREFIX: z.string().default('foley-worker'),
   BUCKET_URL_EXPIRES_S: z.coerce.number().int().min(1).max(604_800).default(86_400),
-  // RunPod platform (set by RunPod on serverless workers; see README "Environment").
+  // RunPod platform (set by RunPod on serverless workers; see docs/operations.md "Environment variables").
   RUNPOD_WEBHOOK_GET_JOB: optionalString,
   RUNPOD_WEBHOOK_POST_OUTPUT: optionalString,
   RUNPOD_WEBHOOK_POST_STREAM: optionalString,
@@ -62,13 +62,13 @@ const EnvSchema = z.object({
   RUNPOD_ENDPOINT_ID: optionalString,
   RUNPOD_PING_INTERVAL: z.coerce.number().int().positive().default(10_000),
   RUNPOD_CONCURRENCY: z.coerce.number().int().positive().default(1),
-  // Worker runtime (src/runtime; see README "Run modes").
+  // Worker runtime (src/runtime; see docs/operations.md "Run modes").
   MAX_RESULT_BYTES: z.coerce.number().int().positive().default(18_000_000),
   SHUTDOWN_GRACE_S: z.coerce.number().nonnegative().default(30),
   LOCAL_API_KEY: optionalString,
   LOCAL_API_RESULT_TTL_S: z.coerce.number().positive().default(1800),
   LOCAL_API_MAX_QUEUE: z.coerce.number().int().positive().default(1000),
-  // Models on the volume (README "Models on the network volume"); HF_* as huggingface_hub reads them.
+  // Models on the volume (docs/operations.md "Models on the network volume"); HF_* as huggingface_hub reads them.
   HF_HUB_CACHE: optionalString,
   HF_ENDPOINT: z.url().default('https://huggingface.co'),
   HF_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith('hf_'), 'HF_TOKEN must start with "hf_"'),

@@ -1,6 +1,6 @@
 /**
  * @module One error base with a stable `code`, and the single mapping of any thrown value to the
- * wire shape a job fails with. Codes are part of the public API (README, "Error codes"): never
+ * wire shape a job fails with. Codes are part of the public API (docs/api.md, "Errors"): never
  * rename one, only add.
  */
 

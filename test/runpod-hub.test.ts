@@ -10,12 +10,12 @@ const hub = JSON.parse(readFileSync(new URL('../.runpod/hub.json', import.meta.u
   config: { env: Array<{ key: string; input?: { name: string; description: string } }>; presets?: Array<{ name: string; defaults: Record<string, unknown> }> };
 };
 const CONFIG_SOURCE = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const OPERATIONS = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
 
-it('offers only variables the worker reads, each described and in the README', () => {
+it('offers only variables the worker reads, each described and in docs/operations.md', () => {
   for (const e of hub.config.env) {
     expect(CONFIG_SOURCE, `${e.key} is not read by src/config.ts`).toMatch(new RegExp(`\\b${e.key}\\b`));
-    expect(README, `${e.key} is not in the README`).toContain(`\`${e.key}\``);
+    expect(OPERATIONS, `${e.key} is not in docs/operations.md`).toContain(`\`${e.key}\``);
     expect(e.input?.description.length ?? 0).toBeGreaterThan(10);
   }
 });

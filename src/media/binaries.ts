@@ -1,5 +1,5 @@
 /**
- * @module Finds the ffmpeg and ffprobe executables, in one documented order (README, "ffmpeg"):
+ * @module Finds the ffmpeg and ffprobe executables, in one documented order (docs/operations.md, "Where ffmpeg comes from"):
  *   1. `FFMPEG_PATH` / `FFPROBE_PATH` when set (must exist);
  *   2. `ffmpeg-static` when its binary exists (an optional dependency: its install script downloads
  *      from GitHub, so on a machine with only the npm registry it is absent — that is expected);

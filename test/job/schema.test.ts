@@ -1,10 +1,11 @@
 /**
  * `/schema.json`: the payload's JSON Schema, made from the handler's own zod schemas. Checked by an
- * independent JSON Schema validator (ajv, draft 2020-12): every example payload of the README,
- * test_input.json and .runpod/tests.json is accepted; a shared list of bad payloads gets the same
- * verdict from the schema as from the handler's validation. Served by the local API.
+ * independent JSON Schema validator (ajv, draft 2020-12): every example payload of the README and
+ * of docs/ (each task's page), test_input.json and .runpod/tests.json is accepted; a shared list
+ * of bad payloads gets the same verdict from the schema as from the handler's validation. Served
+ * by the local API.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobInput } from '../../src/job/input.js';
@@ -15,10 +16,16 @@ import { startLocalApi, type StartedApi } from '../helpers/local-api.js';
 const ROOT = new URL('../../', import.meta.url);
 const read = (p: string): string => readFileSync(new URL(p, ROOT), 'utf8');
 
-/** Every `{"input": …}` in the README's json code blocks (a block may hold one per line). */
+/** The README and every markdown page under docs/, as paths from the repository root. */
+function docPages(): string[] {
+  const docs = (readdirSync(new URL('docs/', ROOT), { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  return ['README.md', ...docs.sort()];
+}
+
+/** Every `{"input": …}` in the json code blocks of the README and docs/ (a block may hold one per line). */
 function readmeInputs(): unknown[] {
   const out: unknown[] = [];
-  for (const m of read('README.md').matchAll(/```json\n([\s\S]*?)```/g)) {
+  for (const m of docPages().map(read).join('\n').matchAll(/```json\n([\s\S]*?)```/g)) {
     const block = (m[1] as string).trim();
     const candidates = (() => {
       try {
@@ -59,8 +66,11 @@ describe('payload JSON Schema', () => {
     ...(JSON.parse(read('.runpod/tests.json')) as { tests: Array<{ input: unknown }> }).tests.map((t) => t.input),
   ];
 
-  it('accepts every example payload of the README, test_input.json and tests.json (and the handler does too)', () => {
+  it('accepts every example payload of the README and docs/, test_input.json and tests.json (and the handler does too)', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
+    // One example per task at least, in the README and on each task's page.
+    const tasks = readmeInputs().map((p) => ((p as { task?: string }).task ?? 'foley'));
+    for (const t of ['foley', 'upscale', 'interpolate', 'animate']) expect(tasks.filter((x) => x === t).length, t).toBeGreaterThanOrEqual(2);
     for (const p of examples) {
       expect(zodAccepts(p), JSON.stringify(p)).toBe(true);
       expect(validate(p), `${JSON.stringify(p)}: ${JSON.stringify(validate.errors)}`).toBe(true);

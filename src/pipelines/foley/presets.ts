@@ -1,12 +1,12 @@
 /**
- * @module Sound presets of the procedural engine. The keyword table is documented in the README
- * ("Presets"); keep the two in step. How a prompt picks one: prompt.ts.
+ * @module Sound presets of the procedural engine. The keyword table is documented in
+ * docs/tasks/foley.md ("Presets"); keep the two in step. How a prompt picks one: prompt.ts.
  */
 import { readPrompt } from './prompt.js';
 
 export interface Preset {
   name: PresetName;
-  /** What it sounds like (README table). */
+  /** What it sounds like (the table in docs/tasks/foley.md). */
   description: string;
   /**
    * Lower-case base words (their inflections match too: "steps", "stepping") or phrases of them

@@ -23,7 +23,7 @@ export interface PromptReading {
 
 /**
  * Common sound classes the engine has no preset for, by base word (inflections match as for
- * keywords). A prompt naming one gets it back in `unsupported`. Documented in the README.
+ * keywords). A prompt naming one gets it back in `unsupported`. Documented in docs/tasks/foley.md ("Presets").
  */
 export const UNSUPPORTED_SOUNDS: readonly string[] = [
   // music and voices

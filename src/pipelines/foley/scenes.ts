@@ -46,7 +46,7 @@ export function sceneStats(times: ArrayLike<number>, brightness: ArrayLike<numbe
   return scenes;
 }
 
-/** How a scene's picture colours its bed: cutoff, high-pass and level multipliers (documented in the README). */
+/** How a scene's picture colours its bed: cutoff, high-pass and level multipliers (documented in docs/tasks/foley.md, "How the built-in engine works"). */
 export function sceneColour(s: Pick<Scene, 'brightness' | 'cb' | 'cr'>): { cutoff: number; highpass: number; level: number } {
   const b = Math.max(0, Math.min(1, s.brightness));
   return {

@@ -1,5 +1,5 @@
 /**
- * @module The animate task's payload (README "Animate"): a still image, an audio track, the output
+ * @module The animate task's payload (docs/tasks/animate.md): a still image, an audio track, the output
  * size and rate, and the camera path.
  */
 import { z } from 'zod';

@@ -1,5 +1,6 @@
 /**
- * @module The Foley task's payload (the README's "Job payload" table documents every field).
+ * @module The Foley task's payload (docs/tasks/foley.md documents every field; its table is generated
+ * from this schema by `npm run docs`).
  */
 import { z } from 'zod';
 import { deliveryField, durationField, requireOneVideoSource, videoSource } from '../../job/fields.js';

@@ -1,5 +1,5 @@
 /**
- * @module The interpolate task's payload (README "Interpolate"): a video, how much faster its
+ * @module The interpolate task's payload (docs/tasks/interpolate.md): a video, how much faster its
  * new frame rate is (`factor`, or a target `fps`: exactly one), and the engine.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * @module The upscale task's payload (README "Upscale"): a video, the scale, the model, and how
+ * @module The upscale task's payload (docs/tasks/upscale.md): a video, the scale, the model, and how
  * the frames are cut into tiles and encoded.
  */
 import { z } from 'zod';

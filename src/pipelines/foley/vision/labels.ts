@@ -1,13 +1,13 @@
 /**
  * @module What is seen, and what it sounds like (pure). Detections on the sampled frames are
  * merged per label into time spans (the result's `seen`), and, when the prompt names no sound, the
- * spans choose the preset: the label table below (README, "What the worker sees") says which
+ * spans choose the preset: the label table below (docs/tasks/foley.md, "What the worker sees and hears") says which
  * COCO label sounds like which preset; a label with no entry (a cat, a laptop) picks nothing.
  */
 import type { Detection } from '../../../vision/types.js';
 import type { PresetName } from '../presets.js';
 
-/** COCO label → the preset that sounds like it. Keep the README table in step. */
+/** COCO label → the preset that sounds like it. Keep the table in docs/tasks/foley.md in step. */
 export const LABEL_SOUNDS: Readonly<Record<string, PresetName>> = {
   person: 'footsteps',
   car: 'engine',

@@ -1,0 +1,68 @@
+/**
+ * Every field a task's result carries is documented: in the "Result" table of the task's page
+ * (docs/tasks/<task>.md) or in docs/api.md's (the fields every task shares). One small job per
+ * task runs through the real handler on the bundled samples, and every key of its output must be
+ * a documented name; the fields that appear only in some runs (a URL delivery, an audio format,
+ * the RIFE engine, a preset that changes by scene), which these runs do not produce, are listed
+ * below and checked the same way. What the fields mean is not checked, only that they are named.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
+
+const ROOT = new URL('../../', import.meta.url);
+
+/** The backticked names in the first column of the tables under `## Result` of a page. */
+export function documentedResultFields(file: string): Set<string> {
+  const doc = readFileSync(new URL(file, ROOT), 'utf8');
+  const section = doc.split(/^## /m).find((s) => s.startsWith('Result\n')) ?? '';
+  const names = new Set<string>();
+  for (const line of section.split('\n')) {
+    const first = /^\|([^|]*)\|/.exec(line)?.[1];
+    if (first) for (const m of first.matchAll(/`([a-z0-9_]+)`/g)) names.add(m[1] as string);
+  }
+  return names;
+}
+
+const COMMON = documentedResultFields('docs/api.md');
+
+/** Each task's small job, and the fields only other runs of it carry. */
+const CASES = {
+  foley: {
+    input: { video_path: 'footsteps.mp4', prompt: 'footsteps', seed: 1, duration: 2, delivery: 'path' },
+    sometimes: ['video_url', 'video_base64', 'audio_url', 'audio_base64', 'audio_path', 'url_expires_at', 'preset_timeline', 'seen', 'speech'],
+  },
+  upscale: {
+    input: { task: 'upscale', video_path: 'footsteps.mp4', model: 'esrgan-slim', scale: 2, duration: 0.08, delivery: 'path' },
+    sometimes: ['video_url', 'video_base64', 'url_expires_at'],
+  },
+  interpolate: {
+    input: { task: 'interpolate', video_path: 'footsteps.mp4', model: 'ffmpeg', factor: 2, duration: 0.5, delivery: 'path' },
+    sometimes: ['video_url', 'video_base64', 'url_expires_at', 'provider', 'batch', 'model_runs'],
+  },
+  animate: {
+    input: { task: 'animate', image_path: 'still.png', audio_path: 'tone.m4a', width: 160, height: 90, fps: 10, delivery: 'path' },
+    sometimes: ['video_url', 'video_base64', 'url_expires_at'],
+  },
+} as const;
+
+let worker: TestWorker;
+beforeAll(async () => {
+  worker = await createTestWorker({ FOLEY_VISION: 'false' }, 'temp');
+});
+afterAll(() => worker?.close());
+
+describe('every result field is documented', () => {
+  it('api.md documents the shared fields', () => {
+    for (const f of ['video_url', 'video_base64', 'video_path', 'audio_url', 'audio_base64', 'audio_path', 'url_expires_at', 'mime', 'bytes', 'duration', 'timings_ms', 'metadata', 'warnings']) {
+      expect(COMMON.has(f), f).toBe(true);
+    }
+  });
+
+  it.each(Object.entries(CASES))('%s: every field of a real result, and of other runs, is in its page or api.md', async (task, c) => {
+    const documented = new Set([...COMMON, ...documentedResultFields(`docs/tasks/${task}.md`)]);
+    const out = outputOf(await worker.run(c.input));
+    const fields = [...Object.keys(out), ...c.sometimes];
+    expect(fields.filter((f) => !documented.has(f)), `add to the "Result" table of docs/tasks/${task}.md`).toEqual([]);
+  });
+});
