@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { choosePreset, PRESETS } from './presets.js';
+import { PRESETS } from './presets.js';
+import { choosePreset } from './prompt.js';
 
 describe('preset choice', () => {
   it.each([

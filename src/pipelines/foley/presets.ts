@@ -2,7 +2,6 @@
  * @module Sound presets of the procedural engine. The keyword table is documented in
  * docs/tasks/foley.md ("Presets"); keep the two in step. How a prompt picks one: prompt.ts.
  */
-import { readPrompt } from './prompt.js';
 
 export interface Preset {
   name: PresetName;
@@ -270,12 +269,4 @@ export function presetByName(name: PresetName): Preset {
   const p = PRESETS.find((x) => x.name === name);
   if (!p) throw new RangeError(`no preset named ${name}`);
   return p;
-}
-
-/**
- * The preset a prompt names (prompt.ts: whole words and their inflections, earliest wins, negations
- * and `negativePrompt` exclude); `neutral` when it names none.
- */
-export function choosePreset(prompt: string, negativePrompt = ''): Preset {
-  return readPrompt(prompt, negativePrompt).preset ?? presetByName('neutral');
 }

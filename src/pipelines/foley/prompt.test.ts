@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { choosePreset, PRESETS, type PresetName } from './presets.js';
+import { PRESETS, type PresetName } from './presets.js';
+import { choosePreset } from './prompt.js';
 import { baseForms, presetByName, readPrompt, UNSUPPORTED_SOUNDS } from './prompt.js';
 
 const name = (prompt: string, negative = ''): PresetName | undefined => readPrompt(prompt, negative).preset?.name;

@@ -6,7 +6,7 @@
  * words the engine has no preset for (UNSUPPORTED_SOUNDS) come back so the caller can warn instead
  * of a silent `neutral`; a prompt that names no sound class at all is `generic`.
  */
-import { PRESETS, type Preset, type PresetName } from './presets.js';
+import { PRESETS, presetByName, type Preset, type PresetName } from './presets.js';
 
 export { presetByName } from './presets.js';
 
@@ -172,4 +172,12 @@ export function readPrompt(prompt: string, negativePrompt: string): PromptReadin
     .sort((a, b) => a.first.at - b.first.at)
     .map((u) => u.w);
   return { preset, excluded, unsupported, generic: !named && unsupported.length === 0 };
+}
+
+/**
+ * The preset a prompt names (whole words and their inflections, earliest wins, negations
+ * and `negativePrompt` exclude); `neutral` when it names none.
+ */
+export function choosePreset(prompt: string, negativePrompt = ''): Preset {
+  return readPrompt(prompt, negativePrompt).preset ?? presetByName('neutral');
 }

@@ -10,6 +10,7 @@
 import type { AnalysisResult } from './analysis.js';
 import { LOOKAHEAD_S, predictLoudness, RELEASE_S, type LimiterModel } from './dsp/limiter-model.js';
 import { segmentLength } from './dsp/stem-stats.js';
+import type { Stems } from './dsp/stems.js';
 import { timelineStems, type TimelineEntry } from './dsp/timeline.js';
 import { BLOCK, FoleyDsp, type PassSettings } from './dsp/wasm.js';
 import { dbToGain, decideGain, gainToDb, LIMITER_CEILING_DBTP, TARGET_LUFS, type GainDecision } from './master.js';
@@ -85,17 +86,6 @@ export class MemoryStore implements RawStore {
   blocks(): Iterable<{ channels: readonly Float32Array[]; frames: number }> {
     return this.parts;
   }
-}
-
-export interface Stems {
-  start: number;
-  len: number;
-  /** What does not follow the picture: ambience, drops, the engine's idle hum. */
-  bedL: Float32Array;
-  bedR: Float32Array;
-  /** What follows the picture: motion texture, hits, the engine's revving. */
-  evL: Float32Array;
-  evR: Float32Array;
 }
 
 /** Sample where each onset's transient starts (those inside the track). */

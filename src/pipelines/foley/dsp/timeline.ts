@@ -9,7 +9,7 @@
  */
 import type { AnalysisResult } from '../analysis.js';
 import type { Preset } from '../presets.js';
-import type { Stems } from '../render.js';
+import type { Stems } from './stems.js';
 import { segmentLength } from './stem-stats.js';
 import { BLOCK, FoleyDsp } from './wasm.js';
 
