@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   if (config.flags['download-models'] || config.flags['verify-models']) {
     const { runDownloadModelsCommand } = await import('./src/models/prepare.js');
-    return runDownloadModelsCommand({ config, log });
+    return runDownloadModelsCommand({ config, log, verify: config.flags['verify-models'] });
   }
   if (config.flags['self-test']) {
     const { runSelfTest } = await import('./src/self-test.js');

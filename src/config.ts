@@ -10,7 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isWorkerError, WorkerError } from './errors.js';
+import type { ModelsConfig } from './models/options.js';
 import { parseModelsSpec, type RepoSpec } from './models/spec.js';
+
+export type { ModelsConfig } from './models/options.js';
 
 const optionalString = z
   .string()
@@ -193,32 +196,6 @@ function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefine
     prefix: v.BUCKET_PREFIX.replace(/^\/+|\/+$/g, ''),
     urlExpiresS: v.BUCKET_URL_EXPIRES_S,
   };
-}
-
-export interface ModelsConfig {
-  /** HF_HUB_CACHE: the Hugging Face cache on the volume (Python-compatible layout). */
-  hubCache: string;
-  /** HF_ENDPOINT without a trailing slash. */
-  endpoint: string;
-  /** Secret (HF_TOKEN): sent to the Hub only, never logged. */
-  token: string | undefined;
-  /** HF_HUB_OFFLINE: use only what is on the volume. */
-  offline: boolean;
-  /** MODELS, parsed. */
-  specs: readonly RepoSpec[];
-  lockStaleMs: number;
-  lockWaitMs: number;
-  concurrency: number;
-  retries: number;
-  stallMs: number;
-  /** EXECUTION_PROVIDER for ONNX sessions: auto tries CUDA then falls back to CPU. */
-  executionProvider: 'auto' | 'cpu' | 'cuda';
-  /** CONVERTED_MODELS_DIR: where converted embedded models are cached (by the sources' hashes). */
-  convertedDir: string;
-  /** VISION_MODELS_DIR: the TF.js vision models' folder; default the @vladmandic/human package's. */
-  visionDir: string | undefined;
-  /** FOLEY_VISION: the Foley task's vision and voice-activity models are on (a job may still say `vision: false`). */
-  foleyVision: boolean;
 }
 
 export interface Config {

@@ -1,17 +1,18 @@
 /**
  * @module Entry points for the worker: `prepareModels` (warm-up before taking jobs) and
  * `runDownloadModelsCommand` (`--download-models` / `--verify-models`: populate or check the volume, then
- * exit). They turn a `Config` into ensure options, log progress at a readable rate, and never log
+ * exit). They turn the models' options (options.ts, filled by config.ts) into ensure options, log progress at a readable rate, and never log
  * the token.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import { toJobErrorBody } from '../errors.js';
 import { ensureModels, type DownloadProgress, type EnsureOptions } from './ensure.js';
+import type { ModelsConfig } from './options.js';
 import { ModelRegistry } from './registry.js';
 
 export interface PrepareOptions {
-  config: Readonly<Config>;
+  /** The worker's configuration, of which only the models' part is read. */
+  config: Readonly<{ models: ModelsConfig }>;
   log: Logger;
   signal?: AbortSignal;
   /** @default globalThis.fetch */
@@ -78,14 +79,14 @@ export async function prepareModels(o: PrepareOptions): Promise<ModelRegistry> {
 }
 
 /** `--download-models` / `--verify-models`: resolves to the process exit code (0 ok, 1 failed). */
-export async function runDownloadModelsCommand(o: Omit<PrepareOptions, 'verify'>): Promise<number> {
-  const verify = o.config.flags['verify-models'];
+export async function runDownloadModelsCommand(o: PrepareOptions & { verify: boolean }): Promise<number> {
+  const { verify } = o;
   if (o.config.models.specs.length === 0) {
     o.log.warn('MODELS is empty: nothing to download (set MODELS=org/repo[@revision][:glob,glob],...)');
     return 0;
   }
   try {
-    const registry = await prepareModels({ ...o, verify });
+    const registry = await prepareModels(o);
     o.log.info({ cache: o.config.models.hubCache, models: registry.list(), verified: verify }, verify ? 'models verified' : 'models downloaded');
     return 0;
   } catch (e) {

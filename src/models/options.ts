@@ -1,0 +1,32 @@
+/**
+ * @module What the model store needs to know (where the Hub cache is, which repos, how to fetch,
+ * where converted models go): defined here, where it is used, and filled from the environment by
+ * config.ts — so models/ never reads the worker's configuration.
+ */
+import type { RepoSpec } from './spec.js';
+
+export interface ModelsConfig {
+  /** HF_HUB_CACHE: the Hugging Face cache on the volume (Python-compatible layout). */
+  hubCache: string;
+  /** HF_ENDPOINT without a trailing slash. */
+  endpoint: string;
+  /** Secret (HF_TOKEN): sent to the Hub only, never logged. */
+  token: string | undefined;
+  /** HF_HUB_OFFLINE: use only what is on the volume. */
+  offline: boolean;
+  /** MODELS, parsed. */
+  specs: readonly RepoSpec[];
+  lockStaleMs: number;
+  lockWaitMs: number;
+  concurrency: number;
+  retries: number;
+  stallMs: number;
+  /** EXECUTION_PROVIDER for ONNX sessions: auto tries CUDA then falls back to CPU. */
+  executionProvider: 'auto' | 'cpu' | 'cuda';
+  /** CONVERTED_MODELS_DIR: where converted embedded models are cached (by the sources' hashes). */
+  convertedDir: string;
+  /** VISION_MODELS_DIR: the TF.js vision models' folder; default the @vladmandic/human package's. */
+  visionDir: string | undefined;
+  /** FOLEY_VISION: the Foley task's vision and voice-activity models are on (a job may still say `vision: false`). */
+  foleyVision: boolean;
+}
