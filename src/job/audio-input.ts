@@ -8,7 +8,8 @@ import { WorkerError } from '../errors.js';
 import type { TaskDeps, TaskJob } from '../tasks/task.js';
 import { namedSourceField, type NamedSource } from './fields.js';
 import { measureStreamLength } from '../media/measure.js';
-import { guardedInputArgs, probeWithFormats } from './format-probe.js';
+import { guardedInputArgs } from '../media/ffmpeg.js';
+import { probeWithFormats } from './format-probe.js';
 import { materializeNamedSource } from './source.js';
 import { jobSourceOptions } from './source-options.js';
 

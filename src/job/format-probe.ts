@@ -5,16 +5,8 @@
  * (no hls, concat, image2): a file cannot make ffmpeg open another file or a URL.
  */
 import { WorkerError } from '../errors.js';
-import { PROTOCOL_WHITELIST } from '../media/ffmpeg.js';
+import { guardedInputArgs } from '../media/ffmpeg.js';
 import { ffprobeJson, ProbeDocumentSchema, type ProbeDocument } from '../media/probe.js';
-
-/**
- * The options that must precede an input read with `formats` only. A single format is also forced
- * (`-f`), so ffmpeg does not first pick a demuxer by the file's name.
- */
-export function guardedInputArgs(file: string, formats: readonly string[]): string[] {
-  return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', formats.join(','), ...(formats.length === 1 ? ['-f', formats[0] as string] : []), '-i', file];
-}
 
 /**
  * Probe `file`, reading it only with the demuxers in `formats`. A file of any other format (an

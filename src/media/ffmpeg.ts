@@ -38,6 +38,14 @@ export function ffmpegNumber(x: number): string {
   return fixed === '-0' ? '0' : fixed;
 }
 
+/**
+ * The options that must precede an input read with `formats` only. A single format is also forced
+ * (`-f`), so ffmpeg does not first pick a demuxer by the file's name.
+ */
+export function guardedInputArgs(file: string, formats: readonly string[]): string[] {
+  return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', formats.join(','), ...(formats.length === 1 ? ['-f', formats[0] as string] : []), '-i', file];
+}
+
 export interface RunOptions {
   signal?: AbortSignal | undefined;
   timeoutMs: number;

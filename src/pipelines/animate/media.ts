@@ -6,8 +6,7 @@
  * way into the result.
  */
 import { WorkerError, isWorkerError } from '../../errors.js';
-import { runBinary } from '../../media/ffmpeg.js';
-import { guardedInputArgs } from '../../job/format-probe.js';
+import { guardedInputArgs, runBinary } from '../../media/ffmpeg.js';
 import { uprightFilter, type Orientation } from '../../media/exif-orientation.js';
 
 export interface FfmpegRun {
