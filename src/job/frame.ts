@@ -7,7 +7,7 @@
 import type { JobContext } from '../runtime/types.js';
 import type { TaskDeps, TaskJob, TaskRunner } from '../tasks/task.js';
 import { deliver, type Delivery } from './deliver.js';
-import { makeJobScratch, removeJobScratch } from './scratch.js';
+import { makeJobScratch, removeJobScratch } from '../util/scratch.js';
 
 export interface FrameDeps extends TaskDeps {
   /** What the worker is (hardware tier, provider, models), copied into every result's `metadata`. */

@@ -5,7 +5,7 @@
  */
 import { WorkerError } from '../errors.js';
 import { TASK_NAMES, taskDefinition, type JobInput, type TaskName } from '../tasks/registry.js';
-import { describeValue, invalidInput, toFieldIssues } from './fields.js';
+import { describeValue, invalidInput, toFieldIssues } from '../util/field-issues.js';
 
 export type { JobInput } from '../tasks/registry.js';
 

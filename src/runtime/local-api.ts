@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isWorkerError, toJobErrorString, WorkerError } from '../errors.js';
-import { invalidInput, toFieldIssues } from '../job/fields.js';
+import { invalidInput, toFieldIssues } from '../util/field-issues.js';
 import { QueueFullError, type LocalJobs } from './local-jobs.js';
 
 export interface LocalApiOptions {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { packageRoot, type Config } from '../config.js';
-import { removeJobScratchSync, sweepStaleScratch } from '../job/scratch.js';
+import { removeJobScratchSync, sweepStaleScratch } from '../util/scratch.js';
 import type { StaticPage } from './local-api.js';
 import { runLocalTest } from './local-test.js';
 import { runLocalApi } from './run-api.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/config.js';
-import { OWNER_FILE, currentOwner, ownerIsGone, processStartTicks, sweepStaleScratch, type ScratchOwner } from '../../src/job/scratch.js';
+import { OWNER_FILE, currentOwner, ownerIsGone, processStartTicks, sweepStaleScratch, type ScratchOwner } from '../../src/util/scratch.js';
 import { startFakeRunpod, type FakeRunpod } from '../helpers/fake-runpod.js';
 
 const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';

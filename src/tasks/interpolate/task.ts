@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
-import { invalidInput } from '../../job/fields.js';
+import { invalidInput } from '../../util/field-issues.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
 import type { MediaInfo } from '../../media/probe.js';

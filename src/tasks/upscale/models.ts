@@ -14,7 +14,7 @@ import { tensor, type Session } from '../../inference/ort.js';
 import { openSessionThread } from '../../inference/session-thread.js';
 import { Memo } from '../../inference/sessions.js';
 import type { Tier } from '../../hardware/tier.js';
-import { invalidInput } from '../../job/fields.js';
+import { invalidInput } from '../../util/field-issues.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
 import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
 import type { TaskDeps } from '../task.js';

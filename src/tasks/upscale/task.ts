@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { WorkerError } from '../../errors.js';
 import type { Tier } from '../../hardware/tier.js';
-import { invalidInput } from '../../job/fields.js';
+import { invalidInput } from '../../util/field-issues.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
 import { displaySize } from '../../media/probe.js';
