@@ -5,7 +5,6 @@
  * the nearer source frame), the duration is kept to a frame, and the audio packets are copied.
  */
 import { join } from 'node:path';
-import { WorkerError } from '../../errors.js';
 import { invalidInput } from '../../job/fields.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
