@@ -1,13 +1,14 @@
 /**
  * @module The worker's entry point (`node dist/handler.js`): read the configuration, warm up
- * (hardware, models on the volume, ONNX provider), build the handler for every task, and hand it to the
- * RunPod runtime in the mode the environment asks for.
+ * (hardware, models on the volume, ONNX provider), open the default engines' sessions, build the
+ * handler for every task, and hand it to the RunPod runtime in the mode the environment asks for.
  */
 import { loadConfig } from './src/config.js';
 import { toJobErrorBody } from './src/errors.js';
 import { createHandler } from './src/job/handler.js';
 import { publicLimits } from './src/job/limits.js';
 import type { WorkerModels } from './src/inference/warm-up.js';
+import { cpuInference } from './src/inference/worker-inference.js';
 import { createLogger } from './src/log.js';
 import { resolveMediaBinaries, type MediaBinaries } from './src/media/binaries.js';
 import { loadPlaygroundPages, playgroundDir } from './src/playground/pages.js';
@@ -43,9 +44,11 @@ async function main(): Promise<number> {
     log.error({ err: e, error: toJobErrorBody(e) }, 'warm-up failed: learned models are unavailable; the built-in engine still works');
   }
   let binaries: MediaBinaries | undefined;
-  const handler = createHandler({
+  const deps = {
     config,
     models,
+    // Warm-up's sessions and hardware; without warm-up, the CPU's.
+    inference: models ?? cpuInference({ config, log }),
     // Resolved on first use and kept: a missing ffmpeg fails jobs with FFMPEG_NOT_FOUND instead
     // of stopping the worker, so /health and the error stay reachable.
     binaries: () => {
@@ -56,7 +59,12 @@ async function main(): Promise<number> {
       return binaries;
     },
     ...(describeWorker ? { describeWorker } : {}),
-  });
+  };
+  // The sessions the default engines need go into the worker's cache now, before the first job
+  // is taken. A model that does not load is a warning, never a stop: its jobs try again.
+  const { warmDefaultSessions } = await import('./src/tasks/warm-sessions.js');
+  await warmDefaultSessions(deps, log);
+  const handler = createHandler(deps);
   const { payloadJsonSchema } = await import('./src/job/schema.js');
   // The local API's playground page; read only when the API starts.
   const pages = () => {

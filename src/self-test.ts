@@ -18,10 +18,13 @@ import { toJobErrorBody } from './errors.js';
 import { detectHardware } from './hardware/detect.js';
 import { tierFor } from './hardware/tier.js';
 import { createOrtRuntime, tensor, type OrtRuntime } from './inference/ort.js';
+import { createSessionCache } from './inference/sessions.js';
+import type { WorkerInference } from './inference/worker-inference.js';
 import { createHandler } from './job/handler.js';
 import { resolveMediaBinaries } from './media/binaries.js';
 import { openVadSession } from './pipelines/foley/speech/model.js';
 import { runJob } from './runtime/run-job.js';
+import { warmDefaultSessions } from './tasks/warm-sessions.js';
 import { loadVisionModels } from './vision/models.js';
 
 export interface SelfTestCheck {
@@ -89,13 +92,21 @@ async function upscalerCheck(runtime: OrtRuntime, config: Readonly<Config>, name
   }
 }
 
-/** The built-in engine on the bundled clip, as a job: the Foley track comes back and is −16 LUFS. */
-async function foleyCheck(config: Readonly<Config>, log: Logger): Promise<unknown> {
+/**
+ * The built-in engine on the bundled clip, as a job, started the way the worker starts: the
+ * default sessions opened into the session cache first (warm-sessions.ts), then the handler. The
+ * Foley track comes back and is −16 LUFS; `warmed` lists what start-up opened.
+ */
+async function foleyCheck(config: Readonly<Config>, log: Logger, inference: Omit<WorkerInference, 'sessions'>): Promise<unknown> {
   const root = await mkdtemp(join(tmpdir(), 'foley-self-test-'));
+  const sessions = createSessionCache({ runtime: inference.runtime });
   try {
     const own = loadConfig({ ...process.env, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, CONVERTED_MODELS_DIR: config.models.convertedDir }, [], process.cwd());
     const bins = resolveMediaBinaries({ ffmpegPath: own.ffmpegPath, ffprobePath: own.ffprobePath, searchPath: own.searchPath });
-    const handler = createHandler({ config: own, binaries: () => bins });
+    const deps = { config: own, binaries: () => bins, inference: { ...inference, sessions } };
+    await warmDefaultSessions(deps, log);
+    const warmed = sessions.loaded();
+    const handler = createHandler(deps);
     const ctx = { id: 'self-test', mode: 'test' as const, signal: new AbortController().signal, log, progress: () => {} };
     const res = await runJob({ handler, job: { id: 'self-test', input: { video_path: 'footsteps.mp4', prompt: 'footsteps', seed: 42, output_format: 'wav', delivery: 'path' } }, ctx });
     if ('error' in res) throw new Error(`the Foley job failed: ${res.error}`);
@@ -103,8 +114,9 @@ async function foleyCheck(config: Readonly<Config>, log: Logger): Promise<unknow
     const bytes = (await stat(out.audio_path)).size;
     if (!(out.duration > 5 && bytes > 100_000)) throw new Error(`the Foley track is ${out.duration} s, ${bytes} bytes`);
     if (Math.abs(out.loudness.lufs + 16) > 2) throw new Error(`the Foley track reads ${out.loudness.lufs} LUFS, not −16`);
-    return { duration: out.duration, events: out.events, lufs: out.loudness.lufs, vision: out.seen !== undefined, warnings: out.warnings };
+    return { duration: out.duration, events: out.events, lufs: out.loudness.lufs, vision: out.seen !== undefined, warmed, warnings: out.warnings };
   } finally {
+    await sessions.releaseAll();
     await rm(root, { recursive: true, force: true });
   }
 }
@@ -155,7 +167,13 @@ export async function runSelfTest({ config, log }: { config: Readonly<Config>; l
       await s.release();
     }
   });
-  await check(checks, 'built-in Foley engine on the bundled clip', () => foleyCheck(config, log));
+  await check(checks, 'built-in Foley engine on the bundled clip', () =>
+    foleyCheck(config, log, {
+      // On the provider settled above, logging to the plain logger (the provider's reason is told).
+      runtime: createOrtRuntime({ log, ep: provider, gpuPresent: hardware.gpus.length > 0 }),
+      hardware: { ...hardware, tier: tierFor(hardware.gpus, provider) },
+    }),
+  );
   const report: SelfTestReport = {
     ok: checks.every((c) => c.ok),
     node: process.versions.node,

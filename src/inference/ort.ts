@@ -2,23 +2,32 @@
  * @module The only importer of onnxruntime-node. Creates sessions on the execution provider the
  * config asks for, with the fallback ORT 1.30 lacks: asking for `cuda` without its provider
  * libraries throws (even `['cuda','cpu']`), so we catch that, log it once per runtime, and use
- * the CPU from then on. Other files get sessions and tensors through this module's types.
+ * the CPU from then on. A session can also live on a thread of its own (`thread: true`, see
+ * session-thread.ts), with the provider this runtime settled on. Models are a file path (its
+ * external data, `model.onnx.data`, found beside it: the way for graphs over protobuf's 2 GB) or
+ * bytes (external data then given as `externalData`). Tensors may be float16 (raw bits in a
+ * Uint16Array; float16.ts converts). Other files get sessions and tensors through this module's types.
  */
 import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
+import { openSessionThread } from './session-thread.js';
 
 export type EpRequest = 'auto' | 'cpu' | 'cuda';
 export type Provider = 'cpu' | 'cuda';
 export type Tensor = ort.Tensor;
 export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
+/** The array each tensor type is held in: float16 as its raw IEEE half bits (Node 20 has no Float16Array). */
+export type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** A tensor from plain data; `dims` must multiply to `data.length`. */
 export function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
+export function tensor(type: 'float16', data: Uint16Array, dims: readonly number[]): Tensor;
 export function tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): Tensor;
 export function tensor(type: 'int32', data: Int32Array, dims: readonly number[]): Tensor;
-export function tensor(type: 'uint8', data: Uint8Array, dims: readonly number[]): Tensor;
-export function tensor(type: TensorType, data: Float32Array | BigInt64Array | Int32Array | Uint8Array, dims: readonly number[]): Tensor {
+export function tensor(type: 'uint8' | 'bool', data: Uint8Array, dims: readonly number[]): Tensor;
+export function tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor;
+export function tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor {
   return new ort.Tensor(type as 'float32', data as Float32Array, dims);
 }
 
@@ -38,10 +47,25 @@ export interface RunOptions {
   transfer?: boolean;
 }
 
+/** External data for a model given as bytes: `path` as the graph names it (e.g. `model.onnx.data`). */
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface SessionOptions {
   /** Threads for one operator; default ORT's (all cores). */
   intraOpNumThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * On a thread of its own (session-thread.ts), so that a long run does not hold the event loop.
+   * Needs the model as a file path (or bytes) and the build (dist/), as session-thread.ts says.
+   */
+  thread?: boolean;
+  /** On the CPU whatever the runtime's provider: a model so small that a GPU's transfers would cost more than they save. */
+  cpuOnly?: boolean;
+  /** The external data files of a model given as bytes (a model given as a path finds them beside it). */
+  externalData?: readonly ExternalDataFile[];
 }
 
 /** A one-node graph (Relu on [1]) built with onnx-proto, to find out at start-up whether CUDA works. */
@@ -52,7 +76,7 @@ export interface OrtRuntime {
   provider(): Provider | undefined;
   /** Settle the provider now with a tiny built-in graph (at warm-up, so /health can report it). */
   probe(): Promise<Provider>;
-  /** A session from a model file path or its bytes. MODEL_LOAD_FAILED for a bad model. */
+  /** A session from a model file path or its bytes, here or on its own thread. MODEL_LOAD_FAILED for a bad model. */
   createSession(model: string | Uint8Array, options?: SessionOptions): Promise<Session>;
 }
 
@@ -94,6 +118,7 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
       ...(provider === 'cuda' && cudaUsable === undefined ? { logSeverityLevel: 4 as const } : {}),
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+      ...(options.externalData === undefined ? {} : { externalData: options.externalData.map((f) => ({ path: f.path, data: f.data })) }),
     };
     return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
   }
@@ -105,7 +130,8 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
       return cudaUsable ? 'cuda' : 'cpu';
     },
     async createSession(model, options = {}) {
-      if (cudaUsable !== false) {
+      if (options.thread) return thread(model, options);
+      if (cudaUsable !== false && !options.cpuOnly) {
         try {
           const s = await create(model, 'cuda', options);
           if (cudaUsable === undefined) o.log.info({ provider: 'cuda', deviceId: o.deviceId ?? 0 }, 'ONNX sessions run on CUDA');
@@ -130,6 +156,22 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
     },
   };
   return runtime;
+
+  /**
+   * A session on its own thread, which makes its own runtime: told the provider settled here (or,
+   * before anything settled it, what was asked and whether there is a GPU), and, when it had to
+   * find out, settling this runtime's in turn.
+   */
+  async function thread(model: string | Uint8Array, options: SessionOptions): Promise<Session> {
+    const { thread: _thread, cpuOnly, ...rest } = options;
+    const ep: EpRequest = cpuOnly || cudaUsable === false ? 'cpu' : cudaUsable ? 'cuda' : o.ep;
+    const s = await openSessionThread({ model, ep, gpuPresent: o.gpuPresent, options: rest, log: o.log });
+    if (!cpuOnly && cudaUsable === undefined) {
+      cudaUsable = s.provider === 'cuda';
+      warned ||= !cudaUsable;
+    }
+    return s;
+  }
 
   function loadError(model: string | Uint8Array, e: unknown): WorkerError {
     return new WorkerError('MODEL_LOAD_FAILED', `could not load ONNX model ${describe(model)}: ${(e as Error)?.message ?? String(e)}`, {

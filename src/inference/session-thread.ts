@@ -11,21 +11,24 @@ import { existsSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WorkerError, isWorkerError, type ErrorCode } from '../errors.js';
-import type { EpRequest, Provider, Session, SessionOptions, Tensor } from './ort.js';
+import type { EpRequest, Provider, Session, SessionOptions, Tensor, TensorData } from './ort.js';
 
 interface ThreadData {
   sessionThread: true;
-  model: string;
+  model: string | Uint8Array;
   ep: EpRequest;
   gpuPresent: boolean | undefined;
   options: SessionOptions;
 }
 
-/** What crosses to and from the thread: the tensor types our models take (Silero's `sr` is int64). */
-type WireTensor =
-  | { type: 'float32'; data: Float32Array; dims: number[] }
-  | { type: 'int32'; data: Int32Array; dims: number[] }
-  | { type: 'int64'; data: BigInt64Array; dims: number[] };
+/** The tensor types that cross to and from the thread (Silero's `sr` is int64; fp16 graphs take and give float16). */
+const CARRIED = ['float32', 'float16', 'int32', 'int64', 'uint8', 'bool'] as const;
+type WireType = (typeof CARRIED)[number];
+interface WireTensor {
+  type: WireType;
+  data: TensorData;
+  dims: number[];
+}
 type ToThread = { type: 'run'; id: number; feeds: Record<string, WireTensor> } | { type: 'release' };
 type WireError = { code: ErrorCode | undefined; message: string };
 type FromThread =
@@ -39,17 +42,10 @@ const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code 
 const fromWire = (e: WireError): Error => (e.code ? new WorkerError(e.code, e.message) : new Error(e.message));
 
 function toWire(name: string, t: Tensor): WireTensor {
-  const dims = [...t.dims];
-  switch (t.type) {
-    case 'float32':
-      return { type: 'float32', data: t.data as Float32Array, dims };
-    case 'int32':
-      return { type: 'int32', data: t.data as Int32Array, dims };
-    case 'int64':
-      return { type: 'int64', data: t.data as BigInt64Array, dims };
-    default:
-      throw new WorkerError('INTERNAL', `session thread: tensor ${name} is ${t.type}; float32, int32 and int64 are carried`);
+  if (!(CARRIED as readonly string[]).includes(t.type)) {
+    throw new WorkerError('INTERNAL', `session thread: tensor ${name} is ${t.type}; ${CARRIED.join(', ')} are carried`);
   }
+  return { type: t.type as WireType, data: t.data as TensorData, dims: [...t.dims] };
 }
 
 /**
@@ -66,14 +62,7 @@ function movable(wire: Record<string, WireTensor>): ArrayBuffer[] {
 }
 
 function fromWireTensor(tensor: typeof import('./ort.js').tensor, t: WireTensor): Tensor {
-  switch (t.type) {
-    case 'float32':
-      return tensor('float32', t.data, t.dims);
-    case 'int32':
-      return tensor('int32', t.data, t.dims);
-    case 'int64':
-      return tensor('int64', t.data, t.dims);
-  }
+  return tensor(t.type, t.data, t.dims);
 }
 
 if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefined)?.sessionThread) {
@@ -132,8 +121,8 @@ function threadEntry(): URL {
 }
 
 export interface SessionThreadOptions {
-  /** The .onnx file. */
-  model: string;
+  /** The .onnx file (its external data beside it), or its bytes (then `options.externalData`). */
+  model: string | Uint8Array;
   ep: EpRequest;
   /** From hardware detection: with `auto` and no GPU, CUDA is not tried. */
   gpuPresent?: boolean | undefined;
@@ -143,7 +132,9 @@ export interface SessionThreadOptions {
 }
 
 /**
- * A session on its own thread. Its `run` takes float32, int32 or int64 tensors and resolves with the outputs.
+ * A session on its own thread. Its `run` takes float32, float16, int32, int64, uint8 or bool
+ * tensors and resolves with the outputs. Sessions are usually made through ort.ts's runtime
+ * (`createSession(model, { thread: true })`), which picks `ep` from the provider it settled on.
  */
 export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
   const worker = new Worker(threadEntry(), {

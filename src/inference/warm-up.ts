@@ -2,7 +2,8 @@
  * @module The worker's warm-up, run once before it takes jobs: detect the hardware, make sure
  * every repo in MODELS is on the volume (downloading only on a cold volume), settle the ONNX
  * execution provider, and hand back what jobs share: the model registry, the session cache and
- * a description for /health and result metadata.
+ * a description for /health and result metadata. The sessions the default engines need are then
+ * opened into that cache by src/tasks/warm-sessions.ts, before the first job.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -11,14 +12,13 @@ import { tierFor, vramGB, type Tier } from '../hardware/tier.js';
 import type { DownloadProgress } from '../models/ensure.js';
 import { prepareModels } from '../models/prepare.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { createOrtRuntime, type OrtRuntime, type Provider } from './ort.js';
-import { createSessionCache, type SessionCache } from './sessions.js';
+import { createOrtRuntime, type Provider } from './ort.js';
+import { createSessionCache } from './sessions.js';
+import type { WorkerInference } from './worker-inference.js';
 
-export interface WorkerModels {
+/** Warm-up's inference (hardware, runtime, session cache) and the models on the volume. */
+export interface WorkerModels extends WorkerInference {
   registry: ModelRegistry;
-  runtime: OrtRuntime;
-  sessions: SessionCache;
-  hardware: Hardware;
   /** JSON for /health and every result's `metadata` (no paths, no secrets). */
   describe(): WorkerModelsInfo;
 }

@@ -3,16 +3,19 @@
  * task from the registry, and run it inside the job frame. Each task's runner is built once, so
  * what it keeps between jobs (ONNX sessions, the synthesis thread) outlives a job.
  */
+import { cpuInference, type WorkerInference } from '../inference/worker-inference.js';
 import type { Handler } from '../runtime/types.js';
 import { TASK_NAMES, taskDefinition, type JobInput, type TaskName } from '../tasks/registry.js';
 import type { TaskRunner } from '../tasks/task.js';
 import { runInFrame, type FrameDeps } from './frame.js';
 import { parseJobInput } from './input.js';
 
-export type HandlerDeps = FrameDeps;
+/** `inference` defaults to warm-up's (`models`), else a CPU stand-in (worker-inference.ts). */
+export type HandlerDeps = Omit<FrameDeps, 'inference'> & { inference?: WorkerInference | undefined };
 
 /** The RunPod handler for every task in the registry. */
-export function createHandler(deps: HandlerDeps): Handler {
+export function createHandler(handlerDeps: HandlerDeps): Handler {
+  const deps: FrameDeps = { ...handlerDeps, inference: handlerDeps.inference ?? handlerDeps.models ?? cpuInference({ config: handlerDeps.config }) };
   const runners = new Map<TaskName, TaskRunner<JobInput>>(TASK_NAMES.map((name) => [name, taskDefinition(name).create(deps)]));
   return async (job, ctx) => {
     const input = parseJobInput(job.input);

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
+import type { WorkerInference } from '../inference/worker-inference.js';
 import type { MediaBinaries } from '../media/binaries.js';
 import type { JobContext } from '../runtime/types.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
@@ -21,12 +22,17 @@ export interface EngineEntry {
   description: string;
 }
 
-/** What tasks get from the handler: configuration, media binaries, the warm-up's models. */
+/** What tasks get from the handler: configuration, media binaries, inference, the warm-up's models. */
 export interface TaskDeps {
   config: Readonly<Config>;
   /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
   binaries: () => MediaBinaries;
-  /** The warm-up's registry, sessions and hardware; absent when warm-up failed or did not run. */
+  /**
+   * The hardware and the worker-wide session cache every task opens its sessions through. Always
+   * there: warm-up's, or a CPU description and a fresh cache when warm-up did not run.
+   */
+  inference: WorkerInference;
+  /** The models on the volume (MODELS), from warm-up; absent when it failed or did not run. */
   models?: WorkerModels | undefined;
   /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
   download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;

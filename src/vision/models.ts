@@ -8,8 +8,8 @@
 import type { Logger } from 'pino';
 import { cancelledError, isWorkerError, WorkerError } from '../errors.js';
 import { convertHumanModel, HUMAN_MODELS, type HumanModelName } from '../convert/human.js';
-import { tensor, type Session } from '../inference/ort.js';
-import { openSessionThread } from '../inference/session-thread.js';
+import { createOrtRuntime, tensor, type Session } from '../inference/ort.js';
+import { createSessionCache, type BundleSpec, type SessionCache } from '../inference/sessions.js';
 import { DEFAULT_MIN_SCORE, decodeRaw, detectorInputSize, DETECTOR_CLASSES, DETECTOR_STRIDE, finishDetections } from './detector.js';
 import { cropToInt, resizeToFloat } from './image.js';
 import { decodeCrop, personRegion, POSE_GRID, POSE_INPUT, POSE_KEYPOINTS, toImage } from './pose.js';
@@ -28,20 +28,29 @@ export interface VisionModels {
   close(): Promise<void>;
 }
 
-export interface VisionModelsOptions {
+/** How the two sessions are made: from which conversion cache and sources, with how many threads. */
+export interface VisionSessionsOptions {
   cacheDir: string;
+  log: Logger;
+  signal?: AbortSignal | undefined;
+  /** Intra-op threads per session (1 when the models run beside decoding on a small CPU). */
+  threads?: number | undefined;
+  /** Other model.json files (tests: a corrupt model). */
+  sources?: Partial<Record<HumanModelName, string>> | undefined;
+}
+
+/** How the models are run. */
+export interface VisionRunOptions {
+  signal?: AbortSignal | undefined;
+  /** The detector input's long side (rounded to 32); 320 by default. 512 is the model's native size. */
+  detectorSide?: number | undefined;
+  /** Crops per pose run. */
+  poseBatch?: number | undefined;
+}
+
+export interface VisionModelsOptions extends VisionSessionsOptions, VisionRunOptions {
   ep: 'auto' | 'cpu' | 'cuda';
   gpuPresent?: boolean;
-  log: Logger;
-  signal?: AbortSignal;
-  /** Intra-op threads per session (1 when the models run beside decoding on a small CPU). */
-  threads?: number;
-  /** The detector input's long side (rounded to 32); 320 by default. 512 is the model's native size. */
-  detectorSide?: number;
-  /** Crops per pose run. */
-  poseBatch?: number;
-  /** Other model.json files (tests: a corrupt model). */
-  sources?: Partial<Record<HumanModelName, string>>;
 }
 
 export const DEFAULT_DETECTOR_SIDE = 320;
@@ -52,26 +61,38 @@ function loadFailed(name: string, e: unknown): WorkerError {
   return new WorkerError('MODEL_LOAD_FAILED', `vision model ${name} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { model: name } });
 }
 
-async function open(name: HumanModelName, o: VisionModelsOptions): Promise<Session> {
-  try {
-    const c = await convertHumanModel(name, { cacheDir: o.cacheDir, ...(o.sources?.[name] ? { modelJson: o.sources[name] } : {}) });
-    o.log.info({ model: name, cached: c.hit, ms: Math.round(c.ms) }, c.hit ? 'vision model found in the conversion cache' : 'vision model converted to ONNX');
-    if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-    return await openSessionThread({ model: c.path, ep: o.ep, gpuPresent: o.gpuPresent, log: o.log, options: o.threads === undefined ? undefined : { intraOpNumThreads: o.threads } });
-  } catch (e) {
-    throw loadFailed(name, e);
-  }
+export type VisionSessionName = 'centernet' | 'movenet-lightning';
+
+/**
+ * The detector and the pose model as a session bundle (sessions.ts): each converted into the
+ * cache on first use, then opened on its own thread; `ready` wraps them as {@link VisionModels},
+ * whose `close` is `close`.
+ */
+export function visionBundle(o: VisionSessionsOptions & VisionRunOptions & { close: () => Promise<void> }): BundleSpec<VisionSessionName, VisionModels> {
+  const spec = (name: HumanModelName) => ({
+    async model(): Promise<string> {
+      const c = await convertHumanModel(name, { cacheDir: o.cacheDir, ...(o.sources?.[name] ? { modelJson: o.sources[name] } : {}) });
+      o.log.info({ model: name, cached: c.hit, ms: Math.round(c.ms) }, c.hit ? 'vision model found in the conversion cache' : 'vision model converted to ONNX');
+      if (o.signal?.aborted) throw cancelledError(o.signal.reason);
+      return c.path;
+    },
+    options: o.threads === undefined ? {} : { intraOpNumThreads: o.threads },
+  });
+  return {
+    sessions: { centernet: spec('centernet'), 'movenet-lightning': spec('movenet-lightning') },
+    loadError: (name, e) => loadFailed(name, e),
+    ready: (s) => visionModelsOf(s.centernet, s['movenet-lightning'], o),
+  };
 }
 
+/** The two models loaded on their own (benches, tests, the self-test): `close` releases them. */
 export async function loadVisionModels(o: VisionModelsOptions): Promise<VisionModels> {
-  const detector = await open('centernet', o);
-  let poser: Session;
-  try {
-    poser = await open('movenet-lightning', o);
-  } catch (e) {
-    await detector.release();
-    throw e;
-  }
+  const runtime = createOrtRuntime({ log: o.log, ep: o.ep, ...(o.gpuPresent === undefined ? {} : { gpuPresent: o.gpuPresent }) });
+  const cache: SessionCache = createSessionCache({ runtime });
+  return (await cache.bundle('vision', visionBundle({ ...o, close: () => cache.releaseAll() }))).info;
+}
+
+function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions & { close: () => Promise<void> }): VisionModels {
   const side = o.detectorSide ?? DEFAULT_DETECTOR_SIDE;
   const poseBatch = Math.max(1, o.poseBatch ?? DEFAULT_POSE_BATCH);
   const modelMs = { detect: 0, pose: 0 };
@@ -144,8 +165,6 @@ export async function loadVisionModels(o: VisionModelsOptions): Promise<VisionMo
       }
       return poses;
     },
-    async close() {
-      await Promise.allSettled([detector.release(), poser.release()]);
-    },
+    close: o.close,
   };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { WorkerModels } from '../../src/inference/warm-up.js';
+import type { WorkerInference } from '../../src/inference/worker-inference.js';
 import { createHandler } from '../../src/job/handler.js';
 import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
 import { runJob } from '../../src/runtime/run-job.js';
@@ -26,12 +27,13 @@ export interface TestWorker {
  * the clips of ../shared/media under their names (test/helpers/stand-ins.ts), so it works on any
  * machine; `volume: 'temp'` asks for an empty one that the test fills, and `'shared'` for the real
  * ../shared/media (only in tests that skip when HAS_SHARED_MEDIA is false). `models` builds the
- * warm-up's models from the worker's config (e.g. warmUpModels over a fake Hub).
+ * warm-up's models from the worker's config (e.g. warmUpModels over a fake Hub); `inference`, the
+ * hardware and session cache the handler's tasks share (default warm-up's, else a CPU stand-in).
  */
 export async function createTestWorker(
   env: Record<string, string> = {},
   volume: 'stand-ins' | 'shared' | 'temp' = 'stand-ins',
-  extra: { models?: (config: Readonly<Config>) => Promise<WorkerModels> } = {},
+  extra: { models?: (config: Readonly<Config>) => Promise<WorkerModels>; inference?: (config: Readonly<Config>) => WorkerInference } = {},
 ): Promise<TestWorker> {
   const root = await mkdtemp(join(tmpdir(), 'foley-test-'));
   const volumeDir = volume === 'shared' ? SHARED_MEDIA : join(root, 'volume');
@@ -43,7 +45,7 @@ export async function createTestWorker(
     root,
   );
   const models = extra.models ? await extra.models(config) : undefined;
-  const handler = createHandler({ config, binaries, models });
+  const handler = createHandler({ config, binaries, models, inference: extra.inference?.(config) });
   let n = 0;
   return {
     config,

@@ -170,3 +170,79 @@ export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32, oom
   g.addOutput('output', ['N', 3, 'H', 'W']);
   return g.encode(PRODUCER);
 }
+
+/**
+ * A float16 graph: `x` [N,4] float16 → `y` = x·2 + 1, float16, its constants float16 too (as an
+ * fp16 export's are). Every value it is tested on is exact in float16.
+ */
+export function halfAffine(): Uint8Array {
+  const H = onnx.TensorProto.DataType.FLOAT16;
+  const half = (name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType: H, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  // 2.0 and 1.0 as IEEE half bits.
+  const bits = (v: number): Uint8Array => new Uint8Array(Uint16Array.of(v).buffer);
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      ...PRODUCER,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'half_affine',
+        input: [half('x', ['N', 4])],
+        output: [half('y', ['N', 4])],
+        initializer: [
+          { name: 'two', dims: [1], dataType: H, rawData: bits(0x4000) },
+          { name: 'one', dims: [1], dataType: H, rawData: bits(0x3c00) },
+        ],
+        node: [
+          { opType: 'Mul', input: ['x', 'two'], output: ['x2'] },
+          { opType: 'Add', input: ['x2', 'one'], output: ['y'] },
+        ],
+      },
+    }),
+  ).finish();
+}
+
+export interface ExternalDataFixture extends MlpFixture {
+  /** The graph, whose weights live in `data` (a file named `dataFile` beside it). */
+  bytes: Uint8Array;
+  data: Uint8Array;
+  dataFile: string;
+}
+
+/**
+ * {@link mmAddTanh} saved the way exporters save graphs over protobuf's 2 GB: the graph in
+ * `model.onnx`, its initializers in `model.onnx.data` (ONNX external data: location, offset,
+ * length per tensor), W first and B after it at a 64-byte boundary, as onnx's save does.
+ */
+export function externalDataMlp(seed = 5, dataFile = 'model.onnx.data'): ExternalDataFixture {
+  const inline = mmAddTanh(seed);
+  const model = onnx.ModelProto.decode(inline.bytes);
+  const graph = model.graph!;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const init of graph.initializer ?? []) {
+    const raw = init.rawData && init.rawData.length > 0 ? init.rawData : new Uint8Array(Float32Array.from(init.floatData ?? []).buffer);
+    const at = Math.ceil(offset / 64) * 64;
+    if (at > offset) chunks.push(new Uint8Array(at - offset));
+    chunks.push(raw);
+    init.rawData = new Uint8Array(0);
+    init.floatData = [];
+    init.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    init.externalData = [
+      { key: 'location', value: dataFile },
+      { key: 'offset', value: String(at) },
+      { key: 'length', value: String(raw.length) },
+    ];
+    offset = at + raw.length;
+  }
+  const data = new Uint8Array(offset);
+  let p = 0;
+  for (const c of chunks) {
+    data.set(c, p);
+    p += c.length;
+  }
+  return { bytes: onnx.ModelProto.encode(model).finish(), data, dataFile, reference: inline.reference };
+}

@@ -1,18 +1,22 @@
 /**
- * @module The Foley task's trained senses, kept across jobs: the vision models (object detection
- * and pose, converted from @vladmandic/human on first use and cached) and the voice-activity
- * model (Silero). Each loads once per worker; a failed load is retried by the next job, and the
- * job that saw it runs on without (the caller turns the error into a warning).
+ * @module The Foley task's trained senses, kept across jobs in the worker's session cache: the
+ * vision models (object detection and pose, converted from @vladmandic/human on first use and
+ * cached) and the voice-activity model (Silero). Each loads once per worker, at start-up when
+ * FOLEY_VISION is on ({@link warmFoleySenses}, before the first job) or else by the first job
+ * that needs it; a failed load is retried by the next job, and the job that saw it runs on
+ * without (the caller turns the error into a warning).
  */
 import type { Logger } from 'pino';
 import type { Tier } from '../../hardware/tier.js';
 import type { Session } from '../../inference/ort.js';
-import { Memo } from '../../inference/sessions.js';
 import type { FoleyVision } from '../../pipelines/foley/procedural.js';
-import { openVadSession } from '../../pipelines/foley/speech/model.js';
+import { vadSessionSpec } from '../../pipelines/foley/speech/model.js';
 import { humanModelsIn } from '../../convert/human.js';
-import { loadVisionModels, type VisionModels } from '../../vision/models.js';
+import { visionBundle } from '../../vision/models.js';
 import type { TaskDeps } from '../task.js';
+
+/** The senses' keys in the session cache. */
+export const SENSES_KEYS = { vision: 'foley:vision', vad: 'foley:vad' } as const;
 
 /**
  * How densely the picture is watched, by tier, with pose and without. Measured on the 2-core CPU
@@ -41,31 +45,42 @@ export interface FoleySenses {
 }
 
 export function createFoleySenses(deps: TaskDeps): FoleySenses {
-  const memo = new Memo<VisionModels>();
-  const vadMemo = new Memo<Session>();
-  const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
-  const gpuPresent = (): boolean | undefined => (deps.models ? deps.models.hardware.gpus.length > 0 : undefined);
+  const { sessions, hardware } = deps.inference;
   return {
     async vision(log, o) {
       const visionDir = deps.config.models.visionDir;
-      const models = await memo.get('vision', () =>
-        loadVisionModels({
+      const { info: models } = await sessions.bundle(
+        SENSES_KEYS.vision,
+        visionBundle({
           cacheDir: deps.config.models.convertedDir,
           ...(visionDir ? { sources: humanModelsIn(visionDir) } : {}),
-          ep: deps.config.models.executionProvider,
-          ...(gpuPresent() === undefined ? {} : { gpuPresent: gpuPresent() as boolean }),
           log,
           // One thread on a CPU: the other core decodes the video beside it.
-          ...(tier() === 'cpu' ? { threads: 1 } : {}),
+          ...(hardware.tier === 'cpu' ? { threads: 1 } : {}),
+          close: () => sessions.release(SENSES_KEYS.vision),
         }),
       );
-      const pose = o.pose === 'auto' ? poseByDefault(tier()) : o.pose;
-      return { models, pose, ...SAMPLING[tier()][pose ? 'pose' : 'detect'] };
+      const pose = o.pose === 'auto' ? poseByDefault(hardware.tier) : o.pose;
+      return { models, pose, ...SAMPLING[hardware.tier][pose ? 'pose' : 'detect'] };
     },
-    vad(log) {
-      // On the CPU always: it steps through the audio one 32 ms window at a time, where a GPU's
-      // transfers would cost more than the ~0.15 ms each window takes here.
-      return vadMemo.get('vad', () => openVadSession({ ep: 'cpu', log }));
+    async vad() {
+      // On the CPU and the main thread always (speech/model.ts says why).
+      return (await sessions.bundle(SENSES_KEYS.vad, { sessions: { vad: vadSessionSpec() } })).sessions.vad;
     },
   };
+}
+
+/**
+ * Opens the senses a Foley job uses by default (FOLEY_VISION on) into the worker's session cache,
+ * so that the first job finds them loaded. Never throws: a model that does not load is a warning
+ * here, and the job that needs it tries again (and runs on without it) as when nothing was warmed.
+ */
+export async function warmFoleySenses(deps: TaskDeps, log: Logger): Promise<void> {
+  if (!deps.config.models.foleyVision) return;
+  const senses = createFoleySenses(deps);
+  const t0 = performance.now();
+  const [vision, vad] = await Promise.allSettled([senses.vision(log, { pose: 'auto' }), senses.vad(log)]);
+  if (vision.status === 'rejected') log.warn({ err: vision.reason }, 'the vision models could not be loaded at start-up: Foley jobs will try again');
+  if (vad.status === 'rejected') log.warn({ err: vad.reason }, 'the voice-activity model could not be loaded at start-up: Foley jobs will try again');
+  log.info({ vision: vision.status === 'fulfilled', vad: vad.status === 'fulfilled', ms: Math.round(performance.now() - t0) }, 'Foley senses warmed');
 }

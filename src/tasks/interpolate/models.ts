@@ -8,8 +8,6 @@ import type { Logger } from 'pino';
 import { WorkerError, isWorkerError } from '../../errors.js';
 import type { Tier } from '../../hardware/tier.js';
 import type { Session } from '../../inference/ort.js';
-import { openSessionThread } from '../../inference/session-thread.js';
-import { Memo } from '../../inference/sessions.js';
 import { detectTimestepShape, type TimestepShape } from '../../pipelines/interpolate/rife-model.js';
 import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
 import type { TaskDeps } from '../task.js';
@@ -29,23 +27,19 @@ export interface InterpolationModels {
 }
 
 export function createInterpolationModels(deps: TaskDeps): InterpolationModels {
-  const sessions = new Memo<{ session: Session; timestep: TimestepShape }>();
-  const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
+  const { sessions } = deps.inference;
 
   async function hub(repo: string, log: Logger): Promise<ResolvedEngine> {
     const { repo: r, file, name } = hubOnnxFile(deps.models, repo, RIFE_NAME);
-    const { session, timestep } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
-      const s = await openSessionThread({ model: file.local, ep: deps.config.models.executionProvider, gpuPresent: deps.models ? deps.models.hardware.gpus.length > 0 : undefined, log });
-      try {
-        const shape = await detectTimestepShape(s, name);
-        log.info({ model: name, timestep: shape, provider: s.provider }, 'interpolation model loaded');
-        return { session: s, timestep: shape };
-      } catch (e) {
-        await s.release().catch(() => undefined);
-        throw e;
-      }
+    const { sessions: s, info: timestep } = await sessions.bundle(`interpolate:hub:${r.repo}@${r.commit}/${file.path}`, {
+      sessions: { rife: { model: file.local } },
+      async ready({ rife }) {
+        const shape = await detectTimestepShape(rife, name);
+        log.info({ model: name, timestep: shape, provider: rife.provider }, 'interpolation model loaded');
+        return shape;
+      },
     });
-    return { kind: 'rife', name, session, timestep, maxBatch: RIFE_BATCH_BY_TIER[tier()] };
+    return { kind: 'rife', name, session: s.rife, timestep, maxBatch: RIFE_BATCH_BY_TIER[deps.inference.hardware.tier] };
   }
 
   return {

@@ -5,7 +5,6 @@
  * the nearer source frame), the duration is kept to a frame, and the audio packets are copied.
  */
 import { join } from 'node:path';
-import { WorkerError } from '../../errors.js';
 import { invalidInput } from '../../util/field-issues.js';
 import { prepareVideo } from '../../job/video-input.js';
 import { canCopyAudioIntoMp4 } from '../../media/mux.js';
@@ -17,7 +16,7 @@ import { interpolateVideo } from '../../pipelines/interpolate/video.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { InterpolateInputSchema, MAX_FPS, type InterpolateInput } from './input.js';
 import { createInterpolationModels } from './models.js';
-import { isOutOfMemory } from '../upscale/models.js';
+import { retryOnOutOfMemory } from '../../inference/out-of-memory.js';
 import { verifiedMp4 } from '../../job/video-output.js';
 
 /** x264 CRF and preset of the result: visually lossless, at a speed that keeps up with the engines. */
@@ -101,27 +100,24 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
           limits: { maxFrames: config.limits.maxFrames },
           onProgress: (source, frames) => ctx.progress({ stage: 'interpolate', frames, source_frames: source, ...(expected ? { percent: Math.min(100, Math.round((100 * source) / expected)) } : {}) }),
         });
-      let batch = engine.kind === 'rife' ? engine.maxBatch : 1;
-      let result: Awaited<ReturnType<typeof interpolateVideo>>;
-      try {
-        result = await run(batch);
-      } catch (e) {
-        if (engine.kind !== 'rife' || !isOutOfMemory(e)) throw e;
-        const gpu = engine.session.provider === 'cuda' ? ' on the GPU' : '';
-        if (batch === 1) {
-          throw new WorkerError('OUT_OF_MEMORY', `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`, { cause: e, details: { width, height } });
-        }
-        // Out of memory with batched pairs: once more, one frame per run.
-        ctx.log.warn({ batch, reason: (e as Error).message }, 'out of memory: retrying one frame per run');
-        try {
-          result = await run(1);
-        } catch (e2) {
-          if (!isOutOfMemory(e2)) throw e2;
-          throw new WorkerError('OUT_OF_MEMORY', `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`, { cause: e2, details: { width, height } });
-        }
-        warnings.push(`out of memory with ${batch} frames per model run: ran one at a time`);
-        batch = 1;
-      }
+      // Out of memory with batched pairs: once more, one frame per run (ffmpeg's engine is not retried).
+      const gpu = engine.kind === 'rife' && engine.session.provider === 'cuda' ? ' on the GPU' : '';
+      const { result, size: batch, retriedFrom } =
+        engine.kind === 'rife'
+          ? await retryOnOutOfMemory({
+              size: engine.maxBatch,
+              run,
+              smaller: (b) => (b > 1 ? 1 : undefined),
+              onRetry: (from, _to, e) => ctx.log.warn({ batch: from, reason: (e as Error).message }, 'out of memory: retrying one frame per run'),
+              exhausted: (_b, retried) => ({
+                message: retried
+                  ? `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`
+                  : `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`,
+                details: { width, height },
+              }),
+            })
+          : { result: await run(1), size: 1, retriedFrom: undefined };
+      if (retriedFrom !== undefined) warnings.push(`out of memory with ${retriedFrom} frames per model run: ran one at a time`);
       job.timings.interpolate = Math.round(result.wallMs);
       if (engine.kind === 'rife') job.timings.inference = Math.round(result.modelMs);
       return {

@@ -11,8 +11,6 @@ import type { Logger } from 'pino';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel, type LoadedSrModel } from '../../convert/esrgan.js';
 import { WorkerError, isWorkerError } from '../../errors.js';
 import { tensor, type Session } from '../../inference/ort.js';
-import { openSessionThread } from '../../inference/session-thread.js';
-import { Memo } from '../../inference/sessions.js';
 import type { Tier } from '../../hardware/tier.js';
 import { invalidInput } from '../../util/field-issues.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
@@ -45,11 +43,6 @@ export interface ResolvedSrModel {
 /** Tiles per `session.run` for embedded models, by tier: batching pays on GPUs, not on CPUs. */
 const BATCH_BY_TIER: Record<Tier, number> = { cpu: 1, 'gpu-small': 2, gpu: 4, 'gpu-large': 8 };
 
-export function isOutOfMemory(e: unknown): boolean {
-  const m = e instanceof Error ? e.message : String(e);
-  return /out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|Failed to allocate memory|bad_alloc/i.test(m);
-}
-
 /** Runs a model on a 16×16 tile and reads its scale off the output's shape. */
 async function measureScale(session: Session, name: string): Promise<number> {
   const side = 16;
@@ -79,11 +72,8 @@ export interface SrModelResolver {
 }
 
 export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
-  const sessions = new Memo<{ session: Session; scale: number }>();
-  const tier = (): Tier => deps.models?.hardware.tier ?? 'cpu';
-  // Sessions run on their own threads (session-thread.ts): inference must not hold the event loop.
-  const open = (model: string, log: Logger): Promise<Session> =>
-    openSessionThread({ model, ep: deps.config.models.executionProvider, gpuPresent: deps.models ? deps.models.hardware.gpus.length > 0 : undefined, log });
+  const { sessions } = deps.inference;
+  const tier = (): Tier => deps.inference.hardware.tier;
   const names = Object.keys(EMBEDDED_SR_MODELS) as EmbeddedName[];
 
   async function embedded(name: EmbeddedName, scale: number, log: Logger): Promise<ResolvedSrModel> {
@@ -91,42 +81,44 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
     if (!(entry.scales as readonly number[]).includes(scale)) {
       throw invalidInput([{ field: 'scale', message: `${name} has scales ${entry.scales.join(', ')}, not ${scale}` }]);
     }
-    const { session } = await sessions.get(`embedded:${name}@x${scale}`, async () => {
-      const t = performance.now();
-      const cacheDir = deps.config.models.convertedDir;
-      const load = (): Promise<LoadedSrModel> =>
-        loadEmbeddedSrModel(name, scale, { cacheDir }).catch((e: unknown) => {
-          if (isWorkerError(e)) throw e;
-          // The package's files or the cache folder (CONVERTED_MODELS_DIR) cannot be read or written.
-          throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale}: cannot convert or cache the model: ${(e as Error).message}`, { cause: e, details: { model: name, scale } });
-        });
-      let model = await load();
-      let s: Session;
-      try {
-        s = await open(model.path, log);
-      } catch (e) {
-        if (!model.hit) throw e;
-        // A cached file ORT cannot read (a damaged volume): convert it again, once.
-        log.warn({ model: name, scale, err: e }, 'the cached conversion does not load: converting again');
-        await rm(model.path, { force: true });
-        model = await load();
-        s = await open(model.path, log);
-      }
-      log.info({ model: name, scale, cached: model.hit, provider: s.provider, ms: Math.round(performance.now() - t) }, 'super-resolution model loaded');
-      return { session: s, scale };
+    const t = performance.now();
+    const cacheDir = deps.config.models.convertedDir;
+    const load = (): Promise<LoadedSrModel> =>
+      loadEmbeddedSrModel(name, scale, { cacheDir }).catch((e: unknown) => {
+        if (isWorkerError(e)) throw e;
+        // The package's files or the cache folder (CONVERTED_MODELS_DIR) cannot be read or written.
+        throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale}: cannot convert or cache the model: ${(e as Error).message}`, { cause: e, details: { model: name, scale } });
+      });
+    let model: LoadedSrModel | undefined;
+    const { sessions: s } = await sessions.bundle(`upscale:embedded:${name}@x${scale}`, {
+      sessions: {
+        sr: {
+          model: async () => (model = await load()).path,
+          async reopen(e) {
+            if (!model?.hit) return undefined;
+            // A cached file ORT cannot read (a damaged volume): convert it again, once.
+            log.warn({ model: name, scale, err: e }, 'the cached conversion does not load: converting again');
+            await rm(model.path, { force: true });
+            return (model = await load()).path;
+          },
+        },
+      },
+      ready: ({ sr }) => log.info({ model: name, scale, cached: model?.hit, provider: sr.provider, ms: Math.round(performance.now() - t) }, 'super-resolution model loaded'),
     });
-    return { name, scale, session, maxBatch: BATCH_BY_TIER[tier()] };
+    return { name, scale, session: s.sr, maxBatch: BATCH_BY_TIER[tier()] };
   }
 
   async function hub(repo: string, log: Logger): Promise<ResolvedSrModel> {
     const { repo: r, file, name } = hubOnnxFile(deps.models, repo, SR_NAME);
-    const { session, scale } = await sessions.get(`hub:${r.repo}@${r.commit}/${file.path}`, async () => {
-      const s = await open(file.local, log);
-      const measured = await measureScale(s, name);
-      log.info({ model: name, scale: measured, provider: s.provider }, 'super-resolution model loaded');
-      return { session: s, scale: measured };
+    const { sessions: s, info: scale } = await sessions.bundle(`upscale:hub:${r.repo}@${r.commit}/${file.path}`, {
+      sessions: { sr: { model: file.local } },
+      async ready({ sr }) {
+        const measured = await measureScale(sr, name);
+        log.info({ model: name, scale: measured, provider: sr.provider }, 'super-resolution model loaded');
+        return measured;
+      },
     });
-    return { name, scale, session, maxBatch: 1 };
+    return { name, scale, session: s.sr, maxBatch: 1 };
   }
 
   return {

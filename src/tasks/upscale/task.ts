@@ -15,7 +15,8 @@ import { srModelFromSession } from '../../pipelines/upscale/frame-upscaler.js';
 import { upscaleVideo, type UpscaleVideoResult } from '../../pipelines/upscale/video.js';
 import type { EngineEntry, TaskDefinition } from '../task.js';
 import { UpscaleInputSchema, type UpscaleInput } from './input.js';
-import { createSrModelResolver, isOutOfMemory } from './models.js';
+import { createSrModelResolver } from './models.js';
+import { retryOnOutOfMemory } from '../../inference/out-of-memory.js';
 import { EMBEDDED_SR_MODELS } from '../../convert/esrgan.js';
 import { verifiedMp4 } from '../../job/video-output.js';
 
@@ -61,8 +62,7 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       job.mark('model_load', loadStarted);
 
       const { width, height } = displaySize(media.video);
-      const tier = deps.models?.hardware.tier ?? 'cpu';
-      let tile = input.tile ?? TILE_BY_TIER[tier];
+      const firstTile = input.tile ?? TILE_BY_TIER[deps.inference.hardware.tier];
       const rate = media.video.rate ?? (media.video.fps ? String(Math.round(media.video.fps)) : '25');
       if (media.video.variableRate) {
         warnings.push(`the video has a variable frame rate: every frame is kept, evenly spaced at ${media.video.fps?.toFixed(3) ?? rate} fps`);
@@ -92,26 +92,19 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
           limits: { maxFrames: config.limits.maxFrames },
           onProgress: (frames) => ctx.progress({ stage: 'upscale', frames, ...(expected ? { percent: Math.min(100, Math.round((100 * frames) / expected)) } : {}) }),
         });
-      let result: UpscaleVideoResult;
-      try {
-        result = await run(tile);
-      } catch (e) {
-        if (!isOutOfMemory(e)) throw e;
-        // Out of memory on the device: once more with tiles of a quarter of the pixels.
-        const smaller = Math.max(32, Math.floor(tile / 2));
-        ctx.log.warn({ tile, retryTile: smaller, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles');
-        try {
-          result = await run(smaller);
-          warnings.push(`out of memory with ${tile}px tiles: ran with ${smaller}px tiles`);
-          tile = smaller;
-        } catch (e2) {
-          if (!isOutOfMemory(e2)) throw e2;
-          throw new WorkerError('OUT_OF_MEMORY', `out of memory${model.session.provider === 'cuda' ? ' on the GPU' : ''} even with ${smaller}px tiles; send a smaller "tile" or a smaller scale${model.session.provider === 'cuda' ? ', or use a GPU with more memory' : ''}`, {
-            cause: e2,
-            details: { field: 'tile', tile: smaller },
-          });
-        }
-      }
+      // Out of memory on the device: once more with tiles of a quarter of the pixels.
+      const gpu = model.session.provider === 'cuda';
+      const { result, size: tile, retriedFrom } = await retryOnOutOfMemory({
+        size: firstTile,
+        run,
+        smaller: (side) => Math.max(32, Math.floor(side / 2)),
+        onRetry: (from, to, e) => ctx.log.warn({ tile: from, retryTile: to, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles'),
+        exhausted: (side) => ({
+          message: `out of memory${gpu ? ' on the GPU' : ''} even with ${side}px tiles; send a smaller "tile" or a smaller scale${gpu ? ', or use a GPU with more memory' : ''}`,
+          details: { field: 'tile', tile: side },
+        }),
+      });
+      if (retriedFrom !== undefined) warnings.push(`out of memory with ${retriedFrom}px tiles: ran with ${tile}px tiles`);
       job.timings.upscale = Math.round(result.wallMs);
       job.timings.inference = Math.round(result.modelMs);
       return {

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { createOrtRuntime, tensor, type EpRequest, type Session, type Tensor } from '../../../inference/ort.js';
-import { openSessionThread } from '../../../inference/session-thread.js';
+import type { SessionSpec } from '../../../inference/sessions.js';
 import { WorkerError } from '../../../errors.js';
 
 /** The model's sample rate: audio is decoded to this. */
@@ -43,14 +43,20 @@ export interface OpenVadOptions {
 }
 
 /**
- * Open a Silero VAD session. One intra-op thread: the model is tiny (a thread pool's hand-offs
- * cost more than they save) and it runs beside ffmpeg's decoding on a small CPU.
+ * The Silero VAD session as the worker's session cache opens it (sessions.ts): on the main thread
+ * (see {@link OpenVadOptions.thread}) and on the CPU whatever the worker's provider: it steps
+ * through the audio one 32 ms window at a time, where a GPU's transfers would cost more than the
+ * ~0.15 ms each window takes here. One intra-op thread: the model is tiny (a thread pool's
+ * hand-offs cost more than they save) and it runs beside ffmpeg's decoding on a small CPU.
  */
+export function vadSessionSpec(model: string = sileroVadModelPath()): SessionSpec {
+  return { model, options: { intraOpNumThreads: 1, thread: false, cpuOnly: true } };
+}
+
+/** Open a Silero VAD session on its own (tests, the self-test), on the provider `ep` asks for. */
 export async function openVadSession(o: OpenVadOptions): Promise<Session> {
-  const model = o.model ?? sileroVadModelPath();
-  const options = { intraOpNumThreads: 1 };
-  if (o.thread) return openSessionThread({ model, ep: o.ep, gpuPresent: o.gpuPresent, log: o.log, options });
-  return createOrtRuntime({ log: o.log, ep: o.ep, ...(o.gpuPresent === undefined ? {} : { gpuPresent: o.gpuPresent }) }).createSession(model, options);
+  const runtime = createOrtRuntime({ log: o.log, ep: o.ep, ...(o.gpuPresent === undefined ? {} : { gpuPresent: o.gpuPresent }) });
+  return runtime.createSession(o.model ?? sileroVadModelPath(), { intraOpNumThreads: 1, thread: o.thread ?? false });
 }
 
 /** One audio stream through the model: window by window, carrying the state and the context. */
