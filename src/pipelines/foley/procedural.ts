@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { streamGrayFrames } from '../../media/frames.js';
 import type { MediaInfo } from '../../media/probe.js';
 import type { WavSampleFormat } from '../../media/wav.js';
-import type { VisionModels } from '../../vision/models.js';
 import { MotionAnalyzer, type AnalysisResult } from './analysis.js';
 import type { PresetName } from './presets.js';
 import { readPrompt } from './prompt.js';
@@ -19,6 +18,10 @@ import { chooseSound } from './vision/choose-sound.js';
 import { mergeSeen, type SeenSpan } from './vision/labels.js';
 import { trackPeople } from './vision/tracks.js';
 import { VisionWatcher, type VisionWatch } from './vision/watch.js';
+import type { FoleyVision } from './engines/engine.js';
+
+// The senses' type lives with the engine interface; re-exported for the modules that took it from here.
+export type { FoleyVision };
 
 export interface FoleyProgress {
   stage: 'analysis' | 'synthesis';
@@ -58,19 +61,6 @@ export interface ProceduralFoleyOptions {
    * thinned (for `mix`, where the speech stays audible). Rejections count as no speech.
    */
   thinUnderSpeech?: Promise<ReadonlyArray<readonly [number, number]>> | undefined;
-}
-
-/** How the picture is watched: the models, and the sampled frames' size and spacing. */
-export interface FoleyVision {
-  models: VisionModels;
-  /** Columns of the sampled RGB frames. */
-  width: number;
-  /** Seconds between sampled frames (pose runs on each when it runs). */
-  everyS: number;
-  /** Seconds between object detections. */
-  detectEveryS: number;
-  /** Follow people's keypoints (heel strikes, hand stops), or only detect what is there. */
-  pose: boolean;
 }
 
 /** What the vision models added to the job (absent when they did not run). */
