@@ -46,6 +46,7 @@ async function main(): Promise<number> {
   const handler = createHandler({
     config,
     models,
+    log,
     // Resolved on first use and kept: a missing ffmpeg fails jobs with FFMPEG_NOT_FOUND instead
     // of stopping the worker, so /health and the error stay reachable.
     binaries: () => {

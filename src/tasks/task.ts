@@ -5,6 +5,7 @@
  * result's common fields — is the job frame's (src/job/frame.ts), so a task folder owns only its
  * own work and knows nothing of RunPod.
  */
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
@@ -28,6 +29,8 @@ export interface TaskDeps {
   binaries: () => MediaBinaries;
   /** The warm-up's registry, sessions and hardware; absent when warm-up failed or did not run. */
   models?: WorkerModels | undefined;
+  /** The worker's logger, for what a task says once when it is built (e.g. engines left unavailable). */
+  log?: Logger | undefined;
   /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
   download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;
 }
