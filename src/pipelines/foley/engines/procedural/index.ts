@@ -2,10 +2,10 @@
  * @module The built-in procedural engine: motion analysis (and what the vision models see) picks
  * the events, DSP synthesis plays them, and its own mastering sets the two stems' gains, so the
  * track comes back mastered (and, for an AAC delivery, encoded and checked as delivered). No
- * weights: always available. The pipeline itself is src/pipelines/foley/procedural.ts.
+ * weights: always available. The pipeline itself is pipeline.ts beside this file.
  */
 import { WorkerError } from '../../../../errors.js';
-import { prepareProceduralFoley, runProceduralFoley, type ProceduralFoleyResult } from '../../procedural.js';
+import { prepareProceduralFoley, runProceduralFoley, type ProceduralFoleyResult } from './pipeline.js';
 import type { EngineJob, FoleyEngine, FoleyRender, FoleyRequest, LoadedEngine } from '../engine.js';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
