@@ -17,6 +17,7 @@ import { proceduralEngine } from '../../src/pipelines/foley/engines/procedural/i
 import { toJobErrorBody } from '../../src/errors.js';
 import type { JobContext } from '../../src/runtime/types.js';
 import { FoleyInputSchema } from '../../src/tasks/foley/input.js';
+import { deliverTrack } from '../../src/tasks/foley/deliver-track.js';
 import { createFoleyRunner } from '../../src/tasks/foley/task.js';
 import { binaries, ebur128, probeStreams } from '../helpers/media.js';
 import { captureLog } from '../helpers/models.js';
@@ -103,5 +104,47 @@ describe('the engines\' models at start-up', () => {
     createFoleyRunner({ config, binaries, models: modelsWith(['acme/sine-weights']) }, { engines: [sineEngine({ models: ['acme/unlisted'] }), proceduralEngine], log: captured.log });
     expect(captured.lines).toContainEqual(expect.objectContaining({ level: 40, task: 'foley', msg: 'engine "sine" needs acme/unlisted, not in MODELS: it is unavailable until MODELS lists acme/unlisted' }));
     expect(() => createFoleyRunner({ config, binaries }, { engines: [sineEngine({ models: ['weights.onnx'] })] })).toThrow(/not Hub repo ids/);
+  });
+});
+
+describe('a track without a picture (what a text-only engine renders)', () => {
+  it.each([
+    ['m4a', 'aac'],
+    ['flac', 'flac'],
+    ['wav', 'pcm_s16le'],
+  ] as const)('is mastered and delivered alone as %s', async (format, codec) => {
+    const workDir = await mkdtemp(join(root, 'alone-'));
+    const loaded = await sineEngine().load({ config, binaries });
+    const aac = format === 'm4a' ? { ffmpeg: binaries().ffmpeg, timeoutMs: 60_000 } : undefined;
+    const job = { warnings: [] as string[], timings: {} as Record<string, number>, mark: (_: string, since: number) => since };
+    const { track } = await loaded.render(
+      {
+        prompt: 'a tone',
+        negativePrompt: '',
+        seed: 1,
+        duration: 1.5,
+        senses: {},
+        output: { mode: 'replace', sampleFormat: format === 'wav' ? 's16' : 'f32', aac },
+        workDir,
+        signal: new AbortController().signal,
+        timeoutMs: 60_000,
+        limits: { maxFrames: 1000, maxTimeS: 60 },
+        onProgress: () => undefined,
+        log: pino({ level: 'silent' }),
+      },
+      job,
+    );
+    const out = await deliverTrack({ track, format, mode: 'replace', speech: [], workDir, run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 60_000 }, job });
+    expect(await probeStreams(out.file)).toEqual([expect.objectContaining({ codec_type: 'audio', codec_name: codec })]);
+    const meter = await ebur128(out.file);
+    expect(Math.abs(meter.integrated + 16)).toBeLessThan(0.6);
+    expect(meter.truePeak).toBeLessThanOrEqual(-1 + 0.05);
+    expect(out.loudness).toMatchObject({ rule: 'target' });
+    expect(job.warnings).toEqual([]);
+  });
+
+  it('cannot be an MP4', async () => {
+    const job = { warnings: [], timings: {}, mark: (_: string, since: number) => since };
+    await expect(deliverTrack({ track: { wav: '/nonexistent.wav', durationS: 1, mastered: true }, format: 'mp4', mode: 'replace', speech: [], workDir: root, run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 1000 }, job })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

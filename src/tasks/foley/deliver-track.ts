@@ -1,21 +1,24 @@
 /**
  * @module The Foley track made deliverable, whatever engine rendered it: mastered when the engine
  * did not (master-track.ts), checked through AAC when it goes out AAC-encoded as it is, muxed with
- * the source (or left as the WAV that is the result), and, for a `mix`, measured on the delivered
- * file and muxed again a little lower when the sum's AAC reads over the true-peak promise.
+ * the source (or left as the WAV that is the result, or encoded alone when there is no source),
+ * and, for a `mix`, measured on the delivered file and muxed again a little lower when the sum's
+ * AAC reads over the true-peak promise.
  */
 import { join } from 'node:path';
+import { WorkerError } from '../../errors.js';
+import { runBinary } from '../../media/ffmpeg.js';
 import { canCopyIntoMp4, mux, type AudioMode, type MuxPlan, type OutputFormat } from '../../media/mux.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { keepPeakThroughAac, truePeakOf } from '../../pipelines/foley/dsp/aac-check.js';
+import { AAC_DELIVERY_ARGS, keepPeakThroughAac, truePeakOf } from '../../pipelines/foley/dsp/aac-check.js';
 import type { EngineJob, FoleyTrack } from '../../pipelines/foley/engines/engine.js';
 import { DELIVERED_PEAK_DBTP } from '../../pipelines/foley/master.js';
 import { masterTrack } from '../../pipelines/foley/master-track.js';
 
 export interface DeliverTrackOptions {
   track: FoleyTrack;
-  /** The source video and its probe. */
-  source: { file: string; media: MediaInfo };
+  /** The source video and its probe; absent for a track without a picture (audio formats only). */
+  source?: { file: string; media: MediaInfo } | undefined;
   format: OutputFormat;
   mode: AudioMode;
   /** Speech spans of the source (s, picture clock): ducked under in a `mix`. */
@@ -45,12 +48,15 @@ export function aacAsIs(format: OutputFormat, mode: AudioMode): boolean {
 }
 
 export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTrack> {
-  const { format, mode, run, job } = o;
-  const { media, file: video } = o.source;
-  if (format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
+  const { format, run, job } = o;
+  const media = o.source?.media;
+  // Without a source there is nothing to mix with: the track is alone.
+  const mode = media ? o.mode : 'replace';
+  if (!media && format === 'mp4') throw new WorkerError('INVALID_INPUT', 'output_format: "mp4" needs a video; use "wav", "flac" or "m4a"', { details: { field: 'output_format' } });
+  if (media && format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
     job.warnings.push(`${media.video.codec} video cannot be stored in MP4 as it is: re-encoded to H.264`);
   }
-  if (mode === 'mix' && !media.audio) job.warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
+  if (o.mode === 'mix' && !media?.audio) job.warnings.push('audio_mode "mix": the input has no audio track, so the new track is alone');
   let { wav, encoded } = o.track;
   let loudness: Record<string, unknown> = { ...o.track.loudness };
   if (!o.track.mastered) {
@@ -70,8 +76,13 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
   if (wavIsResult(format, mode)) return { file: wav, loudness };
   const t = performance.now();
   const out = join(o.workDir, `result.${format}`);
+  if (!o.source || !media) {
+    await encodeAlone({ audio: encoded ?? wav, encoded: encoded !== undefined, out, format }, run);
+    job.mark('mux', t);
+    return { file: out, loudness };
+  }
   const plan: MuxPlan = {
-    video,
+    video: o.source.file,
     // The AAC check's encoding is the delivered track: copied, not encoded again.
     audio: encoded ?? wav,
     audioIsDeliveryAac: encoded !== undefined,
@@ -97,4 +108,12 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
   }
   job.mark('mux', t);
   return { file: out, loudness };
+}
+
+/** The track alone in an audio format, for a track without a source video to mux with. */
+async function encodeAlone(o: { audio: string; encoded: boolean; out: string; format: OutputFormat }, run: DeliverTrackOptions['run']): Promise<void> {
+  const head = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', o.audio, '-map', '0:a:0', '-vn'];
+  // The AAC check's encoding is the delivered track: copied, not encoded again.
+  const codec = o.format === 'flac' ? ['-ar', '48000', '-ac', '2', '-c:a', 'flac', '-f', 'flac'] : o.format === 'wav' ? ['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav'] : [...(o.encoded ? ['-c:a', 'copy'] : AAC_DELIVERY_ARGS), '-movflags', '+faststart', '-f', 'ipod'];
+  await runBinary(run.ffmpeg, [...head, ...codec, o.out], run);
 }
