@@ -14,7 +14,10 @@ import type { JobContext } from '../runtime/types.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
 
-/** An engine (or model) a task can run, and what it needs on the volume. */
+/**
+ * An engine (the algorithm) a task can run, and the models (the weights: Hub repos) it needs on
+ * the volume. Foley's come from its engine list (src/pipelines/foley/engines/index.ts).
+ */
 export interface EngineEntry {
   name: string;
   /** Hub repos (from MODELS) it needs; empty for built-in or embedded engines. */
