@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     models,
     // Warm-up's sessions and hardware; without warm-up, the CPU's.
     inference: models ?? cpuInference({ config, log }),
+    log,
     // Resolved on first use and kept: a missing ffmpeg fails jobs with FFMPEG_NOT_FOUND instead
     // of stopping the worker, so /health and the error stay reachable.
     binaries: () => {

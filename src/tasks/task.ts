@@ -5,6 +5,7 @@
  * result's common fields — is the job frame's (src/job/frame.ts), so a task folder owns only its
  * own work and knows nothing of RunPod.
  */
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
@@ -14,7 +15,10 @@ import type { JobContext } from '../runtime/types.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
 
-/** An engine (or model) a task can run, and what it needs on the volume. */
+/**
+ * An engine (the algorithm) a task can run, and the models (the weights: Hub repos) it needs on
+ * the volume. Foley's come from its engine list (src/pipelines/foley/engines/index.ts).
+ */
 export interface EngineEntry {
   name: string;
   /** Hub repos (from MODELS) it needs; empty for built-in or embedded engines. */
@@ -34,6 +38,8 @@ export interface TaskDeps {
   inference: WorkerInference;
   /** The models on the volume (MODELS), from warm-up; absent when it failed or did not run. */
   models?: WorkerModels | undefined;
+  /** The worker's logger, for what a task says once when it is built (e.g. engines left unavailable). */
+  log?: Logger | undefined;
   /** Overrides for URL inputs (tests): which addresses may be reached, and how names resolve. */
   download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { mux, trimCopy } from '../../src/media/mux.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { keepPeakThroughAac } from '../../src/pipelines/foley/dsp/aac-check.js';
-import { runProceduralFoley } from '../../src/pipelines/foley/procedural.js';
+import { runProceduralFoley } from '../../src/pipelines/foley/engines/procedural/pipeline.js';
 import { PRESETS, presetByName } from '../../src/pipelines/foley/presets.js';
 import { renderToWav } from '../../src/pipelines/foley/synth-worker.js';
 import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';

@@ -141,7 +141,7 @@ if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | un
   // One job at a time, as many as the main thread sends: a kept thread renders later jobs with
   // its modules loaded and the engine compiled.
   port.on('message', (job: SynthJob) => {
-    // Every 5 % is all the job reports (procedural.ts): fewer messages across the thread.
+    // Every 5 % is all the job reports (engines/procedural/pipeline.ts): fewer messages across the thread.
     let sent = -5;
     const progress = (percent: number): void => {
       if (percent - sent < 5 && percent < 100) return;

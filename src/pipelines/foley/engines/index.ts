@@ -1,0 +1,8 @@
+/**
+ * @module The Foley engines this worker has, best first: `engine: "auto"` runs the first one that
+ * is available. A new engine is one folder beside `procedural/` and one line here.
+ */
+import type { FoleyEngine } from './engine.js';
+import { proceduralEngine } from './procedural/index.js';
+
+export const FOLEY_ENGINES: readonly FoleyEngine[] = [proceduralEngine];

@@ -1,0 +1,131 @@
+/**
+ * @module Which engine runs a job, and what the worker says about its engines when it starts.
+ * `auto` takes the first available engine of the list (best first) and says why it passed over
+ * the others; a named engine runs only if it is available, else ENGINE_NOT_AVAILABLE with its
+ * reason. Loaded engines are kept across jobs; a failed load is forgotten, so the next job retries.
+ */
+import { WorkerError } from '../../../errors.js';
+import type { RepoSpec } from '../../../models/spec.js';
+import type { ModelRegistry } from '../../../models/registry.js';
+import type { EngineDeps, FoleyEngine, LoadedEngine } from './engine.js';
+
+/** An engine passed over by `auto`, and why. */
+export interface SkippedEngine {
+  name: string;
+  reason: string;
+}
+
+export interface EngineChoice {
+  engine: FoleyEngine;
+  /** Engines `auto` passed over before this one (empty for a named engine). */
+  skipped: SkippedEngine[];
+}
+
+/** The engines available now (their names), for error messages. */
+function availableNames(engines: readonly FoleyEngine[], deps: EngineDeps): string[] {
+  return engines.filter((e) => e.available(deps) === true).map((e) => e.name);
+}
+
+function notAvailable(requested: string, reason: string | undefined, engines: readonly FoleyEngine[], deps: EngineDeps): WorkerError {
+  const available = ['auto', ...availableNames(engines, deps)];
+  const why = reason === undefined ? '' : `: ${reason}`;
+  return new WorkerError('ENGINE_NOT_AVAILABLE', `engine: "${requested}" is not available${why}; available: ${available.join(', ')}`, {
+    details: { field: 'engine', available, ...(reason === undefined ? {} : { engine: requested, reason }) },
+  });
+}
+
+/** The engine `requested` names (`auto`: the first available), or ENGINE_NOT_AVAILABLE. */
+export function chooseEngine(requested: string, engines: readonly FoleyEngine[], deps: EngineDeps): EngineChoice {
+  if (requested !== 'auto') {
+    const engine = engines.find((e) => e.name === requested);
+    if (!engine) throw notAvailable(requested, undefined, engines, deps);
+    const ok = engine.available(deps);
+    if (ok !== true) throw notAvailable(requested, ok, engines, deps);
+    return { engine, skipped: [] };
+  }
+  const skipped: SkippedEngine[] = [];
+  for (const engine of engines) {
+    const ok = engine.available(deps);
+    if (ok === true) return { engine, skipped };
+    skipped.push({ name: engine.name, reason: ok });
+  }
+  throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine: "auto" found no available engine (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`, {
+    details: { field: 'engine', available: [], unavailable: Object.fromEntries(skipped.map((s) => [s.name, s.reason])) },
+  });
+}
+
+/** A Hub repo id as MODELS spells it. */
+const REPO_RE = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
+
+/**
+ * The start-up check of the engines' declared models against MODELS and the registry: one line
+ * per engine that will not be available for want of a repo (for the worker's log). A declared
+ * model that is not a repo id, or two engines of one name, are the code's mistakes: TypeError.
+ */
+export function checkEngineModels(engines: readonly FoleyEngine[], o: { specs: readonly RepoSpec[]; registry?: ModelRegistry | undefined }): string[] {
+  const names = new Set<string>();
+  const problems: string[] = [];
+  for (const engine of engines) {
+    if (engine.name === 'auto' || names.has(engine.name)) throw new TypeError(`Foley engine name "${engine.name}" is reserved or used twice`);
+    names.add(engine.name);
+    const bad = engine.models.filter((m) => !REPO_RE.test(m));
+    if (bad.length > 0) throw new TypeError(`Foley engine "${engine.name}" declares models that are not Hub repo ids (org/name): ${bad.join(', ')}`);
+    const listed = new Set(o.specs.map((s) => s.repo));
+    const unlisted = engine.models.filter((m) => !listed.has(m));
+    if (unlisted.length > 0) {
+      problems.push(`engine "${engine.name}" needs ${unlisted.join(', ')}, not in MODELS: it is unavailable until MODELS lists ${unlisted.join(',')}`);
+      continue;
+    }
+    const notReady = o.registry ? engine.models.filter((m) => !o.registry?.has(m)) : engine.models;
+    if (notReady.length > 0) problems.push(`engine "${engine.name}" needs ${notReady.join(', ')}, listed in MODELS but not ready (warm-up failed?): it is unavailable`);
+  }
+  return problems;
+}
+
+/** Loaded engines, one per name, shared by the jobs of a worker. */
+export class LoadedEngines {
+  private readonly loading = new Map<string, Promise<LoadedEngine>>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  get(engine: FoleyEngine): Promise<LoadedEngine> {
+    let p = this.loading.get(engine.name);
+    if (!p) {
+      p = engine.load(this.deps);
+      this.loading.set(engine.name, p);
+      // A failed load is not kept: the next job tries again.
+      p.catch(() => {
+        if (this.loading.get(engine.name) === p) this.loading.delete(engine.name);
+      });
+    }
+    return p;
+  }
+}
+
+export interface ReadyEngine extends EngineChoice {
+  loaded: LoadedEngine;
+}
+
+/**
+ * Loads the chosen engine. A named engine's failed load is the job's error; under `auto` it is
+ * one more reason to pass the engine over, and the next available engine is loaded instead.
+ */
+export async function loadChoice(choice: EngineChoice, o: { auto: boolean; engines: readonly FoleyEngine[]; deps: EngineDeps; loaded: LoadedEngines }): Promise<ReadyEngine> {
+  if (!o.auto) return { ...choice, loaded: await o.loaded.get(choice.engine) };
+  const skipped = [...choice.skipped];
+  let failure: unknown;
+  for (const engine of o.engines.slice(o.engines.indexOf(choice.engine))) {
+    const ok = engine === choice.engine ? true : engine.available(o.deps);
+    if (ok !== true) {
+      skipped.push({ name: engine.name, reason: ok });
+      continue;
+    }
+    try {
+      return { engine, skipped, loaded: await o.loaded.get(engine) };
+    } catch (e) {
+      failure = e;
+      skipped.push({ name: engine.name, reason: `it failed to load (${e instanceof Error ? e.message : String(e)})` });
+    }
+  }
+  throw failure;
+}
