@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Tier } from '../../hardware/tier.js';
 import type { Session } from '../../inference/ort.js';
-import type { FoleyVision } from '../../pipelines/foley/procedural.js';
+import type { FoleyVision } from '../../pipelines/foley/engines/engine.js';
 import { vadSessionSpec } from '../../pipelines/foley/speech/model.js';
 import { humanModelsIn } from '../../convert/human.js';
 import { visionBundle } from '../../vision/models.js';
