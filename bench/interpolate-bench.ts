@@ -36,7 +36,7 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
     await run(ffmpeg, ['-v', 'error', '-y', '-i', join(OPENCV_DATA, 'vtest.avi'), '-t', '3', '-vf', `scale=${W}:${H}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', clip]);
     const model = join(dir, 'rife-standin.onnx');
     await writeFile(model, rifeBlend('scalar'));
-    const session = await openSessionThread({ model, ep: 'auto', log: pino({ level: 'silent' }) });
+    const session = await openSessionThread({ model, ep: 'auto', log: pino({ level: 'silent' }), tensor });
     const timestep = await detectTimestepShape(session);
     const rows: (string | number)[][] = [];
     const cases: Array<{ engine: 'ffmpeg' | 'onnx'; factor: number; batch?: number }> = [

@@ -12,13 +12,9 @@ import * as ort from 'onnxruntime-node';
 import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
 import { openSessionThread } from './session-thread.js';
+import type { EpRequest, Provider, Session, SessionOptions, Tensor, TensorData, TensorType } from './types.js';
 
-export type EpRequest = 'auto' | 'cpu' | 'cuda';
-export type Provider = 'cpu' | 'cuda';
-export type Tensor = ort.Tensor;
-export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
-/** The array each tensor type is held in: float16 as its raw IEEE half bits (Node 20 has no Float16Array). */
-export type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
+export type { EpRequest, ExternalDataFile, Provider, RunOptions, Session, SessionOptions, Tensor, TensorData, TensorType } from './types.js';
 
 /** A tensor from plain data; `dims` must multiply to `data.length`. */
 export function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
@@ -29,43 +25,6 @@ export function tensor(type: 'uint8' | 'bool', data: Uint8Array, dims: readonly 
 export function tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor;
 export function tensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor {
   return new ort.Tensor(type as 'float32', data as Float32Array, dims);
-}
-
-export interface Session {
-  readonly provider: Provider;
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>>;
-  release(): Promise<void>;
-}
-
-export interface RunOptions {
-  /**
-   * The caller will not touch the feeds' data again: a session on a thread may move their
-   * buffers there instead of copying them (they are then detached here). Ignored in-process.
-   */
-  transfer?: boolean;
-}
-
-/** External data for a model given as bytes: `path` as the graph names it (e.g. `model.onnx.data`). */
-export interface ExternalDataFile {
-  path: string;
-  data: Uint8Array;
-}
-
-export interface SessionOptions {
-  /** Threads for one operator; default ORT's (all cores). */
-  intraOpNumThreads?: number;
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /**
-   * On a thread of its own (session-thread.ts), so that a long run does not hold the event loop.
-   * Needs the model as a file path (or bytes) and the build (dist/), as session-thread.ts says.
-   */
-  thread?: boolean;
-  /** On the CPU whatever the runtime's provider: a model so small that a GPU's transfers would cost more than they save. */
-  cpuOnly?: boolean;
-  /** The external data files of a model given as bytes (a model given as a path finds them beside it). */
-  externalData?: readonly ExternalDataFile[];
 }
 
 /** A one-node graph (Relu on [1]) built with onnx-proto, to find out at start-up whether CUDA works. */
@@ -165,7 +124,7 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
   async function thread(model: string | Uint8Array, options: SessionOptions): Promise<Session> {
     const { thread: _thread, cpuOnly, ...rest } = options;
     const ep: EpRequest = cpuOnly || cudaUsable === false ? 'cpu' : cudaUsable ? 'cuda' : o.ep;
-    const s = await openSessionThread({ model, ep, gpuPresent: o.gpuPresent, options: rest, log: o.log });
+    const s = await openSessionThread({ model, ep, gpuPresent: o.gpuPresent, options: rest, log: o.log, tensor });
     if (!cpuOnly && cudaUsable === undefined) {
       cudaUsable = s.provider === 'cuda';
       warned ||= !cudaUsable;

@@ -8,12 +8,15 @@
  * hands them over, moved; outputs transferred.
  */
 import { existsSync } from 'node:fs';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WorkerError, isWorkerError, type ErrorCode } from '../errors.js';
-import type { EpRequest, Provider, Session, SessionOptions, Tensor, TensorData } from './ort.js';
+import type { EpRequest, Provider, Session, SessionOptions, Tensor, TensorData, TensorType } from './types.js';
 
-interface ThreadData {
+/** Makes a tensor of the main thread's onnxruntime from plain data (ort.ts's `tensor`). */
+export type TensorFactory = (type: TensorType, data: TensorData, dims: readonly number[]) => Tensor;
+
+export interface ThreadData {
   sessionThread: true;
   model: string | Uint8Array;
   ep: EpRequest;
@@ -24,24 +27,24 @@ interface ThreadData {
 /** The tensor types that cross to and from the thread (Silero's `sr` is int64; fp16 graphs take and give float16). */
 const CARRIED = ['float32', 'float16', 'int32', 'int64', 'uint8', 'bool'] as const;
 type WireType = (typeof CARRIED)[number];
-interface WireTensor {
+export interface WireTensor {
   type: WireType;
   data: TensorData;
   dims: number[];
 }
-type ToThread = { type: 'run'; id: number; feeds: Record<string, WireTensor> } | { type: 'release' };
+export type ToThread = { type: 'run'; id: number; feeds: Record<string, WireTensor> } | { type: 'release' };
 type WireError = { code: ErrorCode | undefined; message: string };
-type FromThread =
+export type FromThread =
   | { type: 'ready'; provider: Provider; inputNames: string[]; outputNames: string[] }
   | { type: 'failed'; error: WireError }
   | { type: 'result'; id: number; outputs: Record<string, WireTensor> }
   | { type: 'error'; id: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string };
 
-const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });
+export const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });
 const fromWire = (e: WireError): Error => (e.code ? new WorkerError(e.code, e.message) : new Error(e.message));
 
-function toWire(name: string, t: Tensor): WireTensor {
+export function toWire(name: string, t: Tensor): WireTensor {
   if (!(CARRIED as readonly string[]).includes(t.type)) {
     throw new WorkerError('INTERNAL', `session thread: tensor ${name} is ${t.type}; ${CARRIED.join(', ')} are carried`);
   }
@@ -61,61 +64,15 @@ function movable(wire: Record<string, WireTensor>): ArrayBuffer[] {
   return [...buffers];
 }
 
-function fromWireTensor(tensor: typeof import('./ort.js').tensor, t: WireTensor): Tensor {
-  return tensor(t.type, t.data, t.dims);
-}
-
-if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | undefined)?.sessionThread) {
-  const port = parentPort;
-  const data = workerData as ThreadData;
-  void (async () => {
-    const { createOrtRuntime, tensor } = await import('./ort.js');
-    // ort.ts logs the provider choice; the worker's lines go to the main thread's logger.
-    const post = (level: 'info' | 'warn') => (obj: object, msg: string) => port.postMessage({ type: 'log', level, obj, msg } satisfies FromThread);
-    const log = { info: post('info'), warn: post('warn') } as unknown as Logger;
-    let session: Session;
-    try {
-      session = await createOrtRuntime({ log, ep: data.ep, ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }) }).createSession(data.model, data.options);
-    } catch (e) {
-      port.postMessage({ type: 'failed', error: wireError(e) } satisfies FromThread);
-      return;
-    }
-    port.postMessage({ type: 'ready', provider: session.provider, inputNames: [...session.inputNames], outputNames: [...session.outputNames] } satisfies FromThread);
-    port.on('message', (m: ToThread) => {
-      if (m.type === 'release') {
-        void session.release().finally(() => port.close());
-        return;
-      }
-      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, fromWireTensor(tensor, t)]));
-      session.run(feeds).then(
-        (out) => {
-          try {
-            const outputs: Record<string, WireTensor> = {};
-            const transfer: ArrayBuffer[] = [];
-            for (const [k, t] of Object.entries(out)) {
-              outputs[k] = toWire(k, t);
-              transfer.push(outputs[k].data.buffer as ArrayBuffer);
-            }
-            port.postMessage({ type: 'result', id: m.id, outputs } satisfies FromThread, transfer);
-          } catch (e) {
-            port.postMessage({ type: 'error', id: m.id, error: wireError(e) } satisfies FromThread);
-          }
-        },
-        (e: unknown) => port.postMessage({ type: 'error', id: m.id, error: wireError(e) } satisfies FromThread),
-      );
-    });
-  })();
-}
-
 /**
- * The module the thread runs: this one, compiled. Under a TypeScript test runner this module is
- * the .ts source, which a worker thread cannot load (Node 20 runs JavaScript only), so the build's
- * copy in dist/ runs instead (`npm test` builds first).
+ * The module the thread runs: session-thread-worker.js beside this one. Under a TypeScript test
+ * runner this module is the .ts source, which a worker thread cannot load (Node 20 runs
+ * JavaScript only), so the build's copy in dist/ runs instead (`npm test` builds first).
  */
 function threadEntry(): URL {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return self;
-  const built = new URL('../../dist/src/inference/session-thread.js', self);
+  const self = new URL('./session-thread-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return self;
+  const built = new URL('../../dist/src/inference/session-thread-worker.js', import.meta.url);
   if (!existsSync(built)) throw new WorkerError('INTERNAL', `the inference thread needs the build (${built.pathname}): run "npm run build"`);
   return built;
 }
@@ -129,6 +86,8 @@ export interface SessionThreadOptions {
   /** e.g. `intraOpNumThreads: 1` for a model that runs beside decoding on a small CPU. */
   options?: SessionOptions | undefined;
   log: Logger;
+  /** Makes the outputs' tensors on this side (ort.ts's `tensor`: this module does not load onnxruntime). */
+  tensor: TensorFactory;
 }
 
 /**
@@ -188,8 +147,8 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
           return;
         }
         case 'ready':
-          void import('./ort.js').then(({ tensor }) => {
-            tensorOf = (t) => fromWireTensor(tensor, t);
+          {
+            tensorOf = (t) => o.tensor(t.type, t.data, t.dims);
             worker.unref();
             resolve({
               provider: m.provider,
@@ -219,7 +178,7 @@ export function openSessionThread(o: SessionThreadOptions): Promise<Session> {
                 await new Promise<void>((r) => worker.once('exit', () => r()));
               },
             });
-          }, reject);
+          }
           return;
       }
     });

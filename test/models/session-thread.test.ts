@@ -45,7 +45,7 @@ describe('openSessionThread', () => {
     const side = 160;
     const feeds = { input: tensor('float32', frame(side), [1, 3, side, side]) };
     const main = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(model);
-    const threaded = await openSessionThread({ model, ep: 'cpu', log: pino({ level: 'silent' }) });
+    const threaded = await openSessionThread({ model, ep: 'cpu', log: pino({ level: 'silent' }), tensor });
     try {
       expect(threaded.provider).toBe('cpu');
       expect([threaded.inputNames, threaded.outputNames]).toEqual([['input'], ['output']]);
@@ -68,7 +68,7 @@ describe('openSessionThread', () => {
   });
 
   it('concurrent runs come back to their callers; the caller’s buffer may be reused at once', async () => {
-    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cpu', log: pino({ level: 'silent' }) });
+    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cpu', log: pino({ level: 'silent' }), tensor });
     try {
       const input = new Float32Array(3 * 2 * 2);
       const runs = [0.1, 0.2, 0.3].map((v) => {
@@ -83,7 +83,7 @@ describe('openSessionThread', () => {
   });
 
   it('handed-over inputs move to the thread (detached here) with the same result; a view into a larger buffer is copied', async () => {
-    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cpu', log: pino({ level: 'silent' }) });
+    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cpu', log: pino({ level: 'silent' }), tensor });
     try {
       const copied = await s.run({ input: tensor('float32', new Float32Array(12).fill(0.25), [1, 3, 2, 2]) });
       const own = new Float32Array(12).fill(0.25);
@@ -104,10 +104,10 @@ describe('openSessionThread', () => {
   it('a file ORT cannot read is MODEL_LOAD_FAILED; a bad feed fails that run only; provider logs reach the caller’s logger', async () => {
     const bad = join(dir, 'bad.onnx');
     await writeFile(bad, 'not a graph');
-    await expect(openSessionThread({ model: bad, ep: 'cpu', log: pino({ level: 'silent' }) })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    await expect(openSessionThread({ model: bad, ep: 'cpu', log: pino({ level: 'silent' }), tensor })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
 
     const c = captureLog();
-    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cuda', log: c.log });
+    const s = await openSessionThread({ model: await fixtureFile(), ep: 'cuda', log: c.log, tensor });
     try {
       expect(c.lines.some((l) => l.msg === 'CUDA execution provider unavailable; ONNX sessions fall back to CPU')).toBe(true);
       await expect(s.run({ input: tensor('float32', new Float32Array(4), [1, 1, 2, 2]) })).rejects.toThrow(/input/i);
@@ -123,7 +123,7 @@ describe('openSessionThread', () => {
       import { openSessionThread } from ${JSON.stringify(join(ROOT, 'dist/src/inference/session-thread.js'))};
       import { tensor } from ${JSON.stringify(join(ROOT, 'dist/src/inference/ort.js'))};
       import { pino } from 'pino';
-      const s = await openSessionThread({ model: ${JSON.stringify(await fixtureFile())}, ep: 'cpu', log: pino({ level: 'silent' }) });
+      const s = await openSessionThread({ model: ${JSON.stringify(await fixtureFile())}, ep: 'cpu', log: pino({ level: 'silent' }), tensor });
       const out = await s.run({ input: tensor('float32', new Float32Array(12), [1, 3, 2, 2]) });
       console.log(out.output.dims.join('x'));
     `;
@@ -139,7 +139,7 @@ describe('openSessionThread', () => {
       sr: tensor('int64', BigInt64Array.from([16000n]), []),
     };
     const main = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(silero);
-    const threaded = await openSessionThread({ model: silero, ep: 'cpu', log: pino({ level: 'silent' }), options: { intraOpNumThreads: 1 } });
+    const threaded = await openSessionThread({ model: silero, ep: 'cpu', log: pino({ level: 'silent' }), options: { intraOpNumThreads: 1 }, tensor });
     try {
       const a = await main.run(feeds);
       const b = await threaded.run(feeds);
