@@ -5,7 +5,7 @@
  */
 import { loadConfig } from './src/config.js';
 import { toJobErrorBody } from './src/errors.js';
-import { createHandler } from './src/job/handler.js';
+import { createHandler } from './src/dispatch/handler.js';
 import { publicLimits } from './src/job/limits.js';
 import type { WorkerModels } from './src/inference/warm-up.js';
 import { cpuInference } from './src/inference/worker-inference.js';
@@ -22,11 +22,11 @@ async function main(): Promise<number> {
     return runDownloadModelsCommand({ config, log, verify: config.flags['verify-models'] });
   }
   if (config.flags['self-test']) {
-    const { runSelfTest } = await import('./src/self-test.js');
+    const { runSelfTest } = await import('./src/cli/self-test.js');
     return runSelfTest({ config, log });
   }
   if (config.flags['convert-models']) {
-    const { runConvertModelsCommand } = await import('./src/tasks/convert-all.js');
+    const { runConvertModelsCommand } = await import('./src/cli/convert-models.js');
     return runConvertModelsCommand({ config, log });
   }
   // Before any job: ensure MODELS on the volume (zero requests when already complete), detect the
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   const { warmDefaultSessions } = await import('./src/tasks/warm-sessions.js');
   await warmDefaultSessions(deps, log);
   const handler = createHandler(deps);
-  const { payloadJsonSchema } = await import('./src/job/schema.js');
+  const { payloadJsonSchema } = await import('./src/dispatch/schema.js');
   // The local API's playground page; read only when the API starts.
   const pages = () => {
     const found = loadPlaygroundPages();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { decodeRgbFrames, openMp4Encoder } from '../src/media/rgb-frames.js';
 import { planPath } from '../src/pipelines/animate/path.js';

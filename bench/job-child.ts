@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { runJob } from '../src/runtime/run-job.js';
 
 export interface ChildReport {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { PRESETS } from '../src/pipelines/foley/presets.js';
 import { runJob } from '../src/runtime/run-job.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { runLocalApi } from '../src/runtime/run-api.js';
 import type { BenchTable } from './section.js';

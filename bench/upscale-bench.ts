@@ -21,7 +21,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel, type EmbeddedSrModelName } from '../src/convert/esrgan.js';
 import { createOrtRuntime } from '../src/inference/ort.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { decodeRgbFrames } from '../src/media/rgb-frames.js';
 import { FrameUpscaler, srModelFromSession } from '../src/pipelines/upscale/frame-upscaler.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createHandler } from '../src/job/handler.js';
+import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { detectSpeech } from '../src/pipelines/foley/speech/detect.js';
 import { openVadSession } from '../src/pipelines/foley/speech/model.js';

@@ -1,10 +1,10 @@
 // `npm run docs`: rewrites the payload field tables in docs/tasks/*.md from the built worker's
-// JSON Schema (dist/src/job/schema.js, so run after `npm run build`, which the npm script does).
+// JSON Schema (dist/src/dispatch/schema.js, so run after `npm run build`, which the npm script does).
 // test/docs/fields.test.ts fails when a committed table differs from what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { payloadJsonSchema } from '../dist/src/job/schema.js';
+import { payloadJsonSchema } from '../dist/src/dispatch/schema.js';
 import { spliceFieldTable, TASK_DOCS } from './doc-fields.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

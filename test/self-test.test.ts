@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { SelfTestReport } from '../src/self-test.js';
+import type { SelfTestReport } from '../src/cli/self-test.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;

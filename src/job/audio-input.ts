@@ -5,7 +5,7 @@
  * stream) is refused naming the field; a track over MAX_DURATION_S is refused like a video.
  */
 import { WorkerError } from '../errors.js';
-import type { TaskDeps, TaskJob } from '../tasks/task.js';
+import type { TaskDeps, TaskJob } from './task.js';
 import { namedSourceField, type NamedSource } from './fields.js';
 import { measureStreamLength } from '../media/measure.js';
 import { guardedInputArgs } from '../media/ffmpeg.js';

@@ -7,7 +7,7 @@
 import { open } from 'node:fs/promises';
 import { WorkerError } from '../errors.js';
 import { EXIF_HEAD_BYTES, jpegOrientation, swapsSides, type Orientation } from '../media/exif-orientation.js';
-import type { TaskDeps, TaskJob } from '../tasks/task.js';
+import type { TaskDeps, TaskJob } from './task.js';
 import { namedSourceField, type NamedSource } from './fields.js';
 import { probeWithFormats } from './format-probe.js';
 import { materializeNamedSource } from './source.js';

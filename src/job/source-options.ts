@@ -3,7 +3,7 @@
  * URL download's address policy and timeouts), from the configuration and the task's deps, so
  * an image or an audio track is held to exactly what a video is.
  */
-import type { TaskDeps, TaskJob } from '../tasks/task.js';
+import type { TaskDeps, TaskJob } from './task.js';
 import type { SourceOptions } from './source.js';
 
 export function jobSourceOptions(deps: TaskDeps, job: TaskJob): SourceOptions {

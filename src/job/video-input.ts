@@ -11,7 +11,7 @@ import { inputArgs } from '../media/ffmpeg.js';
 import { measureStreamLength } from '../media/measure.js';
 import { trimCopy } from '../media/mux.js';
 import { probeMedia, type MediaInfo } from '../media/probe.js';
-import type { TaskDeps, TaskJob } from '../tasks/task.js';
+import type { TaskDeps, TaskJob } from './task.js';
 import { sourceField, type VideoSource } from './fields.js';
 import { checkMediaLimits, checkRequestedDuration } from './limits.js';
 import { materializeSource } from './source.js';

@@ -3,7 +3,7 @@
  * fails the job here, not on the user's side) and described for the frame as a TaskOutput.
  */
 import { probeMedia } from '../media/probe.js';
-import type { TaskJob, TaskOutput } from '../tasks/task.js';
+import type { TaskJob, TaskOutput } from './task.js';
 
 export async function verifiedMp4(file: string, job: TaskJob, ffprobe: string, fallbackDurationS = 0): Promise<Omit<TaskOutput, 'fields'>> {
   const started = performance.now();

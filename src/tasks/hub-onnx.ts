@@ -5,7 +5,7 @@
  */
 import { WorkerError, isWorkerError } from '../errors.js';
 import type { EnsuredRepo, LocalFile } from '../models/ensure.js';
-import type { TaskDeps } from './task.js';
+import type { TaskDeps } from '../job/task.js';
 
 /** A repo's ONNX file named by `kind` (e.g. /rife/i), else its first ONNX file. */
 export function onnxFileOf(repo: EnsuredRepo, kind: RegExp): LocalFile | undefined {

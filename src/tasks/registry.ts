@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { animateTask } from './animate/task.js';
 import { foleyTask } from './foley/task.js';
 import { interpolateTask } from './interpolate/task.js';
-import type { TaskDefinition } from './task.js';
+import type { TaskDefinition } from '../job/task.js';
 import { upscaleTask } from './upscale/task.js';
 
 export const TASKS = {

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { warmFoleySenses } from './foley/senses.js';
-import type { TaskDeps } from './task.js';
+import type { TaskDeps } from '../job/task.js';
 
 /** Opens every default engine's sessions (today the Foley senses when FOLEY_VISION is on); never throws. */
 export async function warmDefaultSessions(deps: TaskDeps, log: Logger): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { payloadJsonSchema } from '../../src/job/schema.js';
+import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import { TASK_NAMES } from '../../src/tasks/registry.js';
 import { begin, end, renderFieldTable, spliceFieldTable, TASK_DOCS } from '../../scripts/doc-fields.mjs';
 

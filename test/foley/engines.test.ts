@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { WorkerModels } from '../../src/inference/warm-up.js';
-import { runInFrame } from '../../src/job/frame.js';
+import { runInFrame } from '../../src/dispatch/frame.js';
 import type { FoleyEngine } from '../../src/pipelines/foley/engines/engine.js';
 import { proceduralEngine } from '../../src/pipelines/foley/engines/procedural/index.js';
 import { toJobErrorBody } from '../../src/errors.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { WorkerModels } from '../../src/inference/warm-up.js';
 import type { WorkerInference } from '../../src/inference/worker-inference.js';
-import { createHandler } from '../../src/job/handler.js';
+import { createHandler } from '../../src/dispatch/handler.js';
 import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
 import { runJob } from '../../src/runtime/run-job.js';
 import type { JobResult } from '../../src/runtime/types.js';

@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobInput } from '../../src/job/input.js';
-import { payloadJsonSchema } from '../../src/job/schema.js';
+import { parseJobInput } from '../../src/dispatch/input.js';
+import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import type { Handler } from '../../src/runtime/types.js';
 import { startLocalApi, type StartedApi } from '../helpers/local-api.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicLimits } from '../../src/job/limits.js';
-import { payloadJsonSchema } from '../../src/job/schema.js';
+import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import { loadPlaygroundPages } from '../../src/playground/pages.js';
 import { BROWSER_PATH, launchBrowser, REQUIRE_BROWSER, testOutputDir } from '../helpers/browser.js';
 import { createTestWorker, type TestWorker } from '../helpers/job.js';

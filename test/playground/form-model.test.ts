@@ -4,7 +4,7 @@
  * handler's own zod schema accepts (so the page cannot drift from the API).
  */
 import { describe, expect, it } from 'vitest';
-import { payloadJsonSchema } from '../../src/job/schema.js';
+import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/tasks/registry.js';
 import { base64Size, buildPayload, elideBase64, parseWorkerError, placeIssues, taskForms, type Field, type PayloadSchema, type TaskForm } from '../../web/playground/form-model.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payloadJsonSchema } from '../../src/job/schema.js';
+import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import { loadPlaygroundPages } from '../../src/playground/pages.js';
 import { startLocalApi, type StartedApi } from '../helpers/local-api.js';
 

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cancelledError, isClientError, WorkerError, type ErrorCode } from '../../src/errors.js';
-import { parseJobInput } from '../../src/job/input.js';
+import { parseJobInput } from '../../src/dispatch/input.js';
 import { createLogger, logJobFailure } from '../../src/log.js';
 
 function capture(level = 'info'): { log: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {

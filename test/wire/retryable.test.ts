@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isRetryable, toJobErrorBody, WorkerError } from '../../src/errors.js';
-import { parseJobInput } from '../../src/job/input.js';
+import { parseJobInput } from '../../src/dispatch/input.js';
 import { downloadToFile } from '../../src/storage/download.js';
 
 let server: Server;

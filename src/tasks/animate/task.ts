@@ -14,7 +14,7 @@ import { normalizeEnergy, onsets } from '../../pipelines/animate/envelope.js';
 import { planPath } from '../../pipelines/animate/path.js';
 import { renderAnimation } from '../../pipelines/animate/render.js';
 import { salientRegion } from '../../pipelines/animate/saliency.js';
-import type { EngineEntry, TaskDefinition } from '../task.js';
+import type { EngineEntry, TaskDefinition } from '../../job/task.js';
 import { AnimateInputSchema, DEFAULT_LONG_SIDE, type AnimateInput } from './input.js';
 import { verifiedMp4 } from '../../job/video-output.js';
 

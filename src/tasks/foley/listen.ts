@@ -6,7 +6,7 @@
 import type { MediaInfo } from '../../media/probe.js';
 import type { FoleyVision } from '../../pipelines/foley/engines/engine.js';
 import { detectSpeech, type SpeechResult } from '../../pipelines/foley/speech/detect.js';
-import type { TaskJob } from '../task.js';
+import type { TaskJob } from '../../job/task.js';
 import type { FoleySenses } from './senses.js';
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -13,7 +13,7 @@ import type { FoleyVision } from '../../pipelines/foley/engines/engine.js';
 import { vadSessionSpec } from '../../pipelines/foley/speech/model.js';
 import { humanModelsIn } from '../../convert/human.js';
 import { visionBundle } from '../../vision/models.js';
-import type { TaskDeps } from '../task.js';
+import type { TaskDeps } from '../../job/task.js';
 
 /** The senses' keys in the session cache. */
 export const SENSES_KEYS = { vision: 'foley:vision', vad: 'foley:vad' } as const;

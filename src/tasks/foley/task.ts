@@ -11,7 +11,7 @@ import type { FoleyEngine, FoleyRequest } from '../../pipelines/foley/engines/en
 import { FOLEY_ENGINES } from '../../pipelines/foley/engines/index.js';
 import { checkEngineModels, chooseEngine, loadChoice, LoadedEngines, type SkippedEngine } from '../../pipelines/foley/engines/select.js';
 import { randomSeed } from '../../pipelines/foley/rng.js';
-import type { TaskDefinition, TaskDeps, TaskRunner } from '../task.js';
+import type { TaskDefinition, TaskDeps, TaskRunner } from '../../job/task.js';
 import { aacAsIs, deliverTrack, wavIsResult } from './deliver-track.js';
 import { FoleyInputSchema, type FoleyInput } from './input.js';
 import { listen } from './listen.js';

@@ -10,7 +10,7 @@ import type { Tier } from '../../hardware/tier.js';
 import type { Session } from '../../inference/ort.js';
 import { detectTimestepShape, type TimestepShape } from '../../pipelines/interpolate/rife-model.js';
 import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
-import type { TaskDeps } from '../task.js';
+import type { TaskDeps } from '../../job/task.js';
 
 /** Names RIFE repos or files, for `auto`. */
 const RIFE_NAME = /rife|frame.?interp/i;

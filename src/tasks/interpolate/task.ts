@@ -13,7 +13,7 @@ import { displaySize } from '../../media/probe.js';
 import { RifeInterpolator } from '../../pipelines/interpolate/rife-model.js';
 import { rateFromFps, rateValue, reduceRate, toRate, type Rate } from '../../pipelines/interpolate/schedule.js';
 import { interpolateVideo } from '../../pipelines/interpolate/video.js';
-import type { EngineEntry, TaskDefinition } from '../task.js';
+import type { EngineEntry, TaskDefinition } from '../../job/task.js';
 import { InterpolateInputSchema, MAX_FPS, type InterpolateInput } from './input.js';
 import { createInterpolationModels } from './models.js';
 import { retryOnOutOfMemory } from '../../inference/out-of-memory.js';

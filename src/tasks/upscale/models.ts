@@ -15,7 +15,7 @@ import type { Tier } from '../../hardware/tier.js';
 import { invalidInput } from '../../util/field-issues.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
 import { configuredOnnxRepo, hubOnnxFile } from '../hub-onnx.js';
-import type { TaskDeps } from '../task.js';
+import type { TaskDeps } from '../../job/task.js';
 
 export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
 

@@ -13,7 +13,7 @@ import { canCopyAudioIntoMp4 } from '../../media/mux.js';
 import { displaySize } from '../../media/probe.js';
 import { srModelFromSession } from '../../pipelines/upscale/frame-upscaler.js';
 import { upscaleVideo, type UpscaleVideoResult } from '../../pipelines/upscale/video.js';
-import type { EngineEntry, TaskDefinition } from '../task.js';
+import type { EngineEntry, TaskDefinition } from '../../job/task.js';
 import { UpscaleInputSchema, type UpscaleInput } from './input.js';
 import { createSrModelResolver } from './models.js';
 import { retryOnOutOfMemory } from '../../inference/out-of-memory.js';

@@ -6,7 +6,7 @@
 import { cpuInference, type WorkerInference } from '../inference/worker-inference.js';
 import type { Handler } from '../runtime/types.js';
 import { TASK_NAMES, taskDefinition, type JobInput, type TaskName } from '../tasks/registry.js';
-import type { TaskRunner } from '../tasks/task.js';
+import type { TaskRunner } from '../job/task.js';
 import { runInFrame, type FrameDeps } from './frame.js';
 import { parseJobInput } from './input.js';
 

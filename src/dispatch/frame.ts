@@ -5,7 +5,7 @@
  * task's own: where the file is, `mime`, `bytes`, `duration`, `timings_ms`, `warnings`, `metadata`.
  */
 import type { JobContext } from '../runtime/types.js';
-import type { TaskDeps, TaskJob, TaskRunner } from '../tasks/task.js';
+import type { TaskDeps, TaskJob, TaskRunner } from '../job/task.js';
 import { deliver, type Delivery } from './deliver.js';
 import { makeJobScratch, removeJobScratch } from '../util/scratch.js';
 

@@ -2,7 +2,7 @@
  * @module What a task is, for the registry (src/tasks/registry.ts): its payload schema, the engines
  * it can run with the Hub repos each needs, and a runner that does the task's own work. What every
  * task shares — the scratch directory, getting and probing the video, delivery, timings, the
- * result's common fields — is the job frame's (src/job/frame.ts), so a task folder owns only its
+ * result's common fields — is the job frame's (src/dispatch/frame.ts), so a task folder owns only its
  * own work and knows nothing of RunPod.
  */
 import type { Logger } from 'pino';
@@ -11,7 +11,6 @@ import type { Config } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
 import type { WorkerInference } from '../inference/worker-inference.js';
 import type { MediaBinaries } from '../media/binaries.js';
-import type { JobContext } from '../runtime/types.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
 
@@ -44,9 +43,20 @@ export interface TaskDeps {
   download?: { policy?: AddressPolicy; resolve?: Resolver } | undefined;
 }
 
+/**
+ * What a task sees of the job it runs: the signal to pass to every long operation, the job's
+ * logger, and progress to report. The runtime's job context is more (its id, the run mode); the
+ * frame hands a task this much, so tasks know nothing of how the job came.
+ */
+export interface TaskContext {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  progress(update: unknown): void;
+}
+
 /** One job as the frame hands it to a task. */
 export interface TaskJob {
-  ctx: JobContext;
+  ctx: TaskContext;
   /** The job's scratch directory, removed when the job ends. */
   workDir: string;
   /** Things the user should know; returned in the result. */
