@@ -5,11 +5,14 @@
  * task's own: where the file is, `mime`, `bytes`, `duration`, `timings_ms`, `warnings`, `metadata`.
  */
 import type { JobContext } from '../runtime/types.js';
+import type { Config } from '../config.js';
 import type { TaskDeps, TaskJob, TaskRunner } from '../job/task.js';
 import { deliver, type Delivery } from './deliver.js';
 import { makeJobScratch, removeJobScratch } from '../util/scratch.js';
 
-export interface FrameDeps extends TaskDeps {
+export interface FrameDeps extends Omit<TaskDeps, 'config'> {
+  /** The whole configuration: the frame delivers (bucket, output folder) where tasks do not. */
+  config: Readonly<Config>;
   /** What the worker is (hardware tier, provider, models), copied into every result's `metadata`. */
   describeWorker?: (() => unknown) | undefined;
 }

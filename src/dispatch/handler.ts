@@ -6,7 +6,7 @@
 import { cpuInference, type WorkerInference } from '../inference/worker-inference.js';
 import type { Handler } from '../runtime/types.js';
 import { TASK_NAMES, taskDefinition, type JobInput, type TaskName } from '../tasks/registry.js';
-import type { TaskRunner } from '../job/task.js';
+import { taskConfig, type TaskDeps, type TaskRunner } from '../job/task.js';
 import { runInFrame, type FrameDeps } from './frame.js';
 import { parseJobInput } from './input.js';
 
@@ -16,7 +16,10 @@ export type HandlerDeps = Omit<FrameDeps, 'inference'> & { inference?: WorkerInf
 /** The RunPod handler for every task in the registry. */
 export function createHandler(handlerDeps: HandlerDeps): Handler {
   const deps: FrameDeps = { ...handlerDeps, inference: handlerDeps.inference ?? handlerDeps.models ?? cpuInference({ config: handlerDeps.config }) };
-  const runners = new Map<TaskName, TaskRunner<JobInput>>(TASK_NAMES.map((name) => [name, taskDefinition(name).create(deps)]));
+  // Tasks get their part of the configuration: no bucket, key or token reaches a task.
+  const { describeWorker: _describe, ...shared } = deps;
+  const taskDeps: TaskDeps = { ...shared, config: taskConfig(deps.config) };
+  const runners = new Map<TaskName, TaskRunner<JobInput>>(TASK_NAMES.map((name) => [name, taskDefinition(name).create(taskDeps)]));
   return async (job, ctx) => {
     const input = parseJobInput(job.input);
     return runInFrame(runners.get(input.task as TaskName) as TaskRunner<JobInput>, input, ctx, deps);

@@ -7,10 +7,11 @@
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Config } from '../config.js';
+import type { Config, InputLimits } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
 import type { WorkerInference } from '../inference/worker-inference.js';
 import type { MediaBinaries } from '../media/binaries.js';
+import type { ModelsConfig } from '../models/options.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
 
@@ -25,9 +26,38 @@ export interface EngineEntry {
   description: string;
 }
 
-/** What tasks get from the handler: configuration, media binaries, inference, the warm-up's models. */
+/**
+ * The part of the worker's configuration a task works with: where sources may come from and how
+ * large they may be, the limits, ffmpeg's time, and the models' settings. No secret is in it — no
+ * bucket, no RunPod or local-API key, no Hub token — and nothing of the runtime's settings.
+ */
+export interface TaskConfig {
+  volumeDir: string;
+  samplesDir: string;
+  maxInputBytes: number;
+  maxBase64Bytes: number;
+  ffmpegTimeoutMs: number;
+  limits: InputLimits;
+  models: Omit<ModelsConfig, 'token'>;
+}
+
+/** A task's configuration picked field by field from the worker's (never spread: a new secret stays out). */
+export function taskConfig(config: Readonly<Config>): Readonly<TaskConfig> {
+  const { token: _token, ...models } = config.models;
+  return {
+    volumeDir: config.volumeDir,
+    samplesDir: config.samplesDir,
+    maxInputBytes: config.maxInputBytes,
+    maxBase64Bytes: config.maxBase64Bytes,
+    ffmpegTimeoutMs: config.ffmpegTimeoutMs,
+    limits: { ...config.limits },
+    models,
+  };
+}
+
+/** What tasks get from the handler: their configuration, media binaries, inference, the warm-up's models. */
 export interface TaskDeps {
-  config: Readonly<Config>;
+  config: Readonly<TaskConfig>;
   /** Resolved once per process; a failure becomes the job's FFMPEG_NOT_FOUND error. */
   binaries: () => MediaBinaries;
   /**

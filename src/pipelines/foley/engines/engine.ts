@@ -7,18 +7,20 @@
  * entries) it needs in `models`, checked against the model registry when the worker starts.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../../../config.js';
+import type { InputLimits } from '../../../config.js';
 import type { WorkerModels } from '../../../inference/warm-up.js';
 import type { MediaBinaries } from '../../../media/binaries.js';
 import type { AudioMode } from '../../../media/mux.js';
 import type { MediaInfo } from '../../../media/probe.js';
 import type { WavSampleFormat } from '../../../media/wav.js';
+import type { ModelsConfig } from '../../../models/options.js';
 import { isWorkerError } from '../../../errors.js';
 import type { VisionModels } from '../../../vision/models.js';
 
 /** What an engine may use from the worker (the task's deps satisfy it). */
 export interface EngineDeps {
-  config: Readonly<Config>;
+  /** What an engine may read of the worker's configuration (a task's configuration has it; no secret does). */
+  config: Readonly<{ models: Omit<ModelsConfig, 'token'>; ffmpegTimeoutMs: number; limits: InputLimits }>;
   /** Resolved once per process. */
   binaries: () => MediaBinaries;
   /** The warm-up's registry, sessions and hardware; absent when warm-up failed or did not run. */
