@@ -33,12 +33,24 @@ export async function runAnimateBench(): Promise<(BenchTable | string)[]> {
     const bins = resolveMediaBinaries({ searchPath: process.env.PATH });
     await copyFile(join(OPENCV_DATA, 'building.jpg'), join(root, 'building.jpg'));
     const voice = join(root, 'voice.wav');
-    await run('espeak-ng', ['-w', voice, 'Turning a still picture and a voice into a moving picture: the camera drifts while it is quiet, and travels when the voice is loud. '.repeat(2)]);
+    await run('espeak-ng', [
+      '-w',
+      voice,
+      'Turning a still picture and a voice into a moving picture: the camera drifts while it is quiet, and travels when the voice is loud. '.repeat(
+        2,
+      ),
+    ]);
     const audio = join(root, 'voice.m4a');
     await run(bins.ffmpeg, ['-v', 'error', '-y', '-i', voice, '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', audio]);
     const config = loadConfig({ VOLUME_DIR: root, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
     const handler = createHandler({ config, binaries: () => bins });
-    const ctx = (id: string) => ({ id, mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => undefined });
+    const ctx = (id: string) => ({
+      id,
+      mode: 'test' as const,
+      signal: new AbortController().signal,
+      log: pino({ level: 'silent' }),
+      progress: () => undefined,
+    });
     const input = { task: 'animate', image_path: 'building.jpg', audio_path: 'voice.m4a', width: W, height: H, fps: FPS, delivery: 'path' };
     const rows: (string | number)[][] = [];
     let result = '';
@@ -52,14 +64,31 @@ export async function runAnimateBench(): Promise<(BenchTable | string)[]> {
       frames = out.frames;
       result = out.video_path;
       const t = out.timings_ms;
-      rows.push([`job, motion ${motion} (${out.motion})`, out.frames, f1(out.duration), f1((out.frames * 1000) / wall), f1((out.frames * 1000) / (t.render ?? wall)), f1((t.crop_scale ?? 0) / out.frames)]);
+      rows.push([
+        `job, motion ${motion} (${out.motion})`,
+        out.frames,
+        f1(out.duration),
+        f1((out.frames * 1000) / wall),
+        f1((out.frames * 1000) / (t.render ?? wall)),
+        f1((t.crop_scale ?? 0) / out.frames),
+      ]);
     }
 
     // Floor 1: crop and scale alone, over the same path, no encoder.
     const work = { width: 1920, height: Math.round((1920 * 600) / 868) };
     const still = new Uint8Array(work.width * work.height * 3).map((_, i) => (i * 2654435761) >>> 24);
     const energy = new Float32Array(frames).map((_, i) => 0.5 + 0.5 * Math.sin(i / 10));
-    const { windows } = planPath({ motion: 'zoom_in', width: work.width, height: work.height, aspect: W / H, salient: { x: 0.4, y: 0.4, contrast: 2 }, energy, onsets: new Float32Array(frames), fps: FPS, seed: 0 });
+    const { windows } = planPath({
+      motion: 'zoom_in',
+      width: work.width,
+      height: work.height,
+      aspect: W / H,
+      salient: { x: 0.4, y: 0.4, contrast: 2 },
+      energy,
+      onsets: new Float32Array(frames),
+      fps: FPS,
+      seed: 0,
+    });
     const scaler = new CropScaler(work.width, work.height, W, H);
     const frame = new Uint8Array(W * H * 3);
     let t0 = performance.now();
@@ -69,8 +98,18 @@ export async function runAnimateBench(): Promise<(BenchTable | string)[]> {
 
     // Floor 2: the encoder alone, fed the job's own frames (decoded back in parallel).
     t0 = performance.now();
-    const enc = openMp4Encoder({ ffmpeg: bins.ffmpeg, output: join(root, 'floor.mp4'), width: W, height: H, rate: String(FPS), quality: ANIMATE_CRF, preset: ANIMATE_PRESET, timeoutMs: 600_000 });
-    for await (const f of decodeRgbFrames({ ffmpeg: bins.ffmpeg, file: result, width: W, height: H, timeoutMs: 600_000 })) await enc.write(f);
+    const enc = openMp4Encoder({
+      ffmpeg: bins.ffmpeg,
+      output: join(root, 'floor.mp4'),
+      width: W,
+      height: H,
+      rate: String(FPS),
+      quality: ANIMATE_CRF,
+      preset: ANIMATE_PRESET,
+      timeoutMs: 600_000,
+    });
+    for await (const f of decodeRgbFrames({ ffmpeg: bins.ffmpeg, file: result, width: W, height: H, timeoutMs: 600_000 }))
+      await enc.write(f);
     await enc.finish();
     const encFps = (enc.frames * 1000) / (performance.now() - t0);
     rows.push([`H.264 encode alone (libx264 ${ANIMATE_PRESET}, CRF ${ANIMATE_CRF}; decode alongside)`, enc.frames, '', f1(encFps), '', '']);

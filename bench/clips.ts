@@ -15,10 +15,22 @@ export interface ClipSpec {
 
 export async function makeLavfiClip(ffmpeg: string, out: string, clip: ClipSpec, extra: string[] = []): Promise<void> {
   await run(ffmpeg, [
-    '-v', 'error', '-y',
+    '-v',
+    'error',
+    '-y',
     ...clip.inputs.flatMap((i) => ['-f', 'lavfi', '-i', i]),
-    '-filter_complex', clip.filter, '-map', '[v]', ...extra,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out,
+    '-filter_complex',
+    clip.filter,
+    '-map',
+    '[v]',
+    ...extra,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ]);
 }
 

@@ -15,9 +15,13 @@ export interface Ebur128 {
 }
 
 export async function ebur128(ffmpeg: string, file: string): Promise<Ebur128> {
-  const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
-    maxBuffer: 256 << 20,
-  });
+  const { stderr } = await run(
+    ffmpeg,
+    ['-hide_banner', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'],
+    {
+      maxBuffer: 256 << 20,
+    },
+  );
   const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
   const integrated = /I:\s+(-?[\d.]+|-inf)\s+LUFS/.exec(summary)?.[1];
   const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf)/.exec(summary)?.[1];

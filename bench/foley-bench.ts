@@ -68,7 +68,21 @@ export async function runFoleyBench(log: (line: string) => void): Promise<void> 
     let rss10 = 0;
     for (let i = 0; i < RUNS; i++) {
       const decode = await timed(() =>
-        run(ffmpeg, ['-v', 'error', '-i', clip10, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', `${analysisScaleFilter(size.width)},format=yuv444p`, '-f', 'null', '-']),
+        run(ffmpeg, [
+          '-v',
+          'error',
+          '-i',
+          clip10,
+          '-map',
+          '0:v:0',
+          '-vsync',
+          'passthrough',
+          '-vf',
+          `${analysisScaleFilter(size.width)},format=yuv444p`,
+          '-f',
+          'null',
+          '-',
+        ]),
       );
       const remux = await timed(() => run(ffmpeg, ['-v', 'error', '-y', '-i', wav, '-c', 'copy', '-f', 'wav', join(dir, 'copy.wav')]));
       floor.push(decode + remux);
@@ -87,7 +101,9 @@ export async function runFoleyBench(log: (line: string) => void): Promise<void> 
     const m = median(mp4Job);
     const warm = median(warmJob);
     const date = new Date().toISOString().slice(0, 10);
-    log(`Procedural engine — ${date}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, medians of ${RUNS}`);
+    log(
+      `Procedural engine — ${date}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, medians of ${RUNS}`,
+    );
     log('| Measure | Value |');
     log('|---|---|');
     log(`| ffmpeg floor, 10 s 1280×720 24 fps (decode at ${size.width}×${size.height} to null + WAV stream copy) | ${f.toFixed(0)} ms |`);

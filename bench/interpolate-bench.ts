@@ -33,7 +33,24 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
   const dir = await mkdtemp(join(tmpdir(), 'interp-bench-'));
   try {
     const clip = join(dir, 'street720.mp4');
-    await run(ffmpeg, ['-v', 'error', '-y', '-i', join(OPENCV_DATA, 'vtest.avi'), '-t', '3', '-vf', `scale=${W}:${H}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', clip]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      join(OPENCV_DATA, 'vtest.avi'),
+      '-t',
+      '3',
+      '-vf',
+      `scale=${W}:${H}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      clip,
+    ]);
     const model = join(dir, 'rife-standin.onnx');
     await writeFile(model, rifeBlend('scalar'));
     const session = await openSessionThread({ model, ep: 'auto', log: pino({ level: 'silent' }), tensor });
@@ -47,7 +64,8 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
       { engine: 'onnx', factor: 4, batch: 3 },
     ];
     for (const c of cases) {
-      const rife = c.engine === 'onnx' ? new RifeInterpolator(session, { width: W, height: H, timestep, maxBatch: c.batch ?? 1 }) : undefined;
+      const rife =
+        c.engine === 'onnx' ? new RifeInterpolator(session, { width: W, height: H, timestep, maxBatch: c.batch ?? 1 }) : undefined;
       const r = await interpolateVideo({
         ffmpeg,
         input: clip,
@@ -108,7 +126,7 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
         title: `720p (${W}×${H}) real footage, 3 s at 10 fps, whole pipeline (decode → engine → x264 CRF ${INTERPOLATE_CRF} ${INTERPOLATE_PRESET})`,
         columns: ['engine', 'factor', 'source frames', 'output frames', 'wall s', 'output frames/s', 'ms per session.run'],
         rows,
-        note: 'The stand-in graph is a blend by timestep with RIFE 4.x inputs and outputs: its rows are the ONNX path\'s overhead floor (padding to 32, packing, the session thread, cropping, encoding), not RIFE\'s speed.',
+        note: "The stand-in graph is a blend by timestep with RIFE 4.x inputs and outputs: its rows are the ONNX path's overhead floor (padding to 32, packing, the session thread, cropping, encoding), not RIFE's speed.",
       },
     ];
   } finally {

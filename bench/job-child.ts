@@ -41,24 +41,44 @@ async function main(): Promise<void> {
   const rssMb: number[] = [];
   const sampler = setInterval(() => rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 100);
   try {
-    const config = loadConfig({ VOLUME_DIR: dirname(video), OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
+    const config = loadConfig(
+      { VOLUME_DIR: dirname(video), OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' },
+      [],
+      root,
+    );
     const bins = resolveMediaBinaries({ searchPath: process.env.PATH });
     const handler = createHandler({ config, binaries: () => bins });
-    const ctx = { id: 'bench', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
+    const ctx = {
+      id: 'bench',
+      mode: 'test' as const,
+      signal: new AbortController().signal,
+      log: pino({ level: 'silent' }),
+      progress: () => {},
+    };
     let firstWallMs: number | undefined;
     let wallMs = 0;
     const allWallMs: number[] = [];
     let result: Awaited<ReturnType<typeof runJob>> = { output: null };
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      result = await runJob({ handler, job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1, ...vision } }, ctx });
+      result = await runJob({
+        handler,
+        job: { id: 'bench', input: { video_path: video.split('/').pop(), output_format: format, prompt, seed: 1, ...vision } },
+        ctx,
+      });
       wallMs = performance.now() - t0;
       firstWallMs ??= wallMs;
       allWallMs.push(wallMs);
     }
     clearInterval(sampler);
     rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
-    const report: ChildReport = { wallMs, ...(runs > 1 && firstWallMs !== undefined ? { firstWallMs, allWallMs } : {}), maxRssKb: process.resourceUsage().maxRSS, rssMb, ...result };
+    const report: ChildReport = {
+      wallMs,
+      ...(runs > 1 && firstWallMs !== undefined ? { firstWallMs, allWallMs } : {}),
+      maxRssKb: process.resourceUsage().maxRSS,
+      rssMb,
+      ...result,
+    };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     clearInterval(sampler);

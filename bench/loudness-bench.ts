@@ -28,9 +28,19 @@ export async function runLoudnessBench(): Promise<BenchTable[]> {
     await makeLavfiClip(ffmpeg, join(volume, 'action.mp4'), LOUDNESS_CLIPS.action);
     await makeLavfiClip(ffmpeg, join(volume, 'still.mp4'), LOUDNESS_CLIPS.still);
     await copyFile(join(SHARED_MEDIA, 'chaplin.mp4'), join(volume, 'chaplin.mp4'));
-    const config = loadConfig({ VOLUME_DIR: volume, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' }, [], root);
+    const config = loadConfig(
+      { VOLUME_DIR: volume, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, PATH: process.env.PATH ?? '' },
+      [],
+      root,
+    );
     const handler = createHandler({ config, binaries: () => resolveMediaBinaries({ searchPath: process.env.PATH }) });
-    const ctx = { id: 'loudness', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
+    const ctx = {
+      id: 'loudness',
+      mode: 'test' as const,
+      signal: new AbortController().signal,
+      log: pino({ level: 'silent' }),
+      progress: () => {},
+    };
     const measure = async (input: Record<string, unknown>): Promise<string> => {
       const result = await runJob({ handler, job: { id: 'loudness', input: { seed: 8, output_format: 'wav', ...input } }, ctx });
       if ('error' in result) throw new Error(`loudness bench job failed: ${result.error}`);
@@ -47,7 +57,13 @@ export async function runLoudnessBench(): Promise<BenchTable[]> {
         await measure({ video_path: 'still.mp4', prompt }),
       ]);
     }
-    return [{ columns: ['Preset', 'generated "action" clip', 'chaplin.mp4 (real film, 10 s)', 'still video (bed only)'], rows, note: 'Integrated LUFS / true peak dBTP (ffmpeg `ebur128=peak=true`), seed 8, WAV out.' }];
+    return [
+      {
+        columns: ['Preset', 'generated "action" clip', 'chaplin.mp4 (real film, 10 s)', 'still video (bed only)'],
+        rows,
+        note: 'Integrated LUFS / true peak dBTP (ffmpeg `ebur128=peak=true`), seed 8, WAV out.',
+      },
+    ];
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -99,16 +99,25 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
   const quiet = pino({ level: 'silent' });
   let requests = 0;
   const counting: typeof fetch = (input, init) => (requests++, fetch(input, init));
-  const options = (concurrency: number) => ({ cacheDir, hub: { hubUrl: hub.url, accessToken: undefined, fetch: counting }, log: quiet, concurrency });
+  const options = (concurrency: number) => ({
+    cacheDir,
+    hub: { hubUrl: hub.url, accessToken: undefined, fetch: counting },
+    log: quiet,
+    concurrency,
+  });
   try {
-    log(`models: repo of ${Object.keys(files).length} files, ${(total / MB).toFixed(1)} MB; fake Hub (node:http) in its own process on loopback; ${availableParallelism()} cores`);
+    log(
+      `models: repo of ${Object.keys(files).length} files, ${(total / MB).toFixed(1)} MB; fake Hub (node:http) in its own process on loopback; ${availableParallelism()} cores`,
+    );
     const bigUrl = `${hub.url}/${REPO}/resolve/${COMMIT}/onnx/dit.onnx`;
     const big = files['onnx/dit.onnx']!.length;
 
     const fetchRuns: number[] = [];
     for (let i = 0; i < 3; i++) fetchRuns.push((await timed(() => rawFetch(bigUrl))).ms);
     const rawMBps = big / MB / (median(fetchRuns) / 1000);
-    log(`models: raw throughput, plain fetch of the ${(big / MB).toFixed(0)} MB file, body discarded: ${rawMBps.toFixed(0)} MB/s (median of 3)`);
+    log(
+      `models: raw throughput, plain fetch of the ${(big / MB).toFixed(0)} MB file, body discarded: ${rawMBps.toFixed(0)} MB/s (median of 3)`,
+    );
     const curl: number[] = [];
     for (let i = 0; i < 3; i++) {
       const v = await curlMBps(bigUrl);
@@ -118,21 +127,28 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
 
     // What any verified download has to pay on this machine: the same bytes hashed and written.
     const sinkRuns: number[] = [];
-    for (let i = 0; i < 3; i++) sinkRuns.push((await timed(() => fetchHashWrite(bigUrl, join(tmpdir(), `foley-bench-sink-${process.pid}`)))).ms);
-    log(`models: floor for a verified write, plain fetch → sha256 → file, same file: ${(big / MB / (median(sinkRuns) / 1000)).toFixed(0)} MB/s (median of 3)`);
+    for (let i = 0; i < 3; i++)
+      sinkRuns.push((await timed(() => fetchHashWrite(bigUrl, join(tmpdir(), `foley-bench-sink-${process.pid}`)))).ms);
+    log(
+      `models: floor for a verified write, plain fetch → sha256 → file, same file: ${(big / MB / (median(sinkRuns) / 1000)).toFixed(0)} MB/s (median of 3)`,
+    );
 
     const spec = parseModelsSpec(REPO)[0]!;
     for (const concurrency of [1, 4]) {
       await rm(cacheDir, { recursive: true, force: true });
       const { ms } = await timed(() => ensureRepo(spec, options(concurrency)));
       const mbps = total / MB / (ms / 1000);
-      log(`models: cold download into the HF cache (sha256 verify, .incomplete → rename, marker), concurrency ${concurrency}: ${(ms / 1000).toFixed(2)} s, ${mbps.toFixed(0)} MB/s = ${((mbps / rawMBps) * 100).toFixed(0)} % of raw fetch`);
+      log(
+        `models: cold download into the HF cache (sha256 verify, .incomplete → rename, marker), concurrency ${concurrency}: ${(ms / 1000).toFixed(2)} s, ${mbps.toFixed(0)} MB/s = ${((mbps / rawMBps) * 100).toFixed(0)} % of raw fetch`,
+      );
     }
 
     requests = 0;
     const warm: number[] = [];
     for (let i = 0; i < 20; i++) warm.push((await timed(() => ensureRepo(spec, options(4)))).ms);
-    log(`models: warm start (marker present, size checks only): median ${median(warm).toFixed(2)} ms, max ${Math.max(...warm).toFixed(2)} ms over 20 runs; ${requests} requests`);
+    log(
+      `models: warm start (marker present, size checks only): median ${median(warm).toFixed(2)} ms, max ${Math.max(...warm).toFixed(2)} ms over 20 runs; ${requests} requests`,
+    );
   } finally {
     hub.stop();
     await rm(cacheDir, { recursive: true, force: true });

@@ -37,7 +37,9 @@ function renderTable(t: BenchTable | string): string {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  process.stdout.write(`Machine: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(
+    `Machine: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}\n\n`,
+  );
   for (const section of SECTIONS) {
     if (only.length > 0 && !only.includes(section.name)) continue;
     process.stdout.write(`## ${section.title}\n\n`);

@@ -62,7 +62,17 @@ async function localApiThroughput(concurrency: number, handler: Handler, jobs: n
   const shutdown = new AbortController();
   let onUrl!: (u: string) => void;
   const listening = new Promise<string>((r) => (onUrl = r));
-  const done = runLocalApi({ handler, log, host: '127.0.0.1', port: 0, concurrency, graceMs: 1_000, shutdown: shutdown.signal, onListening: onUrl, maxQueue: jobs });
+  const done = runLocalApi({
+    handler,
+    log,
+    host: '127.0.0.1',
+    port: 0,
+    concurrency,
+    graceMs: 1_000,
+    shutdown: shutdown.signal,
+    onListening: onUrl,
+    maxQueue: jobs,
+  });
   const url = await listening;
   try {
     const t0 = performance.now();
@@ -71,7 +81,9 @@ async function localApiThroughput(concurrency: number, handler: Handler, jobs: n
     const client = async (): Promise<void> => {
       while (next < jobs) {
         const n = next++;
-        const run = (await (await fetch(`${url}/run`, { method: 'POST', body: JSON.stringify({ input: { n } }) })).json()) as { id: string };
+        const run = (await (await fetch(`${url}/run`, { method: 'POST', body: JSON.stringify({ input: { n } }) })).json()) as {
+          id: string;
+        };
         const final = (await (await fetch(`${url}/status-sync/${run.id}?wait=60000`)).json()) as { status: string };
         if (final.status !== 'COMPLETED') throw new Error(`job ${run.id} ended ${final.status}`);
       }
@@ -95,7 +107,10 @@ export const runtimeBench: BenchSection = {
       return { ok: true };
     };
     const rows: (string | number)[][] = [];
-    for (const [label, handler, jobs] of [['no-op', noop, 2_000], ['waits 10 ms', io10, 800]] as const) {
+    for (const [label, handler, jobs] of [
+      ['no-op', noop, 2_000],
+      ['waits 10 ms', io10, 800],
+    ] as const) {
       await localApiThroughput(1, handler, 100); // warm-up
       const c1 = await localApiThroughput(1, handler, jobs);
       const c4 = await localApiThroughput(4, handler, jobs);

@@ -35,7 +35,17 @@ export async function runSoakBench(): Promise<(BenchTable | string)[]> {
   const shutdown = new AbortController();
   let onUrl!: (url: string) => void;
   const listening = new Promise<string>((r) => (onUrl = r));
-  const done = runLocalApi({ handler, log: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, concurrency: 1, graceMs: 5_000, shutdown: shutdown.signal, onListening: onUrl, streamHoldMs: 200 });
+  const done = runLocalApi({
+    handler,
+    log: pino({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    concurrency: 1,
+    graceMs: 5_000,
+    shutdown: shutdown.signal,
+    onListening: onUrl,
+    streamHoldMs: 200,
+  });
   const url = await listening;
   const samples: Array<{ at: string; jobs: number; rssMb: number; fds: number }> = [];
   const sample = (at: string, jobs: number): void => {
@@ -49,7 +59,9 @@ export async function runSoakBench(): Promise<(BenchTable | string)[]> {
     const job = async (): Promise<void> => {
       const res = await fetch(`${url}/v2/local/runsync?wait=60000`, {
         method: 'POST',
-        body: JSON.stringify({ input: { video_path: 'footsteps.mp4', prompt: 'footsteps', output_format: 'wav', delivery: 'base64', seed: jobs } }),
+        body: JSON.stringify({
+          input: { video_path: 'footsteps.mp4', prompt: 'footsteps', output_format: 'wav', delivery: 'base64', seed: jobs },
+        }),
       });
       const body = (await res.json()) as { status: string };
       jobs++;

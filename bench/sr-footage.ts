@@ -48,7 +48,13 @@ const CANDIDATES: ReadonlyArray<{ dir: 'opencv' | 'shared'; file: string; frames
 /** The footage this machine has (install `opencv-doc` for the Debian half). */
 export function realFootage(dirs: { opencv?: string; shared?: string } = {}): FootageSource[] {
   const roots = { opencv: dirs.opencv ?? OPENCV_DATA, shared: dirs.shared ?? SHARED_MEDIA };
-  return CANDIDATES.map((c) => ({ name: c.file, file: join(roots[c.dir], c.file), frames: c.frames, start: c.start, every: c.every })).filter((s) => existsSync(s.file));
+  return CANDIDATES.map((c) => ({
+    name: c.file,
+    file: join(roots[c.dir], c.file),
+    frames: c.frames,
+    start: c.start,
+    every: c.every,
+  })).filter((s) => existsSync(s.file));
 }
 
 /** One sample: the original crop, its bicubic shrink, and that shrink grown back with bicubic. */
@@ -59,20 +65,29 @@ export interface SrSample {
 }
 
 async function rawFrames(ffmpeg: string, file: string, filter: string, count: number, width: number, height: number): Promise<RgbImage[]> {
-  const { stdout } = await run(ffmpeg, ['-v', 'error', '-i', file, '-vf', filter, '-vsync', '0', '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 30,
-  });
+  const { stdout } = await run(
+    ffmpeg,
+    ['-v', 'error', '-i', file, '-vf', filter, '-vsync', '0', '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 1 << 30,
+    },
+  );
   const size = width * height * 3;
   const frames: RgbImage[] = [];
-  for (let o = 0; o + size <= stdout.byteLength; o += size) frames.push({ data: new Uint8Array(stdout.subarray(o, o + size)), width, height });
+  for (let o = 0; o + size <= stdout.byteLength; o += size)
+    frames.push({ data: new Uint8Array(stdout.subarray(o, o + size)), width, height });
   return frames;
 }
 
 /**
  * Samples of `source`: centred crops of `width`×`height` (multiples of `scale`) of its chosen frames. Every step is in RGB, so the low-res frame is exactly what bicubic grows back.
  */
-export async function srSamples(ffmpeg: string, source: FootageSource, o: { scale: number; width: number; height: number }): Promise<SrSample[]> {
+export async function srSamples(
+  ffmpeg: string,
+  source: FootageSource,
+  o: { scale: number; width: number; height: number },
+): Promise<SrSample[]> {
   const { scale, width, height } = o;
   if (width % scale !== 0 || height % scale !== 0) throw new RangeError(`the crop ${width}×${height} is not a multiple of ${scale}`);
   const lw = width / scale;
@@ -103,11 +118,23 @@ export interface SrScore {
  * Scores `model` on `samples` (means over the samples), upscaling in tiles as a job does; also
  * the total time spent inside `model.run`.
  */
-export async function scoreSr(model: SrModel, samples: readonly SrSample[], tiles: { tile: number; overlap: number; colorFix?: boolean; pad?: number }): Promise<SrScore & { modelMs: number }> {
+export async function scoreSr(
+  model: SrModel,
+  samples: readonly SrSample[],
+  tiles: { tile: number; overlap: number; colorFix?: boolean; pad?: number },
+): Promise<SrScore & { modelMs: number }> {
   let modelMs = 0;
   const sum: SrScore = { psnrModel: 0, psnrBicubic: 0, ssimModel: 0, ssimBicubic: 0, sharpModel: 0, sharpBicubic: 0, sharpOriginal: 0 };
   for (const s of samples) {
-    const upscaler = new FrameUpscaler({ model, width: s.lowRes.width, height: s.lowRes.height, tile: Math.max(tiles.overlap + 1, tiles.tile), overlap: tiles.overlap, colorFix: tiles.colorFix, pad: tiles.pad });
+    const upscaler = new FrameUpscaler({
+      model,
+      width: s.lowRes.width,
+      height: s.lowRes.height,
+      tile: Math.max(tiles.overlap + 1, tiles.tile),
+      overlap: tiles.overlap,
+      colorFix: tiles.colorFix,
+      pad: tiles.pad,
+    });
     const up: RgbImage = { data: await upscaler.upscaleFrame(s.lowRes.data), width: upscaler.outWidth, height: upscaler.outHeight };
     modelMs += upscaler.modelMs;
     sum.psnrModel += psnr(up, s.original);

@@ -50,8 +50,16 @@ async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
     for (const name of Object.keys(EMBEDDED_SR_MODELS) as EmbeddedSrModelName[]) {
       const session = await runtime.createSession((await loadEmbeddedSrModel(name, scale, { cacheDir })).path);
       try {
-        const raw = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, { tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP });
-        const s = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, { tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
+        const raw = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, {
+          tile: TILE_BY_TIER.cpu,
+          overlap: TILE_OVERLAP,
+        });
+        const s = await scoreSr(srModelFromSession(session, { scale, maxBatch: 1 }), samples, {
+          tile: TILE_BY_TIER.cpu,
+          overlap: TILE_OVERLAP,
+          colorFix: true,
+          pad: FRAME_PAD,
+        });
         const outMp = (samples.length * 192 * 144) / 1e6;
         const signed = (x: number): string => `${x >= 0 ? '+' : ''}${f2(x)}`;
         rows.push([
@@ -74,7 +82,18 @@ async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
   }
   return {
     title: `Quality on real footage (${footage.map((f) => f.name).join(', ')}): 192×144 crops shrunk ×s with bicubic, then upscaled ×s`,
-    columns: ['model', 'scale', 'PSNR raw dB', 'PSNR dB', 'bicubic dB', 'Δ dB', 'SSIM', 'bicubic SSIM', 'sharpness model / bicubic / original', 'bare MP/s out'],
+    columns: [
+      'model',
+      'scale',
+      'PSNR raw dB',
+      'PSNR dB',
+      'bicubic dB',
+      'Δ dB',
+      'SSIM',
+      'bicubic SSIM',
+      'sharpness model / bicubic / original',
+      'bare MP/s out',
+    ],
     rows,
     note: `"raw": the model's own output; every other column: as a job runs it, with the colour fix (color_fix: true) and ${FRAME_PAD} mirrored pixels around the frame. Means over ${footage.length} sources. PSNR over RGB; SSIM on luma (11×11 Gaussian, σ 1.5); sharpness = variance of the luma Laplacian. "bare MP/s out": output megapixels per second of session.run alone on these small frames (one 2-core CPU).`,
   };
@@ -88,11 +107,35 @@ interface JobFigures {
 }
 
 /** A warm 360p → 720p job through the handler, and the bare session.run time for its tiles. */
-async function jobAndBare(name: EmbeddedSrModelName, root: string, clip: string, frames: number, ffmpeg: string, cacheDir: string): Promise<JobFigures> {
-  const config = loadConfig({ VOLUME_DIR: root, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, CONVERTED_MODELS_DIR: cacheDir, PATH: process.env.PATH ?? '', EXECUTION_PROVIDER: 'cpu' }, [], root);
+async function jobAndBare(
+  name: EmbeddedSrModelName,
+  root: string,
+  clip: string,
+  frames: number,
+  ffmpeg: string,
+  cacheDir: string,
+): Promise<JobFigures> {
+  const config = loadConfig(
+    {
+      VOLUME_DIR: root,
+      OUTPUT_DIR: join(root, 'out'),
+      WORK_DIR: root,
+      CONVERTED_MODELS_DIR: cacheDir,
+      PATH: process.env.PATH ?? '',
+      EXECUTION_PROVIDER: 'cpu',
+    },
+    [],
+    root,
+  );
   const binaries = resolveMediaBinaries({ searchPath: process.env.PATH });
   const handler = createHandler({ config, binaries: () => binaries });
-  const ctx = (id: string) => ({ id, mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => undefined });
+  const ctx = (id: string) => ({
+    id,
+    mode: 'test' as const,
+    signal: new AbortController().signal,
+    log: pino({ level: 'silent' }),
+    progress: () => undefined,
+  });
   const input = { task: 'upscale', video_path: clip, scale: 2, model: name, delivery: 'path' };
   // The first job converts and loads the model; the second is what a warm worker does.
   await runJob({ handler, job: { id: 'warm', input: { ...input, duration: 0.2 } }, ctx: ctx('warm') });
@@ -102,10 +145,21 @@ async function jobAndBare(name: EmbeddedSrModelName, root: string, clip: string,
   if (out.frames !== frames) throw new Error(`expected ${frames} frames, got ${out.frames}`);
 
   // The same frames, the same tiles, the same model: only session.run is timed.
-  const session = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession((await loadEmbeddedSrModel(name, 2, { cacheDir })).path);
+  const session = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(
+    (await loadEmbeddedSrModel(name, 2, { cacheDir })).path,
+  );
   try {
-    const upscaler = new FrameUpscaler({ model: srModelFromSession(session, { scale: 2, maxBatch: 1 }), width: 640, height: 360, tile: TILE_BY_TIER.cpu, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
-    for await (const rgb of decodeRgbFrames({ ffmpeg, file: join(root, clip), width: 640, height: 360, timeoutMs: 600_000 })) await upscaler.upscaleFrame(rgb);
+    const upscaler = new FrameUpscaler({
+      model: srModelFromSession(session, { scale: 2, maxBatch: 1 }),
+      width: 640,
+      height: 360,
+      tile: TILE_BY_TIER.cpu,
+      overlap: TILE_OVERLAP,
+      colorFix: true,
+      pad: FRAME_PAD,
+    });
+    for await (const rgb of decodeRgbFrames({ ffmpeg, file: join(root, clip), width: 640, height: 360, timeoutMs: 600_000 }))
+      await upscaler.upscaleFrame(rgb);
     return { frames, wallMs: out.timings_ms.total ?? NaN, bareMs: upscaler.modelMs, inferenceMs: out.timings_ms.inference ?? NaN };
   } finally {
     await session.release();
@@ -124,7 +178,24 @@ export async function runUpscaleBench(): Promise<(BenchTable | string)[]> {
     for (const name of Object.keys(EMBEDDED_SR_MODELS) as EmbeddedSrModelName[]) {
       const frames = JOB_FRAMES[name];
       const clip = `vtest-${frames}.mp4`;
-      await run(ffmpeg, ['-v', 'error', '-y', '-i', join(OPENCV_DATA, 'vtest.avi'), '-vf', 'scale=640:360:flags=lanczos', '-frames:v', String(frames), '-c:v', 'libx264', '-crf', '14', '-pix_fmt', 'yuv420p', join(dir, clip)]);
+      await run(ffmpeg, [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        join(OPENCV_DATA, 'vtest.avi'),
+        '-vf',
+        'scale=640:360:flags=lanczos',
+        '-frames:v',
+        String(frames),
+        '-c:v',
+        'libx264',
+        '-crf',
+        '14',
+        '-pix_fmt',
+        'yuv420p',
+        join(dir, clip),
+      ]);
       const j = await jobAndBare(name, dir, clip, frames, ffmpeg, cacheDir);
       const seconds = j.wallMs / 1000;
       throughput.push([name, frames, f1(seconds), f3(frames / seconds), f3((frames * 1280 * 720) / 1e6 / seconds)]);

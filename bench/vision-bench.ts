@@ -37,10 +37,30 @@ const f1 = (x: number): string => x.toFixed(1);
 const f2 = (x: number): string => x.toFixed(2);
 
 async function rgbFrame(ffmpeg: string, file: string, atS: number, width: number, height: number): Promise<RgbImage> {
-  const { stdout } = await run(ffmpeg, ['-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 64 << 20,
-  });
+  const { stdout } = await run(
+    ffmpeg,
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(atS),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 << 20,
+    },
+  );
   return { width, height, data: new Uint8Array(stdout) };
 }
 
@@ -64,11 +84,18 @@ async function modelCosts(ffmpeg: string, dir: string, street: string, speech: s
     };
     const det = await times(20, () => models.detect([frame]));
     rows.push([`detection (CenterNet), one 720p frame at ${size.width}×${size.height}`, f1(quantile(det, 0.5)), f1(quantile(det, 0.9))]);
-    const people = (await models.detect([big]))[0]!.filter((d) => d.label === 'person').slice(0, 4).map((d) => d.box);
+    const people = (await models.detect([big]))[0]!
+      .filter((d) => d.label === 'person')
+      .slice(0, 4)
+      .map((d) => d.box);
     const one = await times(20, () => models.pose(big, people.slice(0, 1)));
     rows.push(['pose (MoveNet), one person', f1(quantile(one, 0.5)), f1(quantile(one, 0.9))]);
     const four = await times(10, () => models.pose(big, people));
-    rows.push([`pose, ${people.length} people in one run (per person)`, f1(quantile(four, 0.5) / people.length), f1(quantile(four, 0.9) / people.length)]);
+    rows.push([
+      `pose, ${people.length} people in one run (per person)`,
+      f1(quantile(four, 0.5) / people.length),
+      f1(quantile(four, 0.9) / people.length),
+    ]);
   } finally {
     await models.close();
   }
@@ -95,10 +122,27 @@ type Variant = 'off' | 'detect' | 'pose';
 const VARIANTS: Record<Variant, object> = { off: { vision: false }, detect: { vision: true }, pose: { vision: true, pose: true } };
 
 async function jobTimes(ffmpeg: string, dir: string, clips: Array<{ name: string; file: string }>): Promise<BenchTable> {
-  const config = loadConfig({ VOLUME_DIR: dir, OUTPUT_DIR: join(dir, 'out'), WORK_DIR: dir, CONVERTED_MODELS_DIR: join(dir, 'converted'), EXECUTION_PROVIDER: 'cpu', PATH: process.env.PATH ?? '' }, [], dir);
+  const config = loadConfig(
+    {
+      VOLUME_DIR: dir,
+      OUTPUT_DIR: join(dir, 'out'),
+      WORK_DIR: dir,
+      CONVERTED_MODELS_DIR: join(dir, 'converted'),
+      EXECUTION_PROVIDER: 'cpu',
+      PATH: process.env.PATH ?? '',
+    },
+    [],
+    dir,
+  );
   const bins = resolveMediaBinaries({ searchPath: process.env.PATH });
   const handler = createHandler({ config, binaries: () => bins });
-  const ctx = { id: 'bench', mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
+  const ctx = {
+    id: 'bench',
+    mode: 'test' as const,
+    signal: new AbortController().signal,
+    log: pino({ level: 'silent' }),
+    progress: () => {},
+  };
   const rows: (string | number)[][] = [];
   for (const clip of clips) {
     const ms: Record<Variant, number[]> = { off: [], detect: [], pose: [] };
@@ -107,7 +151,11 @@ async function jobTimes(ffmpeg: string, dir: string, clips: Array<{ name: string
     for (let round = 0; round <= ROUNDS; round++) {
       for (const v of Object.keys(VARIANTS) as Variant[]) {
         const t = performance.now();
-        const res = await runJob({ handler, job: { id: `b-${round}-${v}`, input: { video_path: clip.file, output_format: 'wav', delivery: 'path', seed: 1, ...VARIANTS[v] } }, ctx });
+        const res = await runJob({
+          handler,
+          job: { id: `b-${round}-${v}`, input: { video_path: clip.file, output_format: 'wav', delivery: 'path', seed: 1, ...VARIANTS[v] } },
+          ctx,
+        });
         const wall = performance.now() - t;
         if ('error' in res) throw new Error(`bench job failed: ${res.error}`);
         // Round 0 warms up: models loaded and converted, the synthesis thread started.
@@ -121,7 +169,14 @@ async function jobTimes(ffmpeg: string, dir: string, clips: Array<{ name: string
     const off = quantile(ms.off, 0.5);
     for (const v of Object.keys(VARIANTS) as Variant[]) {
       const m = quantile(ms[v], 0.5);
-      rows.push([clip.name, v === 'off' ? 'vision: false' : v === 'detect' ? 'vision (CPU default: detection 1/s)' : 'vision + pose: true', Math.round(m), `${f2(m / off)}×`, Math.round(quantile(model[v], 0.5)), String(events[v])]);
+      rows.push([
+        clip.name,
+        v === 'off' ? 'vision: false' : v === 'detect' ? 'vision (CPU default: detection 1/s)' : 'vision + pose: true',
+        Math.round(m),
+        `${f2(m / off)}×`,
+        Math.round(quantile(model[v], 0.5)),
+        String(events[v]),
+      ]);
     }
   }
   return {
@@ -140,21 +195,58 @@ export async function runVisionBench(): Promise<(BenchTable | string)[]> {
   try {
     const street = join(dir, 'street720.mp4');
     // The street scene (people walking) at 720p 24 fps, 10 s.
-    await run(ffmpeg, ['-v', 'error', '-y', '-i', join(OPENCV_DATA, 'vtest.avi'), '-t', '10', '-vf', 'scale=1280:720,fps=24', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', street]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      join(OPENCV_DATA, 'vtest.avi'),
+      '-t',
+      '10',
+      '-vf',
+      'scale=1280:720,fps=24',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      street,
+    ]);
     const pattern = join(dir, 'pattern720.mp4');
     await makeLavfiClip(ffmpeg, pattern, {
       inputs: ['testsrc2=s=1280x720:r=24:d=10', 'color=c=white:s=120x120:r=24:d=10'],
       filter: "[0:v][1:v]overlay=x='100+150*mod(floor(2*t),7)':y=500:eval=frame[v]",
     });
     const speech = join(dir, 'speech.mp4');
-    await run('espeak-ng', ['-w', join(dir, 'speech.wav'), 'The quick brown fox jumps over the lazy dog. Please close the door when you leave the room tonight, and mind the step.']);
+    await run('espeak-ng', [
+      '-w',
+      join(dir, 'speech.wav'),
+      'The quick brown fox jumps over the lazy dog. Please close the door when you leave the room tonight, and mind the step.',
+    ]);
     await run(ffmpeg, ['-v', 'error', '-y', '-i', join(dir, 'speech.wav'), '-af', 'apad=whole_len=480000', '-c:a', 'aac', speech]);
     const clips = [
       { name: 'street (vtest.avi at 720p)', file: 'street720.mp4' },
       { name: 'the Foley bench pattern', file: 'pattern720.mp4' },
     ];
     if (existsSync(SHARED_BBB)) {
-      await run(ffmpeg, ['-v', 'error', '-y', '-i', SHARED_BBB, '-t', '10', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', join(dir, 'bbb720.mp4')]);
+      await run(ffmpeg, [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        SHARED_BBB,
+        '-t',
+        '10',
+        '-an',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        join(dir, 'bbb720.mp4'),
+      ]);
       clips.push({ name: 'Big Buck Bunny 0–10 s', file: 'bbb720.mp4' });
     }
     return [await modelCosts(ffmpeg, dir, street, speech), await jobTimes(ffmpeg, dir, clips)];

@@ -11,14 +11,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = join(root, 'assembly');
 const target = join(root, 'src/pipelines/foley/dsp/foley-dsp.generated.ts');
 
-const inputs = readdirSync(sources).filter((f) => f.endsWith('.ts') || f.endsWith('.json')).map((f) => join(sources, f));
+const inputs = readdirSync(sources)
+  .filter((f) => f.endsWith('.ts') || f.endsWith('.json'))
+  .map((f) => join(sources, f));
 inputs.push(fileURLToPath(import.meta.url));
 const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
 if (existsSync(target) && statSync(target).mtimeMs > newest) process.exit(0);
 
 let binary;
 const { error, stderr } = await asc.main(
-  ['assembly/index.ts', '--baseDir', root, '--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--debug', '--outFile', 'foley-dsp.wasm'],
+  [
+    'assembly/index.ts',
+    '--baseDir',
+    root,
+    '--optimizeLevel',
+    '3',
+    '--shrinkLevel',
+    '0',
+    '--runtime',
+    'stub',
+    '--noAssert',
+    '--enable',
+    'simd',
+    '--debug',
+    '--outFile',
+    'foley-dsp.wasm',
+  ],
   {
     writeFile: (name, contents) => {
       if (name.endsWith('.wasm')) binary = contents;

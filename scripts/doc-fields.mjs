@@ -11,7 +11,8 @@ export const TASK_DOCS = {
   animate: 'docs/tasks/animate.md',
 };
 
-export const begin = (task) => `<!-- fields:${task} begin: generated from the zod schemas by \`npm run docs\`; edit the schema, not this table -->`;
+export const begin = (task) =>
+  `<!-- fields:${task} begin: generated from the zod schemas by \`npm run docs\`; edit the schema, not this table -->`;
 export const end = (task) => `<!-- fields:${task} end -->`;
 
 const code = (v) => `\`${typeof v === 'string' ? JSON.stringify(v) : String(v)}\``;

@@ -94,7 +94,8 @@ export function layerReport() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { floorEdges, floorCycles, fileCycles } = layerReport();
   if (!process.argv.includes('--check')) {
-    for (const [key, list] of [...floorEdges].sort()) console.log(`${key} (${list.length})${process.argv.includes('-v') ? `\n    ${list.join('\n    ')}` : ''}`);
+    for (const [key, list] of [...floorEdges].sort())
+      console.log(`${key} (${list.length})${process.argv.includes('-v') ? `\n    ${list.join('\n    ')}` : ''}`);
   }
   for (const c of floorCycles) console.log(`cycle between floors: ${c.join(' ⇄ ')}`);
   for (const c of fileCycles) console.log(`cycle between files: ${c.join(' ⇄ ')}`);

@@ -36,12 +36,20 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   LOG_PRETTY: boolish,
   PATH: z.string().default(''),
-  MAX_INPUT_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   MAX_BASE64_BYTES: z.coerce.number().int().positive().default(15_000_000),
   FFMPEG_TIMEOUT_S: z.coerce.number().positive().default(1800),
   // Input guards (docs/api.md "Inputs"; docs/operations.md "Environment variables").
   MAX_DURATION_S: z.coerce.number().positive().default(3600),
-  MAX_PIXELS: z.coerce.number().int().positive().default(4096 * 4096),
+  MAX_PIXELS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4096 * 4096),
   MAX_FRAMES: z.coerce.number().int().positive().default(500_000),
   ALLOW_PRIVATE_URLS: boolish,
   DOWNLOAD_TIMEOUT_S: z.coerce.number().positive().default(600),
@@ -171,7 +179,11 @@ function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefine
   const { BUCKET_ENDPOINT_URL: url, BUCKET_ACCESS_KEY_ID: id, BUCKET_SECRET_ACCESS_KEY: secret } = v;
   if (url === undefined && id === undefined && secret === undefined) return undefined;
   if (url === undefined || id === undefined || secret === undefined) {
-    throw configInvalid('bad environment: BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID and BUCKET_SECRET_ACCESS_KEY must be set together', ['BUCKET_ENDPOINT_URL', 'BUCKET_ACCESS_KEY_ID', 'BUCKET_SECRET_ACCESS_KEY']);
+    throw configInvalid('bad environment: BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID and BUCKET_SECRET_ACCESS_KEY must be set together', [
+      'BUCKET_ENDPOINT_URL',
+      'BUCKET_ACCESS_KEY_ID',
+      'BUCKET_SECRET_ACCESS_KEY',
+    ]);
   }
   let parsed: URL;
   try {
@@ -184,7 +196,7 @@ function bucketSettings(v: z.infer<typeof EnvSchema>): BucketSettings | undefine
   const hosted = /^(.+)\.(s3[.-][a-z0-9-]+\.amazonaws\.com)$/.exec(parsed.hostname);
   const bucket = v.BUCKET_NAME ?? segment ?? hosted?.[1];
   if (bucket === undefined) {
-    throw configInvalid('bad environment: set BUCKET_NAME (or put the bucket in BUCKET_ENDPOINT_URL\'s path)', ['BUCKET_NAME']);
+    throw configInvalid("bad environment: set BUCKET_NAME (or put the bucket in BUCKET_ENDPOINT_URL's path)", ['BUCKET_NAME']);
   }
   const region = v.BUCKET_REGION ?? /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com$/.exec(parsed.hostname)?.[1] ?? 'us-east-1';
   return {
@@ -264,7 +276,10 @@ function modelsSpec(spec: string | undefined): RepoSpec[] {
     return parseModelsSpec(spec);
   } catch (e) {
     if (isWorkerError(e) && e.code === 'INVALID_INPUT') {
-      throw new WorkerError('CONFIG_INVALID', `bad environment: ${e.message}`, { cause: e, details: { variables: ['MODELS'], entry: (e.details as { entry?: unknown } | undefined)?.entry } });
+      throw new WorkerError('CONFIG_INVALID', `bad environment: ${e.message}`, {
+        cause: e,
+        details: { variables: ['MODELS'], entry: (e.details as { entry?: unknown } | undefined)?.entry },
+      });
     }
     throw e;
   }
@@ -280,7 +295,10 @@ export function loadConfig(
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const e = EnvSchema.safeParse(set);
   if (!e.success) {
-    throw configInvalid(`bad environment: ${z.prettifyError(e.error)}`, e.error.issues.map((i) => String(i.path[0] ?? 'environment')));
+    throw configInvalid(
+      `bad environment: ${z.prettifyError(e.error)}`,
+      e.error.issues.map((i) => String(i.path[0] ?? 'environment')),
+    );
   }
   let values: Record<string, unknown>;
   try {
@@ -290,7 +308,10 @@ export function loadConfig(
   }
   const f = FlagsSchema.safeParse(values);
   if (!f.success) {
-    throw configInvalid(`bad command line: ${z.prettifyError(f.error)}`, f.error.issues.map((i) => `--${String(i.path[0] ?? '')}`));
+    throw configInvalid(
+      `bad command line: ${z.prettifyError(f.error)}`,
+      f.error.issues.map((i) => `--${String(i.path[0] ?? '')}`),
+    );
   }
   const v = e.data;
   return Object.freeze({

@@ -215,7 +215,14 @@ function publicFfmpegDetails(details: unknown): unknown {
   if (typeof details !== 'object' || details === null) return details;
   const { command, stderr, exitCode, signal, ...rest } = details as FfmpegDetails & Record<string, unknown>;
   const program = typeof command === 'string' ? (command.split(' ')[0] ?? '').split('/').pop() : undefined;
-  const lines = typeof stderr === 'string' ? stderr.split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean).slice(-3) : [];
+  const lines =
+    typeof stderr === 'string'
+      ? stderr
+          .split(/\r?\n|\r/)
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .slice(-3)
+      : [];
   return {
     ...rest,
     ...(program ? { program } : {}),
@@ -235,7 +242,9 @@ export function toJobErrorBody(value: unknown): JobErrorBody {
   const retryable = isRetryable(err);
   if (err.code === 'FFMPEG_FAILED') {
     const message = redactPaths(err.message);
-    return err.details === undefined ? { code: err.code, message, retryable } : { code: err.code, message, details: publicFfmpegDetails(err.details), retryable };
+    return err.details === undefined
+      ? { code: err.code, message, retryable }
+      : { code: err.code, message, details: publicFfmpegDetails(err.details), retryable };
   }
   return err.details === undefined
     ? { code: err.code, message: err.message, retryable }

@@ -14,10 +14,17 @@ const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const ENTRY = join(ROOT, 'dist', 'handler.js');
 
-async function entry(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function entry(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     // PATH empty: no system ffmpeg/ffprobe can be found; node itself is spawned by absolute path.
-    const { stdout, stderr } = await run(process.execPath, [ENTRY, ...args], { cwd, env: { PATH: '', OUTPUT_DIR: join(cwd, 'output'), ...env } });
+    const { stdout, stderr } = await run(process.execPath, [ENTRY, ...args], {
+      cwd,
+      env: { PATH: '', OUTPUT_DIR: join(cwd, 'output'), ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -85,7 +92,11 @@ describe('the local API of the built worker', () => {
       expect(await page.text()).toContain('<title>foley-worker playground</title>');
       const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier?: string; limits?: Record<string, number> } };
       expect(health.worker?.tier).toBe('cpu');
-      expect(health.worker?.limits).toMatchObject({ max_input_bytes: 5_000_000, max_duration_s: expect.any(Number), max_pixels: expect.any(Number) });
+      expect(health.worker?.limits).toMatchObject({
+        max_input_bytes: 5_000_000,
+        max_duration_s: expect.any(Number),
+        max_pixels: expect.any(Number),
+      });
     } finally {
       await api.stop();
     }

@@ -12,7 +12,11 @@ const DOCKERFILE = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8
 
 /** Instructions of the last stage (after the last FROM), continuation lines joined. */
 function finalStage(text: string): string[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const last = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
   return lines.slice(last);
 }
@@ -21,7 +25,7 @@ const stage = finalStage(DOCKERFILE);
 const copies = stage.filter((l) => /^COPY\s/i.test(l)).join('\n');
 
 describe('Dockerfile', () => {
-  it('builds on CUDA 12 with cuDNN (9 ships with the CUDA 12.x cudnn images) and asks npm for ORT\'s CUDA 12 provider', () => {
+  it("builds on CUDA 12 with cuDNN (9 ships with the CUDA 12.x cudnn images) and asks npm for ORT's CUDA 12 provider", () => {
     expect(stage[0]).toMatch(/^FROM\s+nvidia\/cuda:12\.\d+(\.\d+)?-cudnn(9)?-runtime-/i);
     expect(DOCKERFILE).toMatch(/npm ci[^\n]*--onnxruntime-node-install=cuda12/);
   });
@@ -46,6 +50,10 @@ describe('Dockerfile', () => {
 
   it('fails when one of those is missing (the check can fail)', () => {
     const broken = DOCKERFILE.replace(/^COPY --from=build \/app\/samples.*$/m, '');
-    expect(finalStage(broken).filter((l) => /^COPY\s/i.test(l)).join('\n')).not.toContain('/app/samples');
+    expect(
+      finalStage(broken)
+        .filter((l) => /^COPY\s/i.test(l))
+        .join('\n'),
+    ).not.toContain('/app/samples');
   });
 });

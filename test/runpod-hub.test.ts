@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 
 const hub = JSON.parse(readFileSync(new URL('../.runpod/hub.json', import.meta.url), 'utf8')) as {
-  config: { env: Array<{ key: string; input?: { name: string; description: string } }>; presets?: Array<{ name: string; defaults: Record<string, unknown> }> };
+  config: {
+    env: Array<{ key: string; input?: { name: string; description: string } }>;
+    presets?: Array<{ name: string; defaults: Record<string, unknown> }>;
+  };
 };
 const CONFIG_SOURCE = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
 const OPERATIONS = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
@@ -22,7 +25,20 @@ it('offers only variables the worker reads, each described and in docs/operation
 
 it('offers what a user must know: the bucket, Hub models and token, the provider, the limits', () => {
   const keys = hub.config.env.map((e) => e.key);
-  expect(keys).toEqual(expect.arrayContaining(['BUCKET_ENDPOINT_URL', 'BUCKET_ACCESS_KEY_ID', 'BUCKET_SECRET_ACCESS_KEY', 'MODELS', 'HF_TOKEN', 'EXECUTION_PROVIDER', 'FOLEY_VISION', 'MAX_DURATION_S', 'MAX_PIXELS', 'MAX_INPUT_BYTES']));
+  expect(keys).toEqual(
+    expect.arrayContaining([
+      'BUCKET_ENDPOINT_URL',
+      'BUCKET_ACCESS_KEY_ID',
+      'BUCKET_SECRET_ACCESS_KEY',
+      'MODELS',
+      'HF_TOKEN',
+      'EXECUTION_PROVIDER',
+      'FOLEY_VISION',
+      'MAX_DURATION_S',
+      'MAX_PIXELS',
+      'MAX_INPUT_BYTES',
+    ]),
+  );
 });
 
 it('has a Foley-only preset and a GPU preset, each setting only offered variables', () => {

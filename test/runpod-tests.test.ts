@@ -32,14 +32,22 @@ describe('.runpod/tests.json', () => {
     expect(new Set(TESTS.map((t) => (t.input.task as string | undefined) ?? 'foley'))).toEqual(new Set(TASK_NAMES));
   });
 
-  it.each(TESTS.map((t) => [t.name, t] as const))('%s: completes through the local API within its timeout', async (_name, t) => {
-    const started = performance.now();
-    const res = await fetch(`${api.url}/v2/local/runsync?wait=${t.timeout}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: t.input }) });
-    const body = (await res.json()) as { status: string; output?: Record<string, unknown>; error?: string };
-    expect(body.status, JSON.stringify(body).slice(0, 400)).toBe('COMPLETED');
-    expect(performance.now() - started).toBeLessThan(t.timeout);
-    const media = body.output?.video_base64 ?? body.output?.audio_base64;
-    expect(typeof media).toBe('string');
-    expect(Buffer.from(media as string, 'base64').length).toBeGreaterThan(1000);
-  }, 120_000);
+  it.each(TESTS.map((t) => [t.name, t] as const))(
+    '%s: completes through the local API within its timeout',
+    async (_name, t) => {
+      const started = performance.now();
+      const res = await fetch(`${api.url}/v2/local/runsync?wait=${t.timeout}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: t.input }),
+      });
+      const body = (await res.json()) as { status: string; output?: Record<string, unknown>; error?: string };
+      expect(body.status, JSON.stringify(body).slice(0, 400)).toBe('COMPLETED');
+      expect(performance.now() - started).toBeLessThan(t.timeout);
+      const media = body.output?.video_base64 ?? body.output?.audio_base64;
+      expect(typeof media).toBe('string');
+      expect(Buffer.from(media as string, 'base64').length).toBeGreaterThan(1000);
+    },
+    120_000,
+  );
 });

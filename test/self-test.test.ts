@@ -23,7 +23,12 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function selfTest(env: Record<string, string>): Promise<{ code: number; report: SelfTestReport }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_'))) as Record<string, string>;
   try {
-    const { stdout } = await run(process.execPath, [join(ROOT, 'dist/handler.js'), '--self-test'], { cwd: dir, env: { ...base, LOG_LEVEL: 'silent', ...env }, maxBuffer: 1 << 22, timeout: 170_000 });
+    const { stdout } = await run(process.execPath, [join(ROOT, 'dist/handler.js'), '--self-test'], {
+      cwd: dir,
+      env: { ...base, LOG_LEVEL: 'silent', ...env },
+      maxBuffer: 1 << 22,
+      timeout: 170_000,
+    });
     return { code: 0, report: JSON.parse(stdout.trim().split('\n').pop() as string) as SelfTestReport };
   } catch (e) {
     const err = e as { code?: number; stdout?: string };
@@ -31,7 +36,7 @@ async function selfTest(env: Record<string, string>): Promise<{ code: number; re
   }
 }
 
-it('passes on this machine: CPU provider with its reason, every embedded model runs, the engine makes the bundled clip\'s track', async () => {
+it("passes on this machine: CPU provider with its reason, every embedded model runs, the engine makes the bundled clip's track", async () => {
   const { code, report } = await selfTest({ CONVERTED_MODELS_DIR: join(dir, 'converted') });
   expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   expect(code).toBe(0);
@@ -41,7 +46,9 @@ it('passes on this machine: CPU provider with its reason, every embedded model r
   const names = report.checks.map((c) => c.name);
   expect(names).toContain('tiny ONNX graph');
   expect(names.filter((n) => n.startsWith('upscaler '))).toHaveLength(12);
-  expect(names).toEqual(expect.arrayContaining(['vision models (detection, pose)', 'voice activity model', 'built-in Foley engine on the bundled clip']));
+  expect(names).toEqual(
+    expect.arrayContaining(['vision models (detection, pose)', 'voice activity model', 'built-in Foley engine on the bundled clip']),
+  );
   expect(report.checks.find((c) => c.name === 'tiny ONNX graph')?.detail).toMatchObject({ output: [1, 2, 3, 4] });
 }, 180_000);
 

@@ -85,7 +85,8 @@ async function upscalerCheck(runtime: OrtRuntime, config: Readonly<Config>, name
     const side = 16;
     const out = await s.run({ input: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
     const dims = [...out.output!.dims];
-    if (dims[2] !== side * scale || dims[3] !== side * scale) throw new Error(`${name} ×${scale} gave ${dims.join('×')} for a ${side}×${side} tile`);
+    if (dims[2] !== side * scale || dims[3] !== side * scale)
+      throw new Error(`${name} ×${scale} gave ${dims.join('×')} for a ${side}×${side} tile`);
     return { cached: m.hit, output: dims };
   } finally {
     await s.release();
@@ -101,20 +102,45 @@ async function foleyCheck(config: Readonly<Config>, log: Logger, inference: Omit
   const root = await mkdtemp(join(tmpdir(), 'foley-self-test-'));
   const sessions = createSessionCache({ runtime: inference.runtime });
   try {
-    const own = loadConfig({ ...process.env, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, CONVERTED_MODELS_DIR: config.models.convertedDir }, [], process.cwd());
+    const own = loadConfig(
+      { ...process.env, OUTPUT_DIR: join(root, 'out'), WORK_DIR: root, CONVERTED_MODELS_DIR: config.models.convertedDir },
+      [],
+      process.cwd(),
+    );
     const bins = resolveMediaBinaries({ ffmpegPath: own.ffmpegPath, ffprobePath: own.ffprobePath, searchPath: own.searchPath });
     const deps = { config: own, binaries: () => bins, inference: { ...inference, sessions } };
     await warmDefaultSessions(deps, log);
     const warmed = sessions.loaded();
     const handler = createHandler(deps);
     const ctx = { id: 'self-test', mode: 'test' as const, signal: new AbortController().signal, log, progress: () => {} };
-    const res = await runJob({ handler, job: { id: 'self-test', input: { video_path: 'footsteps.mp4', prompt: 'footsteps', seed: 42, output_format: 'wav', delivery: 'path' } }, ctx });
+    const res = await runJob({
+      handler,
+      job: {
+        id: 'self-test',
+        input: { video_path: 'footsteps.mp4', prompt: 'footsteps', seed: 42, output_format: 'wav', delivery: 'path' },
+      },
+      ctx,
+    });
     if ('error' in res) throw new Error(`the Foley job failed: ${res.error}`);
-    const out = res.output as { audio_path: string; duration: number; events: number; loudness: { lufs: number }; seen?: unknown; warnings: string[] };
+    const out = res.output as {
+      audio_path: string;
+      duration: number;
+      events: number;
+      loudness: { lufs: number };
+      seen?: unknown;
+      warnings: string[];
+    };
     const bytes = (await stat(out.audio_path)).size;
     if (!(out.duration > 5 && bytes > 100_000)) throw new Error(`the Foley track is ${out.duration} s, ${bytes} bytes`);
     if (Math.abs(out.loudness.lufs + 16) > 2) throw new Error(`the Foley track reads ${out.loudness.lufs} LUFS, not −16`);
-    return { duration: out.duration, events: out.events, lufs: out.loudness.lufs, vision: out.seen !== undefined, warmed, warnings: out.warnings };
+    return {
+      duration: out.duration,
+      events: out.events,
+      lufs: out.loudness.lufs,
+      vision: out.seen !== undefined,
+      warmed,
+      warnings: out.warnings,
+    };
   } finally {
     await sessions.releaseAll();
     await rm(root, { recursive: true, force: true });
@@ -126,11 +152,13 @@ export async function runSelfTest({ config, log }: { config: Readonly<Config>; l
   const hardware = await detectHardware({ log });
   // The provider's own account of its choice, from what the runtime logs while settling it.
   let providerReason = 'CPU asked for (EXECUTION_PROVIDER=cpu)';
-  const listen = (level: 'info' | 'warn') => (obj: { reason?: string }, msg: string): void => {
-    if (obj && typeof obj.reason === 'string') providerReason = `${msg}: ${obj.reason}`;
-    else if (/CUDA/.test(msg)) providerReason = msg;
-    log[level](obj, msg);
-  };
+  const listen =
+    (level: 'info' | 'warn') =>
+    (obj: { reason?: string }, msg: string): void => {
+      if (obj && typeof obj.reason === 'string') providerReason = `${msg}: ${obj.reason}`;
+      else if (/CUDA/.test(msg)) providerReason = msg;
+      log[level](obj, msg);
+    };
   const runtimeLog = { ...log, info: listen('info'), warn: listen('warn') } as unknown as Logger;
   const runtime = createOrtRuntime({ log: runtimeLog, ep: config.models.executionProvider, gpuPresent: hardware.gpus.length > 0 });
   const provider = await runtime.probe();
@@ -145,7 +173,13 @@ export async function runSelfTest({ config, log }: { config: Readonly<Config>; l
   }
   await check(checks, 'vision models (detection, pose)', async () => {
     const visionDir = config.models.visionDir;
-    const m = await loadVisionModels({ cacheDir: config.models.convertedDir, ep: config.models.executionProvider, gpuPresent: hardware.gpus.length > 0, log, ...(visionDir ? { sources: humanModelsIn(visionDir) } : {}) });
+    const m = await loadVisionModels({
+      cacheDir: config.models.convertedDir,
+      ep: config.models.executionProvider,
+      gpuPresent: hardware.gpus.length > 0,
+      log,
+      ...(visionDir ? { sources: humanModelsIn(visionDir) } : {}),
+    });
     try {
       const image = { width: 320, height: 192, data: new Uint8Array(320 * 192 * 3).fill(128) };
       const [found = []] = await m.detect([image]);
@@ -159,7 +193,11 @@ export async function runSelfTest({ config, log }: { config: Readonly<Config>; l
   await check(checks, 'voice activity model', async () => {
     const s = await openVadSession({ ep: 'cpu', log });
     try {
-      const out = await s.run({ input: tensor('float32', new Float32Array(576), [1, 576]), state: tensor('float32', new Float32Array(256), [2, 1, 128]), sr: tensor('int64', BigInt64Array.from([16000n]), []) });
+      const out = await s.run({
+        input: tensor('float32', new Float32Array(576), [1, 576]),
+        state: tensor('float32', new Float32Array(256), [2, 1, 128]),
+        sr: tensor('int64', BigInt64Array.from([16000n]), []),
+      });
       const p = (out.output!.data as Float32Array)[0]!;
       if (!(p >= 0 && p < 0.5)) throw new Error(`silence read as speech (p = ${p})`);
       return { speechProbabilityOfSilence: Number(p.toFixed(4)) };

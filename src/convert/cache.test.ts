@@ -55,7 +55,8 @@ describe('cachedConversion', () => {
     const a = await sources(join(root, 'a'), { 'model.json': '{}', 'shard.bin': 'abc' });
     const b = await sources(join(root, 'b'), { 'model.json': '{}', 'shard.bin': 'abd' });
     const moved = await sources(join(root, 'elsewhere'), { 'model.json': '{}', 'shard.bin': 'abc' });
-    const key = async (files: string[], converterVersion = 'v1') => (await cachedConversion({ cacheDir, sourceFiles: files, converterVersion, convert: counter().convert })).key;
+    const key = async (files: string[], converterVersion = 'v1') =>
+      (await cachedConversion({ cacheDir, sourceFiles: files, converterVersion, convert: counter().convert })).key;
     const base = await key(a);
     expect(await key(b)).not.toBe(base);
     expect(await key(a, 'v2')).not.toBe(base);
@@ -68,7 +69,9 @@ describe('cachedConversion', () => {
     const cacheDir = join(root, 'cache');
     const big = new Uint8Array(1 << 20).map((_, i) => i & 0xff);
     const c = counter(big, 30);
-    const results = await Promise.all(Array.from({ length: 4 }, () => cachedConversion({ cacheDir, sourceFiles: files, converterVersion: 'v1', convert: c.convert })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => cachedConversion({ cacheDir, sourceFiles: files, converterVersion: 'v1', convert: c.convert })),
+    );
     expect(new Set(results.map((r) => r.path)).size).toBe(1);
     expect(results.every((r) => !r.hit)).toBe(true);
     expect(c.calls()).toBe(4);
@@ -91,7 +94,12 @@ describe('cachedConversion', () => {
     expect(await readdir(cacheDir)).toEqual([]);
     const first = await cachedConversion({ cacheDir, sourceFiles: files, converterVersion: 'v1', convert: counter().convert });
     await writeFile(first.path, '');
-    const again = await cachedConversion({ cacheDir, sourceFiles: files, converterVersion: 'v1', convert: counter(Uint8Array.of(5)).convert });
+    const again = await cachedConversion({
+      cacheDir,
+      sourceFiles: files,
+      converterVersion: 'v1',
+      convert: counter(Uint8Array.of(5)).convert,
+    });
     expect(again.hit).toBe(false);
     expect([...(await readFile(again.path))]).toEqual([5]);
   });

@@ -51,12 +51,18 @@ export type EmbeddedSrModelName = keyof typeof EMBEDDED_SR_MODELS;
 function entry(name: string, scale: number): EmbeddedSrModel {
   const m = (EMBEDDED_SR_MODELS as Readonly<Record<string, EmbeddedSrModel>>)[name];
   if (!m) {
-    throw new WorkerError('MODEL_NOT_AVAILABLE', `no embedded super-resolution model "${name}" (available: ${Object.keys(EMBEDDED_SR_MODELS).join(', ')})`, {
-      details: { model: name },
-    });
+    throw new WorkerError(
+      'MODEL_NOT_AVAILABLE',
+      `no embedded super-resolution model "${name}" (available: ${Object.keys(EMBEDDED_SR_MODELS).join(', ')})`,
+      {
+        details: { model: name },
+      },
+    );
   }
   if (!m.scales.includes(scale)) {
-    throw new WorkerError('MODEL_NOT_AVAILABLE', `${name} has no ×${scale} model (available: ${m.scales.join(', ')})`, { details: { model: name, scale } });
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `${name} has no ×${scale} model (available: ${m.scales.join(', ')})`, {
+      details: { model: name, scale },
+    });
   }
   return m;
 }
@@ -82,7 +88,8 @@ function packageRoot(packageName: string): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new WorkerError('MODEL_NOT_AVAILABLE', `cannot find the folder of ${packageName}`, { details: { package: packageName } });
+    if (up === dir)
+      throw new WorkerError('MODEL_NOT_AVAILABLE', `cannot find the folder of ${packageName}`, { details: { package: packageName } });
     dir = up;
   }
 }
@@ -92,7 +99,9 @@ export function embeddedModelJson(name: EmbeddedSrModelName | (string & {}), sca
   const m = entry(name, scale);
   const path = join(packageRoot(m.packageName), 'models', `x${scale}`, 'model.json');
   if (!existsSync(path)) {
-    throw new WorkerError('MODEL_NOT_AVAILABLE', `${m.packageName} has no models/x${scale}/model.json`, { details: { package: m.packageName, scale } });
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `${m.packageName} has no models/x${scale}/model.json`, {
+      details: { package: m.packageName, scale },
+    });
   }
   return path;
 }
@@ -108,7 +117,11 @@ export interface LoadedSrModel {
 }
 
 /** Converts (or finds in `cacheDir`) the ONNX form of an embedded model. */
-export async function loadEmbeddedSrModel(name: EmbeddedSrModelName | (string & {}), scale: number, o: { cacheDir: string }): Promise<LoadedSrModel> {
+export async function loadEmbeddedSrModel(
+  name: EmbeddedSrModelName | (string & {}),
+  scale: number,
+  o: { cacheDir: string },
+): Promise<LoadedSrModel> {
   const m = entry(name, scale);
   const modelJson = embeddedModelJson(name, scale);
   const sourceFiles = await listTfjsPackageFiles(modelJson);
@@ -123,7 +136,9 @@ export async function loadEmbeddedSrModel(name: EmbeddedSrModelName | (string & 
       const { bytes, facts } = convertTfjsLayers(model, { inputRange: m.inputRange, name: `${name}-x${scale}` });
       const uniform = facts.scaleH === scale && facts.scaleW === scale && facts.offsetH === 0 && facts.offsetW === 0;
       if (!uniform || facts.inputChannels !== 3 || facts.outputChannels !== 3) {
-        throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale} is not a ×${scale} RGB upscaler`, { details: { model: name, scale, ...facts } });
+        throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale} is not a ×${scale} RGB upscaler`, {
+          details: { model: name, scale, ...facts },
+        });
       }
       return bytes;
     },

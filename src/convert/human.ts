@@ -63,19 +63,28 @@ function packageRoot(): string {
 /** Absolute path of a model's model.json inside the installed package. */
 /** Each model's model.json in `dir` (VISION_MODELS_DIR), for models kept outside the package. */
 export function humanModelsIn(dir: string): Record<HumanModelName, string> {
-  return Object.fromEntries((Object.keys(HUMAN_MODELS) as HumanModelName[]).map((name) => [name, join(dir, HUMAN_MODELS[name].file)])) as Record<HumanModelName, string>;
+  return Object.fromEntries(
+    (Object.keys(HUMAN_MODELS) as HumanModelName[]).map((name) => [name, join(dir, HUMAN_MODELS[name].file)]),
+  ) as Record<HumanModelName, string>;
 }
 
 export function humanModelJson(name: HumanModelName): string {
   const path = join(packageRoot(), 'models', HUMAN_MODELS[name].file);
-  if (!existsSync(path)) throw new WorkerError('MODEL_NOT_AVAILABLE', `${HUMAN_PACKAGE} has no models/${HUMAN_MODELS[name].file}`, { details: { model: name } });
+  if (!existsSync(path))
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `${HUMAN_PACKAGE} has no models/${HUMAN_MODELS[name].file}`, { details: { model: name } });
   return path;
 }
 
 /** The conversion options of a model (exported for the parity tests). */
 export function humanConvertOptions(name: HumanModelName): GraphConvertOptions {
   const m = HUMAN_MODELS[name];
-  return { name, outputs: m.outputs, inputs: { [m.input]: m.dims }, dynamicResize: m.dynamicResize, metadata: { source_package: HUMAN_PACKAGE, source_model: m.file } };
+  return {
+    name,
+    outputs: m.outputs,
+    inputs: { [m.input]: m.dims },
+    dynamicResize: m.dynamicResize,
+    metadata: { source_package: HUMAN_PACKAGE, source_model: m.file },
+  };
 }
 
 export interface ConvertedHumanModel {

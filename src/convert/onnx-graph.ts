@@ -68,7 +68,12 @@ export interface OnnxGraph {
   /** A constant (float32 unless the data is Int32Array, BigInt64Array, or Uint8Array for bool); returns its name. `data.length` must match `dims`. */
   addInitializer(name: string, dims: readonly number[], data: InitializerData): string;
   /** One operator; `''` in `inputs` marks an omitted optional input. */
-  addNode(opType: string, inputs: readonly string[], outputs: readonly string[], o?: { name?: string; attributes?: readonly OnnxAttribute[] }): void;
+  addNode(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    o?: { name?: string; attributes?: readonly OnnxAttribute[] },
+  ): void;
   /** A graph input, float32 unless `type` says otherwise. */
   addInput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
   addOutput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
@@ -78,7 +83,12 @@ export interface OnnxGraph {
 function valueInfo(name: string, dims: readonly Dim[], type: OnnxElemType = 'float32'): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: type === 'float32' ? FLOAT : onnxDataType(type), shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: type === 'float32' ? FLOAT : onnxDataType(type),
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -98,7 +108,8 @@ export function createOnnxGraph(name: string): OnnxGraph {
   return {
     addInitializer(tensor, dims, data) {
       const size = dims.reduce((a, b) => a * b, 1);
-      if (size !== data.length) throw new RangeError(`initializer "${tensor}": dims [${dims.join(',')}] hold ${size} values, data has ${data.length}`);
+      if (size !== data.length)
+        throw new RangeError(`initializer "${tensor}": dims [${dims.join(',')}] hold ${size} values, data has ${data.length}`);
       claim(tensor);
       // raw_data is little-endian, as typed arrays are on the hosts we run on (x86-64, arm64).
       const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -27,7 +27,8 @@ export function shardPaths(modelJsonPath: string, manifest: ReadonlyArray<{ path
     g.paths.map((p) => {
       const abs = resolve(dir, p);
       const rel = relative(dir, abs);
-      if (rel.startsWith('..') || isAbsolute(rel)) throw modelLoadFailed(`${modelJsonPath}: weight path ${p} leaves the model's folder`, { path: p });
+      if (rel.startsWith('..') || isAbsolute(rel))
+        throw modelLoadFailed(`${modelJsonPath}: weight path ${p} leaves the model's folder`, { path: p });
       return abs;
     }),
   );

@@ -66,11 +66,20 @@ function meetLayout(vals: readonly Val[]): 'nhwc' | 'nchw' {
   return 'nchw';
 }
 
-function elementwise(ctx: GraphCtx, n: TfNode, vals: readonly Val[], build: (ts: string[], layout: 'nhwc' | 'nchw') => string, dtype?: OnnxElemType): Val {
+function elementwise(
+  ctx: GraphCtx,
+  n: TfNode,
+  vals: readonly Val[],
+  build: (ts: string[], layout: 'nhwc' | 'nchw') => string,
+  dtype?: OnnxElemType,
+): Val {
   const layout = meetLayout(vals);
   const rank = Math.max(...vals.map((v) => v.rank));
   const ts = vals.map((v) => ctx.tensor(v, v.const && v.rank === 0 ? 'nhwc' : layout));
-  const shape = vals.reduce<number[] | undefined>((s, v) => (s === undefined ? undefined : broadcastShape({ ...v, shape: s }, v)), vals[0]!.shape ? [...vals[0]!.shape] : undefined);
+  const shape = vals.reduce<number[] | undefined>(
+    (s, v) => (s === undefined ? undefined : broadcastShape({ ...v, shape: s }, v)),
+    vals[0]!.shape ? [...vals[0]!.shape] : undefined,
+  );
   return { tensor: build(ts, layout), dtype: dtype ?? vals[0]!.dtype, rank, layout: rank === 4 ? layout : 'nhwc', shape };
 }
 
@@ -81,16 +90,25 @@ function binary(onnxOp: string): OpRule {
   };
 }
 
-const boolOut = (onnxOp: string): OpRule => (n, inputs, ctx) => {
-  expect(n, inputs, 2);
-  return elementwise(ctx, n, inputs, (ts) => ctx.node(onnxOp, ts, n.name), 'bool');
-};
+const boolOut =
+  (onnxOp: string): OpRule =>
+  (n, inputs, ctx) => {
+    expect(n, inputs, 2);
+    return elementwise(ctx, n, inputs, (ts) => ctx.node(onnxOp, ts, n.name), 'bool');
+  };
 
 function unary(onnxOp: string, attributes?: ReturnType<typeof attr.float>[]): OpRule {
   return (n, inputs, ctx) => {
     expect(n, inputs, 1);
     const x = inputs[0]!;
-    return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node(onnxOp, [ctx.tensor(x)], n.name, attributes ? { attributes } : undefined) };
+    return {
+      ...x,
+      const: undefined,
+      lazy: undefined,
+      squeezed: undefined,
+      expanded: undefined,
+      tensor: ctx.node(onnxOp, [ctx.tensor(x)], n.name, attributes ? { attributes } : undefined),
+    };
   };
 }
 
@@ -171,7 +189,8 @@ function conv(depthwise: boolean, fused: boolean): OpRule {
     const x = inputs[0];
     const filter = inputs[1];
     if (!x || x.rank !== 4) throw opFail(n, 'input must be a 4-D tensor');
-    if (!filter?.const || filter.const.shape.length !== 4 || filter.const.dtype !== 'float32') throw opFail(n, 'the filter must be a constant float 4-D tensor');
+    if (!filter?.const || filter.const.shape.length !== 4 || filter.const.dtype !== 'float32')
+      throw opFail(n, 'the filter must be a constant float 4-D tensor');
     const [kh, kw, cin, cm] = filter.const.shape as [number, number, number, number];
     const k = filter.const.data as Float32Array;
     const cout = depthwise ? cin * cm : cm;
@@ -180,19 +199,22 @@ function conv(depthwise: boolean, fused: boolean): OpRule {
       // TF [kh,kw,cin,mult] → ONNX [cin·mult, 1, kh, kw] with group = cin (output channel c·mult + m, as TF).
       for (let y = 0; y < kh; y++)
         for (let xx = 0; xx < kw; xx++)
-          for (let c = 0; c < cin; c++) for (let m = 0; m < cm; m++) kernel[((c * cm + m) * kh + y) * kw + xx] = k[((y * kw + xx) * cin + c) * cm + m]!;
+          for (let c = 0; c < cin; c++)
+            for (let m = 0; m < cm; m++) kernel[((c * cm + m) * kh + y) * kw + xx] = k[((y * kw + xx) * cin + c) * cm + m]!;
     } else {
       // TF [kh,kw,cin,cout] → ONNX [cout,cin,kh,kw].
       for (let y = 0; y < kh; y++)
         for (let xx = 0; xx < kw; xx++)
-          for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) kernel[((o * cin + i) * kh + y) * kw + xx] = k[((y * kw + xx) * cin + i) * cout + o]!;
+          for (let i = 0; i < cin; i++)
+            for (let o = 0; o < cout; o++) kernel[((o * cin + i) * kh + y) * kw + xx] = k[((y * kw + xx) * cin + i) * cout + o]!;
     }
     const w = window(n, [kh, kw]);
     const onnxInputs = [ctx.tensor(x, 'nchw'), ctx.init(`${n.name}/kernel`, depthwise ? [cout, 1, kh, kw] : [cout, cin, kh, kw], kernel)];
     let act: string | undefined;
     if (fused) {
       const ops = attrOf(n, 'fused_ops', 'list')?.s ?? [];
-      if (ops[0] !== 'BiasAdd' || ops.length > 2) throw opFail(n, `fused_ops [${ops.join(',')}] are not supported (BiasAdd plus one activation)`);
+      if (ops[0] !== 'BiasAdd' || ops.length > 2)
+        throw opFail(n, `fused_ops [${ops.join(',')}] are not supported (BiasAdd plus one activation)`);
       const bias = inputs[2];
       if (!bias?.const || bias.const.data.length !== cout) throw opFail(n, `the bias must be a constant of ${cout} values`);
       onnxInputs.push(ctx.init(`${n.name}/bias`, [cout], bias.const.data as Float32Array));
@@ -219,7 +241,9 @@ function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpRule {
     if (k.length !== 4 || k[0] !== 1 || k[3] !== 1) throw opFail(n, `ksize [${k.join(',')}] is not supported`);
     const w = window(n, [k[1]!, k[2]!]);
     // TF's AvgPool SAME averages over the real pixels only: ONNX's count_include_pad=0 (the default).
-    const t = ctx.node(onnxOp, [ctx.tensor(x, 'nchw')], n.name, { attributes: [attr.ints('kernel_shape', w.kernel), attr.ints('strides', w.strides), ...padAttrs(n, w.padding)] });
+    const t = ctx.node(onnxOp, [ctx.tensor(x, 'nchw')], n.name, {
+      attributes: [attr.ints('kernel_shape', w.kernel), attr.ints('strides', w.strides), ...padAttrs(n, w.padding)],
+    });
     return { tensor: t, dtype: x.dtype, rank: 4, layout: 'nchw', shape: spatialShape(x, w, n, x.shape?.[3] ?? 0) };
   };
 }
@@ -233,8 +257,14 @@ function reduce(onnxOp: string): OpRule {
     const keep = bool(n, 'keep_dims', false);
     const layout = x.layout === 'nchw' && keep ? 'nchw' : 'nhwc';
     const onnxAxes = layout === 'nchw' ? axes.map((a) => NCHW_AXIS[a]!) : axes;
-    const t = ctx.node(onnxOp, [ctx.tensor(x, layout)], n.name, { attributes: [attr.ints('axes', onnxAxes), attr.int('keepdims', keep ? 1 : 0)] });
-    const shape = x.shape ? (keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i))) : undefined;
+    const t = ctx.node(onnxOp, [ctx.tensor(x, layout)], n.name, {
+      attributes: [attr.ints('axes', onnxAxes), attr.int('keepdims', keep ? 1 : 0)],
+    });
+    const shape = x.shape
+      ? keep
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i))
+      : undefined;
     return { tensor: t, dtype: x.dtype, rank: keep ? x.rank : x.rank - axes.length, layout, shape };
   };
 }
@@ -251,7 +281,9 @@ const concatV2: OpRule = (n, inputs, ctx) => {
     n.name,
     { attributes: [attr.int('axis', layout === 'nchw' ? NCHW_AXIS[axis]! : axis)] },
   );
-  const shape = vals.every((v) => v.shape) ? vals[0]!.shape!.map((d, i) => (i === axis ? vals.reduce((s, v) => s + v.shape![i]!, 0) : d)) : undefined;
+  const shape = vals.every((v) => v.shape)
+    ? vals[0]!.shape!.map((d, i) => (i === axis ? vals.reduce((s, v) => s + v.shape![i]!, 0) : d))
+    : undefined;
   return { tensor: t, dtype: vals[0]!.dtype, rank, layout, shape };
 };
 
@@ -275,8 +307,14 @@ function resize(mode: 'linear' | 'nearest'): OpRule {
       t = ctx.node('Resize', [xt, '', scales], n.name, { attributes });
     } else {
       // ONNX opset 17 sizes cover every axis: N and C from the tensor itself.
-      const nc = ctx.node('Slice', [ctx.node('Shape', [xt], `${n.name}/shape`), ctx.init(`${n.name}/s0`, [1], int64([0])), ctx.init(`${n.name}/s2`, [1], int64([2]))], `${n.name}/nc`);
-      const sizes = ctx.node('Concat', [nc, ctx.init(`${n.name}/hw`, [2], int64([h, w]))], `${n.name}/sizes`, { attributes: [attr.int('axis', 0)] });
+      const nc = ctx.node(
+        'Slice',
+        [ctx.node('Shape', [xt], `${n.name}/shape`), ctx.init(`${n.name}/s0`, [1], int64([0])), ctx.init(`${n.name}/s2`, [1], int64([2]))],
+        `${n.name}/nc`,
+      );
+      const sizes = ctx.node('Concat', [nc, ctx.init(`${n.name}/hw`, [2], int64([h, w]))], `${n.name}/sizes`, {
+        attributes: [attr.int('axis', 0)],
+      });
       t = ctx.node('Resize', [xt, '', '', sizes], n.name, { attributes });
     }
     return { tensor: t, dtype: 'float32', rank: 4, layout: 'nchw', shape: x.shape ? [x.shape[0]!, h, w, x.shape[3]!] : undefined };
@@ -287,7 +325,15 @@ const cast: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
   const to = tfDtype(n, 'DstT');
-  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, dtype: to, tensor: ctx.node('Cast', [ctx.tensor(x)], n.name, { attributes: [attr.int('to', onnxDataType(to))] }) };
+  return {
+    ...x,
+    const: undefined,
+    lazy: undefined,
+    squeezed: undefined,
+    expanded: undefined,
+    dtype: to,
+    tensor: ctx.node('Cast', [ctx.tensor(x)], n.name, { attributes: [attr.int('to', onnxDataType(to))] }),
+  };
 };
 
 const identity: OpRule = (n, inputs) => {
@@ -326,17 +372,33 @@ const squaredDifference: OpRule = (n, inputs, ctx) => {
 const relu6: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
-  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: clip(ctx, ctx.tensor(x), n.name, 0, 6) };
+  return {
+    ...x,
+    const: undefined,
+    lazy: undefined,
+    squeezed: undefined,
+    expanded: undefined,
+    tensor: clip(ctx, ctx.tensor(x), n.name, 0, 6),
+  };
 };
 
 const rsqrt: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 1);
   const x = inputs[0]!;
-  return { ...x, const: undefined, lazy: undefined, squeezed: undefined, expanded: undefined, tensor: ctx.node('Reciprocal', [ctx.node('Sqrt', [ctx.tensor(x)], `${n.name}/sqrt`)], n.name) };
+  return {
+    ...x,
+    const: undefined,
+    lazy: undefined,
+    squeezed: undefined,
+    expanded: undefined,
+    tensor: ctx.node('Reciprocal', [ctx.node('Sqrt', [ctx.tensor(x)], `${n.name}/sqrt`)], n.name),
+  };
 };
 
-const unsqueeze = (ctx: GraphCtx, x: string, axis: number, base: string): string => ctx.node('Unsqueeze', [x, ctx.init(`${base}/axes`, [1], int64([axis]))], base);
-const squeeze = (ctx: GraphCtx, x: string, axes: readonly number[], base: string): string => ctx.node('Squeeze', [x, ctx.init(`${base}/axes`, [axes.length], int64(axes))], base);
+const unsqueeze = (ctx: GraphCtx, x: string, axis: number, base: string): string =>
+  ctx.node('Unsqueeze', [x, ctx.init(`${base}/axes`, [1], int64([axis]))], base);
+const squeeze = (ctx: GraphCtx, x: string, axes: readonly number[], base: string): string =>
+  ctx.node('Squeeze', [x, ctx.init(`${base}/axes`, [axes.length], int64(axes))], base);
 
 const expandDims: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
@@ -346,7 +408,15 @@ const expandDims: OpRule = (n, inputs, ctx) => {
   // the identity: skipping it keeps a batch axis that the pair would pin to 1.
   if (x.squeezed && x.squeezed.axis === axis) return { ...x.squeezed.from, expanded: { from: x, axis } };
   const shape = x.shape ? [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)] : undefined;
-  return { tensor: '', lazy: () => unsqueeze(ctx, ctx.tensor(x, 'nhwc'), axis, n.name), dtype: x.dtype, rank: x.rank + 1, layout: 'nhwc', shape, expanded: { from: x, axis } };
+  return {
+    tensor: '',
+    lazy: () => unsqueeze(ctx, ctx.tensor(x, 'nhwc'), axis, n.name),
+    dtype: x.dtype,
+    rank: x.rank + 1,
+    layout: 'nhwc',
+    shape,
+    expanded: { from: x, axis },
+  };
 };
 
 const squeezeOp: OpRule = (n, inputs, ctx) => {
@@ -359,7 +429,14 @@ const squeezeOp: OpRule = (n, inputs, ctx) => {
   }
   if (axes.length === 1 && x.expanded && x.expanded.axis === axes[0]) return { ...x.expanded.from, squeezed: { from: x, axis: axes[0]! } };
   const shape = x.shape?.filter((_, i) => !axes.includes(i));
-  const v: Val = { tensor: '', lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), axes, n.name), dtype: x.dtype, rank: x.rank - axes.length, layout: 'nhwc', shape };
+  const v: Val = {
+    tensor: '',
+    lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), axes, n.name),
+    dtype: x.dtype,
+    rank: x.rank - axes.length,
+    layout: 'nhwc',
+    shape,
+  };
   if (axes.length === 1) v.squeezed = { from: x, axis: axes[0]! };
   return v;
 };
@@ -372,12 +449,31 @@ const unpack: OpRule = (n, inputs, ctx) => {
   if (num < 1) throw opFail(n, 'num must be given');
   const shape = x.shape?.filter((_, i) => i !== axis);
   if (num === 1) {
-    return [{ tensor: '', lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), [axis], n.name), dtype: x.dtype, rank: x.rank - 1, layout: 'nhwc', shape, squeezed: { from: x, axis } }];
+    return [
+      {
+        tensor: '',
+        lazy: () => squeeze(ctx, ctx.tensor(x, 'nhwc'), [axis], n.name),
+        dtype: x.dtype,
+        rank: x.rank - 1,
+        layout: 'nhwc',
+        shape,
+        squeezed: { from: x, axis },
+      },
+    ];
   }
   const xt = ctx.tensor(x, 'nhwc');
   const parts = Array.from({ length: num }, (_, k) => ctx.fresh(`${n.name}/part${k}`));
-  ctx.graph.addNode('Split', [xt, ctx.init(`${n.name}/split`, [num], int64(Array(num).fill(1)))], parts, { name: `${n.name}/split`, attributes: [attr.int('axis', axis)] });
-  return parts.map((p, k) => ({ tensor: squeeze(ctx, p, [axis], k === 0 ? n.name : `${n.name}:${k}`), dtype: x.dtype, rank: x.rank - 1, layout: 'nhwc', shape }));
+  ctx.graph.addNode('Split', [xt, ctx.init(`${n.name}/split`, [num], int64(Array(num).fill(1)))], parts, {
+    name: `${n.name}/split`,
+    attributes: [attr.int('axis', axis)],
+  });
+  return parts.map((p, k) => ({
+    tensor: squeeze(ctx, p, [axis], k === 0 ? n.name : `${n.name}:${k}`),
+    dtype: x.dtype,
+    rank: x.rank - 1,
+    layout: 'nhwc',
+    shape,
+  }));
 };
 
 const pack: OpRule = (n, inputs, ctx) => {
@@ -386,7 +482,8 @@ const pack: OpRule = (n, inputs, ctx) => {
   const axis = normAxis(n, int(n, 'axis', 0), rank);
   if (inputs.length === 1 && inputs[0]!.squeezed?.axis === axis) return inputs[0]!.squeezed.from;
   const parts = inputs.map((v, k) => unsqueeze(ctx, ctx.tensor(v, 'nhwc'), axis, `${n.name}/in${k}`));
-  const t = parts.length === 1 ? ctx.node('Identity', parts, n.name) : ctx.node('Concat', parts, n.name, { attributes: [attr.int('axis', axis)] });
+  const t =
+    parts.length === 1 ? ctx.node('Identity', parts, n.name) : ctx.node('Concat', parts, n.name, { attributes: [attr.int('axis', axis)] });
   const s0 = inputs[0]!.shape;
   const shape = s0 ? [...s0.slice(0, axis), inputs.length, ...s0.slice(axis)] : undefined;
   return { tensor: t, dtype: inputs[0]!.dtype, rank, layout: 'nhwc', shape };
@@ -412,13 +509,17 @@ const argMax: OpRule = (n, inputs, ctx) => {
   const axis = normAxis(n, constValues(n, inputs[1], 'dimension')[0]!, x.rank);
   const to = tfDtype(n, 'output_type', 'int64');
   // TF breaks ties towards the first index, as ONNX does by default (select_last_index=0).
-  let t = ctx.node('ArgMax', [ctx.tensor(x, 'nhwc')], to === 'int64' ? n.name : `${n.name}/i64`, { attributes: [attr.int('axis', axis), attr.int('keepdims', 0)] });
+  let t = ctx.node('ArgMax', [ctx.tensor(x, 'nhwc')], to === 'int64' ? n.name : `${n.name}/i64`, {
+    attributes: [attr.int('axis', axis), attr.int('keepdims', 0)],
+  });
   if (to !== 'int64') t = ctx.node('Cast', [t], n.name, { attributes: [attr.int('to', onnxDataType(to))] });
   return { tensor: t, dtype: to, rank: x.rank - 1, layout: 'nhwc', shape: x.shape?.filter((_, i) => i !== axis) };
 };
 
 const toInt64 = (ctx: GraphCtx, v: Val, base: string): string =>
-  v.dtype === 'int64' ? ctx.tensor(v, 'nhwc') : ctx.node('Cast', [ctx.tensor(v, 'nhwc')], base, { attributes: [attr.int('to', onnxDataType('int64'))] });
+  v.dtype === 'int64'
+    ? ctx.tensor(v, 'nhwc')
+    : ctx.node('Cast', [ctx.tensor(v, 'nhwc')], base, { attributes: [attr.int('to', onnxDataType('int64'))] });
 
 const gatherNd: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
@@ -434,7 +535,9 @@ const gatherV2: OpRule = (n, inputs, ctx) => {
   const [p, i] = inputs as [Val, Val];
   if (int(n, 'batch_dims', 0) !== 0) throw opFail(n, 'batch_dims is not supported');
   const axis = normAxis(n, constValues(n, inputs[2], 'axis')[0]!, p.rank);
-  const t = ctx.node('Gather', [ctx.tensor(p, 'nhwc'), toInt64(ctx, i, `${n.name}/indices`)], n.name, { attributes: [attr.int('axis', axis)] });
+  const t = ctx.node('Gather', [ctx.tensor(p, 'nhwc'), toInt64(ctx, i, `${n.name}/indices`)], n.name, {
+    attributes: [attr.int('axis', axis)],
+  });
   const shape = p.shape && i.shape ? [...p.shape.slice(0, axis), ...i.shape, ...p.shape.slice(axis + 1)] : undefined;
   return { tensor: t, dtype: p.dtype, rank: p.rank - 1 + i.rank, layout: 'nhwc', shape };
 };
@@ -476,7 +579,13 @@ const stridedSlice: OpRule = (n, inputs, ctx) => {
   const axes = begin.map((_, a) => a);
   let t = ctx.node(
     'Slice',
-    [ctx.tensor(x, 'nhwc'), ctx.init(`${n.name}/starts`, [axes.length], int64(starts)), ctx.init(`${n.name}/ends`, [axes.length], int64(ends)), ctx.init(`${n.name}/axes`, [axes.length], int64(axes)), ctx.init(`${n.name}/steps`, [axes.length], int64(strides))],
+    [
+      ctx.tensor(x, 'nhwc'),
+      ctx.init(`${n.name}/starts`, [axes.length], int64(starts)),
+      ctx.init(`${n.name}/ends`, [axes.length], int64(ends)),
+      ctx.init(`${n.name}/axes`, [axes.length], int64(axes)),
+      ctx.init(`${n.name}/steps`, [axes.length], int64(strides)),
+    ],
     shrink.length ? `${n.name}/slice` : n.name,
   );
   if (shrink.length) t = squeeze(ctx, t, shrink, n.name);

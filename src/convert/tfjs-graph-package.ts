@@ -22,7 +22,12 @@ const AttrSchema = z.looseObject({
       f: z.array(z.number()).optional(),
     })
     .optional(),
-  shape: z.looseObject({ dim: z.array(z.looseObject({ size: z.union([z.string(), z.number()]).optional() })).optional(), unknownRank: z.boolean().optional() }).optional(),
+  shape: z
+    .looseObject({
+      dim: z.array(z.looseObject({ size: z.union([z.string(), z.number()]).optional() })).optional(),
+      unknownRank: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 const NodeSchema = z.object({
@@ -37,7 +42,12 @@ const WeightSpecSchema = z.object({
   shape: z.array(z.number().int().nonnegative()),
   dtype: z.string(),
   quantization: z
-    .object({ dtype: z.enum(['float16', 'uint8', 'uint16']), min: z.number().optional(), scale: z.number().optional(), original_dtype: z.string().optional() })
+    .object({
+      dtype: z.enum(['float16', 'uint8', 'uint16']),
+      min: z.number().optional(),
+      scale: z.number().optional(),
+      original_dtype: z.string().optional(),
+    })
     .optional(),
 });
 
@@ -117,8 +127,10 @@ function decodeWeights(json: GraphJson, groups: readonly Uint8Array[], where: st
       const count = w.shape.reduce((a, b) => a * b, 1);
       const q = w.quantization;
       const bytesPer = q ? (q.dtype === 'uint8' ? 1 : 2) : 4;
-      if (offset + count * bytesPer > raw.byteLength) throw fail(`${where}: weight group ${g + 1} is too short for ${w.name}`, { weight: w.name });
-      if (w.dtype !== 'float32' && w.dtype !== 'int32') throw fail(`${where}: weight ${w.name} is ${w.dtype}; only float32 and int32 are supported`, { weight: w.name });
+      if (offset + count * bytesPer > raw.byteLength)
+        throw fail(`${where}: weight group ${g + 1} is too short for ${w.name}`, { weight: w.name });
+      if (w.dtype !== 'float32' && w.dtype !== 'int32')
+        throw fail(`${where}: weight ${w.name} is ${w.dtype}; only float32 and int32 are supported`, { weight: w.name });
       let data: TfConstData;
       if (w.dtype === 'int32') {
         if (q) throw fail(`${where}: quantised int32 weight ${w.name} is not supported`, { weight: w.name });
@@ -132,14 +144,16 @@ function decodeWeights(json: GraphJson, groups: readonly Uint8Array[], where: st
           // Affine quantisation, as tfjs-converter dequantises it: v·scale + min.
           const scale = q.scale ?? 1;
           const min = q.min ?? 0;
-          for (let k = 0; k < count; k++) data[k] = (q.dtype === 'uint8' ? view.getUint8(offset + k) : view.getUint16(offset + 2 * k, true)) * scale + min;
+          for (let k = 0; k < count; k++)
+            data[k] = (q.dtype === 'uint8' ? view.getUint8(offset + k) : view.getUint16(offset + 2 * k, true)) * scale + min;
         }
       }
       if (consts.has(w.name)) throw fail(`${where}: weight ${w.name} is listed twice`, { weight: w.name });
       consts.set(w.name, { dtype: w.dtype, shape: w.shape, data });
       offset += count * bytesPer;
     }
-    if (offset !== raw.byteLength) throw fail(`${where}: weight group ${g + 1} holds ${raw.byteLength} bytes, the manifest describes ${offset}`);
+    if (offset !== raw.byteLength)
+      throw fail(`${where}: weight group ${g + 1} holds ${raw.byteLength} bytes, the manifest describes ${offset}`);
   });
   return consts;
 }
@@ -149,7 +163,8 @@ export function parseTfjsGraphModel(json: unknown, groups: readonly Uint8Array[]
   const r = GraphJsonSchema.safeParse(json);
   if (!r.success) throw fail(`${where} is not a TF.js graph model: ${z.prettifyError(r.error)}`, { file: where });
   const m = r.data;
-  if (groups.length !== m.weightsManifest.length) throw fail(`${where}: ${m.weightsManifest.length} weight groups in the manifest, ${groups.length} given`);
+  if (groups.length !== m.weightsManifest.length)
+    throw fail(`${where}: ${m.weightsManifest.length} weight groups in the manifest, ${groups.length} given`);
   const consts = decodeWeights(m, groups, where);
   const nodes = m.modelTopology.node.map((n) => ({
     name: n.name,

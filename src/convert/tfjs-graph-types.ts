@@ -57,4 +57,3 @@ export function tfDtype(n: TfNode, key: string, fallback?: OnnxElemType): OnnxEl
   if (!t) throw opFail(n, `attribute ${key} is ${a?.kind === 'type' ? a.type : 'missing'}; supported: ${Object.keys(DTYPES).join(', ')}`);
   return t;
 }
-

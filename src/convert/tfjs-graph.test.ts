@@ -94,7 +94,10 @@ interface Case {
   tol?: number;
 }
 
-async function runBoth(c: Case, o: { dynamic?: { dims: Record<string, (number | string)[]>; feedShapes: Record<string, number[]> } } = {}): Promise<void> {
+async function runBoth(
+  c: Case,
+  o: { dynamic?: { dims: Record<string, (number | string)[]>; feedShapes: Record<string, number[]> } } = {},
+): Promise<void> {
   const { json, weights } = buildModel(c.nodes, c.consts ?? []);
   const feedsSpec = c.inputs.map((i) => {
     const shape = o.dynamic?.feedShapes[i.name] ?? i.shape;
@@ -104,11 +107,17 @@ async function runBoth(c: Case, o: { dynamic?: { dims: Record<string, (number | 
   });
   // Reference: tfjs-converter on the CPU backend.
   const model = await tfconv.loadGraphModel(
-    tfc.io.fromMemory({ modelTopology: (json as { modelTopology: object }).modelTopology, weightSpecs: (json as { weightsManifest: { weights: tfc.io.WeightsManifestEntry[] }[] }).weightsManifest[0]!.weights, weightData: weights.slice().buffer }),
+    tfc.io.fromMemory({
+      modelTopology: (json as { modelTopology: object }).modelTopology,
+      weightSpecs: (json as { weightsManifest: { weights: tfc.io.WeightsManifestEntry[] }[] }).weightsManifest[0]!.weights,
+      weightData: weights.slice().buffer,
+    }),
   );
   const tfFeeds = Object.fromEntries(feedsSpec.map((f) => [f.name, tfc.tensor(f.values, f.shape, f.dtype)]));
   const tfOut = model.execute(tfFeeds, c.outputs);
-  const refs = await Promise.all((Array.isArray(tfOut) ? tfOut : [tfOut]).map(async (t) => ({ data: Array.from(await t.data(), Number), shape: t.shape })));
+  const refs = await Promise.all(
+    (Array.isArray(tfOut) ? tfOut : [tfOut]).map(async (t) => ({ data: Array.from(await t.data(), Number), shape: t.shape })),
+  );
   // Ours.
   const bytes = convertTfjsGraph(parseTfjsGraphModel(json, [weights]), {
     name: 'case',
@@ -116,7 +125,14 @@ async function runBoth(c: Case, o: { dynamic?: { dims: Record<string, (number | 
     ...(o.dynamic ? { inputs: o.dynamic.dims, dynamicResize: true } : {}),
   });
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
-  const out = await s.run(Object.fromEntries(feedsSpec.map((f) => [f.name, new ort.Tensor(f.dtype, f.dtype === 'int32' ? Int32Array.from(f.values) : Float32Array.from(f.values), f.shape)])));
+  const out = await s.run(
+    Object.fromEntries(
+      feedsSpec.map((f) => [
+        f.name,
+        new ort.Tensor(f.dtype, f.dtype === 'int32' ? Int32Array.from(f.values) : Float32Array.from(f.values), f.shape),
+      ]),
+    ),
+  );
   c.outputs.forEach((name, k) => {
     const got = out[name]!;
     expect([...got.dims]).toEqual(refs[k]!.shape);
@@ -131,11 +147,29 @@ async function runBoth(c: Case, o: { dynamic?: { dims: Record<string, (number | 
 }
 
 /** x [1,h,w,c] → op → y. */
-function single(op: string, inputs: string[], attr: Record<string, unknown>, consts: ConstSpec[], xShape: number[], xDtype: Dt = 'float32'): Case {
-  return { nodes: [placeholder('x', xShape, xDtype), { name: 'y', op, input: inputs, attr }], consts, inputs: [{ name: 'x', shape: xShape, dtype: xDtype }], outputs: ['y'] };
+function single(
+  op: string,
+  inputs: string[],
+  attr: Record<string, unknown>,
+  consts: ConstSpec[],
+  xShape: number[],
+  xDtype: Dt = 'float32',
+): Case {
+  return {
+    nodes: [placeholder('x', xShape, xDtype), { name: 'y', op, input: inputs, attr }],
+    consts,
+    inputs: [{ name: 'x', shape: xShape, dtype: xDtype }],
+    outputs: ['y'],
+  };
 }
 
-const conv = (name: string, shape: number[], half = false): ConstSpec => ({ name, dtype: 'float32', shape, values: rand(size(shape), -0.5, 0.5), half });
+const conv = (name: string, shape: number[], half = false): ConstSpec => ({
+  name,
+  dtype: 'float32',
+  shape,
+  values: rand(size(shape), -0.5, 0.5),
+  half,
+});
 const ci = (name: string, values: number[], shape = [values.length]): ConstSpec => ({ name, dtype: 'int32', shape, values });
 const cf = (name: string, values: number[], shape = [values.length]): ConstSpec => ({ name, dtype: 'float32', shape, values });
 
@@ -157,22 +191,97 @@ describe('TF.js graph ops against tfjs-converter', () => {
   it.each([
     ['Conv2D SAME stride 2', single('Conv2D', ['x', 'k'], convAttr([1, 2, 2, 1], 'SAME'), [conv('k', [3, 3, 4, 6])], X)],
     ['Conv2D VALID', single('Conv2D', ['x', 'k'], convAttr([1, 1, 1, 1], 'VALID'), [conv('k', [3, 2, 4, 5])], X)],
-    ['_FusedConv2D BiasAdd+Relu6 (float16 weights)', single('_FusedConv2D', ['x', 'k', 'b'], convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu6']), [conv('k', [1, 1, 4, 8], true), conv('b', [8], true)], X)],
-    ['_FusedConv2D BiasAdd+Relu stride 2', single('_FusedConv2D', ['x', 'k', 'b'], convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu']), [conv('k', [3, 3, 4, 8]), conv('b', [8])], X)],
-    ['_FusedConv2D BiasAdd', single('_FusedConv2D', ['x', 'k', 'b'], convAttr([1, 1, 1, 1], 'VALID', ['BiasAdd']), [conv('k', [3, 3, 4, 3]), conv('b', [3])], X)],
-    ['DepthwiseConv2dNative SAME stride 2, multiplier 2', single('DepthwiseConv2dNative', ['x', 'k'], convAttr([1, 2, 2, 1], 'SAME'), [conv('k', [3, 3, 4, 2])], X)],
-    ['FusedDepthwiseConv2dNative BiasAdd+Relu', single('FusedDepthwiseConv2dNative', ['x', 'k', 'b'], convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu']), [conv('k', [5, 5, 4, 1]), conv('b', [4])], X)],
-    ['FusedDepthwiseConv2dNative BiasAdd+Relu6', single('FusedDepthwiseConv2dNative', ['x', 'k', 'b'], convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu6']), [conv('k', [3, 3, 4, 1]), conv('b', [4])], X)],
-    ['MaxPool 3×3 SAME stride 1', single('MaxPool', ['x'], { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') }, [], X)],
-    ['MaxPool 2×2 VALID stride 2', single('MaxPool', ['x'], { T: T(), ksize: LI([1, 2, 2, 1]), strides: LI([1, 2, 2, 1]), padding: S('VALID'), data_format: S('NHWC') }, [], X)],
+    [
+      '_FusedConv2D BiasAdd+Relu6 (float16 weights)',
+      single(
+        '_FusedConv2D',
+        ['x', 'k', 'b'],
+        convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu6']),
+        [conv('k', [1, 1, 4, 8], true), conv('b', [8], true)],
+        X,
+      ),
+    ],
+    [
+      '_FusedConv2D BiasAdd+Relu stride 2',
+      single(
+        '_FusedConv2D',
+        ['x', 'k', 'b'],
+        convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu']),
+        [conv('k', [3, 3, 4, 8]), conv('b', [8])],
+        X,
+      ),
+    ],
+    [
+      '_FusedConv2D BiasAdd',
+      single('_FusedConv2D', ['x', 'k', 'b'], convAttr([1, 1, 1, 1], 'VALID', ['BiasAdd']), [conv('k', [3, 3, 4, 3]), conv('b', [3])], X),
+    ],
+    [
+      'DepthwiseConv2dNative SAME stride 2, multiplier 2',
+      single('DepthwiseConv2dNative', ['x', 'k'], convAttr([1, 2, 2, 1], 'SAME'), [conv('k', [3, 3, 4, 2])], X),
+    ],
+    [
+      'FusedDepthwiseConv2dNative BiasAdd+Relu',
+      single(
+        'FusedDepthwiseConv2dNative',
+        ['x', 'k', 'b'],
+        convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu']),
+        [conv('k', [5, 5, 4, 1]), conv('b', [4])],
+        X,
+      ),
+    ],
+    [
+      'FusedDepthwiseConv2dNative BiasAdd+Relu6',
+      single(
+        'FusedDepthwiseConv2dNative',
+        ['x', 'k', 'b'],
+        convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu6']),
+        [conv('k', [3, 3, 4, 1]), conv('b', [4])],
+        X,
+      ),
+    ],
+    [
+      'MaxPool 3×3 SAME stride 1',
+      single(
+        'MaxPool',
+        ['x'],
+        { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') },
+        [],
+        X,
+      ),
+    ],
+    [
+      'MaxPool 2×2 VALID stride 2',
+      single(
+        'MaxPool',
+        ['x'],
+        { T: T(), ksize: LI([1, 2, 2, 1]), strides: LI([1, 2, 2, 1]), padding: S('VALID'), data_format: S('NHWC') },
+        [],
+        X,
+      ),
+    ],
     ['Mean keep_dims over H,W', single('Mean', ['x', 'a'], { T: T(), keep_dims: B(true) }, [ci('a', [1, 2])], X)],
     ['Mean without keep_dims', single('Mean', ['x', 'a'], { T: T(), keep_dims: B(false) }, [ci('a', [1, 2])], X)],
-    ['ResizeBilinear legacy (neither flag) ×2', single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(false) }, [ci('s', [18, 22])], X)],
-    ['ResizeBilinear half_pixel_centers ×2', single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [18, 22])], X)],
-    ['ResizeBilinear align_corners, odd size', single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(true), half_pixel_centers: B(false) }, [ci('s', [13, 7])], X)],
-    ['ResizeBilinear half_pixel_centers, shrink', single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [4, 5])], X)],
+    [
+      'ResizeBilinear legacy (neither flag) ×2',
+      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(false) }, [ci('s', [18, 22])], X),
+    ],
+    [
+      'ResizeBilinear half_pixel_centers ×2',
+      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [18, 22])], X),
+    ],
+    [
+      'ResizeBilinear align_corners, odd size',
+      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(true), half_pixel_centers: B(false) }, [ci('s', [13, 7])], X),
+    ],
+    [
+      'ResizeBilinear half_pixel_centers, shrink',
+      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [4, 5])], X),
+    ],
     ['Relu', single('Relu', ['x'], { T: T() }, [], X)],
-    ['Relu6 (inputs beyond both clip points)', { ...single('Relu6', ['x'], { T: T() }, [], [1, 3, 3, 2]), inputs: [{ name: 'x', shape: [1, 3, 3, 2], values: rand(18, -10, 10) }] }],
+    [
+      'Relu6 (inputs beyond both clip points)',
+      { ...single('Relu6', ['x'], { T: T() }, [], [1, 3, 3, 2]), inputs: [{ name: 'x', shape: [1, 3, 3, 2], values: rand(18, -10, 10) }] },
+    ],
     ['Sigmoid', single('Sigmoid', ['x'], { T: T() }, [], X)],
     ['Identity', single('Identity', ['x'], { T: T() }, [], X)],
     ['Mul by a [1,1,1,C] constant', single('Mul', ['x', 'c'], { T: T() }, [cf('c', rand(4), [1, 1, 1, 4])], X)],
@@ -189,31 +298,74 @@ describe('TF.js graph ops against tfjs-converter', () => {
     ['ExpandDims', single('ExpandDims', ['x', 'd'], { T: T(), Tdim: T('int32') }, [ci('d', [-1], [])], [2, 3, 4])],
     ['Squeeze', single('Squeeze', ['x'], { T: T(), squeeze_dims: LI([0]) }, [], [1, 3, 4])],
     ['ArgMax → int32', single('ArgMax', ['x', 'd'], { T: T(), Tidx: T('int32'), output_type: T('int32') }, [ci('d', [1], [])], [3, 50])],
-    ['StridedSlice with masks and shrink', single('StridedSlice', ['x', 'b', 'e', 's'], { T: T(), Index: T('int32'), begin_mask: I(1), end_mask: I(1), shrink_axis_mask: I(4), ellipsis_mask: I(0), new_axis_mask: I(0) }, [ci('b', [0, 1, 2]), ci('e', [0, 3, 3]), ci('s', [1, 1, 1])], [2, 5, 4])],
-    ['Equal against a max-pool (peak mask)', {
-      nodes: [placeholder('x', X), { name: 'p', op: 'MaxPool', input: ['x'], attr: { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') } }, { name: 'y', op: 'Equal', input: ['x', 'p'], attr: { T: T() } }],
-      inputs: [{ name: 'x', shape: X }],
-      outputs: ['y'],
-    }],
-    ['Unpack into 3, Pack on another axis', {
-      nodes: [placeholder('x', [3, 4, 5]), { name: 'u', op: 'Unpack', input: ['x'], attr: { T: T(), num: I(3), axis: I(0) } }, { name: 'y', op: 'Pack', input: ['u:2', 'u', 'u:1'], attr: { T: T(), N: I(3), axis: I(2) } }],
-      inputs: [{ name: 'x', shape: [3, 4, 5] }],
-      outputs: ['y'],
-    }],
-    ['GatherNd with int32 indices', single('GatherNd', ['x', 'i'], { Tparams: T(), Tindices: T('int32') }, [ci('i', [0, 1, 2, 0, 3, 1, 0, 0, 0], [3, 3])], [1, 4, 3, 5])],
-    ['GatherV2', single('GatherV2', ['x', 'i', 'a'], { Tparams: T(), Tindices: T('int32'), Taxis: T('int32'), batch_dims: I(0) }, [ci('i', [3, 0, 2]), ci('a', [1], [])], [2, 4, 3])],
-    ['ConcatV2 on channels after convs (NCHW inside)', {
-      nodes: [
-        placeholder('x', X),
-        { name: 'c1', op: 'Conv2D', input: ['x', 'k1'], attr: convAttr([1, 1, 1, 1], 'SAME') },
-        { name: 'c2', op: 'Relu', input: ['x'], attr: { T: T() } },
-        { name: 'y', op: 'ConcatV2', input: ['c1', 'c2', 'ax'], attr: { T: T(), N: I(2), Tidx: T('int32') } },
-        { name: 'z', op: 'Mul', input: ['y', 'c1s'], attr: { T: T() } },
-      ],
-      consts: [conv('k1', [1, 1, 4, 2]), ci('ax', [-1], []), cf('c1s', rand(6))],
-      inputs: [{ name: 'x', shape: X }],
-      outputs: ['y', 'z'],
-    }],
+    [
+      'StridedSlice with masks and shrink',
+      single(
+        'StridedSlice',
+        ['x', 'b', 'e', 's'],
+        { T: T(), Index: T('int32'), begin_mask: I(1), end_mask: I(1), shrink_axis_mask: I(4), ellipsis_mask: I(0), new_axis_mask: I(0) },
+        [ci('b', [0, 1, 2]), ci('e', [0, 3, 3]), ci('s', [1, 1, 1])],
+        [2, 5, 4],
+      ),
+    ],
+    [
+      'Equal against a max-pool (peak mask)',
+      {
+        nodes: [
+          placeholder('x', X),
+          {
+            name: 'p',
+            op: 'MaxPool',
+            input: ['x'],
+            attr: { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') },
+          },
+          { name: 'y', op: 'Equal', input: ['x', 'p'], attr: { T: T() } },
+        ],
+        inputs: [{ name: 'x', shape: X }],
+        outputs: ['y'],
+      },
+    ],
+    [
+      'Unpack into 3, Pack on another axis',
+      {
+        nodes: [
+          placeholder('x', [3, 4, 5]),
+          { name: 'u', op: 'Unpack', input: ['x'], attr: { T: T(), num: I(3), axis: I(0) } },
+          { name: 'y', op: 'Pack', input: ['u:2', 'u', 'u:1'], attr: { T: T(), N: I(3), axis: I(2) } },
+        ],
+        inputs: [{ name: 'x', shape: [3, 4, 5] }],
+        outputs: ['y'],
+      },
+    ],
+    [
+      'GatherNd with int32 indices',
+      single('GatherNd', ['x', 'i'], { Tparams: T(), Tindices: T('int32') }, [ci('i', [0, 1, 2, 0, 3, 1, 0, 0, 0], [3, 3])], [1, 4, 3, 5]),
+    ],
+    [
+      'GatherV2',
+      single(
+        'GatherV2',
+        ['x', 'i', 'a'],
+        { Tparams: T(), Tindices: T('int32'), Taxis: T('int32'), batch_dims: I(0) },
+        [ci('i', [3, 0, 2]), ci('a', [1], [])],
+        [2, 4, 3],
+      ),
+    ],
+    [
+      'ConcatV2 on channels after convs (NCHW inside)',
+      {
+        nodes: [
+          placeholder('x', X),
+          { name: 'c1', op: 'Conv2D', input: ['x', 'k1'], attr: convAttr([1, 1, 1, 1], 'SAME') },
+          { name: 'c2', op: 'Relu', input: ['x'], attr: { T: T() } },
+          { name: 'y', op: 'ConcatV2', input: ['c1', 'c2', 'ax'], attr: { T: T(), N: I(2), Tidx: T('int32') } },
+          { name: 'z', op: 'Mul', input: ['y', 'c1s'], attr: { T: T() } },
+        ],
+        consts: [conv('k1', [1, 1, 4, 2]), ci('ax', [-1], []), cf('c1s', rand(6))],
+        inputs: [{ name: 'x', shape: X }],
+        outputs: ['y', 'z'],
+      },
+    ],
   ] as [string, Case][])('%s', async (_, c) => {
     await runBoth(c);
   });
@@ -252,7 +404,12 @@ describe('TF.js graph ops against tfjs-converter', () => {
     // the dynamic model, then check the dynamic model's output size at 32×24.
     await runBoth(c, { dynamic: { dims: { x: ['N', 'H', 'W', 3] }, feedShapes: {} } });
     const { json, weights } = buildModel(c.nodes, c.consts!);
-    const bytes = convertTfjsGraph(parseTfjsGraphModel(json, [weights]), { name: 'dyn', outputs: ['y'], inputs: { x: ['N', 'H', 'W', 3] }, dynamicResize: true });
+    const bytes = convertTfjsGraph(parseTfjsGraphModel(json, [weights]), {
+      name: 'dyn',
+      outputs: ['y'],
+      inputs: { x: ['N', 'H', 'W', 3] },
+      dynamicResize: true,
+    });
     const s = await ort.InferenceSession.create(bytes);
     const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from(rand(2 * 24 * 32 * 3)), [2, 24, 32, 3]) });
     expect([...out['y']!.dims]).toEqual([2, 24, 32, 4]);
@@ -269,7 +426,10 @@ describe('TF.js graph package reading and failures', () => {
   });
 
   it('an unsupported op fails with MODEL_LOAD_FAILED naming the node', () => {
-    const { json, weights } = buildModel([placeholder('x', [1, 4]), { name: 'topk', op: 'TopKV2', input: ['x', 'k'], attr: {} }], [ci('k', [2], [])]);
+    const { json, weights } = buildModel(
+      [placeholder('x', [1, 4]), { name: 'topk', op: 'TopKV2', input: ['x', 'k'], attr: {} }],
+      [ci('k', [2], [])],
+    );
     let err: unknown;
     try {
       convertTfjsGraph(parseTfjsGraphModel(json, [weights]), { name: 't', outputs: ['topk'] });
@@ -282,10 +442,14 @@ describe('TF.js graph package reading and failures', () => {
 
   it('a weight shard shorter than the manifest fails with MODEL_LOAD_FAILED', () => {
     const { json, weights } = buildModel([placeholder('x', [1, 4])], [conv('k', [3, 3, 4, 4])]);
-    expect(() => parseTfjsGraphModel(json, [weights.subarray(0, 100)])).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error);
+    expect(() => parseTfjsGraphModel(json, [weights.subarray(0, 100)])).toThrow(
+      expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error,
+    );
   });
 
   it('a JSON that is not a graph model fails with MODEL_LOAD_FAILED', () => {
-    expect(() => parseTfjsGraphModel({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }, [])).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error);
+    expect(() => parseTfjsGraphModel({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }, [])).toThrow(
+      expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error,
+    );
   });
 });

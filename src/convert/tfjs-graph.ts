@@ -28,7 +28,8 @@ function constAsNchw(c: TfConst): { dims: number[]; data: Float32Array | Int32Ar
   const out = c.dtype === 'int32' ? new Int32Array(c.data.length) : new Float32Array(c.data.length);
   for (let a = 0; a < n; a++)
     for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) for (let k = 0; k < ch; k++) out[((a * ch + k) * h + y) * w + x] = c.data[((a * h + y) * w + x) * ch + k]!;
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < ch; k++) out[((a * ch + k) * h + y) * w + x] = c.data[((a * h + y) * w + x) * ch + k]!;
   return { dims: [n, ch, h, w], data: out };
 }
 
@@ -96,7 +97,9 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
       } else if (layout === v.layout || v.rank !== 4) {
         t = v.tensor;
       } else {
-        t = ctx.node('Transpose', [v.tensor], `${v.tensor}/${layout}`, { attributes: [attr.ints('perm', layout === 'nchw' ? TO_NCHW : TO_NHWC)] });
+        t = ctx.node('Transpose', [v.tensor], `${v.tensor}/${layout}`, {
+          attributes: [attr.ints('perm', layout === 'nchw' ? TO_NCHW : TO_NHWC)],
+        });
       }
       transposed.set(key, t);
       return t;
@@ -143,10 +146,22 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
       used.add(n.name);
       graph.addInput(n.name, dims, dtype);
       inputDims.set(n.name, dims);
-      vals = [{ tensor: n.name, dtype, rank: dims.length, layout: 'nhwc', shape: declared.every((d) => d >= 0) && declared.length === dims.length ? declared : undefined }];
+      vals = [
+        {
+          tensor: n.name,
+          dtype,
+          rank: dims.length,
+          layout: 'nhwc',
+          shape: declared.every((d) => d >= 0) && declared.length === dims.length ? declared : undefined,
+        },
+      ];
     } else {
       const rule = OP_RULES[n.op];
-      if (!rule) throw opFail(n, `op ${n.op} is not supported by the TF.js graph → ONNX converter (supported: Const, Placeholder, ${Object.keys(OP_RULES).join(', ')})`);
+      if (!rule)
+        throw opFail(
+          n,
+          `op ${n.op} is not supported by the TF.js graph → ONNX converter (supported: Const, Placeholder, ${Object.keys(OP_RULES).join(', ')})`,
+        );
       const inputs = n.inputs.filter((i) => !i.startsWith('^')).map((i) => outputOf(i, n));
       const r = rule(n, inputs, ctx);
       vals = Array.isArray(r) ? (r as readonly Val[]) : [r as Val];
@@ -163,7 +178,9 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
     const v = outputOf(ref, { name: ref, op: 'output' });
     const name = ref;
     graph.addNode('Identity', [ctx.tensor(v, 'nhwc')], [name], { name: `${name}/output` });
-    const dims: Dim[] = Array.from({ length: v.rank }, (_, i) => (!ctx.dynamicResize && v.shape?.[i] !== undefined && i > 0 ? v.shape[i]! : `${ref}_d${i}`));
+    const dims: Dim[] = Array.from({ length: v.rank }, (_, i) =>
+      !ctx.dynamicResize && v.shape?.[i] !== undefined && i > 0 ? v.shape[i]! : `${ref}_d${i}`,
+    );
     graph.addOutput(name, dims, v.dtype);
   }
   return graph.encode({

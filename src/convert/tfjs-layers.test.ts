@@ -20,7 +20,8 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
-const random = (n: number, r: () => number, lo = -0.5, hi = 0.5): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+const random = (n: number, r: () => number, lo = -0.5, hi = 0.5): Float32Array =>
+  Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 
 // ---- NHWC tensors and plain-loop references ------------------------------------------------------
 
@@ -33,7 +34,8 @@ const at = (t: T4, n: number, y: number, x: number, c: number): number => t.data
 function make(shape: [number, number, number, number], f: (n: number, y: number, x: number, c: number) => number): T4 {
   const [N, H, W, C] = shape;
   const data = new Float32Array(N * H * W * C);
-  for (let n = 0; n < N; n++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) data[((n * H + y) * W + x) * C + c] = f(n, y, x, c);
+  for (let n = 0; n < N; n++)
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) data[((n * H + y) * W + x) * C + c] = f(n, y, x, c);
   return { data, shape };
 }
 
@@ -154,7 +156,10 @@ function modelJson(layers: LayerJson[], output: string, weights: Weight[], dtype
       modelTopology: {
         keras_version: '2.10.0',
         backend: 'tensorflow',
-        model_config: { class_name: 'Functional', config: { name: 'tiny', layers, input_layers: [['in', 0, 0]], output_layers: [[output, 0, 0]] } },
+        model_config: {
+          class_name: 'Functional',
+          config: { name: 'tiny', layers, input_layers: [['in', 0, 0]], output_layers: [[output, 0, 0]] },
+        },
       },
       weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype })) }],
     },
@@ -176,7 +181,9 @@ async function runOnnx(model: TfjsLayersModel, x: T4, inputRange: 1 | 255 = 1): 
     expect(session.outputNames).toEqual(['output']);
     const [N, H, W, C] = x.shape;
     const nchw = new Float32Array(x.data.length);
-    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) nchw[((n * C + c) * H + y) * W + xx] = at(x, n, y, xx, c);
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++)
+        for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) nchw[((n * C + c) * H + y) * W + xx] = at(x, n, y, xx, c);
     const { output } = await session.run({ input: new ort.Tensor('float32', nchw, [N, C, H, W]) });
     const [on, oc, oh, ow] = output!.dims as [number, number, number, number];
     const o = output!.data as Float32Array;
@@ -239,7 +246,10 @@ describe('tfjsLayersToOnnx, layer by layer', () => {
       const a = conv('a', 'in', { k: 3, cin: 3, cout: 2, padding: 'same' }, rng(9));
       const b = conv('b', 'in', { k: 1, cin: 3, cout: 5, padding: 'valid' }, rng(10));
       const x = input(3, 9);
-      const m = build([inputLayer(3), a.layer, b.layer, layer('Concatenate', 'cat', ['in', 'a', 'b'], { axis })], 'cat', [...a.weights, ...b.weights]);
+      const m = build([inputLayer(3), a.layer, b.layer, layer('Concatenate', 'cat', ['in', 'a', 'b'], { axis })], 'cat', [
+        ...a.weights,
+        ...b.weights,
+      ]);
       expectClose(await runOnnx(m, x), refConcat([x, a.ref(x), b.ref(x)]));
     });
   }
@@ -262,7 +272,10 @@ describe('tfjsLayersToOnnx, layer by layer', () => {
   ] as const) {
     it(`UpSampling2D ${size.join('x')} nearest is an exact pixel repeat`, async () => {
       const x = input(3, 13);
-      const m = build([inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size, data_format: 'channels_last', interpolation: 'nearest' })], 'up');
+      const m = build(
+        [inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size, data_format: 'channels_last', interpolation: 'nearest' })],
+        'up',
+      );
       const got = await runOnnx(m, x);
       expectClose(got, refUpsample(x, size[0], size[1]), 0);
     });
@@ -311,7 +324,11 @@ describe('tfjsLayersToOnnx, layer by layer', () => {
       layer('UpSampling2D', 'up', ['ps'], { size: [2, 2] }),
       sr.layer,
     ];
-    const m = build(layers, 'sr', [f0, f1, lff, pre, sr].flatMap((c) => c.weights));
+    const m = build(
+      layers,
+      'sr',
+      [f0, f1, lff, pre, sr].flatMap((c) => c.weights),
+    );
     expect(modelScale(m)).toBe(4);
     const x = input(3, 21, [6, 5], 1);
     const a = f0.ref(x);
@@ -327,7 +344,9 @@ describe('modelScale', () => {
   });
 
   it('refuses a non-uniform model', () => {
-    expect(() => modelScale(build([inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size: [2, 3] })], 'up'))).toThrow(/not a uniform upscaler/);
+    expect(() => modelScale(build([inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size: [2, 3] })], 'up'))).toThrow(
+      /not a uniform upscaler/,
+    );
   });
 });
 
@@ -359,7 +378,9 @@ describe('unsupported models fail with MODEL_LOAD_FAILED', () => {
   });
 
   it('bilinear UpSampling2D and a tanh Activation', () => {
-    const up = failure(convert(build([inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size: [2, 2], interpolation: 'bilinear' })], 'up')));
+    const up = failure(
+      convert(build([inputLayer(3), layer('UpSampling2D', 'up', ['in'], { size: [2, 2], interpolation: 'bilinear' })], 'up')),
+    );
     expect(up.code).toBe('MODEL_LOAD_FAILED');
     expect(up.message).toContain('"up"');
     const act = failure(convert(build([inputLayer(3), layer('Activation', 'act', ['in'], { activation: 'tanh' })], 'act')));

@@ -55,7 +55,9 @@ interface Ctx {
 type Rule = (l: TfjsLayer, inputs: readonly Value[], ctx: Ctx) => Value;
 
 function fail(l: { name: string; className: string }, why: string): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', `layer "${l.name}" (${l.className}): ${why}`, { details: { layer: l.name, className: l.className } });
+  return new WorkerError('MODEL_LOAD_FAILED', `layer "${l.name}" (${l.className}): ${why}`, {
+    details: { layer: l.name, className: l.className },
+  });
 }
 
 function parseConfig<T extends z.ZodType>(l: TfjsLayer, schema: T): z.infer<T> {
@@ -64,7 +66,9 @@ function parseConfig<T extends z.ZodType>(l: TfjsLayer, schema: T): z.infer<T> {
   return r.data;
 }
 
-const pair = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]).transform((v) => (typeof v === 'number' ? ([v, v] as const) : v));
+const pair = z
+  .union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])])
+  .transform((v) => (typeof v === 'number' ? ([v, v] as const) : v));
 const channelsLast = z.literal('channels_last').optional();
 const out = (l: TfjsLayer): string => `${l.name}:0`;
 const sameExtent = (a: Extent, b: Extent): boolean => a.scale === b.scale && a.offset === b.offset;
@@ -79,7 +83,8 @@ function weight(l: TfjsLayer, ctx: Ctx, suffix: string, shape: readonly number[]
 }
 
 function expectInputs(l: TfjsLayer, inputs: readonly Value[], min: number, max = min): void {
-  if (inputs.length < min || inputs.length > max) throw fail(l, `takes ${min === max ? min : `${min}..${max}`} input(s), got ${inputs.length}`);
+  if (inputs.length < min || inputs.length > max)
+    throw fail(l, `takes ${min === max ? min : `${min}..${max}`} input(s), got ${inputs.length}`);
 }
 
 function expectSameSize(l: TfjsLayer, inputs: readonly Value[], sameChannels: boolean): void {
@@ -130,7 +135,12 @@ const conv2d: Rule = (l, inputs, ctx) => {
   const convOut = relu ? `${l.name}:conv` : out(l);
   ctx.graph.addNode('Conv', inputsOnnx, [convOut], {
     name: l.name,
-    attributes: [attr.ints('kernel_shape', [kh, kw]), attr.ints('pads', pads), attr.ints('strides', [1, 1]), attr.ints('dilations', [1, 1])],
+    attributes: [
+      attr.ints('kernel_shape', [kh, kw]),
+      attr.ints('pads', pads),
+      attr.ints('strides', [1, 1]),
+      attr.ints('dilations', [1, 1]),
+    ],
   });
   if (relu) ctx.graph.addNode('Relu', [convOut], [out(l)], { name: `${l.name}/relu` });
   return {
@@ -186,9 +196,18 @@ const upSampling2d: Rule = (l, inputs, ctx) => {
   // asymmetric + floor maps output pixel i to input pixel floor(i/s): an exact repeat, as Keras does.
   ctx.graph.addNode('Resize', [x.tensor, '', scales], [out(l)], {
     name: l.name,
-    attributes: [attr.string('mode', 'nearest'), attr.string('coordinate_transformation_mode', 'asymmetric'), attr.string('nearest_mode', 'floor')],
+    attributes: [
+      attr.string('mode', 'nearest'),
+      attr.string('coordinate_transformation_mode', 'asymmetric'),
+      attr.string('nearest_mode', 'floor'),
+    ],
   });
-  return { tensor: out(l), channels: x.channels, h: { scale: x.h.scale * sh, offset: x.h.offset * sh }, w: { scale: x.w.scale * sw, offset: x.w.offset * sw } };
+  return {
+    tensor: out(l),
+    channels: x.channels,
+    h: { scale: x.h.scale * sh, offset: x.h.offset * sh },
+    w: { scale: x.w.scale * sw, offset: x.w.offset * sw },
+  };
 };
 
 /** upscalerjs' custom layer (esrgan-thick): x · beta, beta 0.2 in the package's code. */
@@ -208,7 +227,10 @@ const pixelShuffle: Rule = (l, inputs, ctx) => {
   if (c.scale !== undefined && c.scale !== named) throw fail(l, `config scale ${c.scale} contradicts the class name`);
   const x = inputs[0]!;
   if (named < 1 || x.channels % (named * named) !== 0) throw fail(l, `${x.channels} channels do not divide into ${named}×${named} blocks`);
-  ctx.graph.addNode('DepthToSpace', [x.tensor], [out(l)], { name: l.name, attributes: [attr.int('blocksize', named), attr.string('mode', 'DCR')] });
+  ctx.graph.addNode('DepthToSpace', [x.tensor], [out(l)], {
+    name: l.name,
+    attributes: [attr.int('blocksize', named), attr.string('mode', 'DCR')],
+  });
   return {
     tensor: out(l),
     channels: x.channels / (named * named),
@@ -229,7 +251,10 @@ const RULES: Readonly<Record<string, Rule>> = {
 function ruleFor(l: TfjsLayer): Rule {
   const rule = RULES[l.className] ?? (/^PixelShuffle\d+x$/.test(l.className) ? pixelShuffle : undefined);
   if (!rule) {
-    throw fail(l, `layer class ${l.className} is not supported by the TF.js → ONNX converter (supported: InputLayer, ${Object.keys(RULES).join(', ')}, PixelShuffle<n>x)`);
+    throw fail(
+      l,
+      `layer class ${l.className} is not supported by the TF.js → ONNX converter (supported: InputLayer, ${Object.keys(RULES).join(', ')}, PixelShuffle<n>x)`,
+    );
   }
   return rule;
 }
@@ -242,7 +267,8 @@ const InputLayerConfig = z.object({
 /** Walks the graph from its output, emitting each layer once; returns the facts and the output value. */
 function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { facts: TfjsModelFacts; output: Value } {
   const whole = { name: model.name, className: model.className };
-  if (model.className !== 'Functional' && model.className !== 'Model') throw fail(whole, `model class ${model.className} is not supported (only Functional)`);
+  if (model.className !== 'Functional' && model.className !== 'Model')
+    throw fail(whole, `model class ${model.className} is not supported (only Functional)`);
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw fail(whole, `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only 1 and 1 are supported`);
   }
@@ -255,7 +281,9 @@ function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { 
   if (!inputLayer || inputLayer.className !== 'InputLayer') throw fail(whole, `input ${model.inputs[0]!.layer} is not an InputLayer`);
   const inputChannels = parseConfig(inputLayer, InputLayerConfig).batch_input_shape[3];
   const ctx: Ctx = { graph, weights: model.weights };
-  const done = new Map<string, Value>([[inputLayer.name, { tensor: inputTensor, channels: inputChannels, h: { scale: 1, offset: 0 }, w: { scale: 1, offset: 0 } }]]);
+  const done = new Map<string, Value>([
+    [inputLayer.name, { tensor: inputTensor, channels: inputChannels, h: { scale: 1, offset: 0 }, w: { scale: 1, offset: 0 } }],
+  ]);
   const active = new Set<string>();
 
   const reference = (from: { name: string; className: string }, ref: TfjsInbound): TfjsLayer => {
@@ -263,7 +291,10 @@ function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { 
     if (!l) throw fail(from, `input ${ref.layer} is not a layer of this model`);
     const noKwargs = typeof ref.kwargs === 'object' && ref.kwargs !== null && Object.keys(ref.kwargs).length === 0;
     if (ref.nodeIndex !== 0 || ref.tensorIndex !== 0 || !noKwargs) {
-      throw fail(from, `input ${ref.layer}[${ref.nodeIndex}][${ref.tensorIndex}] with call arguments is not supported (shared layers, multi-output layers, kwargs)`);
+      throw fail(
+        from,
+        `input ${ref.layer}[${ref.nodeIndex}][${ref.tensorIndex}] with call arguments is not supported (shared layers, multi-output layers, kwargs)`,
+      );
     }
     return l;
   };
@@ -285,7 +316,14 @@ function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { 
   const output = visit(outputLayer);
   return {
     output,
-    facts: { inputChannels, outputChannels: output.channels, scaleH: output.h.scale, scaleW: output.w.scale, offsetH: output.h.offset, offsetW: output.w.offset },
+    facts: {
+      inputChannels,
+      outputChannels: output.channels,
+      scaleH: output.h.scale,
+      scaleW: output.w.scale,
+      offsetH: output.h.offset,
+      offsetW: output.w.offset,
+    },
   };
 }
 

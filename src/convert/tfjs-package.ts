@@ -109,11 +109,16 @@ export function parseTfjsLayersModel(json: unknown, groups: readonly Uint8Array[
     for (const w of group.weights) {
       if (w.dtype !== 'float32' || w.quantization !== undefined) {
         const kind = w.quantization === undefined ? w.dtype : `${w.dtype} quantised`;
-        throw fail(`${where}: weight ${w.name} is ${kind}; only unquantised float32 weights are supported`, { weight: w.name, dtype: w.dtype });
+        throw fail(`${where}: weight ${w.name} is ${kind}; only unquantised float32 weights are supported`, {
+          weight: w.name,
+          dtype: w.dtype,
+        });
       }
       const count = w.shape.reduce((a, b) => a * b, 1);
       if (offset + count * 4 > aligned.byteLength) {
-        throw fail(`${where}: weight group ${g + 1} holds ${aligned.byteLength} bytes, too few for ${w.name} at offset ${offset}`, { weight: w.name });
+        throw fail(`${where}: weight group ${g + 1} holds ${aligned.byteLength} bytes, too few for ${w.name} at offset ${offset}`, {
+          weight: w.name,
+        });
       }
       if (weights.has(w.name)) throw fail(`${where}: weight ${w.name} is listed twice`, { weight: w.name });
       weights.set(w.name, { shape: w.shape, data: new Float32Array(aligned.buffer, offset, count) });
@@ -157,7 +162,9 @@ export async function listTfjsPackageFiles(modelJsonPath: string): Promise<strin
 }
 
 /** Reads model.json and its shards from disk; MODEL_LOAD_FAILED when anything is off. */
-export async function readTfjsLayersPackage(modelJsonPath: string): Promise<{ model: TfjsLayersModel; sourceFiles: string[]; sourceBytes: number }> {
+export async function readTfjsLayersPackage(
+  modelJsonPath: string,
+): Promise<{ model: TfjsLayersModel; sourceFiles: string[]; sourceBytes: number }> {
   const { json, bytes, shards } = await readModelJson(modelJsonPath);
   const groups = await readShardGroups(shards);
   const sourceBytes = groups.reduce((n, g) => n + g.byteLength, bytes);

@@ -58,13 +58,23 @@ export async function deliver(o: DeliverOptions): Promise<Delivered> {
   switch (how) {
     case 'url': {
       if (!o.bucket) {
-        throw new WorkerError('INVALID_INPUT', 'delivery: "url" needs an S3 bucket (BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID, BUCKET_SECRET_ACCESS_KEY), and none is configured; use "base64" or "path"', {
-          details: { field: 'delivery' },
-        });
+        throw new WorkerError(
+          'INVALID_INPUT',
+          'delivery: "url" needs an S3 bucket (BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID, BUCKET_SECRET_ACCESS_KEY), and none is configured; use "base64" or "path"',
+          {
+            details: { field: 'delivery' },
+          },
+        );
       }
       // Loaded on first use: the AWS SDK is large, and workers without a bucket never need it.
       const { uploadAndPresign } = await import('../storage/s3.js');
-      const up = await uploadAndPresign({ bucket: o.bucket, file: o.file, key: `${o.jobId}/${o.name}`, contentType: o.contentType, signal: o.signal });
+      const up = await uploadAndPresign({
+        bucket: o.bucket,
+        file: o.file,
+        key: `${o.jobId}/${o.name}`,
+        contentType: o.contentType,
+        signal: o.signal,
+      });
       return { kind: 'url', url: up.url, expiresAt: up.expiresAt, bytes: size };
     }
     case 'path': {

@@ -15,7 +15,10 @@ export type HandlerDeps = Omit<FrameDeps, 'inference'> & { inference?: WorkerInf
 
 /** The RunPod handler for every task in the registry. */
 export function createHandler(handlerDeps: HandlerDeps): Handler {
-  const deps: FrameDeps = { ...handlerDeps, inference: handlerDeps.inference ?? handlerDeps.models ?? cpuInference({ config: handlerDeps.config }) };
+  const deps: FrameDeps = {
+    ...handlerDeps,
+    inference: handlerDeps.inference ?? handlerDeps.models ?? cpuInference({ config: handlerDeps.config }),
+  };
   // Tasks get their part of the configuration: no bucket, key or token reaches a task.
   const { describeWorker: _describe, ...shared } = deps;
   const taskDeps: TaskDeps = { ...shared, config: taskConfig(deps.config) };

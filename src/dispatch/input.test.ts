@@ -33,8 +33,18 @@ describe('job payload', () => {
 
   it('accepts every field at a valid value', () => {
     const full = {
-      task: 'foley', video_base64: 'AAAA', prompt: 'rain', negative_prompt: 'engine', engine: 'procedural',
-      seed: 4294967295, duration: 2.5, vision: false, pose: true, audio_mode: 'mix', output_format: 'flac', delivery: 'base64',
+      task: 'foley',
+      video_base64: 'AAAA',
+      prompt: 'rain',
+      negative_prompt: 'engine',
+      engine: 'procedural',
+      seed: 4294967295,
+      duration: 2.5,
+      vision: false,
+      pose: true,
+      audio_mode: 'mix',
+      output_format: 'flac',
+      delivery: 'base64',
     };
     expect(parseJobInput(full)).toEqual(full);
   });

@@ -12,12 +12,16 @@ export type { JobInput } from '../tasks/registry.js';
 /** Validate a raw job input. Throws INVALID_INPUT naming each bad field. */
 export function parseJobInput(raw: unknown): JobInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new WorkerError('INVALID_INPUT', 'input must be a JSON object', { details: { issues: [{ field: 'input', message: 'must be an object' }] } });
+    throw new WorkerError('INVALID_INPUT', 'input must be a JSON object', {
+      details: { issues: [{ field: 'input', message: 'must be an object' }] },
+    });
   }
   // Absent means foley; present, it must name a task (`task: null` is not "absent").
   const task = Object.prototype.hasOwnProperty.call(raw, 'task') ? (raw as { task: unknown }).task : 'foley';
   if (typeof task !== 'string' || !(TASK_NAMES as string[]).includes(task)) {
-    throw invalidInput([{ field: 'task', message: `must be one of ${TASK_NAMES.map((t) => `"${t}"`).join(', ')} (got ${describeValue(task)})` }]);
+    throw invalidInput([
+      { field: 'task', message: `must be one of ${TASK_NAMES.map((t) => `"${t}"`).join(', ')} (got ${describeValue(task)})` },
+    ]);
   }
   const r = taskDefinition(task as TaskName).schema.safeParse(raw);
   if (r.success) return r.data;

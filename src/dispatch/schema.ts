@@ -25,7 +25,9 @@ export function payloadJsonSchema(): object {
   const defs: Record<string, object> = {};
   for (const [name, task] of Object.entries(TASKS) as Array<[TaskName, (typeof TASKS)[TaskName]]>) {
     // `input`: the shape a client sends (defaults make fields optional), not the parsed one.
-    const schema = z.toJSONSchema(task.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & { properties?: Record<string, unknown> };
+    const schema = z.toJSONSchema(task.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & {
+      properties?: Record<string, unknown>;
+    };
     delete schema.$schema;
     const one = exactlyOneSource(schema.properties ?? {});
     defs[name] = { ...schema, title: `task: "${name}"`, description: task.description, ...(one.length > 0 ? { allOf: one } : {}) };

@@ -13,7 +13,10 @@ const smi =
 
 describe('hardware detection', () => {
   it('reads GPU name and VRAM from nvidia-smi and derives the tier from device 0', async () => {
-    const hw = await detectHardware({ exec: smi('0, NVIDIA H100 80GB HBM3, 81559, 550.54.15\n1, NVIDIA H100 80GB HBM3, 81559, 550.54.15\n'), ...fixed });
+    const hw = await detectHardware({
+      exec: smi('0, NVIDIA H100 80GB HBM3, 81559, 550.54.15\n1, NVIDIA H100 80GB HBM3, 81559, 550.54.15\n'),
+      ...fixed,
+    });
     expect(hw).toEqual({
       gpus: [
         { index: 0, name: 'NVIDIA H100 80GB HBM3', vramMiB: 81559, driver: '550.54.15' },
@@ -43,7 +46,9 @@ describe('hardware detection', () => {
 
   it('skips lines it cannot read', () => {
     expect(parseNvidiaSmi('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.\n')).toEqual([]);
-    expect(parseNvidiaSmi('0, Tesla T4, [N/A], 1\n0, Tesla T4, 15360, 1')).toEqual([{ index: 0, name: 'Tesla T4', vramMiB: 15360, driver: '1' }]);
+    expect(parseNvidiaSmi('0, Tesla T4, [N/A], 1\n0, Tesla T4, 15360, 1')).toEqual([
+      { index: 0, name: 'Tesla T4', vramMiB: 15360, driver: '1' },
+    ]);
   });
 });
 

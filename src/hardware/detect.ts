@@ -62,7 +62,12 @@ export async function detectHardware(o: DetectOptions = {}): Promise<Hardware> {
     tier: tierFor(gpus, o.provider),
   };
   o.log?.info(
-    { tier: hw.tier, gpus: gpus.map((g) => `${g.name} (${vramGB(g).toFixed(1)} GB)`), cpuCores: hw.cpuCores, ramGB: Number((hw.ramBytes / 1e9).toFixed(1)) },
+    {
+      tier: hw.tier,
+      gpus: gpus.map((g) => `${g.name} (${vramGB(g).toFixed(1)} GB)`),
+      cpuCores: hw.cpuCores,
+      ramGB: Number((hw.ramBytes / 1e9).toFixed(1)),
+    },
     'hardware detected',
   );
   return hw;

@@ -14,7 +14,17 @@ import { WorkerError } from '../errors.js';
 import { openSessionThread } from './session-thread.js';
 import type { EpRequest, Provider, Session, SessionOptions, Tensor, TensorData, TensorType } from './types.js';
 
-export type { EpRequest, ExternalDataFile, Provider, RunOptions, Session, SessionOptions, Tensor, TensorData, TensorType } from './types.js';
+export type {
+  EpRequest,
+  ExternalDataFile,
+  Provider,
+  RunOptions,
+  Session,
+  SessionOptions,
+  Tensor,
+  TensorData,
+  TensorType,
+} from './types.js';
 
 /** A tensor from plain data; `dims` must multiply to `data.length`. */
 export function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
@@ -69,7 +79,8 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
   const describe = (model: string | Uint8Array): string => (typeof model === 'string' ? model : `<${model.length} bytes>`);
 
   async function create(model: string | Uint8Array, provider: Provider, options: SessionOptions): Promise<ort.InferenceSession> {
-    const eps: ort.InferenceSession.ExecutionProviderConfig[] = provider === 'cuda' ? [{ name: 'cuda', deviceId: o.deviceId ?? 0 }] : ['cpu'];
+    const eps: ort.InferenceSession.ExecutionProviderConfig[] =
+      provider === 'cuda' ? [{ name: 'cuda', deviceId: o.deviceId ?? 0 }] : ['cpu'];
     const opts: ort.InferenceSession.SessionOptions = {
       executionProviders: eps,
       // Trying CUDA where its libraries are missing is expected (it falls back to CPU and says so
@@ -142,5 +153,8 @@ export function createOrtRuntime(o: OrtRuntimeOptions): OrtRuntime {
 
 /** Versions and backends, for /health. */
 export function ortInfo(): { versions: Record<string, string>; backends: { name: string; bundled: boolean }[] } {
-  return { versions: { ...ort.env.versions } as Record<string, string>, backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })) };
+  return {
+    versions: { ...ort.env.versions } as Record<string, string>,
+    backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
+  };
 }

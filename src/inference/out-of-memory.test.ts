@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isWorkerError } from '../errors.js';
 import { isOutOfMemory, retryOnOutOfMemory } from './out-of-memory.js';
 
-const oom = (): Error => new Error('[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 17592186044416');
+const oom = (): Error =>
+  new Error('[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 17592186044416');
 
 describe('retryOnOutOfMemory', () => {
   const base = {
@@ -11,7 +12,9 @@ describe('retryOnOutOfMemory', () => {
   };
 
   it('recognises ORT and CUDA out-of-memory messages, nothing else', () => {
-    expect([oom(), new Error('CUDA_ERROR_OUT_OF_MEMORY'), new Error('std::bad_alloc'), 'cudaErrorMemoryAllocation'].map(isOutOfMemory)).toEqual([true, true, true, true]);
+    expect(
+      [oom(), new Error('CUDA_ERROR_OUT_OF_MEMORY'), new Error('std::bad_alloc'), 'cudaErrorMemoryAllocation'].map(isOutOfMemory),
+    ).toEqual([true, true, true, true]);
     expect(isOutOfMemory(new Error('invalid dimensions'))).toBe(false);
   });
 

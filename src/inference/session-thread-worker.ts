@@ -14,16 +14,26 @@ if (parentPort && (workerData as Partial<ThreadData> | undefined)?.sessionThread
   const data = workerData as ThreadData;
   void (async () => {
     // ort.ts logs the provider choice; the worker's lines go to the main thread's logger.
-    const post = (level: 'info' | 'warn') => (obj: object, msg: string) => port.postMessage({ type: 'log', level, obj, msg } satisfies FromThread);
+    const post = (level: 'info' | 'warn') => (obj: object, msg: string) =>
+      port.postMessage({ type: 'log', level, obj, msg } satisfies FromThread);
     const log = { info: post('info'), warn: post('warn') } as unknown as Logger;
     let session: Session;
     try {
-      session = await createOrtRuntime({ log, ep: data.ep, ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }) }).createSession(data.model, data.options);
+      session = await createOrtRuntime({
+        log,
+        ep: data.ep,
+        ...(data.gpuPresent === undefined ? {} : { gpuPresent: data.gpuPresent }),
+      }).createSession(data.model, data.options);
     } catch (e) {
       port.postMessage({ type: 'failed', error: wireError(e) } satisfies FromThread);
       return;
     }
-    port.postMessage({ type: 'ready', provider: session.provider, inputNames: [...session.inputNames], outputNames: [...session.outputNames] } satisfies FromThread);
+    port.postMessage({
+      type: 'ready',
+      provider: session.provider,
+      inputNames: [...session.inputNames],
+      outputNames: [...session.outputNames],
+    } satisfies FromThread);
     const fromWireTensor = (t: WireTensor) => tensor(t.type, t.data, t.dims);
     port.on('message', (m: ToThread) => {
       if (m.type === 'release') {

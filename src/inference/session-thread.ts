@@ -41,7 +41,10 @@ export type FromThread =
   | { type: 'error'; id: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string };
 
-export const wireError = (e: unknown): WireError => ({ code: isWorkerError(e) ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });
+export const wireError = (e: unknown): WireError => ({
+  code: isWorkerError(e) ? e.code : undefined,
+  message: e instanceof Error ? e.message : String(e),
+});
 const fromWire = (e: WireError): Error => (e.code ? new WorkerError(e.code, e.message) : new Error(e.message));
 
 export function toWire(name: string, t: Tensor): WireTensor {
@@ -73,7 +76,8 @@ function threadEntry(): URL {
   const self = new URL('./session-thread-worker.js', import.meta.url);
   if (!import.meta.url.endsWith('.ts')) return self;
   const built = new URL('../../dist/src/inference/session-thread-worker.js', import.meta.url);
-  if (!existsSync(built)) throw new WorkerError('INTERNAL', `the inference thread needs the build (${built.pathname}): run "npm run build"`);
+  if (!existsSync(built))
+    throw new WorkerError('INTERNAL', `the inference thread needs the build (${built.pathname}): run "npm run build"`);
   return built;
 }
 

@@ -154,10 +154,17 @@ export function createSessionCache(deps: SessionCacheDeps): SessionCache {
       return memo.get(key, () => load(key, spec)) as Promise<SessionBundle<N, T>>;
     },
     get(repo, path, options) {
-      if (!deps.registry) throw new WorkerError('MODEL_NOT_AVAILABLE', `${repo} is not on this worker: no models are (MODELS is empty, or they failed to load at start-up)`, { details: { repo } });
+      if (!deps.registry)
+        throw new WorkerError(
+          'MODEL_NOT_AVAILABLE',
+          `${repo} is not on this worker: no models are (MODELS is empty, or they failed to load at start-up)`,
+          { details: { repo } },
+        );
       const file = deps.registry.file(repo, path);
       const key = `${repo}@${deps.registry.repo(repo).commit}/${path}`;
-      return cache.bundle(key, { sessions: { model: { model: file.local, ...(options ? { options } : {}) } } }).then((b) => b.sessions.model);
+      return cache
+        .bundle(key, { sessions: { model: { model: file.local, ...(options ? { options } : {}) } } })
+        .then((b) => b.sessions.model);
     },
     has: (key) => memo.has(key),
     loaded: () => memo.keys(),

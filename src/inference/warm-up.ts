@@ -45,7 +45,13 @@ export interface WarmUpOptions {
 export async function warmUpModels(o: WarmUpOptions): Promise<WorkerModels> {
   const [hardware, registry] = await Promise.all([
     detectHardware({ log: o.log, ...(o.exec ? { exec: o.exec } : {}) }),
-    prepareModels({ config: o.config, log: o.log, ...(o.signal ? { signal: o.signal } : {}), ...(o.fetch ? { fetch: o.fetch } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
+    prepareModels({
+      config: o.config,
+      log: o.log,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    }),
   ]);
   const runtime = createOrtRuntime({ log: o.log, ep: o.config.models.executionProvider, gpuPresent: hardware.gpus.length > 0 });
   const provider = await runtime.probe();

@@ -32,10 +32,17 @@ export interface PreparedAudio {
 export async function prepareAudio(input: NamedSource<'audio'>, job: TaskJob, deps: TaskDeps): Promise<PreparedAudio> {
   const field = namedSourceField('audio', input);
   const file = await materializeNamedSource('audio', input, jobSourceOptions(deps, job), 'audio.bin');
-  const p = await probeWithFormats(file, AUDIO_FORMATS, { ffprobe: deps.binaries().ffprobe, field, what: 'audio file (WAV, MP3, AAC, M4A, FLAC, Ogg, Matroska)', signal: job.ctx.signal });
+  const p = await probeWithFormats(file, AUDIO_FORMATS, {
+    ffprobe: deps.binaries().ffprobe,
+    field,
+    what: 'audio file (WAV, MP3, AAC, M4A, FLAC, Ogg, Matroska)',
+    signal: job.ctx.signal,
+  });
   const a = p.streams.find((s) => s.codec_type === 'audio' && s.codec_name);
   if (!a?.codec_name) {
-    throw new WorkerError('MEDIA_UNREADABLE', `${field}: the file has no audio stream`, { details: { field, streams: p.streams.map((s) => s.codec_type ?? 'unknown') } });
+    throw new WorkerError('MEDIA_UNREADABLE', `${field}: the file has no audio stream`, {
+      details: { field, streams: p.streams.map((s) => s.codec_type ?? 'unknown') },
+    });
   }
   const { maxDurationS } = deps.config.limits;
   let duration = p.format?.duration ?? a.duration;
@@ -44,7 +51,12 @@ export async function prepareAudio(input: NamedSource<'audio'>, job: TaskJob, de
     // Raw FLAC or Ogg written to a pipe says nothing of its length: its packets are counted up to
     // the limit (no decode), so a day of audio is refused in a fraction of a second.
     const measured = await measureStreamLength({
-      ffmpeg: deps.binaries().ffmpeg, input: guardedInputArgs(file, AUDIO_FORMATS), stream: 'a', capS: maxDurationS + 1, signal: job.ctx.signal, timeoutMs: deps.config.ffmpegTimeoutMs,
+      ffmpeg: deps.binaries().ffmpeg,
+      input: guardedInputArgs(file, AUDIO_FORMATS),
+      stream: 'a',
+      capS: maxDurationS + 1,
+      signal: job.ctx.signal,
+      timeoutMs: deps.config.ffmpegTimeoutMs,
     });
     duration = measured.seconds;
     stoppedAtLimit = measured.longer;

@@ -42,7 +42,10 @@ function sourceFields<K extends SourceKind>(kind: K): [`${K}_url`, `${K}_base64`
 }
 
 /** `<kind>_url` | `<kind>_base64` | `<kind>_path`, described for the payload: exactly one (`requireOneSource`). */
-export function namedSource<K extends 'image' | 'audio'>(kind: K, what: string): Record<`${K}_url` | `${K}_base64` | `${K}_path`, z.ZodOptional<z.ZodString>> {
+export function namedSource<K extends 'image' | 'audio'>(
+  kind: K,
+  what: string,
+): Record<`${K}_url` | `${K}_base64` | `${K}_path`, z.ZodOptional<z.ZodString>> {
   const [url, base64, path] = sourceFields(kind);
   return {
     [url]: z.string().min(1).optional().describe(`http(s) URL of the ${what} (public addresses only)`),

@@ -12,13 +12,18 @@ import { ffprobeJson, ProbeDocumentSchema, type ProbeDocument } from '../media/p
  * Probe `file`, reading it only with the demuxers in `formats`. A file of any other format (an
  * SVG, a playlist, a WAV sent as an image) fails here: MEDIA_UNREADABLE naming `field`.
  */
-export async function probeWithFormats(file: string, formats: readonly string[], o: { ffprobe: string; field: string; what: string; signal?: AbortSignal | undefined }): Promise<ProbeDocument> {
+export async function probeWithFormats(
+  file: string,
+  formats: readonly string[],
+  o: { ffprobe: string; field: string; what: string; signal?: AbortSignal | undefined },
+): Promise<ProbeDocument> {
   const json = await ffprobeJson(file, guardedInputArgs(file, formats), {
     ffprobe: o.ffprobe,
     signal: o.signal,
     unreadable: (why) => ({ message: `${o.field}: not a readable ${o.what}${why ? ` (${why})` : ''}`, details: { field: o.field } }),
   });
   const parsed = ProbeDocumentSchema.safeParse(json);
-  if (!parsed.success) throw new WorkerError('MEDIA_UNREADABLE', `${o.field}: ffprobe returned an unexpected document`, { details: { field: o.field } });
+  if (!parsed.success)
+    throw new WorkerError('MEDIA_UNREADABLE', `${o.field}: ffprobe returned an unexpected document`, { details: { field: o.field } });
   return parsed.data;
 }

@@ -65,7 +65,12 @@ export async function prepareImage(input: NamedSource<'image'>, job: TaskJob, de
   const start = await head(file, EXIF_HEAD_BYTES);
   const sniffed = sniffImageFormat(start);
   if (!sniffed) throw new WorkerError('MEDIA_UNREADABLE', `${field}: not a PNG, JPEG or WebP image`, { details: { field } });
-  const p = await probeWithFormats(file, [sniffed], { ffprobe: deps.binaries().ffprobe, field, what: 'PNG, JPEG or WebP image', signal: job.ctx.signal });
+  const p = await probeWithFormats(file, [sniffed], {
+    ffprobe: deps.binaries().ffprobe,
+    field,
+    what: 'PNG, JPEG or WebP image',
+    signal: job.ctx.signal,
+  });
   const format = p.format?.format_name ?? '';
   const v = p.streams.find((s) => s.codec_type === 'video' && s.width && s.height);
   if (!(IMAGE_FORMATS as readonly string[]).includes(format) || !v?.width || !v.height || !IMAGE_CODECS.has(v.codec_name ?? '')) {
@@ -73,9 +78,13 @@ export async function prepareImage(input: NamedSource<'image'>, job: TaskJob, de
   }
   const maxPixels = deps.config.limits.maxPixels;
   if (v.width * v.height > maxPixels) {
-    throw new WorkerError('VIDEO_TOO_LARGE', `${field}: the image is ${v.width}×${v.height}, over the ${maxPixels}-pixel limit (MAX_PIXELS)`, {
-      details: { field, width: v.width, height: v.height, limit: maxPixels },
-    });
+    throw new WorkerError(
+      'VIDEO_TOO_LARGE',
+      `${field}: the image is ${v.width}×${v.height}, over the ${maxPixels}-pixel limit (MAX_PIXELS)`,
+      {
+        details: { field, width: v.width, height: v.height, limit: maxPixels },
+      },
+    );
   }
   const orientation = sniffed === 'jpeg_pipe' ? jpegOrientation(start) : 1;
   const [width, height] = swapsSides(orientation) ? [v.height, v.width] : [v.width, v.height];

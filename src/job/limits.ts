@@ -15,11 +15,18 @@ export function checkMediaLimits(media: MediaInfo, requestedDurationS: number | 
       details: { width, height, limit: limits.maxPixels },
     });
   }
-  const duration = requestedDurationS !== undefined && media.duration !== undefined ? Math.min(requestedDurationS, media.duration) : (requestedDurationS ?? media.duration);
+  const duration =
+    requestedDurationS !== undefined && media.duration !== undefined
+      ? Math.min(requestedDurationS, media.duration)
+      : (requestedDurationS ?? media.duration);
   if (duration !== undefined && duration > limits.maxDurationS) {
-    throw new WorkerError('VIDEO_TOO_LONG', `the video is ${duration.toFixed(1)} s, over the ${limits.maxDurationS}-second limit (MAX_DURATION_S); send a shorter "duration"`, {
-      details: { duration, limit: limits.maxDurationS },
-    });
+    throw new WorkerError(
+      'VIDEO_TOO_LONG',
+      `the video is ${duration.toFixed(1)} s, over the ${limits.maxDurationS}-second limit (MAX_DURATION_S); send a shorter "duration"`,
+      {
+        details: { duration, limit: limits.maxDurationS },
+      },
+    );
   }
   const frames = duration !== undefined && fps !== undefined ? Math.ceil(duration * fps) : media.video.frames;
   if (frames !== undefined && frames > limits.maxFrames) {
@@ -38,9 +45,18 @@ export function checkRequestedDuration(media: MediaInfo, requestedDurationS: num
   const frameS = media.video.fps ? 1 / media.video.fps : 0.001;
   if (requestedDurationS < frameS) {
     const rate = media.video.fps ? ` at ${Math.round(media.video.fps * 1000) / 1000} fps` : '';
-    throw new WorkerError('INVALID_INPUT', `invalid input: duration: ${requestedDurationS} s is shorter than one frame of the video (${frameS.toFixed(3)} s${rate})`, {
-      details: { field: 'duration', issues: [{ field: 'duration', message: `must be at least one frame (${frameS.toFixed(3)} s${rate})` }], duration: requestedDurationS, frame_s: frameS },
-    });
+    throw new WorkerError(
+      'INVALID_INPUT',
+      `invalid input: duration: ${requestedDurationS} s is shorter than one frame of the video (${frameS.toFixed(3)} s${rate})`,
+      {
+        details: {
+          field: 'duration',
+          issues: [{ field: 'duration', message: `must be at least one frame (${frameS.toFixed(3)} s${rate})` }],
+          duration: requestedDurationS,
+          frame_s: frameS,
+        },
+      },
+    );
   }
 }
 

@@ -59,9 +59,13 @@ async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOp
     const s = await stat(real);
     if (!s.isFile()) continue;
     if (s.size > maxInputBytes) {
-      throw new WorkerError('INPUT_TOO_LARGE', `${field}: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
-        details: { field, bytes: s.size, limit: maxInputBytes },
-      });
+      throw new WorkerError(
+        'INPUT_TOO_LARGE',
+        `${field}: the file is ${s.size} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`,
+        {
+          details: { field, bytes: s.size, limit: maxInputBytes },
+        },
+      );
     }
     return real;
   }
@@ -74,14 +78,23 @@ async function resolveVideoPath(path: string, { roots, maxInputBytes }: SourceOp
 const DATA_URI = /^data:([\w.+/-]*)(;[\w-]+=[\w.-]+)*;base64,/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-async function decodeBase64(text: string, { workDir, maxInputBytes }: SourceOptions, field = 'video_base64', name = 'input.bin'): Promise<string> {
+async function decodeBase64(
+  text: string,
+  { workDir, maxInputBytes }: SourceOptions,
+  field = 'video_base64',
+  name = 'input.bin',
+): Promise<string> {
   const body = text.replace(DATA_URI, '').replace(/\s+/g, '');
   // Size first, from the text length alone: never allocate for an input we would refuse.
   const decodedBytes = Math.floor((body.length * 3) / 4) - (body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0);
   if (decodedBytes > maxInputBytes) {
-    throw new WorkerError('INPUT_TOO_LARGE', `${field}: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`, {
-      details: { field, bytes: decodedBytes, limit: maxInputBytes },
-    });
+    throw new WorkerError(
+      'INPUT_TOO_LARGE',
+      `${field}: decodes to ${decodedBytes} bytes, over the ${maxInputBytes}-byte limit (MAX_INPUT_BYTES)`,
+      {
+        details: { field, bytes: decodedBytes, limit: maxInputBytes },
+      },
+    );
   }
   if (body.length % 4 !== 0 || !BASE64.test(body)) {
     throw new WorkerError('INVALID_INPUT', `${field}: not valid base64 (standard alphabet, padded)`, { details: { field } });
@@ -102,7 +115,12 @@ export async function materializeSource(input: VideoSource, opts: SourceOptions)
  * The local file for a source of any kind (`image_*`, `audio_*`, `video_*`), under the same guards;
  * a base64 or URL source is written to `name` in the scratch directory (one name per source).
  */
-export async function materializeNamedSource<K extends SourceKind>(kind: K, input: NamedSource<K>, opts: SourceOptions, name: string): Promise<string> {
+export async function materializeNamedSource<K extends SourceKind>(
+  kind: K,
+  input: NamedSource<K>,
+  opts: SourceOptions,
+  name: string,
+): Promise<string> {
   const v = input as Record<string, string | undefined>;
   const path = v[`${kind}_path`];
   const base64 = v[`${kind}_base64`];

@@ -113,7 +113,9 @@ export interface TaskOutput {
 
 export type TaskRunner<I> = (input: I, job: TaskJob) => Promise<TaskOutput>;
 
-export interface TaskDefinition<I extends { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' } = { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' }> {
+export interface TaskDefinition<
+  I extends { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' } = { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' },
+> {
   readonly name: I['task'];
   readonly description: string;
   /** The task's payload, strict (unknown fields rejected by name), `task` included. */

@@ -58,11 +58,18 @@ async function refuseImages(file: string, field: string): Promise<void> {
   }
   const kind = IMAGE_MAGIC.find(([, is]) => is(head))?.[0];
   if (kind) {
-    throw new WorkerError('MEDIA_UNREADABLE', `${field}: is a ${kind} image, not a video`, { details: { field, format: kind.toLowerCase() } });
+    throw new WorkerError('MEDIA_UNREADABLE', `${field}: is a ${kind} image, not a video`, {
+      details: { field, format: kind.toLowerCase() },
+    });
   }
 }
 
-export async function prepareVideo(input: VideoSource & { duration?: number | undefined }, job: TaskJob, deps: TaskDeps, o: PrepareVideoOptions = {}): Promise<PreparedVideo> {
+export async function prepareVideo(
+  input: VideoSource & { duration?: number | undefined },
+  job: TaskJob,
+  deps: TaskDeps,
+  o: PrepareVideoOptions = {},
+): Promise<PreparedVideo> {
   const { config } = deps;
   const { limits } = config;
   const bins = deps.binaries();
@@ -92,13 +99,25 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
   const measured = async (m: MediaInfo): Promise<MediaInfo> => {
     if (m.duration !== undefined) return m;
     const length = await measureStreamLength({
-      ffmpeg: bins.ffmpeg, input: inputArgs(file), stream: 'v', capS: limits.maxDurationS + 1, signal, timeoutMs: config.ffmpegTimeoutMs,
+      ffmpeg: bins.ffmpeg,
+      input: inputArgs(file),
+      stream: 'v',
+      capS: limits.maxDurationS + 1,
+      signal,
+      timeoutMs: config.ffmpegTimeoutMs,
     });
-    log.info({ seconds: length.seconds, frames: length.packets, longer: length.longer }, 'measured a video that does not declare its length');
+    log.info(
+      { seconds: length.seconds, frames: length.packets, longer: length.longer },
+      'measured a video that does not declare its length',
+    );
     if (length.longer || length.seconds > limits.maxDurationS) {
-      throw new WorkerError('VIDEO_TOO_LONG', `${field}: the video does not declare its length and runs past the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`, {
-        details: { field, duration: length.seconds, limit: limits.maxDurationS, ...(length.longer ? { stopped_at_limit: true } : {}) },
-      });
+      throw new WorkerError(
+        'VIDEO_TOO_LONG',
+        `${field}: the video does not declare its length and runs past the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`,
+        {
+          details: { field, duration: length.seconds, limit: limits.maxDurationS, ...(length.longer ? { stopped_at_limit: true } : {}) },
+        },
+      );
     }
     return { ...m, duration: length.seconds, video: { ...m.video, frames: m.video.frames ?? length.packets } };
   };
@@ -107,7 +126,9 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
     let media = check(await probe(file), input.duration);
     t = job.mark('probe', t);
     if (media.duration !== undefined && input.duration >= media.duration) {
-      job.warnings.push(`duration ${input.duration}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`);
+      job.warnings.push(
+        `duration ${input.duration}s is not shorter than the video (${media.duration.toFixed(3)}s): the whole video was used`,
+      );
     } else {
       const trimmed = join(job.workDir, 'trimmed.mkv');
       await trimCopy(file, trimmed, input.duration, { ffmpeg: bins.ffmpeg, signal, timeoutMs: config.ffmpegTimeoutMs });
@@ -122,10 +143,12 @@ export async function prepareVideo(input: VideoSource & { duration?: number | un
     job.mark('probe', t);
     return { file, media: Promise.resolve(media) };
   }
-  const media = probe(file).then(measured).then((m) => {
-    job.timings.probe = Math.round(performance.now() - t);
-    return check(m, undefined);
-  });
+  const media = probe(file)
+    .then(measured)
+    .then((m) => {
+      job.timings.probe = Math.round(performance.now() - t);
+      return check(m, undefined);
+    });
   // Awaited by the caller; this only keeps an early failure from counting as unhandled.
   media.catch(() => undefined);
   return { file, media };

@@ -45,7 +45,8 @@ export function jpegOrientation(head: Uint8Array): Orientation {
     const length = ((head[at + 2] ?? 0) << 8) | (head[at + 3] ?? 0);
     if (length < 2) return 1;
     const body = head.subarray(at + 4, Math.min(head.length, at + 2 + length));
-    if (marker === 0xe1 && body.length >= 6 && String.fromCharCode(...body.subarray(0, 6)) === 'Exif\0\0') return tiffOrientation(body.subarray(6));
+    if (marker === 0xe1 && body.length >= 6 && String.fromCharCode(...body.subarray(0, 6)) === 'Exif\0\0')
+      return tiffOrientation(body.subarray(6));
     at += 2 + length;
   }
   return 1;

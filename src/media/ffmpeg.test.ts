@@ -15,13 +15,29 @@ describe('ffmpeg input guards', () => {
     const dir = await mkdtemp(join(tmpdir(), 'guards-'));
     try {
       const segment = join(dir, 'elsewhere.ts');
-      await promisify(execFile)(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=64x36:d=1:r=5', '-c:v', 'libx264', '-f', 'mpegts', segment]);
+      await promisify(execFile)(ffmpeg, [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=s=64x36:d=1:r=5',
+        '-c:v',
+        'libx264',
+        '-f',
+        'mpegts',
+        segment,
+      ]);
       const playlist = join(dir, 'list.m3u8');
       await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${segment}\n#EXT-X-ENDLIST\n`);
       // Proof the attack is real: with only the protocol whitelist, ffmpeg follows the playlist.
-      await runBinary(ffmpeg, ['-v', 'error', '-protocol_whitelist', 'file,pipe', '-i', playlist, '-f', 'null', '-'], { timeoutMs: 30_000 });
+      await runBinary(ffmpeg, ['-v', 'error', '-protocol_whitelist', 'file,pipe', '-i', playlist, '-f', 'null', '-'], {
+        timeoutMs: 30_000,
+      });
       const guarded = runBinary(ffmpeg, ['-v', 'error', ...inputArgs(playlist), '-f', 'null', '-'], { timeoutMs: 30_000 });
-      await expect(guarded).rejects.toSatisfy((e) => isWorkerError(e) && e.code === 'FFMPEG_FAILED' && JSON.stringify(e.details).includes('whitelist'));
+      await expect(guarded).rejects.toSatisfy(
+        (e) => isWorkerError(e) && e.code === 'FFMPEG_FAILED' && JSON.stringify(e.details).includes('whitelist'),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -43,7 +43,15 @@ export function ffmpegNumber(x: number): string {
  * (`-f`), so ffmpeg does not first pick a demuxer by the file's name.
  */
 export function guardedInputArgs(file: string, formats: readonly string[]): string[] {
-  return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', formats.join(','), ...(formats.length === 1 ? ['-f', formats[0] as string] : []), '-i', file];
+  return [
+    '-protocol_whitelist',
+    PROTOCOL_WHITELIST,
+    '-format_whitelist',
+    formats.join(','),
+    ...(formats.length === 1 ? ['-f', formats[0] as string] : []),
+    '-i',
+    file,
+  ];
 }
 
 export interface RunOptions {
@@ -122,7 +130,14 @@ function armKill(kill: (why: 'timeout' | 'abort') => void, timeoutMs: number, si
 function exitError(
   bin: string,
   args: string[],
-  o: { ended: 'timeout' | 'abort' | 'kill' | undefined; exitCode: number | null; signal: NodeJS.Signals | null; stderrTail: string; timeoutMs: number; reason: unknown },
+  o: {
+    ended: 'timeout' | 'abort' | 'kill' | undefined;
+    exitCode: number | null;
+    signal: NodeJS.Signals | null;
+    stderrTail: string;
+    timeoutMs: number;
+    reason: unknown;
+  },
 ): Error | undefined {
   const name = bin.split('/').pop();
   if (o.ended === 'abort') return cancelledError(o.reason);
@@ -130,7 +145,10 @@ function exitError(
   if (o.ended === 'timeout') return new WorkerError('TIMED_OUT', `${name} did not finish within ${o.timeoutMs} ms`);
   if (o.exitCode !== 0) {
     const last = o.stderrTail.trim().split('\n').pop() ?? '';
-    return failure(`ffmpeg failed (exit ${o.exitCode ?? o.signal}): ${last}`, bin, args, o.stderrTail, { exitCode: o.exitCode, signal: o.signal });
+    return failure(`ffmpeg failed (exit ${o.exitCode ?? o.signal}): ${last}`, bin, args, o.stderrTail, {
+      exitCode: o.exitCode,
+      signal: o.signal,
+    });
   }
   return undefined;
 }
@@ -144,7 +162,10 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     }
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(bin, args, { stdio: opts.onPipe3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'], windowsHide: true }) as ChildProcessByStdio<null, Readable, Readable>;
+      child = spawn(bin, args, {
+        stdio: opts.onPipe3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      }) as ChildProcessByStdio<null, Readable, Readable>;
     } catch (cause) {
       reject(failure(`could not start ${bin}`, bin, args, '', {}, cause));
       return;
@@ -187,10 +208,21 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
       disarm();
       stderr.flush();
       if (ended === 'overflow') {
-        reject(failure(`${bin.split('/').pop()} wrote more than ${maxStdout} bytes: stopped`, bin, args, stderr.tail(), { maxStdoutBytes: maxStdout }));
+        reject(
+          failure(`${bin.split('/').pop()} wrote more than ${maxStdout} bytes: stopped`, bin, args, stderr.tail(), {
+            maxStdoutBytes: maxStdout,
+          }),
+        );
         return;
       }
-      const error = exitError(bin, args, { ended, exitCode, signal, stderrTail: stderr.tail(), timeoutMs: opts.timeoutMs, reason: opts.signal?.reason });
+      const error = exitError(bin, args, {
+        ended,
+        exitCode,
+        signal,
+        stderrTail: stderr.tail(),
+        timeoutMs: opts.timeoutMs,
+        reason: opts.signal?.reason,
+      });
       if (error) reject(error);
       else resolvePromise({ stdout: Buffer.concat(out), stderrTail: stderr.tail() });
     });
@@ -285,7 +317,14 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
       exited = true;
       disarm();
       stderr.flush();
-      const error = exitError(bin, args, { ended, exitCode, signal, stderrTail: stderr.tail(), timeoutMs: opts.timeoutMs, reason: opts.signal?.reason });
+      const error = exitError(bin, args, {
+        ended,
+        exitCode,
+        signal,
+        stderrTail: stderr.tail(),
+        timeoutMs: opts.timeoutMs,
+        reason: opts.signal?.reason,
+      });
       if (error) reject(error);
       else resolvePromise({ stdout: Buffer.alloc(0), stderrTail: stderr.tail() });
     });

@@ -131,7 +131,10 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
   const sample = opts.sample;
   const sampled = sample ? new SampledFrames(sample) : undefined;
   const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'info',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'info',
     ...inputArgs(opts.file),
     // passthrough: one output frame per decoded frame, never duplicated or dropped to fit a rate.
     ...(sample
@@ -142,8 +145,30 @@ export async function streamGrayFrames(opts: StreamFramesOptions): Promise<Strea
             // (Less 2 ms: frame times are rounded, and "every 0.1 s" must not skip every third frame of 10 fps.)
             `[s]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${sample.everyS - 0.002})',` +
             `${analysisScaleFilter(sample.width).replace('flags=area', 'flags=bilinear')},format=rgb24,showinfo@sample[so]`,
-          '-map', '[ao]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pix, 'pipe:1',
-          '-map', '[so]', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3',
+          '-map',
+          '[ao]',
+          '-an',
+          '-sn',
+          '-dn',
+          '-vsync',
+          'passthrough',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          pix,
+          'pipe:1',
+          '-map',
+          '[so]',
+          '-an',
+          '-sn',
+          '-dn',
+          '-vsync',
+          'passthrough',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          'pipe:3',
         ]
       : ['-map', '0:v:0', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-vf', analysisChain, '-f', 'rawvideo', '-pix_fmt', pix, 'pipe:1']),
   ];

@@ -103,7 +103,10 @@ export const SPEECH_DUCK = { gainDb: -12, rampS: 0.15, joinGapS: 0.5, maxSpans: 
  * (gap < `joinGapS`, never less than two ramps so ramps cannot overlap), then the closest joined
  * until at most `maxSpans` remain.
  */
-export function duckSpans(spans: ReadonlyArray<readonly [number, number]>, o: { joinGapS?: number; rampS?: number; maxSpans?: number } = {}): Array<[number, number]> {
+export function duckSpans(
+  spans: ReadonlyArray<readonly [number, number]>,
+  o: { joinGapS?: number; rampS?: number; maxSpans?: number } = {},
+): Array<[number, number]> {
   const rampS = o.rampS ?? SPEECH_DUCK.rampS;
   const joinGapS = Math.max(o.joinGapS ?? SPEECH_DUCK.joinGapS, 2 * rampS);
   const maxSpans = Math.max(1, o.maxSpans ?? SPEECH_DUCK.maxSpans);
@@ -119,7 +122,12 @@ export function duckSpans(spans: ReadonlyArray<readonly [number, number]>, o: { 
   }
   while (out.length > maxSpans) {
     let k = 0;
-    for (let i = 1; i < out.length - 1; i++) if ((out[i + 1] as [number, number])[0] - (out[i] as [number, number])[1] < (out[k + 1] as [number, number])[0] - (out[k] as [number, number])[1]) k = i;
+    for (let i = 1; i < out.length - 1; i++)
+      if (
+        (out[i + 1] as [number, number])[0] - (out[i] as [number, number])[1] <
+        (out[k + 1] as [number, number])[0] - (out[k] as [number, number])[1]
+      )
+        k = i;
     (out[k] as [number, number])[1] = (out[k + 1] as [number, number])[1];
     out.splice(k + 1, 1);
   }
@@ -239,6 +247,26 @@ export async function mux(plan: MuxPlan, opts: MuxOptions): Promise<void> {
  */
 export async function trimCopy(input: string, out: string, durationS: number, opts: MuxOptions): Promise<void> {
   // +genpts: AVI (and other raw streams) carry packets without timestamps, which Matroska refuses.
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-fflags', '+genpts', ...inputArgs(input), '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-t', ffmpegNumber(durationS), '-f', 'matroska', out];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-fflags',
+    '+genpts',
+    ...inputArgs(input),
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    '-c',
+    'copy',
+    '-t',
+    ffmpegNumber(durationS),
+    '-f',
+    'matroska',
+    out,
+  ];
   await runBinary(opts.ffmpeg, args, { signal: opts.signal, timeoutMs: opts.timeoutMs });
 }

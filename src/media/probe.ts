@@ -107,7 +107,9 @@ function isVariable(avg: number | undefined, base: number | undefined): boolean 
 export function parseProbe(json: unknown): MediaInfo {
   const parsed = ProbeDocumentSchema.safeParse(json);
   if (!parsed.success) {
-    throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe returned an unexpected document', { details: { issues: parsed.error.issues.slice(0, 5) } });
+    throw new WorkerError('MEDIA_UNREADABLE', 'ffprobe returned an unexpected document', {
+      details: { issues: parsed.error.issues.slice(0, 5) },
+    });
   }
   const { streams, format } = parsed.data;
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
@@ -140,7 +142,9 @@ export function parseProbe(json: unknown): MediaInfo {
       rotation: matrix ?? (Number.isFinite(rotateTag) ? rotateTag : 0),
       startTime: v.start_time ?? start,
     },
-    audio: a?.codec_name ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels, startTime: a.start_time ?? start } : undefined,
+    audio: a?.codec_name
+      ? { index: a.index, codec: a.codec_name, sampleRate: a.sample_rate, channels: a.channels, startTime: a.start_time ?? start }
+      : undefined,
   };
 }
 
@@ -164,7 +168,10 @@ export async function ffprobeJson(
 ): Promise<unknown> {
   let stdout: Buffer;
   try {
-    ({ stdout } = await runBinary(o.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input], { signal: o.signal, timeoutMs: o.timeoutMs ?? 30_000 }));
+    ({ stdout } = await runBinary(o.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input], {
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 30_000,
+    }));
   } catch (e) {
     if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {
       const stderr = (e.details as { stderr?: string } | undefined)?.stderr?.trim().split('\n').pop() ?? '';

@@ -52,12 +52,26 @@ function checkSize(width: number, height: number): void {
  */
 export function rgbDecodeArgs(file: string, width: number, height: number): string[] {
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
     ...inputArgs(file),
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vsync', 'passthrough',
-    '-vf', `scale=${width}:${height}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24`,
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vsync',
+    'passthrough',
+    '-vf',
+    `scale=${width}:${height}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
 }
 
@@ -122,7 +136,11 @@ export function decodeRgbFrames(o: RgbDecodeOptions): RgbFrameSource {
       if (overLimit) throw tooLong();
       const err = await outcome();
       if (err) throw err;
-      if (splitter.partial > 0) throw new WorkerError('MEDIA_UNREADABLE', `the decoder stopped inside frame ${frames + 1} (${splitter.partial} of ${frameBytes} bytes)`);
+      if (splitter.partial > 0)
+        throw new WorkerError(
+          'MEDIA_UNREADABLE',
+          `the decoder stopped inside frame ${frames + 1} (${splitter.partial} of ${frameBytes} bytes)`,
+        );
       finished = true;
     } finally {
       if (!finished) {
@@ -218,15 +236,44 @@ export function mp4EncodeArgs(o: Omit<Mp4EncoderOptions, 'ffmpeg' | 'signal' | '
   ];
   const audio = o.audio;
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-framerate', `${num}/${den}`, '-i', 'pipe:0',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${o.width}x${o.height}`,
+    '-framerate',
+    `${num}/${den}`,
+    '-i',
+    'pipe:0',
     ...(audio ? inputArgs(audio.from) : []),
-    '-map', '0:v:0',
+    '-map',
+    '0:v:0',
     ...(audio ? ['-map', '1:a:0?'] : []),
-    '-vf', filters.join(','),
-    '-c:v', 'libx264', '-preset', o.preset ?? 'medium', '-crf', String(o.quality), '-pix_fmt', 'yuv420p', '-colorspace', 'bt709',
+    '-vf',
+    filters.join(','),
+    '-c:v',
+    'libx264',
+    '-preset',
+    o.preset ?? 'medium',
+    '-crf',
+    String(o.quality),
+    '-pix_fmt',
+    'yuv420p',
+    '-colorspace',
+    'bt709',
     ...(audio?.mode === 'copy' ? ['-c:a', 'copy'] : audio?.mode === 'aac' ? ['-c:a', 'aac', '-b:a', '192k'] : []),
-    '-movflags', '+faststart', '-f', 'mp4', o.output,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    o.output,
   ];
 }
 

@@ -152,10 +152,14 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
     corruptions++;
     const what = size !== file.size ? `size ${size}, expected ${file.size}` : `${digest.algorithm} ${actual}, expected ${digest.expected}`;
     if (corruptions > corruptRetries) {
-      throw new WorkerError('MODEL_CORRUPT', `${o.repo}: ${file.path} failed verification ${corruptions} times (${what}); the Hub or a proxy is serving different bytes than its listing says`, {
-        details: { repo: o.repo, path: file.path, algorithm: digest.algorithm, expected: digest.expected, actual, size: file.size },
-        retryable: true,
-      });
+      throw new WorkerError(
+        'MODEL_CORRUPT',
+        `${o.repo}: ${file.path} failed verification ${corruptions} times (${what}); the Hub or a proxy is serving different bytes than its listing says`,
+        {
+          details: { repo: o.repo, path: file.path, algorithm: digest.algorithm, expected: digest.expected, actual, size: file.size },
+          retryable: true,
+        },
+      );
     }
     o.onRetry?.({ reason: `verification failed: ${what}`, offset: 0, attempt: corruptions });
     await sleep(backoff(corruptions), o.signal);

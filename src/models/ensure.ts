@@ -92,9 +92,13 @@ export async function ensureRepo(spec: RepoSpec, o: EnsureOptions): Promise<Ensu
     const warm = await checkWarm(p, spec);
     if (!('cold' in warm)) return warm;
     if (o.offline) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `${label} is not on the volume (${warm.cold}) and HF_HUB_OFFLINE forbids downloading it`, {
-        details: { repo: spec.repo, revision: spec.revision },
-      });
+      throw new WorkerError(
+        'MODEL_NOT_AVAILABLE',
+        `${label} is not on the volume (${warm.cold}) and HF_HUB_OFFLINE forbids downloading it`,
+        {
+          details: { repo: spec.repo, revision: spec.revision },
+        },
+      );
     }
     o.log.info({ repo: spec.repo, revision: spec.revision, reason: warm.cold }, 'model not on the volume yet');
   }
@@ -107,7 +111,10 @@ export async function ensureRepo(spec: RepoSpec, o: EnsureOptions): Promise<Ensu
     onWait: async () => !o.verify && !('cold' in (await checkWarm(p, spec))),
     onEvent: (e) => {
       if (e.type === 'waiting') waitedFor = true;
-      o.log.info({ repo: spec.repo, holder: e.holder }, e.type === 'waiting' ? 'another worker is downloading this model; waiting for it' : 'took over a lock abandoned by a dead worker');
+      o.log.info(
+        { repo: spec.repo, holder: e.holder },
+        e.type === 'waiting' ? 'another worker is downloading this model; waiting for it' : 'took over a lock abandoned by a dead worker',
+      );
     },
   });
   if (!lock) {
@@ -131,7 +138,10 @@ export async function ensureRepo(spec: RepoSpec, o: EnsureOptions): Promise<Ensu
 async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signal: AbortSignal }): Promise<EnsuredRepo> {
   const label = specLabel(spec);
   const needNetwork = (what: string): void => {
-    if (o.offline) throw new WorkerError('MODEL_NOT_AVAILABLE', `${label}: ${what} needs the Hub and HF_HUB_OFFLINE is set`, { details: { repo: spec.repo } });
+    if (o.offline)
+      throw new WorkerError('MODEL_NOT_AVAILABLE', `${label}: ${what} needs the Hub and HF_HUB_OFFLINE is set`, {
+        details: { repo: spec.repo },
+      });
   };
   // Hub API calls: a 5xx or a dropped connection is retried like a file transfer.
   const retried = <T>(what: string, call: () => Promise<T>): Promise<T> =>
@@ -213,16 +223,31 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
       o.log.debug({ repo: spec.repo, path: f.path, bytes: f.size, resumedAt: r.resumedAt }, 'model file verified');
     });
     const s = (performance.now() - t0) / 1000;
-    o.log.info({ repo: spec.repo, commit, bytes: total, seconds: Number(s.toFixed(2)), mb_per_s: Number((total / 1e6 / s).toFixed(1)) }, 'model files downloaded');
+    o.log.info(
+      { repo: spec.repo, commit, bytes: total, seconds: Number(s.toFixed(2)), mb_per_s: Number((total / 1e6 / s).toFixed(1)) },
+      'model files downloaded',
+    );
   }
 
   const files: LocalFile[] = [];
   for (const f of wanted) {
     const local = snapshotFile(p, commit, f.path);
-    await linkSnapshotFile({ blob: blobPath(p, f.blob), snapshotPath: local, target: blobLinkTarget(p, commit, f.path, f.blob), size: f.size });
+    await linkSnapshotFile({
+      blob: blobPath(p, f.blob),
+      snapshotPath: local,
+      target: blobLinkTarget(p, commit, f.path, f.blob),
+      size: f.size,
+    });
     files.push({ ...f, local });
   }
   const done = new Set([...(marker?.files ?? []), ...wanted.map((f) => f.path)]);
-  await writeMarker(p, { version: 1, repo: spec.repo, commit, tree: tree.map(toMarkerFile), files: [...done].sort(), completedAt: new Date().toISOString() });
+  await writeMarker(p, {
+    version: 1,
+    repo: spec.repo,
+    commit,
+    tree: tree.map(toMarkerFile),
+    files: [...done].sort(),
+    completedAt: new Date().toISOString(),
+  });
   return { repo: spec.repo, revision: spec.revision, commit, snapshot: snapshotDir(p, commit), files, source: 'downloaded' };
 }

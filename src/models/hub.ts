@@ -40,10 +40,14 @@ function hubError(what: string, repo: string, e: unknown): WorkerError {
   if (e instanceof WorkerError) return e;
   const status = e instanceof HubApiError ? e.statusCode : undefined;
   if (status === 401 || status === 403 || status === 404) {
-    return new WorkerError('MODEL_NOT_AVAILABLE', `${what} ${repo}: the Hub answered ${status} (wrong repo or revision, or a gated/private repo without a valid HF_TOKEN)`, {
-      cause: e,
-      details: { repo, status },
-    });
+    return new WorkerError(
+      'MODEL_NOT_AVAILABLE',
+      `${what} ${repo}: the Hub answered ${status} (wrong repo or revision, or a gated/private repo without a valid HF_TOKEN)`,
+      {
+        cause: e,
+        details: { repo, status },
+      },
+    );
   }
   return new WorkerError('MODEL_DOWNLOAD_FAILED', `${what} ${repo} failed: ${(e as Error)?.message ?? String(e)}`, {
     cause: e,
@@ -61,9 +65,17 @@ function withSignal(hub: HubAccess, signal: AbortSignal | undefined): typeof fet
 /** Branch/tag → commit (`GET /api/models/{repo}/revision/{rev}`). */
 export async function resolveCommit(hub: HubAccess, repo: string, revision: string, signal?: AbortSignal): Promise<string> {
   try {
-    const info = await modelInfo({ name: repo, revision, hubUrl: hub.hubUrl, fetch: withSignal(hub, signal), additionalFields: ['sha'], ...credentials(hub) });
+    const info = await modelInfo({
+      name: repo,
+      revision,
+      hubUrl: hub.hubUrl,
+      fetch: withSignal(hub, signal),
+      additionalFields: ['sha'],
+      ...credentials(hub),
+    });
     const sha = (info as { sha?: unknown }).sha;
-    if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new Error(`no commit sha in the revision info (got ${JSON.stringify(sha)})`);
+    if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha))
+      throw new Error(`no commit sha in the revision info (got ${JSON.stringify(sha)})`);
     return sha;
   } catch (e) {
     throw hubError(`resolving ${revision} of`, repo, e);
@@ -74,7 +86,14 @@ export async function resolveCommit(hub: HubAccess, repo: string, revision: stri
 export async function listCommitFiles(hub: HubAccess, repo: string, commit: string, signal?: AbortSignal): Promise<RemoteFile[]> {
   const files: RemoteFile[] = [];
   try {
-    for await (const e of listFiles({ repo: { type: 'model', name: repo }, revision: commit, recursive: true, hubUrl: hub.hubUrl, fetch: withSignal(hub, signal), ...credentials(hub) })) {
+    for await (const e of listFiles({
+      repo: { type: 'model', name: repo },
+      revision: commit,
+      recursive: true,
+      hubUrl: hub.hubUrl,
+      fetch: withSignal(hub, signal),
+      ...credentials(hub),
+    })) {
       if (e.type !== 'file') continue;
       if (e.lfs) files.push({ path: e.path, size: e.lfs.size, blob: e.lfs.oid, sha256: e.lfs.oid });
       else if (e.oid) files.push({ path: e.path, size: e.size, blob: e.oid, gitOid: e.oid });
@@ -124,6 +143,9 @@ export async function openFileStream(
     downloadInfo: { size: file.size, etag: file.blob, url },
     ...credentials(hub),
   });
-  if (!blob) throw new WorkerError('MODEL_NOT_AVAILABLE', `${repo}: ${file.path} is not in commit ${commit}`, { details: { repo, path: file.path } });
+  if (!blob)
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `${repo}: ${file.path} is not in commit ${commit}`, {
+      details: { repo, path: file.path },
+    });
   return (offset > 0 ? blob.slice(offset) : blob).stream() as ReadableStream<Uint8Array>;
 }

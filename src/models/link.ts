@@ -18,7 +18,12 @@ export async function hasFileOfSize(path: string, size: number): Promise<boolean
   }
 }
 
-export async function linkSnapshotFile(opts: { blob: string; snapshotPath: string; target: string; size: number }): Promise<'kept' | 'symlink' | 'hardlink' | 'copy'> {
+export async function linkSnapshotFile(opts: {
+  blob: string;
+  snapshotPath: string;
+  target: string;
+  size: number;
+}): Promise<'kept' | 'symlink' | 'hardlink' | 'copy'> {
   const { blob, snapshotPath, target, size } = opts;
   if (await hasFileOfSize(snapshotPath, size)) return 'kept';
   await mkdir(dirname(snapshotPath), { recursive: true });

@@ -131,10 +131,14 @@ export async function acquireLock(o: LockOptions): Promise<HeldLock | undefined>
       if (takeoverWatch.observe(await readOrUndefined(takeoverFile))) await unlink(takeoverFile).catch(() => undefined);
     }
     if (o.timeoutMs !== undefined && now() - started > o.timeoutMs) {
-      throw new WorkerError('MODEL_LOCK_TIMEOUT', `waited ${Math.round(o.timeoutMs / 1000)} s for another worker (${holderOf(content)}) to finish downloading`, {
-        details: { lock: o.file, holder: holderOf(content) },
-        retryable: true,
-      });
+      throw new WorkerError(
+        'MODEL_LOCK_TIMEOUT',
+        `waited ${Math.round(o.timeoutMs / 1000)} s for another worker (${holderOf(content)}) to finish downloading`,
+        {
+          details: { lock: o.file, holder: holderOf(content) },
+          retryable: true,
+        },
+      );
     }
     await sleep(pollMs, o.signal, { rejectOnAbort: true });
   }
@@ -156,18 +160,25 @@ function hold(file: string, token: string, body: (beat: number) => string, heart
     if (stopped) return;
     // Only a takeover deletes the file, so a missing file is as lost as someone else's content.
     if (content === undefined || !content.includes(token)) {
-      lost.abort(new WorkerError('MODEL_DOWNLOAD_FAILED', 'another worker took over the model lock (this one stalled past the stale time)', { retryable: true }));
+      lost.abort(
+        new WorkerError('MODEL_DOWNLOAD_FAILED', 'another worker took over the model lock (this one stalled past the stale time)', {
+          retryable: true,
+        }),
+      );
       return;
     }
     await writeFile(file, body(++beat)).catch(() => undefined);
   };
   const arm = (): void => {
     // Re-armed with jitter rather than setInterval, so a slow write never stacks up beats.
-    timer = setTimeout(() => {
-      inFlight = tick().finally(() => {
-        if (!stopped && !lost.signal.aborted) arm();
-      });
-    }, heartbeatMs * (0.8 + Math.random() * 0.2));
+    timer = setTimeout(
+      () => {
+        inFlight = tick().finally(() => {
+          if (!stopped && !lost.signal.aborted) arm();
+        });
+      },
+      heartbeatMs * (0.8 + Math.random() * 0.2),
+    );
     timer.unref();
   };
   arm();

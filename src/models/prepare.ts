@@ -33,7 +33,16 @@ export function progressLogger(log: Logger, everyMs: number, now: () => number =
     const end = p.bytes === p.total && p.filesDone === p.filesTotal;
     if (!end && t - last < everyMs) return;
     last = t;
-    log.info({ repo: p.repo, bytes: p.bytes, total: p.total, files: `${p.filesDone}/${p.filesTotal}`, percent: p.total ? Math.floor((p.bytes / p.total) * 100) : 100 }, 'model download progress');
+    log.info(
+      {
+        repo: p.repo,
+        bytes: p.bytes,
+        total: p.total,
+        files: `${p.filesDone}/${p.filesTotal}`,
+        percent: p.total ? Math.floor((p.bytes / p.total) * 100) : 100,
+      },
+      'model download progress',
+    );
   };
 }
 
@@ -87,7 +96,10 @@ export async function runDownloadModelsCommand(o: PrepareOptions & { verify: boo
   }
   try {
     const registry = await prepareModels(o);
-    o.log.info({ cache: o.config.models.hubCache, models: registry.list(), verified: verify }, verify ? 'models verified' : 'models downloaded');
+    o.log.info(
+      { cache: o.config.models.hubCache, models: registry.list(), verified: verify },
+      verify ? 'models verified' : 'models downloaded',
+    );
     return 0;
   } catch (e) {
     o.log.error({ err: e, error: toJobErrorBody(e) }, verify ? 'model verification failed' : 'model download failed');

@@ -31,9 +31,13 @@ export class ModelRegistry {
   repo(repo: string): EnsuredRepo {
     const r = this.byRepo.get(repo);
     if (!r) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `model ${repo} is not configured on this worker; add it to MODELS (and run --download-models or restart the worker)`, {
-        details: { repo, available: [...this.byRepo.keys()] },
-      });
+      throw new WorkerError(
+        'MODEL_NOT_AVAILABLE',
+        `model ${repo} is not configured on this worker; add it to MODELS (and run --download-models or restart the worker)`,
+        {
+          details: { repo, available: [...this.byRepo.keys()] },
+        },
+      );
     }
     return r;
   }
@@ -56,9 +60,13 @@ export class ModelRegistry {
     if (!wanted) throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine "${engine}" is not known`, { details: { engine } });
     const missing = wanted.filter((r) => !this.byRepo.has(r));
     if (missing.length > 0) {
-      throw new WorkerError('MODEL_NOT_AVAILABLE', `engine "${engine}" needs ${missing.join(', ')}, which this worker does not have; add to MODELS: ${missing.join(',')}`, {
-        details: { engine, missing },
-      });
+      throw new WorkerError(
+        'MODEL_NOT_AVAILABLE',
+        `engine "${engine}" needs ${missing.join(', ')}, which this worker does not have; add to MODELS: ${missing.join(',')}`,
+        {
+          details: { engine, missing },
+        },
+      );
     }
     return wanted.map((r) => this.byRepo.get(r)!);
   }

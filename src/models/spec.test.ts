@@ -24,15 +24,18 @@ describe('parseModelsSpec', () => {
     expect(parseModelsSpec('  ')).toEqual([]);
   });
 
-  it.each(['acme', 'acme/a/b', '../x/y', 'acme/a@', 'acme/a:', 'acme/a@main,acme/a@v2', 'a--b/c'])('rejects %j with INVALID_INPUT', (bad) => {
-    let err: unknown;
-    try {
-      parseModelsSpec(bad);
-    } catch (e) {
-      err = e;
-    }
-    expect(isWorkerError(err) && err.code).toBe('INVALID_INPUT');
-  });
+  it.each(['acme', 'acme/a/b', '../x/y', 'acme/a@', 'acme/a:', 'acme/a@main,acme/a@v2', 'a--b/c'])(
+    'rejects %j with INVALID_INPUT',
+    (bad) => {
+      let err: unknown;
+      try {
+        parseModelsSpec(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(isWorkerError(err) && err.code).toBe('INVALID_INPUT');
+    },
+  );
 });
 
 describe('globMatcher (fnmatch, as huggingface_hub allow_patterns)', () => {

@@ -28,18 +28,29 @@ export function isCommitHash(revision: string): boolean {
 function parseOne(token: string, source: string): RepoSpec {
   const colon = token.indexOf(':');
   const head = colon === -1 ? token : token.slice(0, colon);
-  const globs = colon === -1 ? [] : token.slice(colon + 1).split(',').map((g) => g.trim()).filter((g) => g !== '');
+  const globs =
+    colon === -1
+      ? []
+      : token
+          .slice(colon + 1)
+          .split(',')
+          .map((g) => g.trim())
+          .filter((g) => g !== '');
   const at = head.indexOf('@');
   const repo = (at === -1 ? head : head.slice(0, at)).trim();
   const revision = at === -1 ? 'main' : head.slice(at + 1).trim();
   if (!REPO_RE.test(repo) || repo.includes('--') || repo.includes('..')) {
-    throw new WorkerError('INVALID_INPUT', `MODELS: "${token}" is not org/repo[@revision][:glob,glob]`, { details: { variable: 'MODELS', entry: source } });
+    throw new WorkerError('INVALID_INPUT', `MODELS: "${token}" is not org/repo[@revision][:glob,glob]`, {
+      details: { variable: 'MODELS', entry: source },
+    });
   }
   if (revision === '' || /[\s:]/.test(revision) || revision.includes('..') || revision.startsWith('/')) {
     throw new WorkerError('INVALID_INPUT', `MODELS: bad revision in "${token}"`, { details: { variable: 'MODELS', entry: source } });
   }
   if (colon !== -1 && globs.length === 0) {
-    throw new WorkerError('INVALID_INPUT', `MODELS: "${token}" has ":" but no glob after it`, { details: { variable: 'MODELS', entry: source } });
+    throw new WorkerError('INVALID_INPUT', `MODELS: "${token}" has ":" but no glob after it`, {
+      details: { variable: 'MODELS', entry: source },
+    });
   }
   return { repo, revision, globs };
 }
@@ -54,7 +65,12 @@ export function parseModelsSpec(value: string | undefined): RepoSpec[] {
   if (value === undefined || value.trim() === '') return [];
   const entries: string[] = [];
   if (/[;\n]/.test(value)) {
-    entries.push(...value.split(/[;\n]/).map((s) => s.trim()).filter((s) => s !== ''));
+    entries.push(
+      ...value
+        .split(/[;\n]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    );
   } else {
     for (const raw of value.split(',')) {
       const token = raw.trim();
@@ -75,7 +91,11 @@ export function parseModelsSpec(value: string | undefined): RepoSpec[] {
       });
     }
     // The same repo twice: the union of its globs (no globs anywhere = whole repo).
-    if (prev) seen.set(s.repo, { ...prev, globs: prev.globs.length === 0 || s.globs.length === 0 ? [] : [...new Set([...prev.globs, ...s.globs])] });
+    if (prev)
+      seen.set(s.repo, {
+        ...prev,
+        globs: prev.globs.length === 0 || s.globs.length === 0 ? [] : [...new Set([...prev.globs, ...s.globs])],
+      });
     else seen.set(s.repo, s);
   }
   return [...seen.values()];

@@ -40,7 +40,11 @@ export function createDigest(file: Pick<RemoteFile, 'sha256' | 'gitOid' | 'size'
 export async function feedFile(digest: Digest, path: string, length?: number, signal?: AbortSignal): Promise<number> {
   if (length === 0) return 0;
   let n = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(length === undefined ? {} : { end: length - 1 }), ...(signal ? { signal } : {}) });
+  const stream = createReadStream(path, {
+    highWaterMark: 1 << 20,
+    ...(length === undefined ? {} : { end: length - 1 }),
+    ...(signal ? { signal } : {}),
+  });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     digest.update(chunk);
     n += chunk.length;
@@ -49,7 +53,11 @@ export async function feedFile(digest: Digest, path: string, length?: number, si
 }
 
 /** Re-hash a stored blob: undefined when it matches, else what is wrong. */
-export async function checkStoredFile(path: string, file: Pick<RemoteFile, 'sha256' | 'gitOid' | 'size'>, signal?: AbortSignal): Promise<string | undefined> {
+export async function checkStoredFile(
+  path: string,
+  file: Pick<RemoteFile, 'sha256' | 'gitOid' | 'size'>,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const digest = createDigest(file);
   const n = await feedFile(digest, path, undefined, signal);
   if (n !== file.size) return `size ${n}, expected ${file.size}`;

@@ -144,7 +144,11 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     const parsed = RunRequestSchema.safeParse(raw);
     if (!parsed.success) throw invalidInput(toFieldIssues(parsed.error, raw));
     try {
-      return jobs.submit({ input: parsed.data.input, webhook: parsed.data.webhook, executionTimeoutMs: parsed.data.policy?.executionTimeout });
+      return jobs.submit({
+        input: parsed.data.input,
+        webhook: parsed.data.webhook,
+        executionTimeoutMs: parsed.data.policy?.executionTimeout,
+      });
     } catch (e) {
       throw queueFull(e);
     }
@@ -170,18 +174,22 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
     const path = url.pathname.replace(/^\/v2\/[^/]+(?=\/)/, '').replace(/\/+$/, '');
     if (o.apiKey !== undefined) {
       const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-      if (!sameSecret(given, o.apiKey)) throw new WorkerError('UNAUTHORIZED', 'missing or wrong Authorization (the local API key, LOCAL_API_KEY)');
+      if (!sameSecret(given, o.apiKey))
+        throw new WorkerError('UNAUTHORIZED', 'missing or wrong Authorization (the local API key, LOCAL_API_KEY)');
     }
     const [, op, jobId, ...rest] = path.split('/');
     const id = jobId ?? '';
     if (rest.length > 0) throw new WorkerError('NOT_FOUND', `no route ${path}`, { details: { path } });
     const allow = (...methods: string[]): void => {
       if (!methods.includes(method)) {
-        throw new WorkerError('METHOD_NOT_ALLOWED', `${method} not allowed on /${op ?? ''}; use ${methods.join(' or ')}`, { details: { allow: methods } });
+        throw new WorkerError('METHOD_NOT_ALLOWED', `${method} not allowed on /${op ?? ''}; use ${methods.join(' or ')}`, {
+          details: { allow: methods },
+        });
       }
     };
     const found = <T>(v: T | undefined): T => {
-      if (v === undefined) throw new WorkerError('NOT_FOUND', `job ${id} not found (unknown, or its result expired)`, { details: { job_id: id } });
+      if (v === undefined)
+        throw new WorkerError('NOT_FOUND', `job ${id} not found (unknown, or its result expired)`, { details: { job_id: id } });
       return v;
     };
     switch (op) {
@@ -217,7 +225,10 @@ export function createLocalApiHandler(o: LocalApiOptions): (req: IncomingMessage
         } catch (e) {
           throw queueFull(e);
         }
-        if (r === 'not-retryable') throw new WorkerError('NOT_RETRYABLE', `job ${id} can be retried only when FAILED, TIMED_OUT or CANCELLED`, { details: { job_id: id } });
+        if (r === 'not-retryable')
+          throw new WorkerError('NOT_RETRYABLE', `job ${id} can be retried only when FAILED, TIMED_OUT or CANCELLED`, {
+            details: { job_id: id },
+          });
         const s = found(r);
         return send(res, 200, { id: s.id, status: s.status });
       }

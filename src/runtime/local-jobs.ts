@@ -118,7 +118,10 @@ export interface LocalJobs {
   retry(id: string): StatusBody | 'not-retryable' | undefined;
   /** Removes queued (not running) jobs; returns how many. */
   purgeQueue(): number;
-  health(): { jobs: Record<'completed' | 'failed' | 'inProgress' | 'inQueue' | 'retried', number>; workers: Record<'idle' | 'running', number> };
+  health(): {
+    jobs: Record<'completed' | 'failed' | 'inProgress' | 'inQueue' | 'retried', number>;
+    workers: Record<'idle' | 'running', number>;
+  };
   /** Refuses new jobs from now on and resolves when no job is running (queued ones are cancelled). */
   drain(): Promise<void>;
   /**

@@ -32,9 +32,11 @@ export interface LocalTestOptions {
 }
 
 async function readTestInput(testInput: string | undefined, cwd: string): Promise<unknown> {
-  const source = testInput ?? (await readFile(resolve(cwd, 'test_input.json'), 'utf8').catch((cause: unknown) => {
-    throw new WorkerError('INVALID_INPUT', 'no --test_input given and no readable test_input.json in the working directory', { cause });
-  }));
+  const source =
+    testInput ??
+    (await readFile(resolve(cwd, 'test_input.json'), 'utf8').catch((cause: unknown) => {
+      throw new WorkerError('INVALID_INPUT', 'no --test_input given and no readable test_input.json in the working directory', { cause });
+    }));
   try {
     return JSON.parse(source);
   } catch (cause) {

@@ -100,7 +100,8 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
 
   const takeUrl = fillTemplate(opts.urls.jobTake, { $ID: workerId });
   const stopUrl = takeUrl.includes('/job-take/') ? takeUrl.replace('/job-take/', '/job-stop/') : undefined;
-  const perPod = (t: string | undefined): string | undefined => (t === undefined ? undefined : fillTemplate(t, { $RUNPOD_POD_ID: workerId }));
+  const perPod = (t: string | undefined): string | undefined =>
+    t === undefined ? undefined : fillTemplate(t, { $RUNPOD_POD_ID: workerId });
   const doneTemplate = perPod(opts.urls.jobDone);
   const streamTemplate = perPod(opts.urls.jobStream);
   const pingUrl = perPod(opts.urls.ping);
@@ -125,7 +126,10 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
   async function takeJobs(count: number, jobInProgress: boolean, signal: AbortSignal): Promise<TakeOutcome> {
     const batch = count > 1;
     const base = batch ? takeUrl.replace('/job-take/', '/job-take-batch/') : takeUrl;
-    const url = appendQuery(base, batch ? { batch_size: count, job_in_progress: jobInProgress ? 1 : 0 } : { job_in_progress: jobInProgress ? 1 : 0 });
+    const url = appendQuery(
+      base,
+      batch ? { batch_size: count, job_in_progress: jobInProgress ? 1 : 0 } : { job_in_progress: jobInProgress ? 1 : 0 },
+    );
     let status: number;
     let json: unknown;
     try {
@@ -210,7 +214,11 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
       if (ids !== '') params['job_id'] = ids;
       params['runpod_version'] = opts.version;
       try {
-        const res = await doFetch(appendQuery(pingUrl, params), { method: 'GET', headers: baseHeaders, signal: timeoutSignal(timeoutMs, signal) });
+        const res = await doFetch(appendQuery(pingUrl, params), {
+          method: 'GET',
+          headers: baseHeaders,
+          signal: timeoutSignal(timeoutMs, signal),
+        });
         await res.arrayBuffer();
         if (!res.ok) log.warn({ status: res.status }, 'heartbeat answered with an error status');
         return res.ok;

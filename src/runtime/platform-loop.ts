@@ -94,7 +94,10 @@ export function startPlatformLoop(opts: PlatformLoopOptions): PlatformLoop {
     const final = isStream && !opts.returnAggregateStream && 'output' in result ? { output: [] } : result;
     const body = resultBody(final, opts.maxResultBytes);
     if (body.oversizeBytes !== undefined) {
-      jobLog.error({ bytes: body.oversizeBytes, limit: opts.maxResultBytes }, 'result too large for the platform; posting RESULT_TOO_LARGE instead');
+      jobLog.error(
+        { bytes: body.oversizeBytes, limit: opts.maxResultBytes },
+        'result too large for the platform; posting RESULT_TOO_LARGE instead',
+      );
     }
     const posted = await client.postResult(job.id, body.text, isStream);
     const ms = Math.round(performance.now() - started);
@@ -103,7 +106,14 @@ export function startPlatformLoop(opts: PlatformLoopOptions): PlatformLoop {
     } else {
       // Never silent: the job id, the reason and the start of the result stay in the logs.
       jobLog.error(
-        { ms, status: posted.status, attempts: posted.attempts, err: posted.error, bytes: body.text.length, result: redactQueries(body.text.slice(0, 2_000)) },
+        {
+          ms,
+          status: posted.status,
+          attempts: posted.attempts,
+          err: posted.error,
+          bytes: body.text.length,
+          result: redactQueries(body.text.slice(0, 2_000)),
+        },
         'result could not be posted to job-done; it is lost',
       );
     }

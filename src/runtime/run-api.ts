@@ -83,7 +83,10 @@ export async function runLocalApi(o: RunApiOptions): Promise<number> {
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  log.info({ url, concurrency: o.concurrency, auth: o.apiKey !== undefined }, `local API listening on ${url} (runpod-sdk baseUrl: ${url}/v2)`);
+  log.info(
+    { url, concurrency: o.concurrency, auth: o.apiKey !== undefined },
+    `local API listening on ${url} (runpod-sdk baseUrl: ${url}/v2)`,
+  );
   o.onListening?.(url);
 
   await new Promise<void>((resolve) => {

@@ -14,7 +14,13 @@ export interface ShutdownOptions {
   signals?: readonly NodeJS.Signals[];
 }
 
-export function registerShutdown({ log, onGraceful, onForce, proc = process, signals = ['SIGTERM', 'SIGINT'] }: ShutdownOptions): () => void {
+export function registerShutdown({
+  log,
+  onGraceful,
+  onForce,
+  proc = process,
+  signals = ['SIGTERM', 'SIGINT'],
+}: ShutdownOptions): () => void {
   let received: NodeJS.Signals | undefined;
   const listener = (signal: NodeJS.Signals): void => {
     if (received === undefined) {

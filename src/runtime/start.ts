@@ -73,7 +73,16 @@ function shutdownSignal(log: Logger): { signal: AbortSignal; release: () => void
 }
 
 /** Runs the worker until it is done; resolves to the process exit code. */
-export async function startWorker({ handler, config, log, cwd, concurrencyModifier, describeWorker, payloadSchema, pages }: StartOptions): Promise<number> {
+export async function startWorker({
+  handler,
+  config,
+  log,
+  cwd,
+  concurrencyModifier,
+  describeWorker,
+  payloadSchema,
+  pages,
+}: StartOptions): Promise<number> {
   const mode = chooseMode(config);
   // What a killed worker (kill -9, out of memory) left in WORK_DIR: only its own, never a live one's.
   await sweepStaleScratch(config.workDir, log);

@@ -20,7 +20,14 @@ export interface StopPollerOptions {
 }
 
 /** Polls until `signal` aborts or the platform has no stop channel. */
-export async function runStopPoller({ client, onStop, signal, log, minPollMs = 1_000, rateLimitedMs = 5_000 }: StopPollerOptions): Promise<void> {
+export async function runStopPoller({
+  client,
+  onStop,
+  signal,
+  log,
+  minPollMs = 1_000,
+  rateLimitedMs = 5_000,
+}: StopPollerOptions): Promise<void> {
   let failures = 0;
   while (!signal.aborted) {
     const t0 = performance.now();

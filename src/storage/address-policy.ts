@@ -6,15 +6,7 @@
  */
 import { isIP } from 'node:net';
 
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'unique-local'
-  | 'unspecified'
-  | 'multicast'
-  | 'reserved';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link-local' | 'unique-local' | 'unspecified' | 'multicast' | 'reserved';
 
 type V4Rule = [base: number, bits: number, cls: AddressClass];
 

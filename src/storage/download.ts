@@ -82,13 +82,20 @@ async function checkHop(raw: string, opts: DownloadOptions): Promise<{ url: URL;
   } catch {
     throw new WorkerError('INVALID_INPUT', `${field}: not a valid URL`, { details: { field } });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(`only http and https URLs are allowed, not ${url.protocol}`, raw, field);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw notAllowed(`only http and https URLs are allowed, not ${url.protocol}`, raw, field);
   if (url.username || url.password) throw notAllowed('credentials in the URL are not allowed', raw, field);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : await (opts.resolve ?? systemResolver)(host).catch((cause: unknown) => {
-    throw new WorkerError('DOWNLOAD_FAILED', `${field}: cannot resolve host ${host}`, { cause, details: { field, url: redactUrl(raw) } });
-  });
-  if (addresses.length === 0) throw new WorkerError('DOWNLOAD_FAILED', `${field}: host ${host} has no address`, { details: { field, url: redactUrl(raw) } });
+  const addresses = isIP(host)
+    ? [host]
+    : await (opts.resolve ?? systemResolver)(host).catch((cause: unknown) => {
+        throw new WorkerError('DOWNLOAD_FAILED', `${field}: cannot resolve host ${host}`, {
+          cause,
+          details: { field, url: redactUrl(raw) },
+        });
+      });
+  if (addresses.length === 0)
+    throw new WorkerError('DOWNLOAD_FAILED', `${field}: host ${host} has no address`, { details: { field, url: redactUrl(raw) } });
   // Every address must pass: a name that also points inside the network is refused outright.
   const refused = addresses.find((a) => !opts.policy(a));
   if (refused !== undefined) throw notAllowed(`host ${host} resolves to a non-public address`, raw, field);
@@ -106,7 +113,11 @@ function byteLimit(maxBytes: number, counter: { bytes: number }, field: string):
     transform(chunk: Buffer, _enc, done) {
       counter.bytes += chunk.length;
       if (counter.bytes > maxBytes) {
-        done(new WorkerError('INPUT_TOO_LARGE', `${field}: the download exceeds ${maxBytes} bytes (MAX_INPUT_BYTES)`, { details: { field, limit: maxBytes } }));
+        done(
+          new WorkerError('INPUT_TOO_LARGE', `${field}: the download exceeds ${maxBytes} bytes (MAX_INPUT_BYTES)`, {
+            details: { field, limit: maxBytes },
+          }),
+        );
       } else done(null, chunk);
     },
   });
@@ -132,29 +143,42 @@ async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<Down
       });
     } catch (cause) {
       throw new WorkerError('DOWNLOAD_FAILED', `${field}: request failed: ${(cause as Error).message}`, {
-        cause, retryable: true, details: { field, url: redactUrl(current) },
+        cause,
+        retryable: true,
+        details: { field, url: redactUrl(current) },
       });
     }
     if (REDIRECTS.has(res.status)) {
       res.data.destroy();
       const location = res.headers.location as string | undefined;
-      if (!location) throw new WorkerError('DOWNLOAD_FAILED', `${field}: redirect ${res.status} without a Location`, { details: { field, url: redactUrl(current) } });
-      if (hop >= maxRedirects) throw new WorkerError('DOWNLOAD_FAILED', `${field}: more than ${maxRedirects} redirects`, { details: { field, url: redactUrl(opts.url) } });
+      if (!location)
+        throw new WorkerError('DOWNLOAD_FAILED', `${field}: redirect ${res.status} without a Location`, {
+          details: { field, url: redactUrl(current) },
+        });
+      if (hop >= maxRedirects)
+        throw new WorkerError('DOWNLOAD_FAILED', `${field}: more than ${maxRedirects} redirects`, {
+          details: { field, url: redactUrl(opts.url) },
+        });
       current = new URL(location, url).href;
       continue;
     }
     if (res.status < 200 || res.status >= 300) {
       res.data.destroy();
       throw new WorkerError('DOWNLOAD_FAILED', `${field}: the server answered ${res.status}`, {
-        retryable: res.status >= 500 || res.status === 429, details: { field, status: res.status, url: redactUrl(current) },
+        retryable: res.status >= 500 || res.status === 429,
+        details: { field, status: res.status, url: redactUrl(current) },
       });
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > opts.maxBytes) {
       res.data.destroy();
-      throw new WorkerError('INPUT_TOO_LARGE', `${field}: the file is ${declared} bytes, over the ${opts.maxBytes}-byte limit (MAX_INPUT_BYTES)`, {
-        details: { field, bytes: declared, limit: opts.maxBytes },
-      });
+      throw new WorkerError(
+        'INPUT_TOO_LARGE',
+        `${field}: the file is ${declared} bytes, over the ${opts.maxBytes}-byte limit (MAX_INPUT_BYTES)`,
+        {
+          details: { field, bytes: declared, limit: opts.maxBytes },
+        },
+      );
     }
     const counter = { bytes: 0 };
     try {
@@ -163,7 +187,9 @@ async function attempt(opts: DownloadOptions, signal: AbortSignal): Promise<Down
       await rm(opts.dest, { force: true });
       if (isWorkerError(cause)) throw cause;
       throw new WorkerError('DOWNLOAD_FAILED', `${field}: the transfer broke off after ${counter.bytes} bytes`, {
-        cause, retryable: true, details: { field, url: redactUrl(current) },
+        cause,
+        retryable: true,
+        details: { field, url: redactUrl(current) },
       });
     }
     return { bytes: counter.bytes, finalUrl: redactUrl(url.href) };
@@ -185,7 +211,10 @@ export async function downloadToFile(opts: DownloadOptions): Promise<DownloadRes
     });
   } catch (e) {
     if (opts.signal?.aborted) throw cancelledError(e);
-    if (total.aborted) throw new WorkerError('DOWNLOAD_FAILED', `${field}: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, { cause: e });
+    if (total.aborted)
+      throw new WorkerError('DOWNLOAD_FAILED', `${field}: the download took longer than ${opts.totalTimeoutMs ?? 600_000} ms`, {
+        cause: e,
+      });
     throw e;
   }
 }

@@ -82,9 +82,15 @@ export async function uploadAndPresign(o: UploadOptions): Promise<Uploaded> {
     // The SDK's error names the bucket and key at most; the cause stays in our logs, with the
     // credentials never part of it.
     const name = cause instanceof Error ? cause.name : 'Error';
-    throw new WorkerError('UPLOAD_FAILED', `upload to the bucket failed (${name}): ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause, retryable: true, details: { bucket: o.bucket.bucket, key },
-    });
+    throw new WorkerError(
+      'UPLOAD_FAILED',
+      `upload to the bucket failed (${name}): ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+        retryable: true,
+        details: { bucket: o.bucket.bucket, key },
+      },
+    );
   } finally {
     s3.destroy();
   }

@@ -16,17 +16,27 @@ export function onnxFileOf(repo: EnsuredRepo, kind: RegExp): LocalFile | undefin
 /** The repo `model` names and its ONNX file, or MODEL_NOT_AVAILABLE (or the registry's error) naming `model`. */
 export function hubOnnxFile(models: TaskDeps['models'], repo: string, kind: RegExp): { repo: EnsuredRepo; file: LocalFile; name: string } {
   if (!models) {
-    throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`, { details: { field: 'model', repo } });
+    throw new WorkerError(
+      'MODEL_NOT_AVAILABLE',
+      `model: ${repo} is not on this worker (its models failed to load at start-up, or MODELS is empty)`,
+      { details: { field: 'model', repo } },
+    );
   }
   let r: EnsuredRepo;
   try {
     r = models.registry.repo(repo);
   } catch (e) {
     if (!isWorkerError(e)) throw e;
-    throw new WorkerError(e.code, `model: ${e.message}`, { cause: e, details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) } });
+    throw new WorkerError(e.code, `model: ${e.message}`, {
+      cause: e,
+      details: { field: 'model', repo, available: models.registry.list().map((x) => x.repo) },
+    });
   }
   const file = onnxFileOf(r, kind);
-  if (!file) throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, { details: { field: 'model', repo } });
+  if (!file)
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `model: ${repo} has no .onnx file on this worker; widen its globs in MODELS`, {
+      details: { field: 'model', repo },
+    });
   return { repo: r, file, name: `${repo}/${file.path}` };
 }
 

@@ -15,7 +15,8 @@ export interface FieldIssue {
 function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
   let cur: unknown = raw;
   for (const key of path) {
-    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, key)) return { present: false, value: undefined };
+    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, key))
+      return { present: false, value: undefined };
     cur = (cur as Record<PropertyKey, unknown>)[key];
   }
   return { present: true, value: cur };
@@ -41,7 +42,12 @@ export function describeValue(value: unknown): string {
 }
 
 const ZOD_TYPE_NAMES: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'an object', array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
 };
 
 /**
@@ -65,7 +71,12 @@ export function toFieldIssues(error: z.ZodError, raw: unknown): FieldIssue[] {
     if (issue.code === 'invalid_value' && zods) {
       // zod's "Invalid input: expected \"foley\"" (a literal or a closed set with no message of ours).
       const want = issue.values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ');
-      return [{ field, message: `must be ${issue.values.length > 1 ? 'one of ' : ''}${want} (got ${describeValue(valueAt(raw, issue.path).value)})` }];
+      return [
+        {
+          field,
+          message: `must be ${issue.values.length > 1 ? 'one of ' : ''}${want} (got ${describeValue(valueAt(raw, issue.path).value)})`,
+        },
+      ];
     }
     if (issue.code !== 'invalid_type') return [{ field, message: issue.message }];
     const at = valueAt(raw, issue.path);

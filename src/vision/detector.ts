@@ -55,7 +55,14 @@ export interface RawDetection {
  * neighbourhood's max, per class) at or above `minScore`, the best `topK`, boxes in input pixels.
  * Ties keep the lower flat index first, as TopKV2 does.
  */
-export function decodeRaw(heat: Float32Array, wh: Float32Array, n: number, gridW: number, gridH: number, o: { minScore: number; topK?: number }): RawDetection[] {
+export function decodeRaw(
+  heat: Float32Array,
+  wh: Float32Array,
+  n: number,
+  gridW: number,
+  gridH: number,
+  o: { minScore: number; topK?: number },
+): RawDetection[] {
   const C = DETECTOR_CLASSES;
   const plane = gridW * gridH * C;
   const base = n * plane;
@@ -97,10 +104,20 @@ export function decodeRaw(heat: Float32Array, wh: Float32Array, n: number, gridW
 }
 
 /** Raw detections → normalised, clipped boxes; per-class NMS; best first, at most `maxPerImage`. */
-export function finishDetections(raw: readonly RawDetection[], inputW: number, inputH: number, o: { maxPerImage: number; iou?: number }): Detection[] {
+export function finishDetections(
+  raw: readonly RawDetection[],
+  inputW: number,
+  inputH: number,
+  o: { maxPerImage: number; iou?: number },
+): Detection[] {
   const clip = (v: number): number => Math.min(1, Math.max(0, v));
   const all = raw
-    .map((r) => ({ label: COCO_LABELS[r.classId]!, classId: r.classId, score: r.score, box: { x0: clip(r.x0 / inputW), y0: clip(r.y0 / inputH), x1: clip(r.x1 / inputW), y1: clip(r.y1 / inputH) } }))
+    .map((r) => ({
+      label: COCO_LABELS[r.classId]!,
+      classId: r.classId,
+      score: r.score,
+      box: { x0: clip(r.x0 / inputW), y0: clip(r.y0 / inputH), x1: clip(r.x1 / inputW), y1: clip(r.y1 / inputH) },
+    }))
     .filter((d) => d.box.x1 > d.box.x0 && d.box.y1 > d.box.y0)
     .sort((a, b) => b.score - a.score);
   const kept: Detection[] = [];

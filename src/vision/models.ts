@@ -58,7 +58,10 @@ const DEFAULT_POSE_BATCH = 8;
 
 function loadFailed(name: string, e: unknown): WorkerError {
   if (isWorkerError(e) && (e.code === 'MODEL_LOAD_FAILED' || e.code === 'CANCELLED')) return e;
-  return new WorkerError('MODEL_LOAD_FAILED', `vision model ${name} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { model: name } });
+  return new WorkerError('MODEL_LOAD_FAILED', `vision model ${name} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, {
+    cause: e,
+    details: { model: name },
+  });
 }
 
 export type VisionSessionName = 'centernet' | 'movenet-lightning';
@@ -68,11 +71,16 @@ export type VisionSessionName = 'centernet' | 'movenet-lightning';
  * cache on first use, then opened on its own thread; `ready` wraps them as {@link VisionModels},
  * whose `close` is `close`.
  */
-export function visionBundle(o: VisionSessionsOptions & VisionRunOptions & { close: () => Promise<void> }): BundleSpec<VisionSessionName, VisionModels> {
+export function visionBundle(
+  o: VisionSessionsOptions & VisionRunOptions & { close: () => Promise<void> },
+): BundleSpec<VisionSessionName, VisionModels> {
   const spec = (name: HumanModelName) => ({
     async model(): Promise<string> {
       const c = await convertHumanModel(name, { cacheDir: o.cacheDir, ...(o.sources?.[name] ? { modelJson: o.sources[name] } : {}) });
-      o.log.info({ model: name, cached: c.hit, ms: Math.round(c.ms) }, c.hit ? 'vision model found in the conversion cache' : 'vision model converted to ONNX');
+      o.log.info(
+        { model: name, cached: c.hit, ms: Math.round(c.ms) },
+        c.hit ? 'vision model found in the conversion cache' : 'vision model converted to ONNX',
+      );
       if (o.signal?.aborted) throw cancelledError(o.signal.reason);
       return c.path;
     },
@@ -135,7 +143,11 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
         const wh = out[whName]!.data as Float32Array;
         const gw = w / DETECTOR_STRIDE;
         const gh = h / DETECTOR_STRIDE;
-        if (heat.length !== idx.length * gw * gh * DETECTOR_CLASSES) throw new WorkerError('INTERNAL', `detector heatmap has ${heat.length} values, expected ${idx.length}×${gh}×${gw}×${DETECTOR_CLASSES}`);
+        if (heat.length !== idx.length * gw * gh * DETECTOR_CLASSES)
+          throw new WorkerError(
+            'INTERNAL',
+            `detector heatmap has ${heat.length} values, expected ${idx.length}×${gh}×${gw}×${DETECTOR_CLASSES}`,
+          );
         idx.forEach((i, b) => {
           results[i] = finishDetections(decodeRaw(heat, wh, b, gw, gh, { minScore }), w, h, { maxPerImage });
         });
@@ -157,7 +169,8 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
           regress: out[regName]!.data as Float32Array,
           offset: out[offName]!.data as Float32Array,
         };
-        if (outputs.heatmap.length !== boxes.length * POSE_GRID * POSE_GRID * POSE_KEYPOINTS) throw new WorkerError('INTERNAL', 'pose heatmap has an unexpected size');
+        if (outputs.heatmap.length !== boxes.length * POSE_GRID * POSE_GRID * POSE_KEYPOINTS)
+          throw new WorkerError('INTERNAL', 'pose heatmap has an unexpected size');
         boxes.forEach((box, b) => {
           const keypoints = toImage(decodeCrop(outputs, b), regions[b]!, image);
           poses.push({ box, keypoints, score: keypoints.reduce((s, k) => s + k.score, 0) / keypoints.length });

@@ -60,11 +60,18 @@ export function decodeCrop(out: PoseOutputs, n: number): { y: number; x: number;
   for (let k = 0; k < K; k++) {
     const ry = cy + out.regress[reg + 2 * k]!;
     const rx = cx + out.regress[reg + 2 * k + 1]!;
-    const ki = argmax(cells, (i) => out.heatmap[(n * cells + i) * K + k]! / (Math.sqrt((Math.floor(i / G) - ry) ** 2 + ((i % G) - rx) ** 2) + DISTANCE_BIAS));
+    const ki = argmax(
+      cells,
+      (i) => out.heatmap[(n * cells + i) * K + k]! / (Math.sqrt((Math.floor(i / G) - ry) ** 2 + ((i % G) - rx) ** 2) + DISTANCE_BIAS),
+    );
     const ky = Math.floor(ki / G);
     const kx = ki % G;
     const off = (n * cells + ki) * 2 * K;
-    result.push({ y: (ky + out.offset[off + 2 * k]!) / G, x: (kx + out.offset[off + 2 * k + 1]!) / G, score: out.heatmap[(n * cells + ki) * K + k]! });
+    result.push({
+      y: (ky + out.offset[off + 2 * k]!) / G,
+      x: (kx + out.offset[off + 2 * k + 1]!) / G,
+      score: out.heatmap[(n * cells + ki) * K + k]!,
+    });
   }
   return result;
 }

@@ -91,15 +91,39 @@ describe('animate: the picture as a viewer shows it', () => {
       const raw = Buffer.alloc(cols * rows * 3);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) raw.set(upright(...at(r, c)), (r * cols + c) * 3);
       const plain = join(worker.root, `plain-${o}.jpg`);
-      const encode = run(ff, ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${cols}x${rows}`, '-i', 'pipe:0', '-q:v', '2', plain]);
+      const encode = run(ff, [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${cols}x${rows}`,
+        '-i',
+        'pipe:0',
+        '-q:v',
+        '2',
+        plain,
+      ]);
       encode.child.stdin?.end(raw);
       await encode;
       await writeFile(join(worker.config.volumeDir, `o${o}.jpg`), withExif(await readFile(plain), o, o % 2 === 0 ? 'MM' : 'II'));
     }
     // Left half opaque red; right half transparent, its stored colour white.
     await run(ff, [
-      '-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=white:s=${W}x${H}`, '-frames:v', '1',
-      '-vf', `format=rgba,geq=r='255':g='if(lt(X,${W / 2}),0,255)':b='if(lt(X,${W / 2}),0,255)':a='if(lt(X,${W / 2}),255,0)'`,
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=white:s=${W}x${H}`,
+      '-frames:v',
+      '1',
+      '-vf',
+      `format=rgba,geq=r='255':g='if(lt(X,${W / 2}),0,255)':b='if(lt(X,${W / 2}),0,255)':a='if(lt(X,${W / 2}),255,0)'`,
       join(worker.config.volumeDir, 'cutout.png'),
     ]);
   }, 60_000);
@@ -109,7 +133,9 @@ describe('animate: the picture as a viewer shows it', () => {
 
   /** Frame 0 of an animate job (the "auto" path starts on the whole picture), with the result's size. */
   async function firstFrame(image: string): Promise<{ width: number; height: number; pixel: (x: number, y: number) => number[] }> {
-    const out = outputOf(await worker.run({ task: 'animate', image_path: image, audio_path: 'tone.m4a', fps: 5, width: W, delivery: 'path' }));
+    const out = outputOf(
+      await worker.run({ task: 'animate', image_path: image, audio_path: 'tone.m4a', fps: 5, width: W, delivery: 'path' }),
+    );
     const width = out.width as number;
     const height = out.height as number;
     const [frame] = await readRgbFrames(out.video_path as string, width, height);
@@ -120,7 +146,12 @@ describe('animate: the picture as a viewer shows it', () => {
     const f = await firstFrame(`o${o}.jpg`);
     expect([f.width, f.height]).toEqual([W, H]);
     // Quadrant centres, a little inward (the camera may start a touch inside the frame).
-    const probes: Array<[number, number]> = [[W / 4, H / 4], [(3 * W) / 4, H / 4], [W / 4, (3 * H) / 4], [(3 * W) / 4, (3 * H) / 4]];
+    const probes: Array<[number, number]> = [
+      [W / 4, H / 4],
+      [(3 * W) / 4, H / 4],
+      [W / 4, (3 * H) / 4],
+      [(3 * W) / 4, (3 * H) / 4],
+    ];
     probes.forEach(([x, y], q) => {
       const got = f.pixel(x, y);
       const want = QUADRANTS[q]!;

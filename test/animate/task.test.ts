@@ -32,20 +32,65 @@ beforeAll(async () => {
   // Voice, 1.6 s of silence, voice: loud and quiet stretches to compare the motion over.
   const say = join(worker.root, 'say.wav');
   await run('espeak-ng', ['-w', say, 'The quick brown fox jumps over the lazy dog, and then it runs away.']);
-  await ffq('-i', say, '-f', 'lavfi', '-t', '1.6', '-i', 'anullsrc=r=22050:cl=mono', '-i', say, '-filter_complex', '[0:a][1:a][2:a]concat=n=3:v=0:a=1[a]', '-map', '[a]', '-c:a', 'pcm_s16le', join(vol, 'voice.wav'));
+  await ffq(
+    '-i',
+    say,
+    '-f',
+    'lavfi',
+    '-t',
+    '1.6',
+    '-i',
+    'anullsrc=r=22050:cl=mono',
+    '-i',
+    say,
+    '-filter_complex',
+    '[0:a][1:a][2:a]concat=n=3:v=0:a=1[a]',
+    '-map',
+    '[a]',
+    '-c:a',
+    'pcm_s16le',
+    join(vol, 'voice.wav'),
+  );
   await ffq('-i', join(vol, 'voice.wav'), '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', join(vol, 'voice.m4a'));
   await ffq('-i', join(vol, 'voice.wav'), '-c:a', 'libmp3lame', '-b:a', '96k', join(vol, 'voice.mp3'));
   voiceSeconds = (await decodeAudioMono(join(vol, 'voice.wav'), 8000)).length / 8000;
   await ffq('-f', 'lavfi', '-t', '1.5', '-i', 'anullsrc=r=48000:cl=stereo', '-c:a', 'pcm_s16le', join(vol, 'silent.wav'));
   // Things posing as images: an HLS playlist aimed at the victim, an SVG, an HTML page; a photo over MAX_PIXELS.
   await writeFile(join(vol, 'playlist.png'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${victim.url}/segment.ts\n#EXT-X-ENDLIST\n`);
-  await writeFile(join(vol, 'drawing.png'), '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>\n');
+  await writeFile(
+    join(vol, 'drawing.png'),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>\n',
+  );
   await writeFile(join(vol, 'page.png'), '<!DOCTYPE html><html><body><img src="http://127.0.0.1/x.png"></body></html>\n');
   await ffq('-f', 'lavfi', '-i', 'testsrc=s=1600x1000', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', join(vol, 'huge.png'));
   // A flat canvas with the baboon (all detail) in its lower right: the salient region is known.
-  await ffq('-f', 'lavfi', '-i', 'color=c=gray:s=1280x720', '-i', join(OPENCV, 'baboon.jpg'), '-filter_complex', '[1:v]scale=320:320[b];[0:v][b]overlay=900:350', '-frames:v', '1', join(vol, 'corner.png'));
+  await ffq(
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=1280x720',
+    '-i',
+    join(OPENCV, 'baboon.jpg'),
+    '-filter_complex',
+    '[1:v]scale=320:320[b];[0:v][b]overlay=900:350',
+    '-frames:v',
+    '1',
+    join(vol, 'corner.png'),
+  );
   await writeFile(join(vol, 'truncated.png'), (await readFile(join(vol, 'baboon.png'))).subarray(0, 3000));
-  await ffq('-f', 'lavfi', '-i', 'testsrc=s=64x48:r=10', '-t', '0.5', '-c:v', 'libx264', '-preset', 'ultrafast', join(vol, 'silent-video.mkv'));
+  await ffq(
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=64x48:r=10',
+    '-t',
+    '0.5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    join(vol, 'silent-video.mkv'),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -53,7 +98,13 @@ afterAll(async () => {
   await victim?.close();
 });
 
-const job = (input: Record<string, unknown>): Record<string, unknown> => ({ task: 'animate', image_path: 'fruits.jpg', audio_path: 'voice.m4a', delivery: 'path', ...input });
+const job = (input: Record<string, unknown>): Record<string, unknown> => ({
+  task: 'animate',
+  image_path: 'fruits.jpg',
+  audio_path: 'voice.m4a',
+  delivery: 'path',
+  ...input,
+});
 
 /** Mean absolute difference between consecutive frames (gray, 0…255), per frame (index 0: 0). */
 function frameChange(frames: Uint8Array[]): number[] {
@@ -114,7 +165,9 @@ describe('animate', () => {
   }, 120_000);
 
   it('WebP and PNG stills, an MP3 track (copied), default size from the aspect, a named pan; the same seed gives the same video', async () => {
-    const a = outputOf(await worker.run(job({ image_path: 'building.webp', audio_path: 'voice.mp3', motion: 'pan_left', seed: 7, fps: 12 })));
+    const a = outputOf(
+      await worker.run(job({ image_path: 'building.webp', audio_path: 'voice.mp3', motion: 'pan_left', seed: 7, fps: 12 })),
+    );
     expect(a).toMatchObject({ width: 1280, height: 884, fps: 12, motion: 'pan_left' });
     const streams = await probeStreams(a.video_path as string);
     expect(streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('mp3');
@@ -128,7 +181,9 @@ describe('animate', () => {
   }, 180_000);
 
   it('auto: starts wide and ends on the most detailed region', async () => {
-    const out = outputOf(await worker.run(job({ image_path: 'corner.png', audio_path: 'voice.wav', width: 320, height: 180, motion: 'auto' })));
+    const out = outputOf(
+      await worker.run(job({ image_path: 'corner.png', audio_path: 'voice.wav', width: 320, height: 180, motion: 'auto' })),
+    );
     expect(out.motion).toBe('zoom_in');
     const frames = await readRgbFrames(out.video_path as string, 320, 180);
     // Where the detail is in a frame: the centroid of the horizontal gradient, as a fraction of the width/height.
@@ -157,7 +212,11 @@ describe('animate', () => {
     const vol = worker.config.volumeDir;
     const image = `data:image/png;base64,${(await readFile(join(vol, 'baboon.png'))).toString('base64')}`;
     const audio = (await readFile(join(vol, 'voice.mp3'))).toString('base64');
-    const out = outputOf(await worker.run(job({ image_path: undefined, audio_path: undefined, image_base64: image, audio_base64: audio, width: 96, height: 96, fps: 10 })));
+    const out = outputOf(
+      await worker.run(
+        job({ image_path: undefined, audio_path: undefined, image_base64: image, audio_base64: audio, width: 96, height: 96, fps: 10 }),
+      ),
+    );
     expect(out).toMatchObject({ width: 96, height: 96, fps: 10, frames: Math.round(voiceSeconds * 10) });
   }, 60_000);
 
@@ -178,7 +237,8 @@ describe('animate', () => {
 });
 
 describe('animate, refused', () => {
-  const refused = async (input: Record<string, unknown>): Promise<{ code: string; message: string; details?: unknown }> => errorOf(await worker.run(job(input)));
+  const refused = async (input: Record<string, unknown>): Promise<{ code: string; message: string; details?: unknown }> =>
+    errorOf(await worker.run(job(input)));
 
   it.each([
     ['an HLS playlist named .png', { image_path: 'playlist.png' }, 'MEDIA_UNREADABLE', 'image_path'],
@@ -205,9 +265,12 @@ describe('animate, refused', () => {
   });
 
   it('payload: exactly one of each source, strict fields, even sides, fps ≤ 60', async () => {
-    const issues = async (input: Record<string, unknown>): Promise<string[]> => ((await refused(input)).details as { issues: { field: string }[] }).issues.map((i) => i.field);
+    const issues = async (input: Record<string, unknown>): Promise<string[]> =>
+      ((await refused(input)).details as { issues: { field: string }[] }).issues.map((i) => i.field);
     expect(await issues({ image_url: 'https://example.com/a.png' })).toEqual(['image_url', 'image_path']);
     expect(await issues({ audio_path: undefined })).toEqual(['audio_path']);
-    expect(await issues({ width: 321, fps: 61, motion: 'spin', colour: 1 })).toEqual(expect.arrayContaining(['width', 'fps', 'motion', 'colour']));
+    expect(await issues({ width: 321, fps: 61, motion: 'spin', colour: 1 })).toEqual(
+      expect.arrayContaining(['width', 'fps', 'motion', 'colour']),
+    );
   });
 });

@@ -49,7 +49,6 @@ async function loadTfjs(name: EmbeddedSrModelName, scale: number): Promise<tfl.L
   }
   const modelJson = embeddedModelJson(name, scale);
   return tfl.loadLayersModel(await tfjsFromFiles(modelJson));
-
 }
 
 /** TF.js output in 0..255, NHWC [side·s, side·s, 3]. */
@@ -57,7 +56,10 @@ async function runTfjs(name: EmbeddedSrModelName, scale: number, rgb: Uint8Array
   const model = await loadTfjs(name, scale);
   const range = EMBEDDED_SR_MODELS[name].inputRange;
   try {
-    const x = tfc.tensor4d(Float32Array.from(rgb, (v) => (range === 255 ? v : v / 255)), [1, side, side, 3]);
+    const x = tfc.tensor4d(
+      Float32Array.from(rgb, (v) => (range === 255 ? v : v / 255)),
+      [1, side, side, 3],
+    );
     const y = model.predict(x) as tfc.Tensor;
     expect(y.shape).toEqual([1, side * scale, side * scale, 3]);
     const data = (await y.data()) as Float32Array;
@@ -118,7 +120,9 @@ describe('embedded ESRGAN models: converted ONNX vs TF.js', () => {
         const got = await runOnnx(loaded.path, scale, rgb, side);
         let max = 0;
         for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(got[i]! - want[i]!));
-        report.push(`${name} x${scale} (${side}×${side}): ${max.toExponential(2)}  [convert ${(t1 - t0).toFixed(0)} ms, tfjs ${(t2 - t1).toFixed(0)} ms]`);
+        report.push(
+          `${name} x${scale} (${side}×${side}): ${max.toExponential(2)}  [convert ${(t1 - t0).toFixed(0)} ms, tfjs ${(t2 - t1).toFixed(0)} ms]`,
+        );
         expect(max).toBeLessThanOrEqual(TOLERANCE_255);
         // Sanity: the output is an image, not a constant.
         let lo = Infinity;

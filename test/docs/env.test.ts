@@ -38,9 +38,11 @@ beforeAll(async () => {
 });
 
 describe('docs/operations.md documents the configuration', () => {
-  it('found config.ts\'s env schema and flags', () => {
+  it("found config.ts's env schema and flags", () => {
     expect(variables.length).toBeGreaterThan(40);
-    expect(variables).toEqual(expect.arrayContaining(['VOLUME_DIR', 'MAX_PIXELS', 'BUCKET_ENDPOINT_URL', 'RUNPOD_WEBHOOK_GET_JOB', 'HF_TOKEN', 'FOLEY_VISION']));
+    expect(variables).toEqual(
+      expect.arrayContaining(['VOLUME_DIR', 'MAX_PIXELS', 'BUCKET_ENDPOINT_URL', 'RUNPOD_WEBHOOK_GET_JOB', 'HF_TOKEN', 'FOLEY_VISION']),
+    );
     expect(seen.flags).toEqual(expect.arrayContaining(['test_input', 'rp_serve_api', 'self-test']));
   });
 

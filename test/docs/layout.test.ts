@@ -17,8 +17,13 @@ const entries = (dir: string): string[] =>
     .map((e) => `${dir}/${e.name}${e.isDirectory() ? '/' : ''}`);
 
 it('the Layout names every top-level file and folder of src/, and each pipeline and task folder', () => {
-  const wanted = [...entries('src'), ...entries('src/pipelines').filter((e) => e.endsWith('/')), ...entries('src/tasks').filter((e) => e.endsWith('/'))];
-  const named = (e: string): boolean => layout.includes(e) || (e.startsWith('src/tasks/') && layout.includes(`${e.slice('src/tasks/'.length)}`));
+  const wanted = [
+    ...entries('src'),
+    ...entries('src/pipelines').filter((e) => e.endsWith('/')),
+    ...entries('src/tasks').filter((e) => e.endsWith('/')),
+  ];
+  const named = (e: string): boolean =>
+    layout.includes(e) || (e.startsWith('src/tasks/') && layout.includes(`${e.slice('src/tasks/'.length)}`));
   expect(wanted.filter((e) => !named(e))).toEqual([]);
   expect(layout).toContain('### Floors');
 });

@@ -9,13 +9,23 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['README.md', ...(readdirSync(join(ROOT, 'docs'), { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...(readdirSync(join(ROOT, 'docs'), { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+];
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
 
 /** GitHub's anchors of a page's headings. */
 function anchors(page: string): Set<string> {
   const text = read(page).replace(/```[\s\S]*?```/g, '');
-  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => (m[1] as string).toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+  return new Set(
+    [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      (m[1] as string)
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 }
 
 describe('links in the README and docs/', () => {
@@ -36,7 +46,8 @@ describe('links in the README and docs/', () => {
         broken.push(`${href} (no ${target})`);
         continue;
       }
-      if (fragment !== undefined && target.endsWith('.md') && !anchors(target).has(fragment)) broken.push(`${href} (no heading #${fragment} in ${target})`);
+      if (fragment !== undefined && target.endsWith('.md') && !anchors(target).has(fragment))
+        broken.push(`${href} (no heading #${fragment} in ${target})`);
     }
     expect(broken).toEqual([]);
   });

@@ -30,7 +30,17 @@ const COMMON = documentedResultFields('docs/api.md');
 const CASES = {
   foley: {
     input: { video_path: 'footsteps.mp4', prompt: 'footsteps', seed: 1, duration: 2, delivery: 'path' },
-    sometimes: ['video_url', 'video_base64', 'audio_url', 'audio_base64', 'audio_path', 'url_expires_at', 'preset_timeline', 'seen', 'speech'],
+    sometimes: [
+      'video_url',
+      'video_base64',
+      'audio_url',
+      'audio_base64',
+      'audio_path',
+      'url_expires_at',
+      'preset_timeline',
+      'seen',
+      'speech',
+    ],
   },
   upscale: {
     input: { task: 'upscale', video_path: 'footsteps.mp4', model: 'esrgan-slim', scale: 2, duration: 0.08, delivery: 'path' },
@@ -54,7 +64,21 @@ afterAll(() => worker?.close());
 
 describe('every result field is documented', () => {
   it('api.md documents the shared fields', () => {
-    for (const f of ['video_url', 'video_base64', 'video_path', 'audio_url', 'audio_base64', 'audio_path', 'url_expires_at', 'mime', 'bytes', 'duration', 'timings_ms', 'metadata', 'warnings']) {
+    for (const f of [
+      'video_url',
+      'video_base64',
+      'video_path',
+      'audio_url',
+      'audio_base64',
+      'audio_path',
+      'url_expires_at',
+      'mime',
+      'bytes',
+      'duration',
+      'timings_ms',
+      'metadata',
+      'warnings',
+    ]) {
       expect(COMMON.has(f), f).toBe(true);
     }
   });
@@ -63,6 +87,9 @@ describe('every result field is documented', () => {
     const documented = new Set([...COMMON, ...documentedResultFields(`docs/tasks/${task}.md`)]);
     const out = outputOf(await worker.run(c.input));
     const fields = [...Object.keys(out), ...c.sometimes];
-    expect(fields.filter((f) => !documented.has(f)), `add to the "Result" table of docs/tasks/${task}.md`).toEqual([]);
+    expect(
+      fields.filter((f) => !documented.has(f)),
+      `add to the "Result" table of docs/tasks/${task}.md`,
+    ).toEqual([]);
   });
 });

@@ -43,7 +43,9 @@ async function checkClip(name: string, file: string, truth: number[], fps: numbe
   const r = await analyseClip(file);
   const s = score(r.cuts, truth, 1 / fps);
   // The numbers the report asks for.
-  console.log(`${name}: cuts ${r.cuts.map((t) => t.toFixed(3)).join(' ')} | precision ${s.precision.toFixed(2)} recall ${s.recall.toFixed(2)} | onsets ${r.onsets.map((o) => o.time.toFixed(2)).join(' ')}`);
+  console.log(
+    `${name}: cuts ${r.cuts.map((t) => t.toFixed(3)).join(' ')} | precision ${s.precision.toFixed(2)} recall ${s.recall.toFixed(2)} | onsets ${r.onsets.map((o) => o.time.toFixed(2)).join(' ')}`,
+  );
   expect(s, `cuts found: ${r.cuts.join(' ')}`).toEqual({ precision: 1, recall: 1 });
   for (const c of truth) {
     const near = r.onsets.filter((o) => Math.abs(o.time - c) <= 2.01 / fps);
@@ -77,7 +79,24 @@ describe('fades and dissolves made from real footage are not cuts and not hits',
   it('a fade in from black and out to black over one Megamind shot', async () => {
     const clip = join(dir, 'fade.mp4');
     // Her shot (0.2–4.0 s, no cut inside): 1 s in from black, 1 s out to black.
-    await ffmpeg(['-ss', '0.2', '-t', '3.8', '-i', MEGAMIND, '-vf', 'fade=t=in:st=0:d=1,fade=t=out:st=2.8:d=1', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip]);
+    await ffmpeg([
+      '-ss',
+      '0.2',
+      '-t',
+      '3.8',
+      '-i',
+      MEGAMIND,
+      '-vf',
+      'fade=t=in:st=0:d=1,fade=t=out:st=2.8:d=1',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
     const r = await analyseClip(clip);
     expect(r.cuts).toEqual([]);
     expect(r.onsets).toEqual([]);
@@ -100,11 +119,29 @@ describe('fades and dissolves made from real footage are not cuts and not hits',
     // Her shot (0.2–4.0 s), his (from 4.3 s) dissolving in over it from 2.3 to 3.3 s, then his alone
     // to the end (3.8 s). The worker's own ffmpeg may predate xfade: the second fades in by alpha.
     await ffmpeg([
-      '-ss', '0.2', '-t', '3.8', '-i', MEGAMIND, '-ss', '4.3', '-t', '2', '-i', MEGAMIND,
+      '-ss',
+      '0.2',
+      '-t',
+      '3.8',
+      '-i',
+      MEGAMIND,
+      '-ss',
+      '4.3',
+      '-t',
+      '2',
+      '-i',
+      MEGAMIND,
       '-filter_complex',
       '[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS,format=yuva420p,fade=t=in:st=0:d=1:alpha=1,setpts=PTS+2.3/TB[b];' +
         '[a][b]overlay=eof_action=pass,format=yuv420p[v]',
-      '-map', '[v]', '-an', '-c:v', 'libx264', '-preset', 'veryfast', clip,
+      '-map',
+      '[v]',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      clip,
     ]);
     const r = await analyseClip(clip);
     expect(r.cuts).toEqual([]);

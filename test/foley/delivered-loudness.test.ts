@@ -49,7 +49,14 @@ async function measureAll(cases: Case[]): Promise<Array<Case & { preset_used: un
     while (next < cases.length) {
       const c = cases[next++] as Case;
       const out = outputOf(
-        await worker.run({ video_path: c.clip, prompt: promptOf(c.preset), seed: 8, output_format: c.format, vision: false, ...(c.duration ? { duration: c.duration } : {}) }),
+        await worker.run({
+          video_path: c.clip,
+          prompt: promptOf(c.preset),
+          seed: 8,
+          output_format: c.format,
+          vision: false,
+          ...(c.duration ? { duration: c.duration } : {}),
+        }),
       );
       const m = await ebur128((out.video_path ?? out.audio_path) as string);
       results.push({ ...c, preset_used: out.preset, lufs: m.integrated, truePeak: m.truePeak });
@@ -71,21 +78,31 @@ describe('delivered files keep the loudness promise (ebur128 on the file, after 
   }, 240_000);
 
   it('every other output format: M4A, FLAC and WAV', async () => {
-    const cases = ['m4a', 'flac', 'wav'].flatMap((format) => ['impact', 'rain', 'glass'].map((preset) => ({ clip: 'vtest.avi', preset, format, duration: 8 })));
+    const cases = ['m4a', 'flac', 'wav'].flatMap((format) =>
+      ['impact', 'rain', 'glass'].map((preset) => ({ clip: 'vtest.avi', preset, format, duration: 8 })),
+    );
     expectPromise(await measureAll(cases));
   }, 240_000);
 
-  it.skipIf(!hasBunny)('every preset on the 30 s animation clip (10 s, M4A), and the whole clip as MP4 with an empty prompt', async () => {
-    const cases: Case[] = PRESETS.map((p) => ({ clip: BUNNY, preset: p.name, format: 'm4a', duration: 10 }));
-    cases.push({ clip: BUNNY, preset: 'neutral', format: 'mp4' });
-    expectPromise(await measureAll(cases));
-  }, 300_000);
+  it.skipIf(!hasBunny)(
+    'every preset on the 30 s animation clip (10 s, M4A), and the whole clip as MP4 with an empty prompt',
+    async () => {
+      const cases: Case[] = PRESETS.map((p) => ({ clip: BUNNY, preset: p.name, format: 'm4a', duration: 10 }));
+      cases.push({ clip: BUNNY, preset: 'neutral', format: 'mp4' });
+      expectPromise(await measureAll(cases));
+    },
+    300_000,
+  );
 
   // Whole, these three read −0.9, −0.4 and −0.9 dBTP after AAC with the PCM limited to −3 dBTP:
   // only the AAC check (the job asking the synthesis for it) brings them under −1.
-  it.skipIf(!hasBunny)('the presets whose AAC overshoot was largest, on the whole 30 s clip, as MP4', async () => {
-    expectPromise(await measureAll(['footsteps', 'rustle', 'glass'].map((preset) => ({ clip: BUNNY, preset, format: 'mp4' }))));
-  }, 300_000);
+  it.skipIf(!hasBunny)(
+    'the presets whose AAC overshoot was largest, on the whole 30 s clip, as MP4',
+    async () => {
+      expectPromise(await measureAll(['footsteps', 'rustle', 'glass'].map((preset) => ({ clip: BUNNY, preset, format: 'mp4' }))));
+    },
+    300_000,
+  );
 });
 
 describe('the AAC check', () => {
@@ -95,16 +112,35 @@ describe('the AAC check', () => {
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'vtest-8s.mkv');
     await trimCopy(join(OPENCV, 'vtest.avi'), file, 8, { ffmpeg, timeoutMs: 60_000 });
-    const foley = await runProceduralFoley({ ffmpeg, file, media: probeMedia(file, { ffprobe }), prompt: 'rustle', negativePrompt: '', seed: 8, workDir: dir, timeoutMs: 60_000 });
+    const foley = await runProceduralFoley({
+      ffmpeg,
+      file,
+      media: probeMedia(file, { ffprobe }),
+      prompt: 'rustle',
+      negativePrompt: '',
+      seed: 8,
+      workDir: dir,
+      timeoutMs: 60_000,
+    });
     // Limited just under the promise: AAC's overshoot takes it over.
     const wavPath = join(dir, 'close.wav');
-    renderToWav({ analysis: foley.analysis, preset: presetByName('rustle'), seed: 8, durationS: foley.durationS, wavPath, ceilingDbtp: -0.5 });
+    renderToWav({
+      analysis: foley.analysis,
+      preset: presetByName('rustle'),
+      seed: 8,
+      durationS: foley.durationS,
+      wavPath,
+      ceilingDbtp: -0.5,
+    });
     const check = await keepPeakThroughAac(wavPath, { ffmpeg, timeoutMs: 60_000 });
     expect(check.trials).toBeGreaterThan(1);
     expect(check.trimDb).toBeLessThan(0);
     expect(check.aacTruePeakDbtp).toBeLessThanOrEqual(-1);
     const out = join(dir, 'out.m4a');
-    await mux({ video: file, audio: wavPath, out, format: 'm4a', mode: 'replace', videoCodec: 'mpeg4', sourceHasAudio: false }, { ffmpeg, timeoutMs: 60_000 });
+    await mux(
+      { video: file, audio: wavPath, out, format: 'm4a', mode: 'replace', videoCodec: 'mpeg4', sourceHasAudio: false },
+      { ffmpeg, timeoutMs: 60_000 },
+    );
     const m = await ebur128(out);
     expect(m.truePeak).toBe(check.aacTruePeakDbtp);
     expect(m.truePeak).toBeLessThanOrEqual(-1);

@@ -13,7 +13,10 @@ afterAll(() => worker.close());
 describe('seeds', () => {
   it('same seed gives byte-identical audio, in WAV and in the MP4 track', async () => {
     const job = { video_path: 'chaplin.mp4', prompt: 'rain on a window', seed: 123456789 };
-    const [a, b] = [outputOf(await worker.run({ ...job, output_format: 'wav' })), outputOf(await worker.run({ ...job, output_format: 'wav' }))];
+    const [a, b] = [
+      outputOf(await worker.run({ ...job, output_format: 'wav' })),
+      outputOf(await worker.run({ ...job, output_format: 'wav' })),
+    ];
     expect((await readFile(a.audio_path as string)).equals(await readFile(b.audio_path as string))).toBe(true);
     const [m1, m2] = [outputOf(await worker.run(job)), outputOf(await worker.run(job))];
     expect(await audioPacketsMd5(m1.video_path as string)).toBe(await audioPacketsMd5(m2.video_path as string));

@@ -41,13 +41,47 @@ describe('mix mode ducking', () => {
     const video = join(dir, 'with-tone.mp4');
     const foley = join(dir, 'foley.wav');
     const { ffmpeg } = binaries();
-    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=4', '-f', 'lavfi', '-i', "aevalsrc='0.25*sin(2*PI*440*t)':s=48000:d=4",
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x90:r=25:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='0.25*sin(2*PI*440*t)':s=48000:d=4",
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      video,
+    ]);
     // Foley: a quiet bed (−46 dBFS) and a 3 kHz event from 1.5 s to 2.5 s at −8 dBFS.
-    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)|0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)':s=48000:d=4",
-      '-c:a', 'pcm_f32le', foley]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)|0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)':s=48000:d=4",
+      '-c:a',
+      'pcm_f32le',
+      foley,
+    ]);
     const out = join(dir, 'mixed.wav');
-    await mux({ video, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true }, { ffmpeg, timeoutMs: 60_000 });
+    await mux(
+      { video, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true },
+      { ffmpeg, timeoutMs: 60_000 },
+    );
     const x = await decodeAudioMono(out);
     const before = toneLevel(x, 440, 0.5, 1.4);
     const during = toneLevel(x, 440, 1.7, 2.4);
@@ -65,30 +99,95 @@ describe('mix mode ducking', () => {
 const db = (x: number, ref: number): number => 20 * Math.log10(x / ref);
 
 describe('mix mode ducks the Foley under speech', () => {
-  const SPANS: Array<[number, number]> = [[1.5, 4.9], [6, 8.9]];
+  const SPANS: Array<[number, number]> = [
+    [1.5, 4.9],
+    [6, 8.9],
+  ];
   let video: string;
   let foley: string;
   let silent: string;
   beforeAll(async () => {
     const { ffmpeg } = binaries();
     silent = join(dir, 'silent.mkv');
-    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=11', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', '-t', '11', silent]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x90:r=25:d=11',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=48000:cl=stereo',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'pcm_s16le',
+      '-t',
+      '11',
+      silent,
+    ]);
     const a = join(dir, 'a.wav');
     const b = join(dir, 'b.wav');
     await run('espeak-ng', ['-w', a, 'The quick brown fox jumps over the lazy dog near the river bank.']);
     await run('espeak-ng', ['-w', b, 'Please close the door quietly when you leave the room tonight.']);
     video = join(dir, 'speech.mkv');
-    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=11', '-i', a, '-i', b, '-filter_complex',
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x90:r=25:d=11',
+      '-i',
+      a,
+      '-i',
+      b,
+      '-filter_complex',
       '[1:a]aresample=48000,adelay=1500|1500[x];[2:a]aresample=48000,adelay=6000|6000[y];[x][y]amix=inputs=2:duration=longest:dropout_transition=0,volume=2,apad[s]',
-      '-map', '0:v', '-map', '[s]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', '-shortest', video]);
+      '-map',
+      '0:v',
+      '-map',
+      '[s]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'pcm_s16le',
+      '-shortest',
+      video,
+    ]);
     foley = join(dir, 'tone.wav');
-    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.2*sin(2*PI*15000*t)|0.2*sin(2*PI*15000*t)':s=48000:d=11", '-c:a', 'pcm_f32le', foley]);
+    await run(ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='0.2*sin(2*PI*15000*t)|0.2*sin(2*PI*15000*t)':s=48000:d=11",
+      '-c:a',
+      'pcm_f32le',
+      foley,
+    ]);
   });
 
   async function mixed(name: string, speech: Array<[number, number]> | undefined, source = video): Promise<Float32Array> {
     const out = join(dir, `${name}.wav`);
-    await mux({ video: source, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech }, { ffmpeg: binaries().ffmpeg, timeoutMs: 60_000 });
+    await mux(
+      { video: source, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech },
+      { ffmpeg: binaries().ffmpeg, timeoutMs: 60_000 },
+    );
     return decodeAudioMono(out);
   }
 
@@ -128,15 +227,37 @@ describe('mix mode ducks the Foley under speech', () => {
   });
 
   it('the gain expression stays bounded: near spans joined, at most maxSpans terms', () => {
-    expect(duckSpans([[1, 2], [2.3, 3], [5, 6], [-1, 0.5], [7, 7], [Number.NaN, 9]])).toEqual([[0, 0.5], [1, 3], [5, 6]]);
+    expect(
+      duckSpans([
+        [1, 2],
+        [2.3, 3],
+        [5, 6],
+        [-1, 0.5],
+        [7, 7],
+        [Number.NaN, 9],
+      ]),
+    ).toEqual([
+      [0, 0.5],
+      [1, 3],
+      [5, 6],
+    ]);
     const many: Array<[number, number]> = Array.from({ length: 2000 }, (_, i) => [i * 0.8, i * 0.8 + 0.2]);
     expect(duckSpans(many)).toHaveLength(SPEECH_DUCK.maxSpans);
     const expr = speechDuckGain(many) as string;
     // One argv string stays far under Linux's 128 KiB per-argument limit.
     expect(expr.length).toBeLessThan(20_000);
     expect(speechDuckGain([])).toBeUndefined();
-    const args = buildMuxArgs({ video: 'v.mp4', audio: 'a.wav', out: 'o.wav', format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech: [] });
-    expect(args.join(' ')).not.toContain('volume=\'');
+    const args = buildMuxArgs({
+      video: 'v.mp4',
+      audio: 'a.wav',
+      out: 'o.wav',
+      format: 'wav',
+      mode: 'mix',
+      videoCodec: 'h264',
+      sourceHasAudio: true,
+      speech: [],
+    });
+    expect(args.join(' ')).not.toContain("volume='");
   });
 
   it('runs with many spans (the bounded expression) in real ffmpeg', async () => {

@@ -55,8 +55,12 @@ async function copiedUntouched(on: TestWorker, clip: string, codec: string): Pro
 }
 
 describe('a silent or sounding video in, the same video with a new track out', () => {
-  it.each(CLIPS)('%s (%s): video copied untouched, one audio track as long as the video', async (clip, codec) => copiedUntouched(worker, clip, codec));
-  it.skipIf(!HAS_SHARED_MEDIA).each(CLIPS)('real ../shared/media %s (%s): the same', async (clip, codec) => copiedUntouched(real as TestWorker, clip, codec));
+  it.each(CLIPS)('%s (%s): video copied untouched, one audio track as long as the video', async (clip, codec) =>
+    copiedUntouched(worker, clip, codec),
+  );
+  it.skipIf(!HAS_SHARED_MEDIA).each(CLIPS)('real ../shared/media %s (%s): the same', async (clip, codec) =>
+    copiedUntouched(real as TestWorker, clip, codec),
+  );
 
   it('re-encodes VP8 (which MP4 cannot hold) to H.264 with every frame kept, and says so', async () => {
     const out = outputOf(await worker.run({ video_path: 'big_buck_bunny_0_30.webm', duration: 4, seed: 1 }));

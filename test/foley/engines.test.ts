@@ -32,16 +32,30 @@ beforeAll(async () => {
   const volumeDir = join(root, 'volume');
   await mkdir(volumeDir, { recursive: true });
   await copyStandIns(volumeDir, ['chaplin.mp4']);
-  config = loadConfig({ VOLUME_DIR: volumeDir, OUTPUT_DIR: join(root, 'output'), WORK_DIR: root, PATH: process.env.PATH ?? '', MODELS: 'acme/sine-weights' }, [], root);
+  config = loadConfig(
+    { VOLUME_DIR: volumeDir, OUTPUT_DIR: join(root, 'output'), WORK_DIR: root, PATH: process.env.PATH ?? '', MODELS: 'acme/sine-weights' },
+    [],
+    root,
+  );
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 let n = 0;
 /** One job through the frame, as the handler runs it: the output, or the error's wire body. */
-async function run(engines: readonly FoleyEngine[], models: WorkerModels | undefined, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function run(
+  engines: readonly FoleyEngine[],
+  models: WorkerModels | undefined,
+  payload: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const deps = { config, binaries, models, inference: models ?? cpuInference({ config }) };
   const runner = createFoleyRunner(deps, { engines });
-  const ctx: JobContext = { id: `engines-${++n}`, mode: 'test', signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => undefined };
+  const ctx: JobContext = {
+    id: `engines-${++n}`,
+    mode: 'test',
+    signal: new AbortController().signal,
+    log: pino({ level: 'silent' }),
+    progress: () => undefined,
+  };
   try {
     return await runInFrame(runner, FoleyInputSchema.parse({ vision: false, ...payload }), ctx, deps);
   } catch (e) {
@@ -65,7 +79,11 @@ describe('engine selection end to end', () => {
   });
 
   it('a WAV of the track alone is the mastered track itself, 16-bit', async () => {
-    const out = await run([sineEngine(), proceduralEngine], modelsWith(['acme/sine-weights']), { video_path: 'chaplin.mp4', duration: 1, output_format: 'wav' });
+    const out = await run([sineEngine(), proceduralEngine], modelsWith(['acme/sine-weights']), {
+      video_path: 'chaplin.mp4',
+      duration: 1,
+      output_format: 'wav',
+    });
     expect(out).toMatchObject({ engine: 'sine', mime: 'audio/wav' });
     expect(await probeStreams(out.audio_path as string)).toEqual([expect.objectContaining({ codec_name: 'pcm_s16le' })]);
     expect(Math.abs((await ebur128(out.audio_path as string)).integrated + 16)).toBeLessThan(0.3);
@@ -75,36 +93,62 @@ describe('engine selection end to end', () => {
     const sine = sineEngine();
     const out = await run([sine, proceduralEngine], modelsWith([]), { video_path: 'chaplin.mp4', duration: 1, prompt: 'footsteps' });
     expect(out).toMatchObject({ engine: 'procedural', preset: 'footsteps' });
-    expect(out.warnings).toEqual([expect.stringMatching(/^engine "auto": sine is not available \(engine "sine" needs acme\/sine-weights.*\); procedural ran instead$/)]);
+    expect(out.warnings).toEqual([
+      expect.stringMatching(/^engine "auto": sine is not available \(engine "sine" needs acme\/sine-weights.*\); procedural ran instead$/),
+    ]);
     expect(sine.loads).toBe(0);
   });
 
   it('auto passes over an engine that fails to load, and the next one runs', async () => {
-    const out = await run([sineEngine({ failLoad: new Error('out of GPU memory') }), proceduralEngine], modelsWith(['acme/sine-weights']), { video_path: 'chaplin.mp4', duration: 1 });
-    expect(out).toMatchObject({ engine: 'procedural', warnings: ['engine "auto": sine is not available (it failed to load (out of GPU memory)); procedural ran instead'] });
+    const out = await run([sineEngine({ failLoad: new Error('out of GPU memory') }), proceduralEngine], modelsWith(['acme/sine-weights']), {
+      video_path: 'chaplin.mp4',
+      duration: 1,
+    });
+    expect(out).toMatchObject({
+      engine: 'procedural',
+      warnings: ['engine "auto": sine is not available (it failed to load (out of GPU memory)); procedural ran instead'],
+    });
   });
 
   it('naming an engine that is not available is ENGINE_NOT_AVAILABLE with its reason, before the source is read', async () => {
     const out = await run([sineEngine(), proceduralEngine], modelsWith([]), { video_path: 'no-such-file.mp4', engine: 'sine' });
     expect(out.error).toMatchObject({
       code: 'ENGINE_NOT_AVAILABLE',
-      message: expect.stringMatching(/^engine: "sine" is not available: engine "sine" needs acme\/sine-weights.*; available: auto, procedural$/),
+      message: expect.stringMatching(
+        /^engine: "sine" is not available: engine "sine" needs acme\/sine-weights.*; available: auto, procedural$/,
+      ),
       details: { field: 'engine', engine: 'sine', available: ['auto', 'procedural'] },
     });
   });
 
   it('naming an available engine runs it, even when auto would pick another', async () => {
-    const out = await run([sineEngine(), proceduralEngine], modelsWith(['acme/sine-weights']), { video_path: 'chaplin.mp4', duration: 1, engine: 'procedural', output_format: 'wav' });
+    const out = await run([sineEngine(), proceduralEngine], modelsWith(['acme/sine-weights']), {
+      video_path: 'chaplin.mp4',
+      duration: 1,
+      engine: 'procedural',
+      output_format: 'wav',
+    });
     expect(out).toMatchObject({ engine: 'procedural', warnings: [] });
   });
 });
 
-describe('the engines\' models at start-up', () => {
+describe("the engines' models at start-up", () => {
   it('logs an engine whose repo is not in MODELS when the runner is built, and refuses a model that is not a repo id', () => {
     const captured = captureLog();
-    createFoleyRunner({ config, binaries, models: modelsWith(['acme/sine-weights']), inference: cpuInference({ config }) }, { engines: [sineEngine({ models: ['acme/unlisted'] }), proceduralEngine], log: captured.log });
-    expect(captured.lines).toContainEqual(expect.objectContaining({ level: 40, task: 'foley', msg: 'engine "sine" needs acme/unlisted, not in MODELS: it is unavailable until MODELS lists acme/unlisted' }));
-    expect(() => createFoleyRunner({ config, binaries, inference: cpuInference({ config }) }, { engines: [sineEngine({ models: ['weights.onnx'] })] })).toThrow(/not Hub repo ids/);
+    createFoleyRunner(
+      { config, binaries, models: modelsWith(['acme/sine-weights']), inference: cpuInference({ config }) },
+      { engines: [sineEngine({ models: ['acme/unlisted'] }), proceduralEngine], log: captured.log },
+    );
+    expect(captured.lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        task: 'foley',
+        msg: 'engine "sine" needs acme/unlisted, not in MODELS: it is unavailable until MODELS lists acme/unlisted',
+      }),
+    );
+    expect(() =>
+      createFoleyRunner({ config, binaries, inference: cpuInference({ config }) }, { engines: [sineEngine({ models: ['weights.onnx'] })] }),
+    ).toThrow(/not Hub repo ids/);
   });
 });
 
@@ -135,7 +179,15 @@ describe('a track without a picture (what a text-only engine renders)', () => {
       },
       job,
     );
-    const out = await deliverTrack({ track, format, mode: 'replace', speech: [], workDir, run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 60_000 }, job });
+    const out = await deliverTrack({
+      track,
+      format,
+      mode: 'replace',
+      speech: [],
+      workDir,
+      run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 60_000 },
+      job,
+    });
     expect(await probeStreams(out.file)).toEqual([expect.objectContaining({ codec_type: 'audio', codec_name: codec })]);
     const meter = await ebur128(out.file);
     expect(Math.abs(meter.integrated + 16)).toBeLessThan(0.6);
@@ -146,6 +198,16 @@ describe('a track without a picture (what a text-only engine renders)', () => {
 
   it('cannot be an MP4', async () => {
     const job = { warnings: [], timings: {}, mark: (_: string, since: number) => since };
-    await expect(deliverTrack({ track: { wav: '/nonexistent.wav', durationS: 1, mastered: true }, format: 'mp4', mode: 'replace', speech: [], workDir: root, run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 1000 }, job })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      deliverTrack({
+        track: { wav: '/nonexistent.wav', durationS: 1, mastered: true },
+        format: 'mp4',
+        mode: 'replace',
+        speech: [],
+        workDir: root,
+        run: { ffmpeg: binaries().ffmpeg, signal: new AbortController().signal, timeoutMs: 1000 },
+        job,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

@@ -70,7 +70,20 @@ it('heel strikes from pose line up with the hand-labelled ones within 2 frames',
     const last = person.frames[1] + MARGIN;
     const clip = join(dir, `${person.id}.mkv`);
     // The stretch as its own clip, frame for frame (lossless), time 0 at frame `first`.
-    await run(binaries().ffmpeg, ['-v', 'error', '-y', '-i', VTEST, '-vf', `select='between(n\\,${first}\\,${last})',setpts=N/10/TB`, '-r', '10', '-c:v', 'ffv1', clip]);
+    await run(binaries().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      VTEST,
+      '-vf',
+      `select='between(n\\,${first}\\,${last})',setpts=N/10/TB`,
+      '-r',
+      '10',
+      '-c:v',
+      'ffv1',
+      clip,
+    ]);
     const watcher = new VisionWatcher({ models, detectEveryS: sampling.detectEveryS, pose: true });
     let size = { width: 0, height: 0 };
     await streamGrayFrames({
@@ -78,7 +91,12 @@ it('heel strikes from pose line up with the hand-labelled ones within 2 frames',
       file: clip,
       timeoutMs: 120_000,
       onFrame: () => undefined,
-      sample: { width: sampling.width, everyS: sampling.everyS, onSize: (s) => ((size = s), watcher.setSize(s)), onFrame: (rgb, t) => watcher.push(rgb, t) },
+      sample: {
+        width: sampling.width,
+        everyS: sampling.everyS,
+        onSize: (s) => ((size = s), watcher.setSize(s)),
+        onFrame: (rgb, t) => watcher.push(rgb, t),
+      },
     });
     const seen = await watcher.finish();
     expect(seen.failure).toBeUndefined();
@@ -114,7 +132,9 @@ it('heel strikes from pose line up with the hand-labelled ones within 2 frames',
   }
   const precision = tp / Math.max(1, tp + fp);
   const recall = (sure - missed) / Math.max(1, sure);
-  console.log(`heel strikes within 2 frames: precision ${precision.toFixed(2)} (${tp}/${tp + fp}), recall ${recall.toFixed(2)} (${sure - missed}/${sure} sure strikes)\n${lines.join('\n')}`);
+  console.log(
+    `heel strikes within 2 frames: precision ${precision.toFixed(2)} (${tp}/${tp + fp}), recall ${recall.toFixed(2)} (${sure - missed}/${sure} sure strikes)\n${lines.join('\n')}`,
+  );
   // Measured 0.83 / 0.71 (2026-11-29). The truth itself is good to ±1 frame (its README).
   expect(precision).toBeGreaterThanOrEqual(0.75);
   expect(recall).toBeGreaterThanOrEqual(0.65);

@@ -27,12 +27,61 @@ beforeAll(async () => {
   await run('espeak-ng', ['-w', say, 'Please close the door quietly when you leave the room tonight.']);
   speech = await decodeAudioMono(say, SR);
   // Picture from 0 s, sound from 1.2 s (its timestamps say so; Matroska keeps them).
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=6', '-itsoffset', String(LATE_S), '-i', say,
-    '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', join(worker.config.volumeDir, 'late.mkv')]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=160x90:r=25:d=6',
+    '-itsoffset',
+    String(LATE_S),
+    '-i',
+    say,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'pcm_s16le',
+    join(worker.config.volumeDir, 'late.mkv'),
+  ]);
   // The other way round: sound from 0 s (1.7 s of silence, then the words), picture from 0.5 s.
-  await run(ffmpeg, ['-v', 'error', '-y', '-itsoffset', String(EARLY_PICTURE_S), '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=6', '-i', say,
-    '-filter_complex', `[1:a]adelay=${SPEECH_AT_S * 1000}[a]`, '-map', '0:v', '-map', '[a]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le',
-    join(worker.config.volumeDir, 'late-picture.mkv')]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-itsoffset',
+    String(EARLY_PICTURE_S),
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=160x90:r=25:d=6',
+    '-i',
+    say,
+    '-filter_complex',
+    `[1:a]adelay=${SPEECH_AT_S * 1000}[a]`,
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'pcm_s16le',
+    join(worker.config.volumeDir, 'late-picture.mkv'),
+  ]);
 }, 60_000);
 afterAll(async () => {
   await worker?.close();
@@ -74,7 +123,7 @@ describe('audio that starts after the picture', () => {
     expect(source.audio - source.video).toBeCloseTo(LATE_S, 2);
   });
 
-  it('speech spans are on the picture\'s clock', async () => {
+  it("speech spans are on the picture's clock", async () => {
     const out = outputOf(await worker.run({ video_path: 'late.mkv', output_format: 'wav', delivery: 'path' }));
     const spans = out.speech as Array<[number, number]>;
     expect(spans.length).toBeGreaterThanOrEqual(1);
@@ -91,12 +140,14 @@ describe('audio that starts after the picture', () => {
     expect(scoreAt(mixed, speech, found)).toBeGreaterThan(0.2);
   });
 
-  it('a picture that starts after the sound: speech, the new track and the mix all on the picture\'s clock', async () => {
+  it("a picture that starts after the sound: speech, the new track and the mix all on the picture's clock", async () => {
     // Where the words are in the picture, from the source's own stream starts (x264 adds a frame's delay of its own).
     const source = await starts(join(worker.config.volumeDir, 'late-picture.mkv'));
     expect(source.video - source.audio).toBeGreaterThan(EARLY_PICTURE_S - 0.01);
     const wordsInPicture = SPEECH_AT_S - (source.video - source.audio);
-    const spans = outputOf(await worker.run({ video_path: 'late-picture.mkv', output_format: 'wav', delivery: 'path' })).speech as Array<[number, number]>;
+    const spans = outputOf(await worker.run({ video_path: 'late-picture.mkv', output_format: 'wav', delivery: 'path' })).speech as Array<
+      [number, number]
+    >;
     expect(spans[0]![0], JSON.stringify(spans)).toBeGreaterThan(wordsInPicture - 0.1);
     expect(spans[0]![0]).toBeLessThan(wordsInPicture + 0.3);
 
@@ -109,7 +160,10 @@ describe('audio that starts after the picture', () => {
         // The words play as far into the picture as in the source, to within a frame.
         const found = bestLagS(await decodeAudioMono(out.video_path as string, SR), speech, 3);
         const expected = wordsInPicture + made.video - made.audio;
-        expect(Math.abs(found - expected), `words at ${found.toFixed(3)} s of the decoded track, expected ${expected.toFixed(3)} s`).toBeLessThan(0.04);
+        expect(
+          Math.abs(found - expected),
+          `words at ${found.toFixed(3)} s of the decoded track, expected ${expected.toFixed(3)} s`,
+        ).toBeLessThan(0.04);
       }
     }
   });

@@ -26,17 +26,37 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function clip(seconds: number): Promise<string> {
   const out = join(dir, `walk-${seconds}.mp4`);
   await run(binaries().ffmpeg, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `color=c=0x303840:s=160x90:r=4:d=${seconds}`,
-    '-f', 'lavfi', '-i', `color=c=white:s=12x12:r=4:d=${seconds}`,
-    '-filter_complex', "[0:v][1:v]overlay=x='10+20*mod(floor(t),6)':y=60:eval=frame[v]",
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x303840:s=160x90:r=4:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=white:s=12x12:r=4:d=${seconds}`,
+    '-filter_complex',
+    "[0:v][1:v]overlay=x='10+20*mod(floor(t),6)':y=60:eval=frame[v]",
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ]);
   return out;
 }
 
 async function job(video: string, vision: boolean): Promise<ChildReport> {
-  const { stdout } = await run(process.execPath, [CHILD, video, 'wav', 'footsteps', '1', String(vision)], { maxBuffer: 1 << 24, timeout: 170_000 });
+  const { stdout } = await run(process.execPath, [CHILD, video, 'wav', 'footsteps', '1', String(vision)], {
+    maxBuffer: 1 << 24,
+    timeout: 170_000,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as ChildReport;
 }
 

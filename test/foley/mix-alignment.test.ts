@@ -43,18 +43,58 @@ function bestLag(x: Float32Array, ref: Float32Array, maxLag: number): { lag: num
 /** Sample positions of the Foley clicks (irregular, so no lag aliases onto another click). */
 const CLICKS = [24_000, 50_017, 69_500, 90_001, 120_333];
 
-async function makeInputs(name: string, original: { codec: string; rate: number; container: string }): Promise<{ video: string; foley: string }> {
+async function makeInputs(
+  name: string,
+  original: { codec: string; rate: number; container: string },
+): Promise<{ video: string; foley: string }> {
   const { ffmpeg } = binaries();
   const video = join(dir, `${name}.${original.container}`);
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=3', '-f', 'lavfi', '-i', `anoisesrc=a=0.1:c=white:seed=7:r=${original.rate}:d=3`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', original.codec, '-shortest', video]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=160x90:r=25:d=3',
+    '-f',
+    'lavfi',
+    '-i',
+    `anoisesrc=a=0.1:c=white:seed=7:r=${original.rate}:d=3`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    original.codec,
+    '-shortest',
+    video,
+  ]);
   const foley = join(dir, `${name}-foley.wav`);
   const click = CLICKS.map((n) => `eq(n,${n})`).join('+');
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc='0.5*(${click})|0.5*(${click})':s=${SR}:d=3`, '-c:a', 'pcm_f32le', foley]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='0.5*(${click})|0.5*(${click})':s=${SR}:d=3`,
+    '-c:a',
+    'pcm_f32le',
+    foley,
+  ]);
   return { video, foley };
 }
 
-async function mixAndMeasure(ffmpeg: string, name: string, format: OutputFormat, original: { codec: string; rate: number; container: string }): Promise<void> {
+async function mixAndMeasure(
+  ffmpeg: string,
+  name: string,
+  format: OutputFormat,
+  original: { codec: string; rate: number; container: string },
+): Promise<void> {
   const { video, foley } = await makeInputs(name, original);
   const out = join(dir, `${name}-mixed.${format}`);
   await mux({ video, audio: foley, out, format, mode: 'mix', videoCodec: 'h264', sourceHasAudio: true }, { ffmpeg, timeoutMs: 60_000 });
@@ -84,7 +124,10 @@ async function mixAndMeasure(ffmpeg: string, name: string, format: OutputFormat,
  * installed: FFMPEG_PATH may point the worker at either, and the limiter's delay must be the same.
  */
 const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
-const FFMPEGS = [['resolved', binaries().ffmpeg], ...(existsSync(SYSTEM_FFMPEG) && SYSTEM_FFMPEG !== binaries().ffmpeg ? [['system', SYSTEM_FFMPEG]] : [])] as Array<[string, string]>;
+const FFMPEGS = [
+  ['resolved', binaries().ffmpeg],
+  ...(existsSync(SYSTEM_FFMPEG) && SYSTEM_FFMPEG !== binaries().ffmpeg ? [['system', SYSTEM_FFMPEG]] : []),
+] as Array<[string, string]>;
 
 describe.each(FFMPEGS)('mix mode is sample-aligned (%s ffmpeg)', (which, ffmpeg) => {
   it('WAV output, 48 kHz PCM original: both components at lag 0', async () => {
@@ -99,7 +142,10 @@ describe.each(FFMPEGS)('mix mode is sample-aligned (%s ffmpeg)', (which, ffmpeg)
   it('with speech ducking in the graph: still at lag 0', async () => {
     const { video, foley } = await makeInputs(`${which}-duck`, { codec: 'pcm_s16le', rate: 48_000, container: 'mkv' });
     const out = join(dir, `${which}-duck-mixed.wav`);
-    await mux({ video, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech: [[1.2, 1.6]] }, { ffmpeg, timeoutMs: 60_000 });
+    await mux(
+      { video, audio: foley, out, format: 'wav', mode: 'mix', videoCodec: 'h264', sourceHasAudio: true, speech: [[1.2, 1.6]] },
+      { ffmpeg, timeoutMs: 60_000 },
+    );
     const x = await decodeAudioMono(out, SR);
     expect(bestLag(x, await decodeAudioMono(video, SR), 600).lag).toBe(0);
     expect(bestLag(x, await decodeAudioMono(foley, SR), 600).lag).toBe(0);

@@ -35,7 +35,12 @@ describe('sound onsets match picture events (±1 frame, precision and recall ≥
     // A: appears 0.8, jumps 1.6, 2.4, 4.8, 7.2 · flash 3.2 and 6.4 (2 frames) · B: appears 4.0 · C (small): jumps 5.6
     await makeClip(
       clip,
-      ['color=c=0x202428:s=320x180:r=25:d=8', 'color=c=white:s=40x40:r=25:d=8', 'color=c=0xd08040:s=30x30:r=25:d=8', 'color=c=0xc0c0ff:s=16x16:r=25:d=8'],
+      [
+        'color=c=0x202428:s=320x180:r=25:d=8',
+        'color=c=white:s=40x40:r=25:d=8',
+        'color=c=0xd08040:s=30x30:r=25:d=8',
+        'color=c=0xc0c0ff:s=16x16:r=25:d=8',
+      ],
       "[0:v][1:v]overlay=x='if(lt(t,1.6),40,if(lt(t,2.4),100,if(lt(t,4.8),160,if(lt(t,7.2),60,110))))':y=30:eval=frame:enable='gte(t,0.8)'[a];" +
         "[a][2:v]overlay=x=250:y=120:enable='gte(t,4.0)'[b];" +
         "[b][3:v]overlay=x='if(lt(t,5.6),20,60)':y=150:eval=frame[c];" +

@@ -55,15 +55,51 @@ async function speechClip(): Promise<{ clip: string; truth: Array<[number, numbe
   await run('espeak-ng', ['-w', a, 'The quick brown fox jumps over the lazy dog near the river bank.']);
   await run('espeak-ng', ['-w', b, 'Please close the door quietly when you leave the room tonight.']);
   const track = join(dir, 'track.wav');
-  await run(ffmpeg, ['-v', 'error', '-y', '-i', a, '-i', b, '-filter_complex',
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    a,
+    '-i',
+    b,
+    '-filter_complex',
     '[0:a]aresample=48000,adelay=1500|1500[x];[1:a]aresample=48000,adelay=6000|6000[y];' +
       // amix divides by its input count: ×2 restores the speech's level. The sum runs to 12 s.
       '[x][y]amix=inputs=2:duration=longest:dropout_transition=0,volume=2,apad=whole_len=576000,atrim=end_sample=576000[out]',
-    '-map', '[out]', '-ac', '1', '-c:a', 'pcm_f32le', track]);
+    '-map',
+    '[out]',
+    '-ac',
+    '1',
+    '-c:a',
+    'pcm_f32le',
+    track,
+  ]);
   const truth = loudSpans(await decodeAudioMono(track, 48_000), 48_000);
   const clip = join(dir, 'speech.mp4');
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=12', '-i', track,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', clip]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=160x90:r=25:d=12',
+    '-i',
+    track,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-shortest',
+    clip,
+  ]);
   return { clip, truth };
 }
 
@@ -90,7 +126,12 @@ describe('speech spans', () => {
   it('on a session thread gives the same spans as on the main thread', async () => {
     const { clip } = await speechClip();
     const main = await detectSpeech({ ffmpeg: binaries().ffmpeg, file: clip, timeoutMs: 60_000, vad });
-    const threaded = await detectSpeech({ ffmpeg: binaries().ffmpeg, file: clip, timeoutMs: 60_000, vad: { ep: 'cpu', log, thread: true } });
+    const threaded = await detectSpeech({
+      ffmpeg: binaries().ffmpeg,
+      file: clip,
+      timeoutMs: 60_000,
+      vad: { ep: 'cpu', log, thread: true },
+    });
     expect(threaded.spans).toEqual(main.spans);
   });
 
@@ -103,9 +144,34 @@ describe('speech spans', () => {
 
   it('steady noise without speech gives no span', async () => {
     const clip = join(dir, 'noise.mkv');
-    await run(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=8', '-f', 'lavfi', '-i', 'anoisesrc=a=0.05:c=pink:seed=3:r=44100:d=8',
-      '-filter_complex', "[1:a]aeval='val(0)*(0.4+0.6*gt(sin(2*PI*0.5*t),0))'[a]", '-map', '0:v', '-map', '[a]',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', clip]);
+    await run(binaries().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x90:r=25:d=8',
+      '-f',
+      'lavfi',
+      '-i',
+      'anoisesrc=a=0.05:c=pink:seed=3:r=44100:d=8',
+      '-filter_complex',
+      "[1:a]aeval='val(0)*(0.4+0.6*gt(sin(2*PI*0.5*t),0))'[a]",
+      '-map',
+      '0:v',
+      '-map',
+      '[a]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'pcm_s16le',
+      clip,
+    ]);
     const got = await detectSpeech({ ffmpeg: binaries().ffmpeg, file: clip, timeoutMs: 60_000, vad });
     expect(got.audio).toBe(true);
     expect(got.seconds).toBeCloseTo(8, 1);
@@ -114,14 +180,36 @@ describe('speech spans', () => {
 
   it('a file without audio gives no spans and says so', async () => {
     const clip = join(dir, 'silent-film.mp4');
-    await run(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x90:r=25:d=2', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip]);
-    expect(await detectSpeech({ ffmpeg: binaries().ffmpeg, file: clip, timeoutMs: 60_000, vad })).toEqual({ spans: [], modelMs: 0, seconds: 0, audio: false });
+    await run(binaries().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x90:r=25:d=2',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
+    expect(await detectSpeech({ ffmpeg: binaries().ffmpeg, file: clip, timeoutMs: 60_000, vad })).toEqual({
+      spans: [],
+      modelMs: 0,
+      seconds: 0,
+      audio: false,
+    });
   });
 
   it('a file that is not media fails MEDIA_UNREADABLE, not "no audio"', async () => {
     const bogus = join(dir, 'bogus.mp4');
     await run('sh', ['-c', `head -c 20000 /dev/urandom > ${bogus}`]);
-    await expect(detectSpeech({ ffmpeg: binaries().ffmpeg, file: bogus, timeoutMs: 60_000, vad })).rejects.toMatchObject({ code: 'MEDIA_UNREADABLE' });
+    await expect(detectSpeech({ ffmpeg: binaries().ffmpeg, file: bogus, timeoutMs: 60_000, vad })).rejects.toMatchObject({
+      code: 'MEDIA_UNREADABLE',
+    });
   });
 
   it('an abort stops the decode at once and leaves no ffmpeg behind', async () => {
@@ -147,7 +235,17 @@ describe('hysteresis (pure)', () => {
     return s.finish(probs.length * w);
   };
   it('a dip to 0.4 inside speech does not end it; a short burst is dropped; padding is added', () => {
-    const probs = [...Array(10).fill(0), ...Array(20).fill(0.9), 0.4, 0.4, ...Array(10).fill(0.9), ...Array(20).fill(0), 0.9, 0.9, ...Array(20).fill(0)];
+    const probs = [
+      ...Array(10).fill(0),
+      ...Array(20).fill(0.9),
+      0.4,
+      0.4,
+      ...Array(10).fill(0.9),
+      ...Array(20).fill(0),
+      0.9,
+      0.9,
+      ...Array(20).fill(0),
+    ];
     const spans = feed(probs, { padMs: 0 });
     expect(spans).toEqual([[(10 * w) / sr, (42 * w) / sr]]);
     const padded = feed(probs, { padMs: 30 });

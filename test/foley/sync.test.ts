@@ -20,7 +20,10 @@ function expectWithinFrames(found: number[], truth: number[], fps: number, frame
     expect(Math.abs(nearest - t), `event at ${t}s: nearest transient at ${nearest}s`).toBeLessThanOrEqual(frames / fps);
   }
   for (const f of found) {
-    expect(truth.some((t) => Math.abs(f - t) <= frames / fps), `transient at ${f}s matches no event`).toBe(true);
+    expect(
+      truth.some((t) => Math.abs(f - t) <= frames / fps),
+      `transient at ${f}s matches no event`,
+    ).toBe(true);
   }
 }
 

@@ -24,14 +24,46 @@ beforeAll(async () => {
   volume = worker.config.volumeDir;
   const { ffmpeg } = binaries();
   // 8 s of the street: people walking, a parked car.
-  await run(ffmpeg, ['-v', 'error', '-y', '-i', VTEST, '-t', '8', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', join(volume, 'street.mp4')]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    VTEST,
+    '-t',
+    '8',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    join(volume, 'street.mp4'),
+  ]);
   // The street with espeak-ng speech from 2 s, silence elsewhere.
   const speech = join(worker.root, 'speech.wav');
   await run('espeak-ng', ['-w', speech, 'Good morning. The bus leaves from the corner in five minutes.']);
   await run(ffmpeg, [
-    '-v', 'error', '-y', '-i', join(volume, 'street.mp4'), '-i', speech,
-    '-filter_complex', '[1:a]aresample=48000,adelay=2000|2000,apad[a]', '-map', '0:v', '-map', '[a]', '-t', '8',
-    '-c:v', 'copy', '-c:a', 'aac', join(volume, 'street-speech.mp4'),
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    join(volume, 'street.mp4'),
+    '-i',
+    speech,
+    '-filter_complex',
+    '[1:a]aresample=48000,adelay=2000|2000,apad[a]',
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-t',
+    '8',
+    '-c:v',
+    'copy',
+    '-c:a',
+    'aac',
+    join(volume, 'street-speech.mp4'),
   ]);
 }, 120_000);
 afterAll(() => worker.close());

@@ -26,8 +26,14 @@ let worker: TestWorker;
 const opened: string[] = [];
 beforeAll(async () => {
   const base = createOrtRuntime({ log: captureLog().log, ep: 'cpu' });
-  const runtime: OrtRuntime = { provider: base.provider, probe: base.probe, createSession: (m, o) => (opened.push(typeof m === 'string' ? m : 'bytes'), base.createSession(m, o)) };
-  worker = await createTestWorker({}, 'stand-ins', { inference: () => (inference = { hardware: cpuHardware(), runtime, sessions: createSessionCache({ runtime }) }) });
+  const runtime: OrtRuntime = {
+    provider: base.provider,
+    probe: base.probe,
+    createSession: (m, o) => (opened.push(typeof m === 'string' ? m : 'bytes'), base.createSession(m, o)),
+  };
+  worker = await createTestWorker({}, 'stand-ins', {
+    inference: () => (inference = { hardware: cpuHardware(), runtime, sessions: createSessionCache({ runtime }) }),
+  });
 });
 afterAll(async () => {
   await inference.sessions.releaseAll();
@@ -67,7 +73,9 @@ describe('sessions warmed before the first job', () => {
     try {
       const c = captureLog();
       await warmDefaultSessions({ config: w.config, binaries, inference: fresh! }, c.log);
-      expect(c.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['the vision models could not be loaded at start-up: Foley jobs will try again']);
+      expect(c.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+        'the vision models could not be loaded at start-up: Foley jobs will try again',
+      ]);
       expect(fresh!.sessions.loaded()).toEqual(['foley:vad']);
       const out = outputOf(await w.run({ video_path: 'chaplin.mp4', ...job }));
       expect(out.warnings).toEqual([expect.stringMatching(/vision models could not be loaded .*centernet/)]);
@@ -84,12 +92,19 @@ describe('sessions warmed before the first job', () => {
     await copyFile(new URL('../../samples/footsteps.mp4', import.meta.url).pathname, join(cwd, 'footsteps.mp4'));
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_')));
     const input = JSON.stringify({ input: { video_path: 'footsteps.mp4', ...job } });
-    const { stdout } = await promisify(execFile)(process.execPath, [new URL('../../dist/handler.js', import.meta.url).pathname, '--test_input', input], {
-      cwd,
-      env: { ...env, LOG_LEVEL: 'silent', CONVERTED_MODELS_DIR: join(worker.root, 'converted-entry') },
-      timeout: 110_000,
-    });
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { status: string; output: { timings_ms: Record<string, number>; warnings: string[] } };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [new URL('../../dist/handler.js', import.meta.url).pathname, '--test_input', input],
+      {
+        cwd,
+        env: { ...env, LOG_LEVEL: 'silent', CONVERTED_MODELS_DIR: join(worker.root, 'converted-entry') },
+        timeout: 110_000,
+      },
+    );
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      status: string;
+      output: { timings_ms: Record<string, number>; warnings: string[] };
+    };
     expect(result.status).toBe('COMPLETED');
     expect(result.output.warnings).toEqual([]);
     expect(result.output.timings_ms.detect_model).toBeGreaterThan(0);

@@ -16,7 +16,10 @@ export interface ApiProcess {
 const ENTRY = new URL('../../dist/handler.js', import.meta.url).pathname;
 
 export async function startApiProcess(env: Record<string, string>, args: string[] = []): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [ENTRY, '--rp_serve_api', '--rp_api_port', '0', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY, '--rp_serve_api', '--rp_api_port', '0', ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const base = await new Promise<string>((resolve, reject) => {
     child.stderr.setEncoding('utf8');
@@ -31,7 +34,11 @@ export async function startApiProcess(env: Record<string, string>, args: string[
     base,
     child,
     async post(path, body) {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return (await res.json()) as Record<string, unknown>;
     },
     async stop() {

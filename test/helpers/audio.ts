@@ -20,7 +20,11 @@ export function rmsHops(samples: Float32Array, sampleRate: number): { hop: numbe
  * `riseDb` above the mean of the previous 50 ms and above `floorDb` (dBFS RMS); after an onset,
  * no other for `minGapS`. The time reported is the start of the first hop of the rise.
  */
-export function detectAudioOnsets(samples: Float32Array, sampleRate: number, opts: { riseDb?: number; floorDb?: number; minGapS?: number } = {}): number[] {
+export function detectAudioOnsets(
+  samples: Float32Array,
+  sampleRate: number,
+  opts: { riseDb?: number; floorDb?: number; minGapS?: number } = {},
+): number[] {
   const { riseDb = 9, floorDb = -45, minGapS = 0.1 } = opts;
   const { hop, rms } = rmsHops(samples, sampleRate);
   const frames = rms.length;
@@ -53,10 +57,12 @@ export interface MatchScore {
 /** One-to-one greedy matching (closest pairs first) within `tolerance` seconds. */
 export function scoreOnsets(found: readonly number[], truth: readonly number[], tolerance: number): MatchScore {
   const pairs: Array<{ f: number; t: number; d: number }> = [];
-  found.forEach((x, f) => truth.forEach((y, t) => {
-    const d = Math.abs(x - y);
-    if (d <= tolerance + 1e-9) pairs.push({ f, t, d });
-  }));
+  found.forEach((x, f) =>
+    truth.forEach((y, t) => {
+      const d = Math.abs(x - y);
+      if (d <= tolerance + 1e-9) pairs.push({ f, t, d });
+    }),
+  );
   pairs.sort((a, b) => a.d - b.d);
   const usedF = new Set<number>();
   const usedT = new Set<number>();
@@ -96,8 +102,10 @@ export function powerSpectrum(signal: Float64Array): Float64Array {
     const a = (-2 * Math.PI) / len;
     for (let i = 0; i < n; i += len) {
       for (let k = 0; k < len / 2; k++) {
-        const c = Math.cos(a * k), s = Math.sin(a * k);
-        const p = i + k, q = p + len / 2;
+        const c = Math.cos(a * k),
+          s = Math.sin(a * k);
+        const p = i + k,
+          q = p + len / 2;
         const tr = (re[q] as number) * c - (im[q] as number) * s;
         const ti = (re[q] as number) * s + (im[q] as number) * c;
         re[q] = (re[p] as number) - tr;

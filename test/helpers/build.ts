@@ -12,8 +12,12 @@ export const TEST_BUILD = join(ROOT, 'dist', '.test-build');
 let built: Promise<string> | undefined;
 
 export function buildForChildren(): Promise<string> {
-  built ??= promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', TEST_BUILD, '--tsBuildInfoFile', join(TEST_BUILD, '.tsbuildinfo')], {
-    cwd: ROOT,
-  }).then(() => TEST_BUILD);
+  built ??= promisify(execFile)(
+    join(ROOT, 'node_modules', '.bin', 'tsc'),
+    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', TEST_BUILD, '--tsBuildInfoFile', join(TEST_BUILD, '.tsbuildinfo')],
+    {
+      cwd: ROOT,
+    },
+  ).then(() => TEST_BUILD);
   return built;
 }

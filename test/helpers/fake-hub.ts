@@ -92,7 +92,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       r.repo,
       Object.entries(r.files).map(([path, bytes]) =>
         bytes.length >= lfsFrom
-          ? { path, size: bytes.length, oid: gitOid(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\n`)), lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: 134 } }
+          ? {
+              path,
+              size: bytes.length,
+              oid: gitOid(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\n`)),
+              lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: 134 },
+            }
           : { path, size: bytes.length, oid: gitOid(bytes) },
       ),
     );
@@ -108,7 +113,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   async function sendFile(req: IncomingMessage, res: ServerResponse, repo: FakeRepo, path: string, bytes: Uint8Array): Promise<number> {
     const m = meta.get(repo.repo)!.find((f) => f.path === path)!;
     const etag = `"${m.lfs?.oid ?? m.oid}"`;
-    const headers: Record<string, string> = { etag, 'accept-ranges': 'bytes', 'x-repo-commit': repo.commit, 'content-type': 'application/octet-stream' };
+    const headers: Record<string, string> = {
+      etag,
+      'accept-ranges': 'bytes',
+      'x-repo-commit': repo.commit,
+      'content-type': 'application/octet-stream',
+    };
     if (m.lfs) headers['x-linked-etag'] = etag;
     let start = 0;
     let end = bytes.length - 1;
@@ -203,7 +213,13 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         let text = '';
         for await (const c of req) text += String(c);
         const wanted = (JSON.parse(text) as { paths: string[] }).paths;
-        json(res, 200, files.filter((f) => wanted.includes(f.path)).map((f) => ({ type: 'file', ...f, lastCommit: { id: commit, title: 't', date: new Date(0).toISOString() } })));
+        json(
+          res,
+          200,
+          files
+            .filter((f) => wanted.includes(f.path))
+            .map((f) => ({ type: 'file', ...f, lastCommit: { id: commit, title: 't', date: new Date(0).toISOString() } })),
+        );
         return 200;
       }
     }
@@ -245,7 +261,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    fileGets: (path) => requests.filter((r) => r.method === 'GET' && r.path.includes('/resolve/') && (path === undefined || r.path.endsWith(`/${path}`))),
+    fileGets: (path) =>
+      requests.filter((r) => r.method === 'GET' && r.path.includes('/resolve/') && (path === undefined || r.path.endsWith(`/${path}`))),
     fault: (repo, path, fault) => faults.set(`${repo}/${path}`, { ...fault }),
     setThrottle: (b) => (throttle = b),
     close: () =>

@@ -96,13 +96,19 @@ export async function startFakeRunpod({ holdMs = 500, progressDelayMs = 0 }: Fak
     const seg = url.pathname.split('/');
     const kindSeg = seg[3];
     const kind: Recorded['kind'] =
-      kindSeg === 'job-take' ? 'take'
-      : kindSeg === 'job-take-batch' ? 'take-batch'
-      : kindSeg === 'job-done' ? 'done'
-      : kindSeg === 'job-stream' ? 'stream'
-      : kindSeg === 'ping' ? 'ping'
-      : kindSeg === 'job-stop' ? 'stop'
-      : 'other';
+      kindSeg === 'job-take'
+        ? 'take'
+        : kindSeg === 'job-take-batch'
+          ? 'take-batch'
+          : kindSeg === 'job-done'
+            ? 'done'
+            : kindSeg === 'job-stream'
+              ? 'stream'
+              : kindSeg === 'ping'
+                ? 'ping'
+                : kindSeg === 'job-stop'
+                  ? 'stop'
+                  : 'other';
     const rec: Recorded = {
       method: req.method ?? '',
       kind,

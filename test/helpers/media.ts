@@ -104,8 +104,14 @@ export async function videoTiming(file: string): Promise<{ end: number; frameInt
     ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file],
     { maxBuffer: 64 << 20 },
   );
-  const rows = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
-  const durations = rows.map((r) => r[1] ?? Number.NaN).filter((d) => Number.isFinite(d) && d > 0).sort((a, b) => a - b);
+  const rows = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number));
+  const durations = rows
+    .map((r) => r[1] ?? Number.NaN)
+    .filter((d) => Number.isFinite(d) && d > 0)
+    .sort((a, b) => a - b);
   const frameInterval = durations[durations.length >> 1] ?? 0;
   const end = Math.max(...rows.map((r) => (r[0] ?? 0) + (Number.isFinite(r[1]) ? (r[1] as number) : frameInterval)));
   return { end, frameInterval };
@@ -118,10 +124,14 @@ export async function ebur128(file: string): Promise<Ebur128> {
 
 /** Decode the first audio stream to planar stereo float32 at 48 kHz. */
 export async function decodeAudioStereo(file: string): Promise<[Float32Array, Float32Array]> {
-  const { stdout } = await run(binaries().ffmpeg, ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '2', '-ar', '48000', '-f', 'f32le', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 30,
-  });
+  const { stdout } = await run(
+    binaries().ffmpeg,
+    ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '2', '-ar', '48000', '-f', 'f32le', 'pipe:1'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 1 << 30,
+    },
+  );
   const copy = Buffer.from(stdout);
   const all = new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
   const n = all.length / 2;
@@ -148,7 +158,6 @@ export function ffmpegChildren(): number[] {
   }
   return pids;
 }
-
 
 /** Every frame of `file` as rgb24 at `width`×`height` (the worker's own decoder). */
 export async function readRgbFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {

@@ -25,7 +25,11 @@ export function captureLog(): CapturedLog {
   return {
     log,
     get lines() {
-      return raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     text: () => raw.join(''),
   };
@@ -37,7 +41,11 @@ export async function tempCache(): Promise<{ dir: string; remove(): Promise<void
 }
 
 /** Fast retries for tests: no real backoff. */
-export function ensureOptions(cacheDir: string, hubUrl: string, extra: Partial<EnsureOptions> = {}): EnsureOptions & { captured: CapturedLog } {
+export function ensureOptions(
+  cacheDir: string,
+  hubUrl: string,
+  extra: Partial<EnsureOptions> = {},
+): EnsureOptions & { captured: CapturedLog } {
   const captured = captureLog();
   return {
     cacheDir,

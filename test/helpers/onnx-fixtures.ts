@@ -71,7 +71,11 @@ function nearestGraph(name: string, scale: number): OnnxGraph {
   g.addInput('input', ['N', 3, 'H', 'W']);
   g.addInitializer('scales', [4], Float32Array.of(1, 1, scale, scale));
   g.addNode('Resize', ['input', '', 'scales'], ['up'], {
-    attributes: [attr.string('mode', 'nearest'), attr.string('coordinate_transformation_mode', 'asymmetric'), attr.string('nearest_mode', 'floor')],
+    attributes: [
+      attr.string('mode', 'nearest'),
+      attr.string('coordinate_transformation_mode', 'asymmetric'),
+      attr.string('nearest_mode', 'floor'),
+    ],
   });
   g.addOutput('output', ['N', 3, 'OH', 'OW']);
   return g;
@@ -138,7 +142,10 @@ export function rifeBlend(timestep: 'scalar' | 'map' = 'scalar', align = 32, oom
   // Alignment check: Mod(H, align) zeros reshaped to an empty tensor (allowzero) fails unless it is 0; same for W.
   g.addInitializer('align', [1], BigInt64Array.of(BigInt(align)));
   g.addInitializer('empty', [1], BigInt64Array.of(0n));
-  for (const [axis, name] of [[2, 'h'], [3, 'w']] as const) {
+  for (const [axis, name] of [
+    [2, 'h'],
+    [3, 'w'],
+  ] as const) {
     g.addNode('Shape', ['img0'], [`${name}Dim`], { attributes: [attr.int('start', axis), attr.int('end', axis + 1)] });
     g.addNode('Mod', [`${name}Dim`, 'align'], [`${name}Rem`]);
     g.addNode('ConstantOfShape', [`${name}Rem`], [`${name}Left`]);

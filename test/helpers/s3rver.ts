@@ -19,12 +19,24 @@ export const S3RVER_SECRET = 'S3RVER';
 
 /** Serves from `directory` (the caller's temp dir: the caller removes it). */
 export async function startS3rver(directory: string): Promise<LocalS3> {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: 'results' }] }) as S3rverInstance;
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: 'results' }],
+  }) as S3rverInstance;
   const { address, port } = await server.run();
   const endpoint = `http://${address}:${port}`;
   return {
     endpoint,
-    env: (extra = {}) => ({ BUCKET_ENDPOINT_URL: endpoint, BUCKET_ACCESS_KEY_ID: 'S3RVER', BUCKET_SECRET_ACCESS_KEY: S3RVER_SECRET, BUCKET_NAME: 'results', ...extra }),
+    env: (extra = {}) => ({
+      BUCKET_ENDPOINT_URL: endpoint,
+      BUCKET_ACCESS_KEY_ID: 'S3RVER',
+      BUCKET_SECRET_ACCESS_KEY: S3RVER_SECRET,
+      BUCKET_NAME: 'results',
+      ...extra,
+    }),
     close: () => server.close(),
   };
 }

@@ -8,7 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerModels } from '../../src/inference/warm-up.js';
 import { wavHeader } from '../../src/media/wav.js';
-import { modelsReady, type EngineDeps, type FoleyEngine, type FoleyRequest, type LoadedEngine } from '../../src/pipelines/foley/engines/engine.js';
+import {
+  modelsReady,
+  type EngineDeps,
+  type FoleyEngine,
+  type FoleyRequest,
+  type LoadedEngine,
+} from '../../src/pipelines/foley/engines/engine.js';
 import { ModelRegistry } from '../../src/models/registry.js';
 
 export interface SineEngineOptions {
@@ -67,6 +73,8 @@ export function sineEngine(o: SineEngineOptions = {}): FoleyEngine & { loads: nu
  * opens no file). Only `registry` is read by the engines' checks.
  */
 export function modelsWith(repos: string[]): WorkerModels {
-  const registry = new ModelRegistry(repos.map((repo) => ({ repo, revision: 'main', commit: '0'.repeat(40), snapshot: '/nonexistent', files: [], source: 'warm' as const })));
+  const registry = new ModelRegistry(
+    repos.map((repo) => ({ repo, revision: 'main', commit: '0'.repeat(40), snapshot: '/nonexistent', files: [], source: 'warm' as const })),
+  );
   return { registry } as unknown as WorkerModels;
 }

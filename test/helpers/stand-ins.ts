@@ -45,52 +45,192 @@ const tone = (d: number, rate = 48_000): string[] => ['-f', 'lavfi', '-t', Strin
 const RECIPES: Record<StandInName, Recipe> = {
   // H.264 + MP3, 640×360, 25 fps, 9.6 s of film-like footage (people).
   'chaplin.mp4': {
-    args: [...street(9.6), ...tone(9.6, 44_100), ...look('640:360', '25'), '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'libmp3lame', '-b:a', '96k', '-shortest', '-f', 'mp4'],
+    args: [
+      ...street(9.6),
+      ...tone(9.6, 44_100),
+      ...look('640:360', '25'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '96k',
+      '-shortest',
+      '-f',
+      'mp4',
+    ],
   },
   // H.264 + AAC, 1280×720, a 90 kHz time base and variable frame times (every 7th
   // frame of 24 fps dropped, its neighbour shown twice as long), 2.38 s.
   'fire2.mp4': {
     args: [
-      '-t', '2.375', '-i', VTEST, ...tone(2.38),
-      '-vf', "scale=1280:720,fps=24,setsar=1,select='not(eq(mod(n,7),3))'",
-      '-map', '0:v', '-map', '1:a', '-vsync', 'vfr', '-video_track_timescale', '90000',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-f', 'mp4',
+      '-t',
+      '2.375',
+      '-i',
+      VTEST,
+      ...tone(2.38),
+      '-vf',
+      "scale=1280:720,fps=24,setsar=1,select='not(eq(mod(n,7),3))'",
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-vsync',
+      'vfr',
+      '-video_track_timescale',
+      '90000',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      '-f',
+      'mp4',
     ],
   },
   // VP9 + Opus at 15000/1001 fps in a WebM written to a pipe: no seeking back, so no duration.
   'no_duration.webm': {
-    args: [...street(3), ...tone(3), ...look('320:240', '15000/1001'), '-map', '0:v', '-map', '1:a', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-c:a', 'libopus', '-f', 'webm'],
+    args: [
+      ...street(3),
+      ...tone(3),
+      ...look('320:240', '15000/1001'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '300k',
+      '-c:a',
+      'libopus',
+      '-f',
+      'webm',
+    ],
     pipe: true,
   },
   // VP9 with alpha, 200×200, 30 fps, 5 s: a translucent disc over a transparent field.
   'transparent.webm': {
     args: [
-      '-f', 'lavfi', '-i', "color=c=red@0.0:s=200x200:r=30:d=5,format=yuva420p,geq=r='200*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)':g='80':b='40':a='255*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)'",
-      '-c:v', 'libvpx-vp9', '-pix_fmt', 'yuva420p', '-auto-alt-ref', '0', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k', '-f', 'webm',
+      '-f',
+      'lavfi',
+      '-i',
+      "color=c=red@0.0:s=200x200:r=30:d=5,format=yuva420p,geq=r='200*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)':g='80':b='40':a='255*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)'",
+      '-c:v',
+      'libvpx-vp9',
+      '-pix_fmt',
+      'yuva420p',
+      '-auto-alt-ref',
+      '0',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '200k',
+      '-f',
+      'webm',
     ],
   },
   // H.264 + AAC, 1920×1080, 30000/1001 fps, a test pattern (3 s: the tests read its first frames).
   'smpte-2997.mp4': {
-    args: ['-f', 'lavfi', '-i', 'smptehdbars=s=1920x1080:r=30000/1001:d=3', ...tone(3), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4'],
+    args: [
+      '-f',
+      'lavfi',
+      '-i',
+      'smptehdbars=s=1920x1080:r=30000/1001:d=3',
+      ...tone(3),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-f',
+      'mp4',
+    ],
   },
   // VP8 + Vorbis, 1280×720, 24 fps, 30 s of real footage (longer than the tests' 20 s limit).
   'big_buck_bunny_0_30.webm': {
     args: [
-      ...street(30), ...tone(30, 44_100), ...look('1280:720', '24'), '-map', '0:v', '-map', '1:a',
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-c:a', 'libvorbis', '-shortest', '-f', 'webm',
+      ...street(30),
+      ...tone(30, 44_100),
+      ...look('1280:720', '24'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '800k',
+      '-c:a',
+      'libvorbis',
+      '-shortest',
+      '-f',
+      'webm',
     ],
   },
   // H.264, 280 frames at 25 fps, and an MP3 track whose middle packets are overwritten with junk.
   'video_with_failing_audio.mp4': {
-    args: [...street(11.2), ...tone(11.2, 44_100), ...look('640:360', '25'), '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'libmp3lame', '-shortest', '-f', 'mp4'],
+    args: [
+      ...street(11.2),
+      ...tone(11.2, 44_100),
+      ...look('640:360', '25'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'libmp3lame',
+      '-shortest',
+      '-f',
+      'mp4',
+    ],
     after: breakAudioMiddle,
   },
 };
 
 /** Overwrites the audio packets of the middle third with a junk pattern, in place. */
 async function breakAudioMiddle(file: string): Promise<void> {
-  const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-of', 'json', file], { maxBuffer: 16 << 20 });
-  const packets = (JSON.parse(stdout) as { packets: Array<{ pos: string; size: string }> }).packets.map((p) => [Number(p.pos), Number(p.size)] as const);
+  const { stdout } = await run(
+    binaries().ffprobe,
+    ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-of', 'json', file],
+    { maxBuffer: 16 << 20 },
+  );
+  const packets = (JSON.parse(stdout) as { packets: Array<{ pos: string; size: string }> }).packets.map(
+    (p) => [Number(p.pos), Number(p.size)] as const,
+  );
   const fh = await open(file, 'r+');
   try {
     for (const [pos, size] of packets.slice(Math.floor(packets.length / 3), Math.floor((2 * packets.length) / 3))) {
@@ -101,7 +241,13 @@ async function breakAudioMiddle(file: string): Promise<void> {
   }
 }
 
-const CACHE = join(tmpdir(), `foley-stand-ins-${createHash('sha256').update(JSON.stringify(RECIPES) + breakAudioMiddle.toString()).digest('hex').slice(0, 12)}`);
+const CACHE = join(
+  tmpdir(),
+  `foley-stand-ins-${createHash('sha256')
+    .update(JSON.stringify(RECIPES) + breakAudioMiddle.toString())
+    .digest('hex')
+    .slice(0, 12)}`,
+);
 
 /** The stand-in for `name`, made on first use (and kept for the next test file). */
 export async function standIn(name: StandInName): Promise<string> {
@@ -112,7 +258,10 @@ export async function standIn(name: StandInName): Promise<string> {
   const recipe = RECIPES[name];
   try {
     if (recipe.pipe) {
-      const { stdout } = await run(binaries().ffmpeg, ['-v', 'error', '-y', ...recipe.args, 'pipe:1'], { encoding: 'buffer', maxBuffer: 1 << 28 });
+      const { stdout } = await run(binaries().ffmpeg, ['-v', 'error', '-y', ...recipe.args, 'pipe:1'], {
+        encoding: 'buffer',
+        maxBuffer: 1 << 28,
+      });
       const fh = await open(part, 'w');
       await fh.writeFile(stdout);
       await fh.close();

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
 
 export async function tfjsFromFiles(modelJson: string): Promise<tfc.io.IOHandler> {
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[] };
+  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[];
+  };
   const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dirname(modelJson), p))));
   const all = Buffer.concat(shards);
   return tfc.io.fromMemory({

@@ -34,7 +34,10 @@ function counting(session: Session): { session: Session; calls: Call[] } {
       outputNames: session.outputNames,
       release: () => session.release(),
       run(feeds: Record<string, Tensor>) {
-        calls.push({ dims: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])), timestep: [...new Set(feeds.timestep!.data as Float32Array)] });
+        calls.push({
+          dims: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])),
+          timestep: [...new Set(feeds.timestep!.data as Float32Array)],
+        });
         return session.run(feeds);
       },
     },
@@ -46,7 +49,8 @@ const H = 60;
 /** A picture with structure in both directions, so a misplaced crop shows. */
 const picture = (seed: number): Uint8Array => {
   const rgb = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (x * 2 + y * 3 + c * 50 + seed * 37) % 256;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (x * 2 + y * 3 + c * 50 + seed * 37) % 256;
   return rgb;
 };
 
@@ -79,7 +83,10 @@ describe('RifeInterpolator', () => {
     expect(await detectTimestepShape(map)).toBe('map');
     expect(await detectTimestepShape(scalar)).toBe('scalar');
     const { session, calls } = counting(map);
-    const out = await new RifeInterpolator(session, { width: W, height: H, timestep: 'map', maxBatch: 4 }).between(picture(0), picture(1), [1 / 3, 2 / 3]);
+    const out = await new RifeInterpolator(session, { width: W, height: H, timestep: 'map', maxBatch: 4 }).between(picture(0), picture(1), [
+      1 / 3,
+      2 / 3,
+    ]);
     expect(calls[0]?.dims.timestep).toEqual([2, 1, 64, 128]);
     expect(calls[0]?.timestep).toEqual([Math.fround(1 / 3), Math.fround(2 / 3)]);
     expect(out).toHaveLength(2);
@@ -100,20 +107,43 @@ describe('interpolateVideo', () => {
     dir = await mkdtemp(join(tmpdir(), 'interp-pipe-'));
     clip = join(dir, 'clip.mp4');
     // 10 frames at 10 fps, odd-multiple size, AAC audio.
-    await makeClip(clip, [`testsrc2=s=${W}x${H}:r=10:d=1`, 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', ['-map', '1:a', '-c:a', 'aac', '-b:a', '96k']);
+    await makeClip(clip, [`testsrc2=s=${W}x${H}:r=10:d=1`, 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', [
+      '-map',
+      '1:a',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+    ]);
   }, 60_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const base = (output: string) => ({ ffmpeg, input: clip, width: W, height: H, rateIn: toRate('10'), crf: 18, preset: 'ultrafast', audio: 'copy' as const, output, timeoutMs: 60_000 });
+  const base = (output: string) => ({
+    ffmpeg,
+    input: clip,
+    width: W,
+    height: H,
+    rateIn: toRate('10'),
+    crf: 18,
+    preset: 'ultrafast',
+    audio: 'copy' as const,
+    output,
+    timeoutMs: 60_000,
+  });
 
   it('rife ×3: 30 frames at 30 fps, one batch of two per pair, the same duration and audio packets', async () => {
     const { session, calls } = counting(await runtime.createSession(rifeBlend('scalar')));
     const model = new RifeInterpolator(session, { width: W, height: H, timestep: 'scalar', maxBatch: 4 });
     const out = join(dir, 'x3.mp4');
     const progress: number[] = [];
-    const r = await interpolateVideo({ ...base(out), rateOut: toRate('30'), engine: { kind: 'rife', model }, onProgress: (s) => progress.push(s) });
+    const r = await interpolateVideo({
+      ...base(out),
+      rateOut: toRate('30'),
+      engine: { kind: 'rife', model },
+      onProgress: (s) => progress.push(s),
+    });
     expect(r).toMatchObject({ sourceFrames: 10, frames: 30, cuts: 0, interpolated: 18, width: 100, height: 60, modelRuns: 9 });
     // testsrc2 moves little between frames: no cut, every pair interpolated at 1/3 and 2/3.
     expect(calls.every((c) => c.dims.img0?.[0] === 2 && c.timestep.join() === [Math.fround(1 / 3), Math.fround(2 / 3)].join())).toBe(true);
@@ -126,7 +156,12 @@ describe('interpolateVideo', () => {
   }, 60_000);
 
   it('rife to a target rate: 10 → 25 fps gives 25 frames', async () => {
-    const model = new RifeInterpolator(await runtime.createSession(rifeBlend('scalar')), { width: W, height: H, timestep: 'scalar', maxBatch: 1 });
+    const model = new RifeInterpolator(await runtime.createSession(rifeBlend('scalar')), {
+      width: W,
+      height: H,
+      timestep: 'scalar',
+      maxBatch: 1,
+    });
     const out = join(dir, 'to25.mp4');
     const r = await interpolateVideo({ ...base(out), rateOut: toRate('25'), engine: { kind: 'rife', model } });
     expect(r.frames).toBe(25);
@@ -148,7 +183,13 @@ describe('interpolateVideo', () => {
   it('an abort stops all three processes and removes the file', async () => {
     const ac = new AbortController();
     const out = join(dir, 'aborted.mp4');
-    const job = interpolateVideo({ ...base(out), rateOut: toRate('80'), engine: { kind: 'minterpolate' }, signal: ac.signal, onProgress: (s) => s === 2 && ac.abort(new Error('stop')) });
+    const job = interpolateVideo({
+      ...base(out),
+      rateOut: toRate('80'),
+      engine: { kind: 'minterpolate' },
+      signal: ac.signal,
+      onProgress: (s) => s === 2 && ac.abort(new Error('stop')),
+    });
     const e = await job.catch((x: unknown) => x);
     expect(isWorkerError(e) && e.code).toBe('CANCELLED');
   }, 60_000);

@@ -57,12 +57,52 @@ beforeAll(async () => {
   cut = join(volume, 'cut.mp4');
   await Promise.all([
     // 2 s of the street (20 frames at 10 fps) with an AAC track.
-    ffmpeg(['-i', join(OPENCV, 'vtest.avi'), '-f', 'lavfi', '-i', 'sine=f=440:d=2:sample_rate=48000', '-t', '2', '-vf', `scale=${W}:${H}`, '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-c:a', 'aac', '-b:a', '96k', clip]),
+    ffmpeg([
+      '-i',
+      join(OPENCV, 'vtest.avi'),
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=2:sample_rate=48000',
+      '-t',
+      '2',
+      '-vf',
+      `scale=${W}:${H}`,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      clip,
+    ]),
     // 1 s of the street, then a hard cut to 1 s of the animation: 20 frames at 10 fps.
     ffmpeg([
-      '-i', join(OPENCV, 'vtest.avi'), '-i', join(OPENCV, 'Megamind.avi'),
-      '-filter_complex', `[0:v]trim=end_frame=10,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1,fps=10[a];[1:v]fps=10,trim=start_frame=20:end_frame=30,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1[b];[a][b]concat=n=2:v=1[v]`,
-      '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-r', '10', cut,
+      '-i',
+      join(OPENCV, 'vtest.avi'),
+      '-i',
+      join(OPENCV, 'Megamind.avi'),
+      '-filter_complex',
+      `[0:v]trim=end_frame=10,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1,fps=10[a];[1:v]fps=10,trim=start_frame=20:end_frame=30,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1[b];[a][b]concat=n=2:v=1[v]`,
+      '-map',
+      '[v]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      '-r',
+      '10',
+      cut,
     ]),
     ffmpeg(['-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}:r=10:d=30`, '-c:v', 'libx264', '-preset', 'ultrafast', join(volume, 'long.mp4')]),
   ]);
@@ -79,7 +119,16 @@ describe('interpolate, end to end', () => {
     it(`${model}: ×2 on real footage keeps the duration (±1 frame) and the audio packets`, async () => {
       const r = await worker.run({ task: 'interpolate', video_path: 'street.mp4', factor: 2, model, delivery: 'path' });
       const out = outputOf(r);
-      expect(out).toMatchObject({ mime: 'video/mp4', width: W, height: H, fps_in: 10, fps_out: 20, frames: 40, source_frames: 20, warnings: [] });
+      expect(out).toMatchObject({
+        mime: 'video/mp4',
+        width: W,
+        height: H,
+        fps_in: 10,
+        fps_out: 20,
+        frames: 40,
+        source_frames: 20,
+        warnings: [],
+      });
       expect(out.model).toBe(model === 'ffmpeg' ? 'ffmpeg' : 'acme/rife-v4/rife.onnx');
       const file = out.video_path as string;
       expect(await videoFrameCount(file)).toBe(40);
@@ -87,13 +136,23 @@ describe('interpolate, end to end', () => {
       expect(dst.frameInterval).toBeCloseTo(0.05, 4);
       expect(Math.abs(dst.end - src.end)).toBeLessThanOrEqual(0.05 + 1e-3);
       expect(await audioPacketsMd5(file)).toBe(await audioPacketsMd5(clip));
-      const progress = (r.progress as Array<{ stage?: string; source_frames?: number; percent?: number }>).filter((p) => p.stage === 'interpolate');
+      const progress = (r.progress as Array<{ stage?: string; source_frames?: number; percent?: number }>).filter(
+        (p) => p.stage === 'interpolate',
+      );
       expect(progress.map((p) => p.source_frames)).toContain(20);
       expect(progress.at(-1)?.percent).toBe(100);
-      if (model !== 'ffmpeg') expect(out).toMatchObject({ provider: 'cpu', batch: 1, model_runs: 20 - 1 - (out.cuts as number), interpolated: 19 - (out.cuts as number) });
+      if (model !== 'ffmpeg')
+        expect(out).toMatchObject({
+          provider: 'cpu',
+          batch: 1,
+          model_runs: 20 - 1 - (out.cuts as number),
+          interpolated: 19 - (out.cuts as number),
+        });
       // The inserted frames are new pictures between their neighbours, not copies.
       const frames = await readRgbFrames(file, W, H);
-      const between = [3, 9, 15].map((k) => Math.min(mad(frames[2 * k + 1]!, frames[2 * k]!), mad(frames[2 * k + 1]!, frames[2 * k + 2]!)) > 0.3);
+      const between = [3, 9, 15].map(
+        (k) => Math.min(mad(frames[2 * k + 1]!, frames[2 * k]!), mad(frames[2 * k + 1]!, frames[2 * k + 2]!)) > 0.3,
+      );
       expect(between.filter(Boolean).length).toBeGreaterThanOrEqual(2);
     }, 120_000);
   }
@@ -121,21 +180,37 @@ describe('interpolate, end to end', () => {
     expect(to25).toMatchObject({ model: 'acme/rife-v4/rife.onnx', fps_out: 25 });
     expect(await videoFrameCount(to25.video_path as string)).toBe(to25.frames);
     expect(Math.abs((to25.frames as number) - 2.5 * (to25.source_frames as number))).toBeLessThanOrEqual(0.5);
-    const map = outputOf(await worker.run({ task: 'interpolate', video_path: 'street.mp4', factor: 4, model: 'acme/rife-map', delivery: 'path', duration: 0.5 }));
+    const map = outputOf(
+      await worker.run({
+        task: 'interpolate',
+        video_path: 'street.mp4',
+        factor: 4,
+        model: 'acme/rife-map',
+        delivery: 'path',
+        duration: 0.5,
+      }),
+    );
     expect(map).toMatchObject({ model: 'acme/rife-map/model.onnx', fps_out: 40 });
     expect(map.frames).toBe(4 * (map.source_frames as number));
   }, 120_000);
 
   it('an abort stops the job at once; the worker serves the next job', async () => {
     const ac = new AbortController();
-    const job = worker.run({ task: 'interpolate', video_path: 'long.mp4', factor: 8, model: 'ffmpeg', delivery: 'path' }, { signal: ac.signal });
+    const job = worker.run(
+      { task: 'interpolate', video_path: 'long.mp4', factor: 8, model: 'ffmpeg', delivery: 'path' },
+      { signal: ac.signal },
+    );
     await new Promise((r) => setTimeout(r, 1500));
     ac.abort(new Error('cancelled by the test'));
     const aborted = performance.now();
     expect(errorOf(await job).code).toBe('CANCELLED');
     expect(performance.now() - aborted).toBeLessThan(3000);
     expect(ffmpegChildren()).toEqual([]);
-    expect(outputOf(await worker.run({ task: 'interpolate', video_path: 'street.mp4', factor: 2, model: 'ffmpeg', delivery: 'path', duration: 0.5 })).frames).toBeGreaterThan(0);
+    expect(
+      outputOf(
+        await worker.run({ task: 'interpolate', video_path: 'street.mp4', factor: 2, model: 'ffmpeg', delivery: 'path', duration: 0.5 }),
+      ).frames,
+    ).toBeGreaterThan(0);
   }, 120_000);
 });
 
@@ -152,12 +227,21 @@ describe('interpolate, refused', () => {
     const low = await codeOf({ fps: 8 });
     expect(low).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'fps' }] } });
     expect(low.message).toContain('10.000 fps');
-    expect(await codeOf({ factor: 2, output_format: 'webm' })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'output_format' }] } });
+    expect(await codeOf({ factor: 2, output_format: 'webm' })).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ field: 'output_format' }] },
+    });
   });
 
   it('a repo not in MODELS, an unknown engine, a model that does not load', async () => {
-    expect(await codeOf({ factor: 2, model: 'acme/not-configured' })).toMatchObject({ code: 'MODEL_NOT_AVAILABLE', details: { field: 'model' } });
-    expect(await codeOf({ factor: 2, model: 'optical-magic' })).toMatchObject({ code: 'ENGINE_NOT_AVAILABLE', details: { field: 'model' } });
+    expect(await codeOf({ factor: 2, model: 'acme/not-configured' })).toMatchObject({
+      code: 'MODEL_NOT_AVAILABLE',
+      details: { field: 'model' },
+    });
+    expect(await codeOf({ factor: 2, model: 'optical-magic' })).toMatchObject({
+      code: 'ENGINE_NOT_AVAILABLE',
+      details: { field: 'model' },
+    });
     expect(await codeOf({ factor: 2, model: 'acme/broken-rife' })).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
   });
 

@@ -25,7 +25,21 @@ let worker: TestWorker;
 async function lengthlessMkv(seconds: number): Promise<Buffer> {
   const { stdout } = await run(
     binaries().ffmpeg,
-    ['-v', 'error', '-f', 'lavfi', '-i', `color=s=32x32:r=25:d=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=s=32x32:r=25:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-f',
+      'matroska',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   return stdout;
@@ -68,36 +82,57 @@ describe('inputs that do not declare their length, through one worker process', 
     ['a day of raw FLAC as the audio', { task: 'animate', image_path: 'still.png', audio_path: 'day.flac' }, 'audio_path'],
     ['two hours of Matroska written to a pipe (foley)', { video_path: 'two-hours.mkv', output_format: 'wav' }, 'video_path'],
     ['two hours of Matroska written to a pipe (upscale)', { task: 'upscale', video_path: 'two-hours.mkv', model: 'ffmpeg' }, 'video_path'],
-    ['two hours of Matroska written to a pipe (interpolate)', { task: 'interpolate', video_path: 'two-hours.mkv', factor: 2, model: 'ffmpeg' }, 'video_path'],
+    [
+      'two hours of Matroska written to a pipe (interpolate)',
+      { task: 'interpolate', video_path: 'two-hours.mkv', factor: 2, model: 'ffmpeg' },
+      'video_path',
+    ],
   ];
 
-  it.each(jobs)('%s → VIDEO_TOO_LONG in under 10 s, worker under 300 MB', async (_what, input, field) => {
-    const api = await startApiProcess({ PATH: '', VOLUME_DIR: worker.config.volumeDir, OUTPUT_DIR: join(worker.root, 'api-out'), WORK_DIR: worker.root, FOLEY_VISION: 'false' });
-    try {
-      const t0 = Date.now();
-      const { id } = (await api.post('/run', { input })) as { id: string };
-      const done = await untilDone(api, id, 10_000);
-      expect(Date.now() - t0).toBeLessThan(10_000);
-      expect(done.status).toBe('FAILED');
-      const error = JSON.parse(done.error ?? '{}') as { code: string; message: string; details: { field: string; limit: number } };
-      expect(error.code).toBe('VIDEO_TOO_LONG');
-      expect(error.details).toMatchObject({ field, limit: 3600 });
-      expect(error.message).toMatch(/3600-second limit/);
-      expect(await peakRssMiB(api.child.pid as number)).toBeLessThan(300);
-      // The worker goes on serving.
-      expect((await (await fetch(`${api.base}/health`)).json()) as object).toHaveProperty('jobs');
-    } finally {
-      await api.stop();
-    }
-  }, 60_000);
+  it.each(jobs)(
+    '%s → VIDEO_TOO_LONG in under 10 s, worker under 300 MB',
+    async (_what, input, field) => {
+      const api = await startApiProcess({
+        PATH: '',
+        VOLUME_DIR: worker.config.volumeDir,
+        OUTPUT_DIR: join(worker.root, 'api-out'),
+        WORK_DIR: worker.root,
+        FOLEY_VISION: 'false',
+      });
+      try {
+        const t0 = Date.now();
+        const { id } = (await api.post('/run', { input })) as { id: string };
+        const done = await untilDone(api, id, 10_000);
+        expect(Date.now() - t0).toBeLessThan(10_000);
+        expect(done.status).toBe('FAILED');
+        const error = JSON.parse(done.error ?? '{}') as { code: string; message: string; details: { field: string; limit: number } };
+        expect(error.code).toBe('VIDEO_TOO_LONG');
+        expect(error.details).toMatchObject({ field, limit: 3600 });
+        expect(error.message).toMatch(/3600-second limit/);
+        expect(await peakRssMiB(api.child.pid as number)).toBeLessThan(300);
+        // The worker goes on serving.
+        expect((await (await fetch(`${api.base}/health`)).json()) as object).toHaveProperty('jobs');
+      } finally {
+        await api.stop();
+      }
+    },
+    60_000,
+  );
 
   it('a day of FLAC under a day-long limit: decoded in bounded memory and cancelled within a second', async () => {
     const api = await startApiProcess({
-      PATH: '', VOLUME_DIR: worker.config.volumeDir, OUTPUT_DIR: join(worker.root, 'api-out'), WORK_DIR: worker.root, FOLEY_VISION: 'false',
-      MAX_DURATION_S: '90000', MAX_FRAMES: '10000000',
+      PATH: '',
+      VOLUME_DIR: worker.config.volumeDir,
+      OUTPUT_DIR: join(worker.root, 'api-out'),
+      WORK_DIR: worker.root,
+      FOLEY_VISION: 'false',
+      MAX_DURATION_S: '90000',
+      MAX_FRAMES: '10000000',
     });
     try {
-      const { id } = (await api.post('/run', { input: { task: 'animate', image_path: 'still.png', audio_path: 'day.flac', fps: 10 } })) as { id: string };
+      const { id } = (await api.post('/run', { input: { task: 'animate', image_path: 'still.png', audio_path: 'day.flac', fps: 10 } })) as {
+        id: string;
+      };
       // Until the decode has run a while (a day at the envelope's rate takes far longer than this).
       const t0 = Date.now();
       while ((await statusOf(api, id)).status !== 'IN_PROGRESS' || Date.now() - t0 < 2500) await new Promise((r) => setTimeout(r, 50));
@@ -120,7 +155,9 @@ describe('inputs that do not declare their length but are short', () => {
   });
 
   it('a length-less FLAC within the limits drives the camera for its whole length', async () => {
-    const out = outputOf(await worker.run({ task: 'animate', image_path: 'still.png', audio_path: 'minute.flac', fps: 10, width: 96, height: 64 }));
+    const out = outputOf(
+      await worker.run({ task: 'animate', image_path: 'still.png', audio_path: 'minute.flac', fps: 10, width: 96, height: 64 }),
+    );
     expect(out.duration).toBeCloseTo(60, 0);
     expect(out.frames).toBe(600);
   });

@@ -18,14 +18,19 @@ const read = (p: string): string => readFileSync(new URL(p, ROOT), 'utf8');
 
 /** The README and every markdown page under docs/, as paths from the repository root. */
 function docPages(): string[] {
-  const docs = (readdirSync(new URL('docs/', ROOT), { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  const docs = (readdirSync(new URL('docs/', ROOT), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
   return ['README.md', ...docs.sort()];
 }
 
 /** Every `{"input": …}` in the json code blocks of the README and docs/ (a block may hold one per line). */
 function readmeInputs(): unknown[] {
   const out: unknown[] = [];
-  for (const m of docPages().map(read).join('\n').matchAll(/```json\n([\s\S]*?)```/g)) {
+  for (const m of docPages()
+    .map(read)
+    .join('\n')
+    .matchAll(/```json\n([\s\S]*?)```/g)) {
     const block = (m[1] as string).trim();
     const candidates = (() => {
       try {
@@ -40,7 +45,8 @@ function readmeInputs(): unknown[] {
         });
       }
     })();
-    for (const c of candidates) if (c && typeof c === 'object' && 'input' in c && !('status' in c)) out.push((c as { input: unknown }).input);
+    for (const c of candidates)
+      if (c && typeof c === 'object' && 'input' in c && !('status' in c)) out.push((c as { input: unknown }).input);
   }
   return out;
 }
@@ -69,8 +75,9 @@ describe('payload JSON Schema', () => {
   it('accepts every example payload of the README and docs/, test_input.json and tests.json (and the handler does too)', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
     // One example per task at least, in the README and on each task's page.
-    const tasks = readmeInputs().map((p) => ((p as { task?: string }).task ?? 'foley'));
-    for (const t of ['foley', 'upscale', 'interpolate', 'animate']) expect(tasks.filter((x) => x === t).length, t).toBeGreaterThanOrEqual(2);
+    const tasks = readmeInputs().map((p) => (p as { task?: string }).task ?? 'foley');
+    for (const t of ['foley', 'upscale', 'interpolate', 'animate'])
+      expect(tasks.filter((x) => x === t).length, t).toBeGreaterThanOrEqual(2);
     for (const p of examples) {
       expect(zodAccepts(p), JSON.stringify(p)).toBe(true);
       expect(validate(p), `${JSON.stringify(p)}: ${JSON.stringify(validate.errors)}`).toBe(true);
@@ -107,7 +114,9 @@ describe('GET /schema.json on the local API', () => {
   it('serves the schema, one definition per task with descriptions and defaults', async () => {
     const res = await fetch(`${api.url}/schema.json`);
     expect(res.status).toBe(200);
-    const schema = (await res.json()) as { $defs: Record<string, { properties: Record<string, { description?: string; default?: unknown }> }> };
+    const schema = (await res.json()) as {
+      $defs: Record<string, { properties: Record<string, { description?: string; default?: unknown }> }>;
+    };
     expect(Object.keys(schema.$defs).sort()).toEqual(['animate', 'foley', 'interpolate', 'upscale']);
     expect(schema.$defs.foley!.properties.prompt!.description).toMatch(/preset/);
     expect(schema.$defs.foley!.properties.output_format!.default).toBe('mp4');

@@ -31,18 +31,62 @@ beforeAll(async () => {
   // Playlists and lists disguised as MP4: if ffmpeg followed them it would read the victim or a
   // real video outside the volume.
   await writeFile(join(vol, 'playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${victim.url}/segment.ts\n#EXT-X-ENDLIST\n`);
-  await writeFile(join(vol, 'local-playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${await standIn('chaplin.mp4')}\n#EXT-X-ENDLIST\n`);
+  await writeFile(
+    join(vol, 'local-playlist.mp4'),
+    `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${await standIn('chaplin.mp4')}\n#EXT-X-ENDLIST\n`,
+  );
   await writeFile(join(vol, 'concat.mp4'), `ffconcat version 1.0\nfile '${await standIn('chaplin.mp4')}'\n`);
   await mkdir(join(worker.root, 'secret'));
   await writeFile(join(worker.root, 'secret', 'key.mp4'), await readStandIn('chaplin.mp4'));
   await symlink(join(worker.root, 'secret', 'key.mp4'), join(vol, 'link.mp4'));
   // A playable MPEG-TS segment outside the volume, and a playlist on the volume that names it.
   const outside = join(worker.root, 'secret', 'outside.ts');
-  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:d=1:r=10', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', outside]);
+  await run(ff, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=160x90:d=1:r=10',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-f',
+    'mpegts',
+    outside,
+  ]);
   await writeFile(join(vol, 'local.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${outside}\n#EXT-X-ENDLIST\n`);
   await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', join(vol, 'tone.m4a')]);
-  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=64x64:d=0.04', '-frames:v', '1', '-f', 'image2', join(vol, 'image.mp4')]);
-  await run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=s=2048x1152:d=0.2:r=5', '-c:v', 'libx264', '-preset', 'ultrafast', join(vol, 'huge.mp4')]);
+  await run(ff, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=64x64:d=0.04',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    join(vol, 'image.mp4'),
+  ]);
+  await run(ff, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=s=2048x1152:d=0.2:r=5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    join(vol, 'huge.mp4'),
+  ]);
 });
 afterAll(async () => {
   await worker.close();
@@ -152,7 +196,9 @@ describe('the hostile table against one --rp_serve_api worker process', () => {
       expect(victim.hits).toEqual([]);
       expect(api.child.exitCode).toBeNull();
       // The warm-up's description of the worker is in /health and in every result; /health adds the limits.
-      const health = (await (await fetch(`${api.base}/health`)).json()) as { worker?: { tier: string; provider: string; limits?: Record<string, number> } };
+      const health = (await (await fetch(`${api.base}/health`)).json()) as {
+        worker?: { tier: string; provider: string; limits?: Record<string, number> };
+      };
       expect(health.worker).toMatchObject({ tier: 'cpu', provider: 'cpu', limits: { max_input_bytes: 5_000_000 } });
       const { limits: _limits, ...hardware } = health.worker ?? { tier: '', provider: '' };
       expect(good.output?.metadata).toEqual(hardware);

@@ -23,7 +23,15 @@ describe('taskConfig', () => {
   it('holds no secret and nothing of the bucket, the runtime or the Hub token', () => {
     expect(config.bucket?.secretAccessKey).toBe(SECRETS.BUCKET_SECRET_ACCESS_KEY);
     for (const secret of Object.values(SECRETS)) expect(wire).not.toContain(secret);
-    expect(Object.keys(forTasks).sort()).toEqual(['ffmpegTimeoutMs', 'limits', 'maxBase64Bytes', 'maxInputBytes', 'models', 'samplesDir', 'volumeDir']);
+    expect(Object.keys(forTasks).sort()).toEqual([
+      'ffmpegTimeoutMs',
+      'limits',
+      'maxBase64Bytes',
+      'maxInputBytes',
+      'models',
+      'samplesDir',
+      'volumeDir',
+    ]);
     expect(forTasks.models).not.toHaveProperty('token');
   });
 

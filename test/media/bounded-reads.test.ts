@@ -41,15 +41,22 @@ describe('ffmpegNumber', () => {
 
   it('ffmpeg accepts what it writes as a duration', async () => {
     const out = join(dir, 'tiny.wav');
-    await runBinary(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', ffmpegNumber(0.0000015), out], { timeoutMs: 10_000 });
-    await expect(runBinary(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', String(1e-7), out], { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'FFMPEG_FAILED' });
+    await runBinary(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', ffmpegNumber(0.0000015), out], {
+      timeoutMs: 10_000,
+    });
+    await expect(
+      runBinary(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', String(1e-7), out], { timeoutMs: 10_000 }),
+    ).rejects.toMatchObject({ code: 'FFMPEG_FAILED' });
   });
 });
 
 describe('runBinary collects at most maxStdoutBytes', () => {
   it('an endless output is stopped at the bound with FFMPEG_FAILED naming it', async () => {
     const t0 = performance.now();
-    const endless = runBinary(binaries().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc', '-f', 'f32le', 'pipe:1'], { timeoutMs: 30_000, maxStdoutBytes: 4 << 20 });
+    const endless = runBinary(binaries().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc', '-f', 'f32le', 'pipe:1'], {
+      timeoutMs: 30_000,
+      maxStdoutBytes: 4 << 20,
+    });
     await expect(endless).rejects.toMatchObject({ code: 'FFMPEG_FAILED', details: { maxStdoutBytes: 4 << 20 } });
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
@@ -78,9 +85,24 @@ describe('decodeFrameRms', () => {
   it('equals frameRms over the whole decoded track, with one number per frame kept', async () => {
     const wav = join(dir, 'bursts.wav');
     // Bursts of a tone in noise, at a rate that does not divide the envelope's.
-    await run(binaries().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.6*sin(2*PI*330*t)*gt(sin(2*PI*1.3*t),0.2)+0.05*random(0)':s=44100:d=7.3", wav]);
+    await run(binaries().ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='0.6*sin(2*PI*330*t)*gt(sin(2*PI*1.3*t),0.2)+0.05*random(0)':s=44100:d=7.3",
+      wav,
+    ]);
     for (const fps of [25, 29.97, 7]) {
-      const got = await decodeFrameRms(wav, AUDIO_FORMATS, { ffmpeg: binaries().ffmpeg, timeoutMs: 30_000, field: 'audio_path', fps, stopAfterS: 100 });
+      const got = await decodeFrameRms(wav, AUDIO_FORMATS, {
+        ffmpeg: binaries().ffmpeg,
+        timeoutMs: 30_000,
+        field: 'audio_path',
+        fps,
+        stopAfterS: 100,
+      });
       const samples = await decodeAudioMono(wav, ENVELOPE_RATE);
       const frames = Math.max(1, Math.round((samples.length / ENVELOPE_RATE) * fps));
       const want = frameRms(samples, ENVELOPE_RATE, fps, frames);
@@ -94,7 +116,13 @@ describe('decodeFrameRms', () => {
     const day = join(dir, 'day-rms.flac');
     await writeFile(day, flacSilence(86_400));
     const t0 = performance.now();
-    const got = await decodeFrameRms(day, AUDIO_FORMATS, { ffmpeg: binaries().ffmpeg, timeoutMs: 30_000, field: 'audio_path', fps: 25, stopAfterS: 120 });
+    const got = await decodeFrameRms(day, AUDIO_FORMATS, {
+      ffmpeg: binaries().ffmpeg,
+      timeoutMs: 30_000,
+      field: 'audio_path',
+      fps: 25,
+      stopAfterS: 120,
+    });
     expect(got.longer).toBe(true);
     expect(got.seconds).toBeCloseTo(120, 2);
     expect(got.rms.length).toBe(3000);

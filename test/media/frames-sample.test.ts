@@ -28,7 +28,14 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function analysisFrames(sample?: SampleFramesOptions): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
-  await streamGrayFrames({ ffmpeg: binaries().ffmpeg, file: clip, chroma: true, timeoutMs: 60_000, onFrame: (f) => frames.push(f.slice()), sample });
+  await streamGrayFrames({
+    ffmpeg: binaries().ffmpeg,
+    file: clip,
+    chroma: true,
+    timeoutMs: 60_000,
+    onFrame: (f) => frames.push(f.slice()),
+    sample,
+  });
   return frames;
 }
 
@@ -36,7 +43,19 @@ async function analysisFrames(sample?: SampleFramesOptions): Promise<Uint8Array[
 async function referenceFrame(time: number, width: number, height: number): Promise<Uint8Array> {
   const { stdout } = await run(
     binaries().ffmpeg,
-    ['-v', 'error', '-i', clip, '-vf', `select='gte(t\\,${time - 1e-3})',scale=${width}:${height}:flags=bilinear,format=rgb24`, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-i',
+      clip,
+      '-vf',
+      `select='gte(t\\,${time - 1e-3})',scale=${width}:${height}:flags=bilinear,format=rgb24`,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   return new Uint8Array(stdout);

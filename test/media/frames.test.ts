@@ -23,10 +23,47 @@ beforeAll(async () => {
   standIns = await Promise.all(STAND_IN_NAMES.map((n) => standIn(n)));
   dir = await mkdtemp(join(tmpdir(), 'frames-test-'));
   const { ffmpeg } = binaries();
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=250x98:r=10:d=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(dir, 'odd.mp4')]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=250x98:r=10:d=1',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'odd.mp4'),
+  ]);
   // A phone video: stored landscape, shown portrait (a display matrix turning it 90°).
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=10:d=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(dir, 'landscape.mp4')]);
-  await run(ffmpeg, ['-v', 'error', '-y', '-i', join(dir, 'landscape.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', join(dir, 'phone.mp4')]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=320x180:r=10:d=1',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'landscape.mp4'),
+  ]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    join(dir, 'landscape.mp4'),
+    '-c',
+    'copy',
+    '-metadata:s:v:0',
+    'rotate=90',
+    join(dir, 'phone.mp4'),
+  ]);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -13,8 +13,23 @@ import { standIn, type StandInName } from '../helpers/stand-ins.js';
 const run = promisify(execFile);
 
 async function probe(file: string, entries: string): Promise<Record<string, string>> {
-  const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', entries, '-of', 'default=nw=1', file]);
-  return Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const { stdout } = await run(binaries().ffprobe, [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    entries,
+    '-of',
+    'default=nw=1',
+    file,
+  ]);
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 describe('stand-ins for ../shared/media', () => {
@@ -26,19 +41,37 @@ describe('stand-ins for ../shared/media', () => {
     ['smpte-2997.mp4', ['h264', 'aac'], 1920, 1080],
     ['big_buck_bunny_0_30.webm', ['vp8', 'vorbis'], 1280, 720],
     ['video_with_failing_audio.mp4', ['h264', 'mp3'], 640, 360],
-  ] as const)('%s: %j at %i×%i', async (name, codecs, width, height) => {
-    const streams = await probeStreams(await standIn(name as StandInName));
-    expect(streams.map((s) => s.codec_name)).toEqual(codecs);
-    expect(streams[0]).toMatchObject({ width, height });
-  }, 120_000);
+  ] as const)(
+    '%s: %j at %i×%i',
+    async (name, codecs, width, height) => {
+      const streams = await probeStreams(await standIn(name as StandInName));
+      expect(streams.map((s) => s.codec_name)).toEqual(codecs);
+      expect(streams[0]).toMatchObject({ width, height });
+    },
+    120_000,
+  );
 
   it('fire2.mp4: a 90 kHz time base, variable frame times, 2.38 s', async () => {
     const file = await standIn('fire2.mp4');
     const v = await probe(file, 'stream=time_base,duration');
     expect(v.time_base).toBe('1/90000');
     expect(Number(v.duration)).toBeCloseTo(2.38, 1);
-    const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts', '-of', 'csv=p=0', file]);
-    const pts = stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+    const { stdout } = await run(binaries().ffprobe, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
+    const pts = stdout
+      .trim()
+      .split('\n')
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(new Set(pts.slice(1).map((p, i) => p - (pts[i] as number))).size).toBeGreaterThan(1);
   });
 
@@ -51,7 +84,15 @@ describe('stand-ins for ../shared/media', () => {
 
   it('transparent.webm: VP9 with an alpha plane, 30 fps, 5 s', async () => {
     const file = await standIn('transparent.webm');
-    const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-show_entries', 'stream_tags=alpha_mode:format=duration', '-of', 'default=nw=1', file]);
+    const { stdout } = await run(binaries().ffprobe, [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream_tags=alpha_mode:format=duration',
+      '-of',
+      'default=nw=1',
+      file,
+    ]);
     expect(stdout).toContain('alpha_mode=1');
     expect(Number(/duration=([\d.]+)/.exec(stdout)?.[1])).toBeCloseTo(5, 1);
   });
@@ -59,7 +100,15 @@ describe('stand-ins for ../shared/media', () => {
   it('big_buck_bunny_0_30.webm: 30 s at 24 fps (over the tests\u2019 20 s limit)', async () => {
     const v = await probe(await standIn('big_buck_bunny_0_30.webm'), 'stream=r_frame_rate');
     expect(v.r_frame_rate).toBe('24/1');
-    const { stdout } = await run(binaries().ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', await standIn('big_buck_bunny_0_30.webm')]);
+    const { stdout } = await run(binaries().ffprobe, [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'default=nw=1:nk=1',
+      await standIn('big_buck_bunny_0_30.webm'),
+    ]);
     expect(Number(stdout)).toBeCloseTo(30, 0);
   });
 

@@ -23,22 +23,40 @@ describe('models configuration', () => {
 
   it('reads HF_* like huggingface_hub, MODELS, the knobs, and the two flags', () => {
     const c = load(
-      { HF_HUB_CACHE: 'cache', HF_ENDPOINT: 'http://127.0.0.1:9/', HF_TOKEN: 'hf_abc', HF_HUB_OFFLINE: '1', MODELS: 'a/b@v1:*.onnx', MODELS_LOCK_STALE_S: '2.5', EXECUTION_PROVIDER: 'cuda' },
+      {
+        HF_HUB_CACHE: 'cache',
+        HF_ENDPOINT: 'http://127.0.0.1:9/',
+        HF_TOKEN: 'hf_abc',
+        HF_HUB_OFFLINE: '1',
+        MODELS: 'a/b@v1:*.onnx',
+        MODELS_LOCK_STALE_S: '2.5',
+        EXECUTION_PROVIDER: 'cuda',
+      },
       ['--download-models', '--verify-models'],
     );
-    expect(c.models).toMatchObject({ hubCache: '/work/cache', endpoint: 'http://127.0.0.1:9', token: 'hf_abc', offline: true, lockStaleMs: 2500, executionProvider: 'cuda' });
+    expect(c.models).toMatchObject({
+      hubCache: '/work/cache',
+      endpoint: 'http://127.0.0.1:9',
+      token: 'hf_abc',
+      offline: true,
+      lockStaleMs: 2500,
+      executionProvider: 'cuda',
+    });
     expect(c.models.specs).toEqual([{ repo: 'a/b', revision: 'v1', globs: ['*.onnx'] }]);
     expect(c.flags).toMatchObject({ 'download-models': true, 'verify-models': true });
   });
 
-  it.each([{ MODELS: 'not-a-repo' }, { HF_TOKEN: 'abc' }, { HF_ENDPOINT: 'nope' }, { EXECUTION_PROVIDER: 'tpu' }])('rejects %j as CONFIG_INVALID without echoing a token', (env) => {
-    let err: unknown;
-    try {
-      load(env);
-    } catch (e) {
-      err = e;
-    }
-    expect(isWorkerError(err) && err.code).toBe('CONFIG_INVALID');
-    expect((err as Error).message).not.toContain('abc');
-  });
+  it.each([{ MODELS: 'not-a-repo' }, { HF_TOKEN: 'abc' }, { HF_ENDPOINT: 'nope' }, { EXECUTION_PROVIDER: 'tpu' }])(
+    'rejects %j as CONFIG_INVALID without echoing a token',
+    (env) => {
+      let err: unknown;
+      try {
+        load(env);
+      } catch (e) {
+        err = e;
+      }
+      expect(isWorkerError(err) && err.code).toBe('CONFIG_INVALID');
+      expect((err as Error).message).not.toContain('abc');
+    },
+  );
 });

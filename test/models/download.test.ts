@@ -93,7 +93,10 @@ describe('cold start', () => {
     hub.requests.length = 0;
     const wider = await ensureRepo(spec(`${REPO}@v1:*.json,onnx/*`), o);
     expect(wider.files).toHaveLength(4);
-    expect(hub.requests.map((q) => q.path).sort()).toEqual([`/${REPO}/resolve/${COMMIT}/onnx/model.onnx`, `/${REPO}/resolve/${COMMIT}/onnx/model.onnx.data`]);
+    expect(hub.requests.map((q) => q.path).sort()).toEqual([
+      `/${REPO}/resolve/${COMMIT}/onnx/model.onnx`,
+      `/${REPO}/resolve/${COMMIT}/onnx/model.onnx.data`,
+    ]);
   });
 
   it('reuses files a Python client already put in the cache (no marker): lists the commit, downloads nothing', async () => {
@@ -161,7 +164,10 @@ describe('interrupted and corrupted transfers', () => {
     const seen: { range: string | null; finalExists: boolean; partial: number }[] = [];
     const watching: typeof fetch = async (input, init) => {
       if (String(input).endsWith('/onnx/model.onnx')) {
-        const partial = await stat(incomplete).then((s) => s.size, () => 0);
+        const partial = await stat(incomplete).then(
+          (s) => s.size,
+          () => 0,
+        );
         seen.push({ range: new Headers(init?.headers).get('range'), finalExists: existsSync(final), partial });
       }
       return fetch(input, init);
@@ -206,7 +212,12 @@ describe('interrupted and corrupted transfers', () => {
     hub.fault(REPO, 'tokenizer.json', { times: 0 });
     expect(isWorkerError(e) && e.code).toBe('MODEL_CORRUPT');
     expect((e as Error).message).toContain('tokenizer.json');
-    expect((e as { details: unknown }).details).toMatchObject({ repo: REPO, path: 'tokenizer.json', algorithm: 'sha256', expected: sha256(FILES['tokenizer.json']!) });
+    expect((e as { details: unknown }).details).toMatchObject({
+      repo: REPO,
+      path: 'tokenizer.json',
+      algorithm: 'sha256',
+      expected: sha256(FILES['tokenizer.json']!),
+    });
     expect(hub.fileGets('tokenizer.json')).toHaveLength(3);
     expect(await readdir(join(dir, ROOT, 'blobs'))).toEqual([]);
     expect(existsSync(join(dir, ROOT, '.foley', `${COMMIT}.complete.json`))).toBe(false);
@@ -215,7 +226,9 @@ describe('interrupted and corrupted transfers', () => {
 
   it('a small (git oid) file with wrong bytes is caught too', async () => {
     hub.fault(REPO, 'config.json', { corrupt: true, times: 99 });
-    const e = await ensureRepo(spec(`${REPO}:config.json`), ensureOptions(await cache(), hub.url, { corruptRetries: 0 })).catch((x: unknown) => x);
+    const e = await ensureRepo(spec(`${REPO}:config.json`), ensureOptions(await cache(), hub.url, { corruptRetries: 0 })).catch(
+      (x: unknown) => x,
+    );
     hub.fault(REPO, 'config.json', { times: 0 });
     expect((e as { details: unknown }).details).toMatchObject({ algorithm: 'git-sha1', expected: gitOid(FILES['config.json']!) });
   });

@@ -24,7 +24,17 @@ let cache: { dir: string; remove(): Promise<void> };
 beforeAll(async () => {
   cache = await tempCache();
   hub = await startFakeHub({
-    repos: [{ repo: 'acme/mlp', commit: 'aa00000000000000000000000000000000000003', files: { 'onnx/model.onnx': fixture.bytes, 'onnx/broken.onnx': Buffer.from('not an onnx graph at all'), 'config.json': Buffer.from('{}') } }],
+    repos: [
+      {
+        repo: 'acme/mlp',
+        commit: 'aa00000000000000000000000000000000000003',
+        files: {
+          'onnx/model.onnx': fixture.bytes,
+          'onnx/broken.onnx': Buffer.from('not an onnx graph at all'),
+          'config.json': Buffer.from('{}'),
+        },
+      },
+    ],
     lfsFrom: 100,
   });
 });
@@ -42,7 +52,11 @@ describe('execution provider choice', () => {
     expect([a.provider, b.provider, rt.provider()]).toEqual(['cpu', 'cpu', 'cpu']);
     const warnings = c.lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ msg: 'CUDA execution provider unavailable; ONNX sessions fall back to CPU', requested: 'cuda', provider: 'cpu' });
+    expect(warnings[0]).toMatchObject({
+      msg: 'CUDA execution provider unavailable; ONNX sessions fall back to CPU',
+      requested: 'cuda',
+      provider: 'cpu',
+    });
     await Promise.all([a.release(), b.release()]);
   });
 
@@ -67,7 +81,11 @@ describe('sessions from the volume', () => {
     const registry = new ModelRegistry(await ensureModels(parseModelsSpec('acme/mlp:onnx/*'), o));
     const base = createOrtRuntime({ log: o.log, ep: 'auto' });
     let loads = 0;
-    const runtime: OrtRuntime = { provider: base.provider, probe: base.probe, createSession: (m, opt) => (loads++, base.createSession(m, opt)) };
+    const runtime: OrtRuntime = {
+      provider: base.provider,
+      probe: base.probe,
+      createSession: (m, opt) => (loads++, base.createSession(m, opt)),
+    };
     const sessions = createSessionCache({ runtime, registry });
 
     const [s1, s2] = await Promise.all([sessions.get('acme/mlp', 'onnx/model.onnx'), sessions.get('acme/mlp', 'onnx/model.onnx')]);
@@ -93,7 +111,9 @@ describe('sessions from the volume', () => {
     // Files left out by the globs, and repos not in MODELS, are MODEL_NOT_AVAILABLE.
     expect(() => sessions.get('acme/mlp', 'config.json')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
     expect(() => sessions.get('acme/other', 'model.onnx')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
-    expect(() => registry.forEngine('mmaudio', { mmaudio: ['hkchengrex/MMAudio'] })).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE', details: { engine: 'mmaudio', missing: ['hkchengrex/MMAudio'] } }));
+    expect(() => registry.forEngine('mmaudio', { mmaudio: ['hkchengrex/MMAudio'] })).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE', details: { engine: 'mmaudio', missing: ['hkchengrex/MMAudio'] } }),
+    );
     expect(registry.forEngine('procedural', engineModels())).toEqual([]);
 
     await sessions.releaseAll();
@@ -103,14 +123,23 @@ describe('sessions from the volume', () => {
 
 describe('warm-up', () => {
   const configFor = (env: Record<string, string>) =>
-    loadConfig({ VOLUME_DIR: cache.dir, HF_HUB_CACHE: cache.dir, HF_ENDPOINT: hub.url, MODELS: 'acme/mlp:onnx/model.onnx', ...env }, [], cache.dir);
+    loadConfig(
+      { VOLUME_DIR: cache.dir, HF_HUB_CACHE: cache.dir, HF_ENDPOINT: hub.url, MODELS: 'acme/mlp:onnx/model.onnx', ...env },
+      [],
+      cache.dir,
+    );
   const gpu: Exec = async () => '0, NVIDIA A10G, 23028, 535.1\n';
   const noGpu: Exec = () => Promise.reject(new Error('spawn nvidia-smi ENOENT'));
 
   it('a GPU whose CUDA provider cannot load: sessions on CPU, tier cpu, described for /health', async () => {
     const c = captureLog();
     const w = await warmUpModels({ config: configFor({}), log: c.log, exec: gpu });
-    expect(w.describe()).toMatchObject({ tier: 'cpu', provider: 'cpu', gpus: [{ name: 'NVIDIA A10G', vram_gb: 24.1 }], models: [{ repo: 'acme/mlp', files: 1, commit: 'aa00000000000000000000000000000000000003' }] });
+    expect(w.describe()).toMatchObject({
+      tier: 'cpu',
+      provider: 'cpu',
+      gpus: [{ name: 'NVIDIA A10G', vram_gb: 24.1 }],
+      models: [{ repo: 'acme/mlp', files: 1, commit: 'aa00000000000000000000000000000000000003' }],
+    });
     expect(c.lines.filter((l) => l.msg === 'CUDA execution provider unavailable; ONNX sessions fall back to CPU')).toHaveLength(1);
     const s = await w.sessions.get('acme/mlp', 'onnx/model.onnx');
     expect(s.provider).toBe('cpu');

@@ -49,7 +49,9 @@ describe('float16', () => {
   });
 
   it('float32 ↔ float16 rounds to nearest even and keeps the specials', () => {
-    expect(Array.from(toFloat16([1, -2, 65504, 1e6, -1e6, 2 ** -24, 2 ** -26, 0.1]))).toEqual([0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x0001, 0x0000, 0x2e66]);
+    expect(Array.from(toFloat16([1, -2, 65504, 1e6, -1e6, 2 ** -24, 2 ** -26, 0.1]))).toEqual([
+      0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x0001, 0x0000, 0x2e66,
+    ]);
     // 1 + 2^-11 is halfway between 1 and the next half (1 + 2^-10): ties go to the even one, 1.
     expect(toFloat16([1 + 2 ** -11, 1 + 3 * 2 ** -11])[0]).toBe(0x3c00);
     expect(toFloat16([1 + 3 * 2 ** -11])[0]).toBe(0x3c02);

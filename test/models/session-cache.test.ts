@@ -24,7 +24,11 @@ let upscaler: string;
 let broken: string;
 
 /** The runtime, counting what it is asked to open and with which options. */
-function countingRuntime(): { runtime: OrtRuntime; opened: Array<{ model: string | Uint8Array; options: SessionOptions | undefined }>; released: () => number } {
+function countingRuntime(): {
+  runtime: OrtRuntime;
+  opened: Array<{ model: string | Uint8Array; options: SessionOptions | undefined }>;
+  released: () => number;
+} {
   const base = createOrtRuntime({ log, ep: 'cpu' });
   const opened: Array<{ model: string | Uint8Array; options: SessionOptions | undefined }> = [];
   let releases = 0;
@@ -37,7 +41,14 @@ function countingRuntime(): { runtime: OrtRuntime; opened: Array<{ model: string
       async createSession(model, options) {
         opened.push({ model, options });
         const s = await base.createSession(model, options);
-        return { ...s, inputNames: s.inputNames, outputNames: s.outputNames, provider: s.provider, run: s.run, release: () => (releases++, s.release()) } satisfies Session;
+        return {
+          ...s,
+          inputNames: s.inputNames,
+          outputNames: s.outputNames,
+          provider: s.provider,
+          run: s.run,
+          release: () => (releases++, s.release()),
+        } satisfies Session;
       },
     },
   };
@@ -83,7 +94,10 @@ describe('bundles', () => {
       sessions: { good: { model: mlp }, bad: { model: broken } },
       loadError: (name: string, e: unknown) => new WorkerError('MODEL_LOAD_FAILED', `${name}: ${(e as Error).message}`),
     };
-    await expect(cache.bundle('mixed', spec)).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/^bad: could not load ONNX model/) });
+    await expect(cache.bundle('mixed', spec)).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: expect.stringMatching(/^bad: could not load ONNX model/),
+    });
     expect(released()).toBe(1);
     expect(cache.loaded()).toEqual([]);
     await expect(cache.bundle('mixed', spec)).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });

@@ -104,7 +104,9 @@ describe('openSessionThread', () => {
   it('a file ORT cannot read is MODEL_LOAD_FAILED; a bad feed fails that run only; provider logs reach the caller’s logger', async () => {
     const bad = join(dir, 'bad.onnx');
     await writeFile(bad, 'not a graph');
-    await expect(openSessionThread({ model: bad, ep: 'cpu', log: pino({ level: 'silent' }), tensor })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    await expect(openSessionThread({ model: bad, ep: 'cpu', log: pino({ level: 'silent' }), tensor })).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+    });
 
     const c = captureLog();
     const s = await openSessionThread({ model: await fixtureFile(), ep: 'cuda', log: c.log, tensor });
@@ -139,7 +141,13 @@ describe('openSessionThread', () => {
       sr: tensor('int64', BigInt64Array.from([16000n]), []),
     };
     const main = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(silero);
-    const threaded = await openSessionThread({ model: silero, ep: 'cpu', log: pino({ level: 'silent' }), options: { intraOpNumThreads: 1 }, tensor });
+    const threaded = await openSessionThread({
+      model: silero,
+      ep: 'cpu',
+      log: pino({ level: 'silent' }),
+      options: { intraOpNumThreads: 1 },
+      tensor,
+    });
     try {
       const a = await main.run(feeds);
       const b = await threaded.run(feeds);

@@ -100,7 +100,10 @@ describe('workers sharing one volume', () => {
     const a = startWorker(cache.dir, { MODELS: `${REPO}:model.onnx`, MODELS_LOCK_STALE_S: '1' });
     // Kill it mid-transfer, holding the lock.
     for (let i = 0; i < 200; i++) {
-      const size = await stat(partial).then((s) => s.size, () => 0);
+      const size = await stat(partial).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size > 1024 * 1024) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -97,7 +97,10 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     expect(original).toBeCloseTo(input, 2);
     expect(Math.abs(result - input), `result ${result} s, input ${input} s`).toBeLessThanOrEqual(0.04);
 
-    const status = JSON.parse((await page.textContent('#result-json')) ?? '{}') as { status: string; output: Record<string, unknown> & { timings_ms: Record<string, number> } };
+    const status = JSON.parse((await page.textContent('#result-json')) ?? '{}') as {
+      status: string;
+      output: Record<string, unknown> & { timings_ms: Record<string, number> };
+    };
     expect(status.status).toBe('COMPLETED');
     expect(status.output.seed).toBe(7);
     expect(String(status.output.video_base64)).toMatch(/^<base64, \d+ characters>$/);
@@ -143,7 +146,10 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     await page.click('#submit');
     await page.waitForSelector('#job[data-status="COMPLETED"]', { timeout: 90_000 });
     const lines = (await page.evaluate('statusLines')) as string[];
-    expect(lines.some((l) => /^IN_PROGRESS · animate \d+ % · \d+\.\d s$/.test(l)), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((l) => /^IN_PROGRESS · animate \d+ % · \d+\.\d s$/.test(l)),
+      lines.join('\n'),
+    ).toBe(true);
     const audio = await probedDuration(join(SAMPLES, 'tone.m4a'));
     expect(await page.locator('#original-image').count()).toBe(1);
     expect(await playerDuration(page, '#original-audio')).toBeCloseTo(audio, 1);
@@ -168,7 +174,7 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     await page.close();
   });
 
-  it('warns about a file over the worker\'s MAX_INPUT_BYTES (from /health) as soon as it is picked', async () => {
+  it("warns about a file over the worker's MAX_INPUT_BYTES (from /health) as soon as it is picked", async () => {
     const small = await startLocalApi(worker.handler, {
       payloadSchema: payloadJsonSchema,
       pages: () => pages,

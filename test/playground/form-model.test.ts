@@ -6,7 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { payloadJsonSchema } from '../../src/dispatch/schema.js';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/tasks/registry.js';
-import { base64Size, buildPayload, elideBase64, parseWorkerError, placeIssues, taskForms, type Field, type PayloadSchema, type TaskForm } from '../../web/playground/form-model.js';
+import {
+  base64Size,
+  buildPayload,
+  elideBase64,
+  parseWorkerError,
+  placeIssues,
+  taskForms,
+  type Field,
+  type PayloadSchema,
+  type TaskForm,
+} from '../../web/playground/form-model.js';
 
 const forms = taskForms(payloadJsonSchema() as PayloadSchema);
 const form = (name: string): TaskForm => {
@@ -54,13 +64,17 @@ describe('playground form model', () => {
   it('sends only what the user set, typed as the schema says', () => {
     const foley = form('foley');
     const pose = field(foley, 'pose');
-    const payload = buildPayload(foley, { prompt: 'gravel steps', seed: '42', pose: String(pose.choices.findIndex((c) => c.value === true)), duration: '' }, { video: { mode: 'path', value: 'footsteps.mp4' } });
+    const payload = buildPayload(
+      foley,
+      { prompt: 'gravel steps', seed: '42', pose: String(pose.choices.findIndex((c) => c.value === true)), duration: '' },
+      { video: { mode: 'path', value: 'footsteps.mp4' } },
+    );
     expect(payload).toEqual({ task: 'foley', video_path: 'footsteps.mp4', prompt: 'gravel steps', seed: 42, pose: true });
     // What does not read as a number goes as typed, for the worker to refuse with its coded error.
     expect(buildPayload(foley, { seed: '4e' }, {}).seed).toBe('4e');
   });
 
-  it.each(TASK_NAMES.map((t) => [t]))('%s: a payload with every field entered passes the handler\'s schema', (name) => {
+  it.each(TASK_NAMES.map((t) => [t]))("%s: a payload with every field entered passes the handler's schema", (name) => {
     const f = form(name);
     const values = Object.fromEntries(f.fields.map((x) => [x.name, entry(x)]));
     const sources = Object.fromEntries(f.sources.map((s) => [s.kind, { mode: 'path' as const, value: `sample.${s.kind}` }]));
@@ -77,16 +91,31 @@ describe('playground form model', () => {
       JSON.stringify({
         code: 'INVALID_INPUT',
         message: 'invalid input',
-        details: { issues: [{ field: 'seed', message: 'must be an integer' }, { field: 'video_url', message: 'give exactly one' }, { field: 'video_path', message: 'give exactly one' }, { field: 'colour', message: 'unknown field' }] },
+        details: {
+          issues: [
+            { field: 'seed', message: 'must be an integer' },
+            { field: 'video_url', message: 'give exactly one' },
+            { field: 'video_path', message: 'give exactly one' },
+            { field: 'colour', message: 'unknown field' },
+          ],
+        },
       }),
     );
     const placed = placeIssues(form('foley'), error);
     expect(placed.byField.get('seed')).toEqual(['must be an integer']);
     expect(placed.byField.get('video')).toEqual(['give exactly one', 'give exactly one']);
     expect(placed.general).toEqual(['colour: unknown field']);
-    const notFound = placeIssues(form('foley'), { code: 'INPUT_NOT_FOUND', message: 'video_path: no such file', details: { field: 'video_path' } });
+    const notFound = placeIssues(form('foley'), {
+      code: 'INPUT_NOT_FOUND',
+      message: 'video_path: no such file',
+      details: { field: 'video_path' },
+    });
     expect([...notFound.byField]).toEqual([['video', ['video_path: no such file']]]);
-    expect(placeIssues(form('upscale'), { code: 'VIDEO_TOO_LARGE', message: 'too large', details: { field: 'scale', limit: 1 } }).byField.get('scale')).toEqual(['too large']);
+    expect(
+      placeIssues(form('upscale'), { code: 'VIDEO_TOO_LARGE', message: 'too large', details: { field: 'scale', limit: 1 } }).byField.get(
+        'scale',
+      ),
+    ).toEqual(['too large']);
     expect(parseWorkerError('missing or wrong Authorization')).toEqual({ code: 'ERROR', message: 'missing or wrong Authorization' });
   });
 

@@ -24,7 +24,9 @@ afterAll(async () => {
 describe('playground pages', () => {
   it('are built (npm test builds before it runs)', () => {
     expect(pages, 'dist/web/playground/index.html: run npm run build').toBeDefined();
-    expect([...pages!.keys()].sort()).toEqual(expect.arrayContaining(['/', '/playground/main.js', '/playground/style.css', '/playground/form-model.js']));
+    expect([...pages!.keys()].sort()).toEqual(
+      expect.arrayContaining(['/', '/playground/main.js', '/playground/style.css', '/playground/form-model.js']),
+    );
   });
 
   it('load nothing they do not serve: every script, style and module import is one of them', () => {

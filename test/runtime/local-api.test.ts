@@ -84,7 +84,10 @@ describe('local API driven by the runpod-sdk client', () => {
     // Past ?wait the answer is the job still in progress, and status-sync (used by runSync) picks it up.
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const res = await fetch(`${api.url}/v2/x/runsync?wait=1000`, { method: 'POST', body: JSON.stringify({ input: { kind: 'slow', ms: 1_500 } }) });
+      const res = await fetch(`${api.url}/v2/x/runsync?wait=1000`, {
+        method: 'POST',
+        body: JSON.stringify({ input: { kind: 'slow', ms: 1_500 } }),
+      });
       const body = (await res.json()) as { id: string; status: string };
       expect(body.status).toBe('IN_PROGRESS');
       expect(await ep.statusSync(body.id, 5_000)).toMatchObject({ status: 'COMPLETED', output: 'slept' });
@@ -131,7 +134,11 @@ describe('local API driven by the runpod-sdk client', () => {
   it('policy.executionTimeout aborts the job and ends it TIMED_OUT', async () => {
     api = await startLocalApi(handler);
     const ep = endpointOf(api);
-    const res = (await ep.runSync({ input: { kind: 'slow', ms: 5_000 }, policy: { executionTimeout: 200 } } as never)) as unknown as { id: string; status: string; error: string };
+    const res = (await ep.runSync({ input: { kind: 'slow', ms: 5_000 }, policy: { executionTimeout: 200 } } as never)) as unknown as {
+      id: string;
+      status: string;
+      error: string;
+    };
     expect(res.status).toBe('TIMED_OUT');
     expect(JSON.parse(res.error)).toMatchObject({ code: 'TIMED_OUT' });
     await vi.waitFor(() => expect((aborted.get(res.id) as WorkerError | undefined)?.code).toBe('TIMED_OUT'));
@@ -144,7 +151,10 @@ describe('local API driven by the runpod-sdk client', () => {
     const raw = await fetch(`${api.url}/health`, { headers: { authorization: 'local-secret' } });
     expect(raw.status).toBe(200);
     const refused = await fetch(`${api.url}/health`, { headers: { authorization: 'Bearer wrong' } });
-    expect(await codedError(refused)).toEqual({ status: 401, error: { code: 'UNAUTHORIZED', message: expect.stringContaining('LOCAL_API_KEY'), retryable: false } });
+    expect(await codedError(refused)).toEqual({
+      status: 401,
+      error: { code: 'UNAUTHORIZED', message: expect.stringContaining('LOCAL_API_KEY'), retryable: false },
+    });
   });
 
   it('answers unknown routes, ids and methods with coded errors, as a failed job is coded', async () => {
@@ -153,10 +163,16 @@ describe('local API driven by the runpod-sdk client', () => {
       status: 404,
       error: { code: 'NOT_FOUND', message: 'no route /nothing', details: { path: '/nothing' }, retryable: false },
     });
-    expect(await codedError(await fetch(`${api.url}/status/no-such-job`))).toMatchObject({ status: 404, error: { code: 'NOT_FOUND', details: { job_id: 'no-such-job' } } });
+    expect(await codedError(await fetch(`${api.url}/status/no-such-job`))).toMatchObject({
+      status: 404,
+      error: { code: 'NOT_FOUND', details: { job_id: 'no-such-job' } },
+    });
     const wrongMethod = await fetch(`${api.url}/run`);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
-    expect(await codedError(wrongMethod)).toMatchObject({ status: 405, error: { code: 'METHOD_NOT_ALLOWED', details: { allow: ['POST'] } } });
+    expect(await codedError(wrongMethod)).toMatchObject({
+      status: 405,
+      error: { code: 'METHOD_NOT_ALLOWED', details: { allow: ['POST'] } },
+    });
   });
 
   it('POSTs the final status to the webhook, retrying until it answers 200', async () => {
@@ -189,7 +205,9 @@ describe('local API driven by the runpod-sdk client', () => {
     const ep = endpointOf(api);
     const running = (await ep.run({ input: { kind: 'slow', ms: 300 } })) as { id: string };
     await delay(30);
-    const queued = [await ep.run({ input: { kind: 'echo', value: 1 } }), await ep.run({ input: { kind: 'echo', value: 2 } })] as { id: string }[];
+    const queued = [await ep.run({ input: { kind: 'echo', value: 1 } }), await ep.run({ input: { kind: 'echo', value: 2 } })] as {
+      id: string;
+    }[];
     const refused = await fetch(`${api.url}/run`, { method: 'POST', body: JSON.stringify({ input: { kind: 'echo', value: 3 } }) });
     expect(await codedError(refused)).toMatchObject({ status: 429, error: { code: 'QUEUE_FULL', retryable: true } });
     expect(await ep.purgeQueue()).toEqual({ removed: 2, status: 'completed' });
@@ -217,7 +235,11 @@ describe('local API driven by the runpod-sdk client', () => {
     const submitted = (await Promise.all(Array.from({ length: 100 }, (_, n) => ep.run({ input: { n } }, 10_000)))) as { id: string }[];
     const ids = submitted.map((s) => s.id);
     expect(new Set(ids).size).toBe(100);
-    const finals = (await Promise.all(ids.map((id) => ep.statusSync(id, 30_000)))) as { id: string; status: string; output: { n: number } }[];
+    const finals = (await Promise.all(ids.map((id) => ep.statusSync(id, 30_000)))) as {
+      id: string;
+      status: string;
+      output: { n: number };
+    }[];
     expect(finals.map((f) => f.status)).toEqual(Array(100).fill('COMPLETED'));
     expect(finals.map((f) => f.output.n)).toEqual(Array.from({ length: 100 }, (_, n) => n));
     expect(finals.map((f) => f.id)).toEqual(ids);

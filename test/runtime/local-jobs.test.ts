@@ -109,7 +109,10 @@ describe('finished results are bounded', () => {
     const base = api.url;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = (await (await fetch(`${base}/v2/local/runsync`, { method: 'POST', body: JSON.stringify({ input: { i } }) })).json()) as { id: string; status: string };
+      const r = (await (await fetch(`${base}/v2/local/runsync`, { method: 'POST', body: JSON.stringify({ input: { i } }) })).json()) as {
+        id: string;
+        status: string;
+      };
       expect(r.status).toBe('COMPLETED');
       ids.push(r.id);
     }

@@ -57,7 +57,12 @@ describe('platform mode against a fake RunPod job API', () => {
     const body = bodyOf(result!);
     expect(Object.keys(body)).toEqual(['error']);
     expect(typeof body['error']).toBe('string');
-    expect(JSON.parse(body['error'] as string)).toEqual({ code: 'MEDIA_UNREADABLE', message: 'cannot read the video', details: { field: 'video_path' }, retryable: false });
+    expect(JSON.parse(body['error'] as string)).toEqual({
+      code: 'MEDIA_UNREADABLE',
+      message: 'cannot read the video',
+      details: { field: 'video_path' },
+      retryable: false,
+    });
   });
 
   it('survives a 429 and a 500 on job take, then takes the job', async () => {
@@ -143,7 +148,12 @@ describe('platform mode against a fake RunPod job API', () => {
     const b = spans['slow-b']!;
     expect(Math.max(a[0], b[0])).toBeLessThan(Math.min(a[1], b[1])); // the two runs overlap
     expect(performance.now() - t0).toBeLessThan(950); // not 2 × 500 ms in a row
-    expect(fake.results().map((r) => bodyOf(r)['output']).sort()).toEqual(['slow-a', 'slow-b']);
+    expect(
+      fake
+        .results()
+        .map((r) => bodyOf(r)['output'])
+        .sort(),
+    ).toEqual(['slow-a', 'slow-b']);
   });
 
   it('sends progress in order before the final result and never after it', async () => {

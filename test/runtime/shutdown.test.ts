@@ -32,7 +32,15 @@ it('finishes and posts the job in progress on SIGTERM, takes no new job, and exi
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_')));
   const child = spawn(process.execPath, [join(root, 'dist/handler.js')], {
     cwd: root,
-    env: { ...env, ...fake.env, VOLUME_DIR: volume, RUNPOD_PING_INTERVAL: '200', SHUTDOWN_GRACE_S: '30', LOG_LEVEL: 'info', LOG_PRETTY: '' },
+    env: {
+      ...env,
+      ...fake.env,
+      VOLUME_DIR: volume,
+      RUNPOD_PING_INTERVAL: '200',
+      SHUTDOWN_GRACE_S: '30',
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -65,11 +73,15 @@ it('finishes and posts the job in progress on SIGTERM, takes no new job, and exi
 it('serves the real handler on --rp_serve_api (runSync of a real job), then exits 0 on SIGTERM', async () => {
   const root = packageRoot();
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNPOD_')));
-  const child = spawn(process.execPath, [join(root, 'dist/handler.js'), '--rp_serve_api', '--rp_api_host', '127.0.0.1', '--rp_api_port', '0'], {
-    cwd: root,
-    env: { ...env, VOLUME_DIR: volume, LOG_LEVEL: 'info', LOG_PRETTY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist/handler.js'), '--rp_serve_api', '--rp_api_host', '127.0.0.1', '--rp_api_port', '0'],
+    {
+      cwd: root,
+      env: { ...env, VOLUME_DIR: volume, LOG_LEVEL: 'info', LOG_PRETTY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {
@@ -88,7 +100,11 @@ it('serves the real handler on --rp_serve_api (runSync of a real job), then exit
   expect(body.status, JSON.stringify(body).slice(0, 500)).toBe('COMPLETED');
   expect(body.output?.mime).toBe('audio/wav');
   expect(body.output?.seed).toBe(3);
-  expect(Buffer.from(body.output?.audio_base64 ?? '', 'base64').subarray(0, 4).toString()).toBe('RIFF');
+  expect(
+    Buffer.from(body.output?.audio_base64 ?? '', 'base64')
+      .subarray(0, 4)
+      .toString(),
+  ).toBe('RIFF');
   child.kill('SIGTERM');
   const [code] = await exited;
   expect(code, stderr.slice(-2_000)).toBe(0);

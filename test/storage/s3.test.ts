@@ -103,7 +103,13 @@ describe('secrets in logs', () => {
     try {
       return await promisify(execFile)(
         process.execPath,
-        [entry, '--rp_log_level', 'trace', '--test_input', JSON.stringify({ input: { video_path: 'footsteps.mp4', output_format: 'wav' } })],
+        [
+          entry,
+          '--rp_log_level',
+          'trace',
+          '--test_input',
+          JSON.stringify({ input: { video_path: 'footsteps.mp4', output_format: 'wav' } }),
+        ],
         { env: { PATH: '', OUTPUT_DIR: out, RUNPOD_AI_API_KEY: 'rp-api-key-very-secret', ...env } },
       ).catch((e: { stdout: string; stderr: string }) => e);
     } finally {

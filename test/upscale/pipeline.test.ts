@@ -17,13 +17,23 @@ import { decodeRgbFrames } from '../../src/media/rgb-frames.js';
 import { srModelFromSession, type SrModel } from '../../src/pipelines/upscale/frame-upscaler.js';
 import { psnr, type RgbImage } from '../../src/pipelines/upscale/quality.js';
 import { upscaleVideo, type UpscaleVideoOptions } from '../../src/pipelines/upscale/video.js';
-import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, readRgbFrames, videoFrameCount, videoTiming } from '../helpers/media.js';
+import {
+  audioPacketsMd5,
+  binaries,
+  ffmpegChildren,
+  makeClip,
+  probeStreams,
+  readRgbFrames,
+  videoFrameCount,
+  videoTiming,
+} from '../helpers/media.js';
 import { nearestUpscaler } from '../helpers/onnx-fixtures.js';
 
 function nearestUp(rgb: Uint8Array, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height * 12);
   for (let y = 0; y < 2 * height; y++)
-    for (let x = 0; x < 2 * width; x++) out.set(rgb.subarray(((y >> 1) * width + (x >> 1)) * 3, ((y >> 1) * width + (x >> 1)) * 3 + 3), (y * 2 * width + x) * 3);
+    for (let x = 0; x < 2 * width; x++)
+      out.set(rgb.subarray(((y >> 1) * width + (x >> 1)) * 3, ((y >> 1) * width + (x >> 1)) * 3 + 3), (y * 2 * width + x) * 3);
   return out;
 }
 
@@ -44,10 +54,23 @@ const clips = {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'upscale-test-'));
-  for (const k of Object.keys(clips) as Array<keyof typeof clips>) clips[k] = join(dir, `${k}.${k === 'ntscVorbis' || k === 'vfr' ? 'mkv' : 'mp4'}`);
+  for (const k of Object.keys(clips) as Array<keyof typeof clips>)
+    clips[k] = join(dir, `${k}.${k === 'ntscVorbis' || k === 'vfr' ? 'mkv' : 'mp4'}`);
   await Promise.all([
-    makeClip(clips.main, ['testsrc2=s=96x64:r=25:d=1', 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', ['-map', '1:a', '-c:a', 'aac', '-b:a', '96k']),
-    makeClip(clips.ntscVorbis, ['testsrc2=s=96x64:r=30000/1001:d=1', 'sine=f=330:d=1:sample_rate=44100'], '[0:v]null[v]', ['-map', '1:a', '-c:a', 'libvorbis']),
+    makeClip(clips.main, ['testsrc2=s=96x64:r=25:d=1', 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', [
+      '-map',
+      '1:a',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+    ]),
+    makeClip(clips.ntscVorbis, ['testsrc2=s=96x64:r=30000/1001:d=1', 'sine=f=330:d=1:sample_rate=44100'], '[0:v]null[v]', [
+      '-map',
+      '1:a',
+      '-c:a',
+      'libvorbis',
+    ]),
     makeClip(clips.vfr, ['testsrc2=s=96x64:r=25:d=1.2'], "[0:v]setpts='(if(lt(N,10),N*0.04,0.4+(N-10)*0.08))/TB'[v]", ['-vsync', 'vfr']),
     makeClip(clips.long, ['testsrc2=s=96x64:r=25:d=4', 'sine=f=440:d=4'], '[0:v]null[v]', ['-map', '1:a', '-c:a', 'aac']),
   ]);
@@ -60,7 +83,22 @@ afterAll(async () => {
 });
 
 function options(input: string, output: string, extra: Partial<UpscaleVideoOptions> = {}): UpscaleVideoOptions {
-  return { ffmpeg: binaries().ffmpeg, input, width: 96, height: 64, rate: '25/1', model, tile: 48, overlap: 8, crf: 12, preset: 'veryfast', audio: 'copy', output, timeoutMs: 60_000, ...extra };
+  return {
+    ffmpeg: binaries().ffmpeg,
+    input,
+    width: 96,
+    height: 64,
+    rate: '25/1',
+    model,
+    tile: 48,
+    overlap: 8,
+    crf: 12,
+    preset: 'veryfast',
+    audio: 'copy',
+    output,
+    timeoutMs: 60_000,
+    ...extra,
+  };
 }
 
 describe('decodeRgbFrames', () => {
@@ -115,7 +153,9 @@ describe('upscaleVideo', () => {
     expect(Math.min(...scores)).toBeGreaterThan(38);
     const shifted = psnr(at(nearestUp(src[5] as Uint8Array, 96, 64)), at(dst[6] as Uint8Array), 'luma');
     expect(shifted).toBeLessThan(Math.min(...scores) - 5);
-    console.log(`upscale 96×64 → 192×128, 25 frames: wall ${result.wallMs.toFixed(0)} ms, model ${result.modelMs.toFixed(0)} ms, decode wait ${result.decodeWaitMs.toFixed(0)} ms, encode wait ${result.encodeWaitMs.toFixed(0)} ms; luma PSNR min ${Math.min(...scores).toFixed(1)} dB`);
+    console.log(
+      `upscale 96×64 → 192×128, 25 frames: wall ${result.wallMs.toFixed(0)} ms, model ${result.modelMs.toFixed(0)} ms, decode wait ${result.decodeWaitMs.toFixed(0)} ms, encode wait ${result.encodeWaitMs.toFixed(0)} ms; luma PSNR min ${Math.min(...scores).toFixed(1)} dB`,
+    );
   });
 
   it('an NTSC rate (30000/1001) with Vorbis audio: the rate is kept, the audio becomes AAC; `none` drops it', async () => {

@@ -32,7 +32,10 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('super-resolution ×2 against bicubic on real footage', () => {
   it('has real footage to work on (apt install opencv-doc), frames with something in them', () => {
-    expect(footage.map((f) => f.name), `no footage under ${OPENCV_DATA}`).toEqual(expect.arrayContaining(['vtest.avi', 'Megamind.avi', 'baboon.jpg']));
+    expect(
+      footage.map((f) => f.name),
+      `no footage under ${OPENCV_DATA}`,
+    ).toEqual(expect.arrayContaining(['vtest.avi', 'Megamind.avi', 'baboon.jpg']));
     for (const source of footage) {
       expect(samples.get(source.name), source.name).toHaveLength(source.frames);
     }
@@ -41,26 +44,37 @@ describe('super-resolution ×2 against bicubic on real footage', () => {
   it.each([
     ['cpu', DEFAULT_EMBEDDED.cpu],
     ['gpu', DEFAULT_EMBEDDED.gpu],
-  ] as const)('the %s default (%s) is not below bicubic by more than 0.5 dB PSNR', async (_tier, name) => {
-    const session = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession((await loadEmbeddedSrModel(name, 2, { cacheDir: dir })).path);
-    try {
-      const model = srModelFromSession(session, { scale: 2, maxBatch: 1 });
-      const deltas: number[] = [];
-      for (const source of footage) {
-        // 64-pixel tiles: the crops are tiled and blended as in a job.
-        const s = await scoreSr(model, samples.get(source.name) ?? [], { tile: 64, overlap: TILE_OVERLAP, colorFix: true, pad: FRAME_PAD });
-        expect(s.sharpOriginal, `${source.name}: a flat frame says nothing`).toBeGreaterThan(20);
-        deltas.push(s.psnrModel - s.psnrBicubic);
-        console.log(
-          `${name} ${source.name}: PSNR ${s.psnrModel.toFixed(2)} dB (bicubic ${s.psnrBicubic.toFixed(2)}), SSIM ${s.ssimModel.toFixed(3)} (bicubic ${s.ssimBicubic.toFixed(3)}), ` +
-            `sharpness ${s.sharpModel.toFixed(1)} (bicubic ${s.sharpBicubic.toFixed(1)}, original ${s.sharpOriginal.toFixed(1)})`,
-        );
+  ] as const)(
+    'the %s default (%s) is not below bicubic by more than 0.5 dB PSNR',
+    async (_tier, name) => {
+      const session = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(
+        (await loadEmbeddedSrModel(name, 2, { cacheDir: dir })).path,
+      );
+      try {
+        const model = srModelFromSession(session, { scale: 2, maxBatch: 1 });
+        const deltas: number[] = [];
+        for (const source of footage) {
+          // 64-pixel tiles: the crops are tiled and blended as in a job.
+          const s = await scoreSr(model, samples.get(source.name) ?? [], {
+            tile: 64,
+            overlap: TILE_OVERLAP,
+            colorFix: true,
+            pad: FRAME_PAD,
+          });
+          expect(s.sharpOriginal, `${source.name}: a flat frame says nothing`).toBeGreaterThan(20);
+          deltas.push(s.psnrModel - s.psnrBicubic);
+          console.log(
+            `${name} ${source.name}: PSNR ${s.psnrModel.toFixed(2)} dB (bicubic ${s.psnrBicubic.toFixed(2)}), SSIM ${s.ssimModel.toFixed(3)} (bicubic ${s.ssimBicubic.toFixed(3)}), ` +
+              `sharpness ${s.sharpModel.toFixed(1)} (bicubic ${s.sharpBicubic.toFixed(1)}, original ${s.sharpOriginal.toFixed(1)})`,
+          );
+        }
+        const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
+        console.log(`${name}: mean ${mean.toFixed(2)} dB over bicubic on ${deltas.length} sources`);
+        expect(mean).toBeGreaterThan(-0.5);
+      } finally {
+        await session.release();
       }
-      const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
-      console.log(`${name}: mean ${mean.toFixed(2)} dB over bicubic on ${deltas.length} sources`);
-      expect(mean).toBeGreaterThan(-0.5);
-    } finally {
-      await session.release();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

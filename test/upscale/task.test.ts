@@ -18,7 +18,16 @@ import { psnr } from '../../src/pipelines/upscale/quality.js';
 import { DEFAULT_EMBEDDED } from '../../src/tasks/upscale/models.js';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-import { audioPacketsMd5, binaries, ffmpegChildren, makeClip, probeStreams, readRgbFrames, videoFrameCount, videoTiming } from '../helpers/media.js';
+import {
+  audioPacketsMd5,
+  binaries,
+  ffmpegChildren,
+  makeClip,
+  probeStreams,
+  readRgbFrames,
+  videoFrameCount,
+  videoTiming,
+} from '../helpers/media.js';
 import { nearestUpscaler, upscalerOutOfMemoryAbove } from '../helpers/onnx-fixtures.js';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js';
 
@@ -71,7 +80,14 @@ beforeAll(async () => {
   clip = join(volume, 'clip.mp4');
   await Promise.all([
     // 12 frames at 12 fps with AAC audio.
-    makeClip(clip, [`testsrc2=s=${W}x${H}:r=12:d=1`, 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', ['-map', '1:a', '-c:a', 'aac', '-b:a', '96k']),
+    makeClip(clip, [`testsrc2=s=${W}x${H}:r=12:d=1`, 'sine=f=440:d=1:sample_rate=48000'], '[0:v]null[v]', [
+      '-map',
+      '1:a',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+    ]),
     makeClip(join(volume, 'long.mp4'), [`testsrc2=s=${W}x${H}:r=12:d=8`], '[0:v]null[v]'),
     ffmpeg(['-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}`, '-frames:v', '1', join(volume, 'still.png')]),
     ffmpeg(['-f', 'lavfi', '-i', 'sine=f=300:d=1', join(volume, 'tone.wav')]),
@@ -89,7 +105,18 @@ describe('upscale, end to end', () => {
   it('path delivery: ×2 with the embedded model, every frame at its time, audio packets untouched, the same picture', async () => {
     const r = await worker.run({ task: 'upscale', video_path: 'clip.mp4', scale: 2, model: 'esrgan-slim', delivery: 'path' });
     const out = outputOf(r);
-    expect(out).toMatchObject({ mime: 'video/mp4', width: 2 * W, height: 2 * H, frames: 12, scale: 2, model: 'esrgan-slim', provider: 'cpu', tile: 192, color_fix: true, warnings: [] });
+    expect(out).toMatchObject({
+      mime: 'video/mp4',
+      width: 2 * W,
+      height: 2 * H,
+      frames: 12,
+      scale: 2,
+      model: 'esrgan-slim',
+      provider: 'cpu',
+      tile: 192,
+      color_fix: true,
+      warnings: [],
+    });
     const file = out.video_path as string;
     const [streams, srcTiming, outTiming] = await Promise.all([probeStreams(file), videoTiming(clip), videoTiming(file)]);
     expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 2 * W, height: 2 * H });
@@ -107,7 +134,16 @@ describe('upscale, end to end', () => {
   }, 120_000);
 
   it('base64 delivery carries the whole MP4', async () => {
-    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', delivery: 'base64', duration: 0.5, color_fix: false }));
+    const out = outputOf(
+      await worker.run({
+        task: 'upscale',
+        video_path: 'clip.mp4',
+        model: 'esrgan-slim',
+        delivery: 'base64',
+        duration: 0.5,
+        color_fix: false,
+      }),
+    );
     expect(out.color_fix).toBe(false);
     const file = join(dir, 'from-base64.mp4');
     const bytes = Buffer.from(out.video_base64 as string, 'base64');
@@ -119,7 +155,9 @@ describe('upscale, end to end', () => {
   }, 120_000);
 
   it('URL delivery uploads to the bucket; the presigned URL returns the MP4', async () => {
-    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', duration: 0.5 }, { id: 'up-s3' }));
+    const out = outputOf(
+      await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', duration: 0.5 }, { id: 'up-s3' }),
+    );
     const res = await fetch(out.video_url as string);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('video/mp4');
@@ -139,7 +177,9 @@ describe('upscale, end to end', () => {
   }, 120_000);
 
   it('out of memory with big tiles: retried once with tiles half the side, and the result says so', async () => {
-    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'acme/tight-net', tile: 64, delivery: 'path' }));
+    const out = outputOf(
+      await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'acme/tight-net', tile: 64, delivery: 'path' }),
+    );
     expect(out).toMatchObject({ model: 'acme/tight-net/model.onnx', tile: 32, frames: 12, width: 2 * W, height: 2 * H });
     expect(out.warnings).toEqual([expect.stringContaining('out of memory with 64px tiles: ran with 32px tiles')]);
     expect(await psnrAgainstClip(out.video_path as string)).toBeGreaterThan(32);
@@ -156,7 +196,10 @@ describe('upscale, end to end', () => {
     expect(performance.now() - aborted).toBeLessThan(3000);
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(ffmpegChildren()).toEqual([]);
-    expect(outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', delivery: 'path', duration: 0.25 })).frames).toBeGreaterThan(0);
+    expect(
+      outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim', delivery: 'path', duration: 0.25 }))
+        .frames,
+    ).toBeGreaterThan(0);
   }, 120_000);
 });
 
@@ -172,7 +215,10 @@ describe('upscale, refused and failing', () => {
   });
 
   it('a scale the model lacks, a model nobody has, a repo not in MODELS, a model that does not load', async () => {
-    expect(await codeOf({ model: 'acme/realesrgan-x4', scale: 2 })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'scale' }] } });
+    expect(await codeOf({ model: 'acme/realesrgan-x4', scale: 2 })).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ field: 'scale' }] },
+    });
     expect(await codeOf({ scale: 5 })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'scale' }] } });
     expect(await codeOf({ model: 'paint' })).toMatchObject({ code: 'ENGINE_NOT_AVAILABLE', details: { field: 'model' } });
     expect(await codeOf({ model: 'acme/not-configured' })).toMatchObject({ code: 'MODEL_NOT_AVAILABLE', details: { field: 'model' } });
@@ -180,12 +226,21 @@ describe('upscale, refused and failing', () => {
   });
 
   it('out of memory even with the smaller tiles: OUT_OF_MEMORY naming tile', async () => {
-    expect(await codeOf({ model: 'acme/tighter-net', tile: 64 })).toMatchObject({ code: 'OUT_OF_MEMORY', details: { field: 'tile', tile: 32 } });
+    expect(await codeOf({ model: 'acme/tighter-net', tile: 64 })).toMatchObject({
+      code: 'OUT_OF_MEMORY',
+      details: { field: 'tile', tile: 32 },
+    });
   });
 
   it('controls the model does not have, bad values, and unknown fields, are refused by name', async () => {
-    expect(await codeOf({ model: 'esrgan-slim', denoise: 0.5 })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'denoise' }] } });
-    expect(await codeOf({ model: 'esrgan-slim', color_fix: 'yes' })).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ field: 'color_fix' }] } });
+    expect(await codeOf({ model: 'esrgan-slim', denoise: 0.5 })).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ field: 'denoise' }] },
+    });
+    expect(await codeOf({ model: 'esrgan-slim', color_fix: 'yes' })).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ field: 'color_fix' }] },
+    });
     const unknown = await codeOf({ prompt: 'footsteps' });
     expect(unknown.code).toBe('INVALID_INPUT');
     expect(unknown.message).toContain('prompt');
@@ -202,7 +257,11 @@ describe('limits and broken models', () => {
       expect(e).toMatchObject({ code: 'VIDEO_TOO_LARGE', details: { field: 'scale', width: 8 * W, height: 8 * H, limit: 640 * 360 } });
       await expect(readdir(cache)).rejects.toMatchObject({ code: 'ENOENT' });
       // ×4 fits exactly.
-      expect(outputOf(await small.run({ task: 'upscale', video_path: 'clip.mp4', scale: 4, model: 'esrgan-slim', duration: 0.1, delivery: 'path' }))).toMatchObject({ width: 4 * W, height: 4 * H });
+      expect(
+        outputOf(
+          await small.run({ task: 'upscale', video_path: 'clip.mp4', scale: 4, model: 'esrgan-slim', duration: 0.1, delivery: 'path' }),
+        ),
+      ).toMatchObject({ width: 4 * W, height: 4 * H });
     } finally {
       await small.close();
     }
@@ -211,7 +270,9 @@ describe('limits and broken models', () => {
   it('a damaged cached conversion is converted again and the job succeeds', async () => {
     const cached = await loadEmbeddedSrModel('esrgan-slim', 3, { cacheDir: converted });
     await writeFile(cached.path, 'a truncated file');
-    const out = outputOf(await worker.run({ task: 'upscale', video_path: 'clip.mp4', scale: 3, model: 'esrgan-slim', duration: 0.1, delivery: 'path' }));
+    const out = outputOf(
+      await worker.run({ task: 'upscale', video_path: 'clip.mp4', scale: 3, model: 'esrgan-slim', duration: 0.1, delivery: 'path' }),
+    );
     expect(out).toMatchObject({ width: 3 * W, height: 3 * H });
     expect((await readFile(cached.path)).byteLength).toBeGreaterThan(100_000);
   }, 120_000);
@@ -222,7 +283,10 @@ describe('limits and broken models', () => {
     const w = await createTestWorker({ CONVERTED_MODELS_DIR: join(blocker, 'converted') }, 'temp');
     try {
       await writeFile(join(w.config.volumeDir, 'clip.mp4'), await readFile(clip));
-      expect(errorOf(await w.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim' }))).toMatchObject({ code: 'MODEL_LOAD_FAILED', details: { model: 'esrgan-slim', scale: 2 } });
+      expect(errorOf(await w.run({ task: 'upscale', video_path: 'clip.mp4', model: 'esrgan-slim' }))).toMatchObject({
+        code: 'MODEL_LOAD_FAILED',
+        details: { model: 'esrgan-slim', scale: 2 },
+      });
       const foley = outputOf(await w.run({ video_path: 'clip.mp4', output_format: 'wav', seed: 1, delivery: 'path' }));
       expect(foley.mime).toBe('audio/wav');
     } finally {

@@ -22,13 +22,38 @@ export { SHARED_MEDIA };
 
 /** One frame of a picture or clip as RGB24, optionally scaled (ffmpeg's bicubic) and seeked. */
 export async function decodeImage(file: string, o: { width?: number; height?: number; seek?: number } = {}): Promise<RgbImage> {
-  const probe = await run(binaries().ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file]);
+  const probe = await run(binaries().ffprobe, [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   const [w0, h0] = probe.stdout.trim().split(',').map(Number) as [number, number];
   const width = o.width ?? w0;
   const height = o.height ?? h0;
   const { stdout } = await run(
     binaries().ffmpeg,
-    ['-v', 'error', ...(o.seek ? ['-ss', String(o.seek)] : []), '-i', file, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      ...(o.seek ? ['-ss', String(o.seek)] : []),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 1 << 26 },
   );
   if (stdout.length !== width * height * 3) throw new Error(`${file}: ${stdout.length} bytes, expected ${width}x${height}x3`);
@@ -39,11 +64,14 @@ export async function decodeImage(file: string, o: { width?: number; height?: nu
 export async function loadTfjsGraph(modelJson: string): Promise<tfconv.GraphModel> {
   await tfc.setBackend('cpu');
   return tfconv.loadGraphModel(await tfjsFromFiles(modelJson));
-
 }
 
 /** Runs `outputs` of a TF.js graph model; returns each output's data and shape. */
-export async function runTfjs(model: tfconv.GraphModel, feeds: Record<string, tfc.Tensor>, outputs: string[]): Promise<{ data: Float32Array | Int32Array; shape: number[] }[]> {
+export async function runTfjs(
+  model: tfconv.GraphModel,
+  feeds: Record<string, tfc.Tensor>,
+  outputs: string[],
+): Promise<{ data: Float32Array | Int32Array; shape: number[] }[]> {
   const r = model.execute(feeds, outputs);
   const list = Array.isArray(r) ? r : [r];
   const out = await Promise.all(list.map(async (t) => ({ data: (await t.data()) as Float32Array | Int32Array, shape: t.shape })));

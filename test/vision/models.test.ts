@@ -18,7 +18,12 @@ import { decodeImage, iou, OPENCV_DATA } from './helpers.js';
 
 const log = pino({ level: 'silent' });
 const px = (x0: number, y0: number, x1: number, y1: number, w = 768, h = 576): Box => ({ x0: x0 / w, y0: y0 / h, x1: x1 / w, y1: y1 / h });
-const WALKERS: Record<string, Box> = { A: px(362, 193, 400, 277), B: px(438, 232, 482, 318), C: px(686, 271, 722, 378), D: px(727, 270, 757, 367) };
+const WALKERS: Record<string, Box> = {
+  A: px(362, 193, 400, 277),
+  B: px(438, 232, 482, 318),
+  C: px(686, 271, 722, 378),
+  D: px(727, 270, 757, 367),
+};
 
 let dir: string;
 let models: VisionModels;
@@ -36,21 +41,30 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const best = (dets: Detection[], label: string, truth: Box): number => Math.max(0, ...dets.filter((d) => d.label === label).map((d) => iou(d.box, truth)));
+const best = (dets: Detection[], label: string, truth: Box): number =>
+  Math.max(0, ...dets.filter((d) => d.label === label).map((d) => iou(d.box, truth)));
 
 describe('detection on real footage', () => {
   it('finds the four walkers of vtest.avi where they are (IoU ≥ 0.5 at 512, ≥ 0.4 at 320×256)', async () => {
     const frame = await decodeImage(`${OPENCV_DATA}/vtest.avi`, { seek: 2 });
     const [d512] = await models512.detect([frame]);
     const [d320] = await models.detect([frame]);
-    const report = Object.fromEntries(Object.entries(WALKERS).map(([k, b]) => [k, [best(d512!, 'person', b).toFixed(2), best(d320!, 'person', b).toFixed(2)]]));
-    console.log('vtest person IoU [512, 320]:', JSON.stringify(report), 'detections@320:', d320!.map((d) => `${d.label}:${d.score.toFixed(2)}`).join(' '));
+    const report = Object.fromEntries(
+      Object.entries(WALKERS).map(([k, b]) => [k, [best(d512!, 'person', b).toFixed(2), best(d320!, 'person', b).toFixed(2)]]),
+    );
+    console.log(
+      'vtest person IoU [512, 320]:',
+      JSON.stringify(report),
+      'detections@320:',
+      d320!.map((d) => `${d.label}:${d.score.toFixed(2)}`).join(' '),
+    );
     for (const b of Object.values(WALKERS)) {
       expect(best(d512!, 'person', b)).toBeGreaterThanOrEqual(0.5);
       expect(best(d320!, 'person', b)).toBeGreaterThanOrEqual(0.4);
     }
     // Every confident person (score ≥ 0.4) is one of the walkers: no people made up on the lawn.
-    for (const d of d320!.filter((x) => x.label === 'person' && x.score >= 0.4)) expect(Math.max(...Object.values(WALKERS).map((b) => iou(b, d.box)))).toBeGreaterThan(0.3);
+    for (const d of d320!.filter((x) => x.label === 'person' && x.score >= 0.4))
+      expect(Math.max(...Object.values(WALKERS).map((b) => iou(b, d.box)))).toBeGreaterThan(0.3);
   });
 
   it('finds the car filling licenseplate_motion.jpg and the player in messi5.jpg, in one batch', async () => {
@@ -86,7 +100,12 @@ describe('pose on real footage', () => {
       const h = b.y1 - b.y0;
       const w = b.x1 - b.x0;
       const rel = (k: number): { x: number; y: number } => ({ x: (p.keypoints[k]!.x - b.x0) / w, y: (p.keypoints[k]!.y - b.y0) / h });
-      console.log(`walker ${i}: score ${p.score.toFixed(2)}`, ['leftAnkle', 'rightAnkle', 'leftWrist', 'rightWrist', 'nose'].map((k) => `${k} ${JSON.stringify(rel(KP[k as keyof typeof KP]))}`).join(' '));
+      console.log(
+        `walker ${i}: score ${p.score.toFixed(2)}`,
+        ['leftAnkle', 'rightAnkle', 'leftWrist', 'rightWrist', 'nose']
+          .map((k) => `${k} ${JSON.stringify(rel(KP[k as keyof typeof KP]))}`)
+          .join(' '),
+      );
       for (const k of [KP.leftAnkle, KP.rightAnkle]) {
         const r = rel(k);
         expect(r.y).toBeGreaterThan(0.7);
@@ -124,6 +143,8 @@ describe('loading', () => {
     expect(isWorkerError(err) && err.code).toBe('MODEL_LOAD_FAILED');
     // A model.json that is not JSON at all.
     await writeFile(join(bad, 'movenet.json'), '{ not json');
-    await expect(loadVisionModels({ cacheDir: join(dir, 'cache'), ep: 'cpu', log, sources: { 'movenet-lightning': join(bad, 'movenet.json') } })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    await expect(
+      loadVisionModels({ cacheDir: join(dir, 'cache'), ep: 'cpu', log, sources: { 'movenet-lightning': join(bad, 'movenet.json') } }),
+    ).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
   });
 });

@@ -15,7 +15,19 @@ import { decodeRaw } from '../../src/vision/detector.js';
 import { resizeToFloat } from '../../src/vision/image.js';
 import { decodeCrop } from '../../src/vision/pose.js';
 import type { RgbImage } from '../../src/vision/types.js';
-import { decodeImage, HAS_SHARED, loadTfjsGraph, maxAbsDiff, OPENCV_DATA, ort, ortSession, runTfjs, SHARED_MEDIA, tfc, type tfconv } from './helpers.js';
+import {
+  decodeImage,
+  HAS_SHARED,
+  loadTfjsGraph,
+  maxAbsDiff,
+  OPENCV_DATA,
+  ort,
+  ortSession,
+  runTfjs,
+  SHARED_MEDIA,
+  tfc,
+  type tfconv,
+} from './helpers.js';
 
 const PICTURES: [string, () => Promise<RgbImage>][] = [
   ['messi5.jpg', () => decodeImage(`${OPENCV_DATA}/messi5.jpg`)],
@@ -23,7 +35,9 @@ const PICTURES: [string, () => Promise<RgbImage>][] = [
   ['licenseplate_motion.jpg', () => decodeImage(`${OPENCV_DATA}/licenseplate_motion.jpg`)],
   ['vtest.avi @ 2 s', () => decodeImage(`${OPENCV_DATA}/vtest.avi`, { seek: 2 })],
 ];
-const SHARED: [string, () => Promise<RgbImage>][] = [['chaplin.mp4 @ 5 s', () => decodeImage(join(SHARED_MEDIA, 'chaplin.mp4'), { seek: 5 })]];
+const SHARED: [string, () => Promise<RgbImage>][] = [
+  ['chaplin.mp4 @ 5 s', () => decodeImage(join(SHARED_MEDIA, 'chaplin.mp4'), { seek: 5 })],
+];
 
 describe('CenterNet: TF.js graph vs converted ONNX', () => {
   let tf: tfconv.GraphModel;
@@ -41,7 +55,11 @@ describe('CenterNet: TF.js graph vs converted ONNX', () => {
     const img = await load();
     const input = new Float32Array(512 * 512 * 3);
     resizeToFloat(img, 512, 512, input, 0);
-    const [heatRef, whRef, detRef] = await runTfjs(tf, { 'tower_0/images': tfc.tensor4d(input, [1, 512, 512, 3]) }, ['tower_0/keypoints', 'tower_0/wh', 'tower_0/detections']);
+    const [heatRef, whRef, detRef] = await runTfjs(tf, { 'tower_0/images': tfc.tensor4d(input, [1, 512, 512, 3]) }, [
+      'tower_0/keypoints',
+      'tower_0/wh',
+      'tower_0/detections',
+    ]);
     const out = await s.run({ 'tower_0/images': new ort.Tensor('float32', input, [1, 512, 512, 3]) });
     const heat = out['tower_0/keypoints']!.data as Float32Array;
     const wh = out['tower_0/wh']!.data as Float32Array;
@@ -75,33 +93,48 @@ describe('MoveNet: TF.js graph (its own decoding) vs converted ONNX + TypeScript
   const [hm, center, reg, off] = HUMAN_MODELS['movenet-lightning'].outputs;
   beforeAll(async () => {
     tf = await loadTfjsGraph(humanModelJson('movenet-lightning'));
-    s = await ortSession(convertTfjsGraph(await readTfjsGraphPackage(humanModelJson('movenet-lightning')), humanConvertOptions('movenet-lightning')));
+    s = await ortSession(
+      convertTfjsGraph(await readTfjsGraphPackage(humanModelJson('movenet-lightning')), humanConvertOptions('movenet-lightning')),
+    );
   }, 60_000);
   afterAll(async () => {
     tf?.dispose();
     await s?.release();
   });
 
-  it.each([...PICTURES, ...(HAS_SHARED ? SHARED : [])])('%s (whole picture squeezed to 192×192, batch of 2 with its mirror)', async (_, load) => {
-    const img = await load();
-    const f = new Float32Array(192 * 192 * 3);
-    resizeToFloat(img, 192, 192, f, 0);
-    const one = Int32Array.from(f, Math.trunc);
-    const mirror = new Int32Array(one.length);
-    for (let y = 0; y < 192; y++) for (let x = 0; x < 192; x++) for (let k = 0; k < 3; k++) mirror[(y * 192 + x) * 3 + k] = one[(y * 192 + 191 - x) * 3 + k]!;
-    const batch = new Int32Array(one.length * 2);
-    batch.set(one);
-    batch.set(mirror, one.length);
-    const out = await s.run({ input: new ort.Tensor('int32', batch, [2, 192, 192, 3]) });
-    const outputs = { heatmap: out[hm]!.data as Float32Array, center: out[center]!.data as Float32Array, regress: out[reg]!.data as Float32Array, offset: out[off]!.data as Float32Array };
-    for (const [n, data] of [[0, one], [1, mirror]] as const) {
-      const [ref] = await runTfjs(tf, { input: tfc.tensor4d(data, [1, 192, 192, 3], 'int32') }, ['Identity']);
-      const ours = decodeCrop(outputs, n);
-      ours.forEach((k, i) => {
-        expect(Math.abs(k.y - ref!.data[i * 3]!)).toBeLessThanOrEqual(1e-3);
-        expect(Math.abs(k.x - ref!.data[i * 3 + 1]!)).toBeLessThanOrEqual(1e-3);
-        expect(Math.abs(k.score - ref!.data[i * 3 + 2]!)).toBeLessThanOrEqual(1e-4);
-      });
-    }
-  }, 60_000);
+  it.each([...PICTURES, ...(HAS_SHARED ? SHARED : [])])(
+    '%s (whole picture squeezed to 192×192, batch of 2 with its mirror)',
+    async (_, load) => {
+      const img = await load();
+      const f = new Float32Array(192 * 192 * 3);
+      resizeToFloat(img, 192, 192, f, 0);
+      const one = Int32Array.from(f, Math.trunc);
+      const mirror = new Int32Array(one.length);
+      for (let y = 0; y < 192; y++)
+        for (let x = 0; x < 192; x++) for (let k = 0; k < 3; k++) mirror[(y * 192 + x) * 3 + k] = one[(y * 192 + 191 - x) * 3 + k]!;
+      const batch = new Int32Array(one.length * 2);
+      batch.set(one);
+      batch.set(mirror, one.length);
+      const out = await s.run({ input: new ort.Tensor('int32', batch, [2, 192, 192, 3]) });
+      const outputs = {
+        heatmap: out[hm]!.data as Float32Array,
+        center: out[center]!.data as Float32Array,
+        regress: out[reg]!.data as Float32Array,
+        offset: out[off]!.data as Float32Array,
+      };
+      for (const [n, data] of [
+        [0, one],
+        [1, mirror],
+      ] as const) {
+        const [ref] = await runTfjs(tf, { input: tfc.tensor4d(data, [1, 192, 192, 3], 'int32') }, ['Identity']);
+        const ours = decodeCrop(outputs, n);
+        ours.forEach((k, i) => {
+          expect(Math.abs(k.y - ref!.data[i * 3]!)).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(k.x - ref!.data[i * 3 + 1]!)).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(k.score - ref!.data[i * 3 + 2]!)).toBeLessThanOrEqual(1e-4);
+        });
+      }
+    },
+    60_000,
+  );
 });

@@ -27,18 +27,26 @@ function rejection(env: Record<string, string>, argv: string[] = []): { code: st
 }
 
 /** `node dist/handler.js args` to its end: exit code and the last stderr line, parsed. */
-function entry(args: string[], env: Record<string, string>): Promise<{ code: number | null; last: { error?: { code: string; message: string } } }> {
+function entry(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; last: { error?: { code: string; message: string } } }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [ENTRY, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, _stdout, stderr) => {
-      const lines = stderr.trim().split('\n');
-      let last: { error?: { code: string; message: string } } = {};
-      try {
-        last = JSON.parse(lines[lines.length - 1] ?? '{}') as typeof last;
-      } catch {
-        last = {};
-      }
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, last });
-    });
+    execFile(
+      process.execPath,
+      [ENTRY, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (err, _stdout, stderr) => {
+        const lines = stderr.trim().split('\n');
+        let last: { error?: { code: string; message: string } } = {};
+        try {
+          last = JSON.parse(lines[lines.length - 1] ?? '{}') as typeof last;
+        } catch {
+          last = {};
+        }
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, last });
+      },
+    );
   });
 }
 
@@ -86,7 +94,11 @@ describe('the built entry', () => {
     try {
       const { port } = held.address() as AddressInfo;
       const r = await entry(['--rp_serve_api', '--rp_api_host', '127.0.0.1', '--rp_api_port', String(port)], {
-        VOLUME_DIR: dir, OUTPUT_DIR: join(dir, 'out'), HF_HUB_OFFLINE: '1', EXECUTION_PROVIDER: 'cpu', LOG_LEVEL: 'warn',
+        VOLUME_DIR: dir,
+        OUTPUT_DIR: join(dir, 'out'),
+        HF_HUB_OFFLINE: '1',
+        EXECUTION_PROVIDER: 'cpu',
+        LOG_LEVEL: 'warn',
       });
       expect(r.code).toBe(1);
       expect(r.last.error).toMatchObject({ code: 'PORT_IN_USE', details: { port } });

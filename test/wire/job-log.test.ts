@@ -18,7 +18,16 @@ function capture(level = 'info'): { log: ReturnType<typeof createLogger>; lines:
     },
   });
   const log = createLogger({ level, destination });
-  return { log, lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    log,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 function badPayload(): unknown {
@@ -41,12 +50,15 @@ describe('a failed job in the logs', () => {
     expect(JSON.stringify(out)).not.toMatch(/stack|at parseJobInput|\.ts:\d+/);
   });
 
-  it.each(['INPUT_NOT_FOUND', 'URL_NOT_ALLOWED', 'MEDIA_UNREADABLE', 'VIDEO_TOO_LONG'] as ErrorCode[])('%s is the client\'s: warn', (code) => {
-    const { log, lines } = capture();
-    logJobFailure(log, new WorkerError(code, 'x'));
-    expect(lines()).toMatchObject([{ level: 40, code }]);
-    expect(isClientError(code)).toBe(true);
-  });
+  it.each(['INPUT_NOT_FOUND', 'URL_NOT_ALLOWED', 'MEDIA_UNREADABLE', 'VIDEO_TOO_LONG'] as ErrorCode[])(
+    "%s is the client's: warn",
+    (code) => {
+      const { log, lines } = capture();
+      logJobFailure(log, new WorkerError(code, 'x'));
+      expect(lines()).toMatchObject([{ level: 40, code }]);
+      expect(isClientError(code)).toBe(true);
+    },
+  );
 
   it('a cancellation: info, no stack', () => {
     const { log, lines } = capture();
@@ -56,14 +68,17 @@ describe('a failed job in the logs', () => {
     expect(JSON.stringify(out)).not.toContain('stack');
   });
 
-  it.each(['INTERNAL', 'FFMPEG_FAILED', 'OUT_OF_MEMORY', 'MODEL_LOAD_FAILED'] as ErrorCode[])('%s is the worker\'s: error with the stack', (code) => {
-    const { log, lines } = capture();
-    logJobFailure(log, new WorkerError(code, 'x', { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } }));
-    const [line] = lines();
-    expect(line).toMatchObject({ level: 50, code, err: { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } } });
-    expect((line!['err'] as { stack: string }).stack).toContain('WorkerError');
-    expect(isClientError(code)).toBe(false);
-  });
+  it.each(['INTERNAL', 'FFMPEG_FAILED', 'OUT_OF_MEMORY', 'MODEL_LOAD_FAILED'] as ErrorCode[])(
+    "%s is the worker's: error with the stack",
+    (code) => {
+      const { log, lines } = capture();
+      logJobFailure(log, new WorkerError(code, 'x', { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } }));
+      const [line] = lines();
+      expect(line).toMatchObject({ level: 50, code, err: { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } } });
+      expect((line!['err'] as { stack: string }).stack).toContain('WorkerError');
+      expect(isClientError(code)).toBe(false);
+    },
+  );
 
   it('a thrown non-WorkerError is INTERNAL, at error with its stack', () => {
     const { log, lines } = capture();

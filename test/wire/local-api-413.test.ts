@@ -58,7 +58,9 @@ function rawPost(path: string, body: Buffer): Promise<{ status: number; body: st
       resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
     });
     socket.on('connect', async () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      );
       for (let at = 0; at < body.length && !socket.destroyed; at += 65_536) {
         if (!socket.write(body.subarray(at, at + 65_536))) await new Promise<void>((r) => socket.once('drain', () => r()));
       }
@@ -87,7 +89,11 @@ describe('a body over the limit', () => {
   }
 
   it('the worker serves a good request on the same server afterwards', async () => {
-    const res = await fetch(`${api.url}/runsync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":{"ok":1}}' });
+    const res = await fetch(`${api.url}/runsync`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input":{"ok":1}}',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'COMPLETED', output: { echo: { ok: 1 } } });
   });

@@ -15,7 +15,10 @@ afterEach(async () => {
 
 const echo: Handler = (job) => Promise.resolve({ echo: job.input });
 
-async function post(path: string, body: string): Promise<{ status: number; error: { code: string; message: string; details?: { issues?: Array<{ field: string; message: string }> } } }> {
+async function post(
+  path: string,
+  body: string,
+): Promise<{ status: number; error: { code: string; message: string; details?: { issues?: Array<{ field: string; message: string }> } } }> {
   api ??= await startLocalApi(echo);
   const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const json = (await res.json()) as { error: string };

@@ -38,7 +38,7 @@ async function downloadError(status: number): Promise<unknown> {
 }
 
 describe('retryable on the wire', () => {
-  it('is a boolean in every code\'s body', () => {
+  it("is a boolean in every code's body", () => {
     for (const code of ERROR_CODES) {
       expect(typeof toJobErrorBody(new WorkerError(code, 'x')).retryable, code).toBe('boolean');
     }

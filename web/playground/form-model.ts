@@ -131,7 +131,12 @@ export interface SourceValue {
  * to the rest and the payload stays the one a backend would write. A number field that does not
  * read as a number is sent as typed, for the worker to refuse with its coded error.
  */
-export function buildPayload(form: TaskForm, values: FieldValues, sources: Partial<Record<SourceKind, SourceValue>>, fixed: Record<string, unknown> = {}): Record<string, unknown> {
+export function buildPayload(
+  form: TaskForm,
+  values: FieldValues,
+  sources: Partial<Record<SourceKind, SourceValue>>,
+  fixed: Record<string, unknown> = {},
+): Record<string, unknown> {
   const input: Record<string, unknown> = { task: form.name };
   for (const s of form.sources) {
     const given = sources[s.kind];
@@ -206,7 +211,10 @@ export function base64Size(bytes: number, mime: string): number {
 
 /** Replaces long base64 strings (a result's media) with a note of their size, for showing JSON. */
 export function elideBase64(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > 200 && /^(data:[^,]*,)?[A-Za-z0-9+/=\s]+$/.test(value.slice(0, 4096)) ? `<base64, ${value.length} characters>` : value;
+  if (typeof value === 'string')
+    return value.length > 200 && /^(data:[^,]*,)?[A-Za-z0-9+/=\s]+$/.test(value.slice(0, 4096))
+      ? `<base64, ${value.length} characters>`
+      : value;
   if (Array.isArray(value)) return value.map(elideBase64);
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, elideBase64(v)]));
   return value;

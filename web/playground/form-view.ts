@@ -3,7 +3,15 @@
  * sent as base64; a URL; or a path on the worker), one control per field with its description,
  * and a slot under each for the worker's error about it.
  */
-import { base64Size, type Field, type FieldValues, type SourceField, type SourceKind, type SourceValue, type TaskForm } from './form-model.js';
+import {
+  base64Size,
+  type Field,
+  type FieldValues,
+  type SourceField,
+  type SourceKind,
+  type SourceValue,
+  type TaskForm,
+} from './form-model.js';
 import { formatBytes, h } from './dom.js';
 
 /** RunPod's hosted /run body limit, which the local API applies too (10 MB). */
@@ -29,7 +37,8 @@ export interface DrawnForm {
   onChange(listener: () => void): void;
 }
 
-const errorSlot = (name: string): HTMLParagraphElement => h('p', { class: 'field-error', id: `err-${name}`, 'data-error-for': name, hidden: true });
+const errorSlot = (name: string): HTMLParagraphElement =>
+  h('p', { class: 'field-error', id: `err-${name}`, 'data-error-for': name, hidden: true });
 
 function drawField(f: Field, initial: string): { el: HTMLElement; input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement } {
   const id = `f-${f.name}`;
@@ -38,9 +47,20 @@ function drawField(f: Field, initial: string): { el: HTMLElement; input: HTMLInp
   let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
   if (f.control === 'choice' || f.control === 'boolean') {
     const def = 'default' in f ? ` (${String(f.default)})` : '';
-    input = h('select', { id, name: f.name, 'aria-describedby': describedBy }, h('option', { value: '' }, `default${def}`), ...f.choices.map((c, i) => h('option', { value: String(i) }, c.label)));
+    input = h(
+      'select',
+      { id, name: f.name, 'aria-describedby': describedBy },
+      h('option', { value: '' }, `default${def}`),
+      ...f.choices.map((c, i) => h('option', { value: String(i) }, c.label)),
+    );
   } else if (f.control === 'textarea') {
-    input = h('textarea', { id, name: f.name, rows: '2', 'aria-describedby': describedBy, placeholder: f.default ? String(f.default) : undefined });
+    input = h('textarea', {
+      id,
+      name: f.name,
+      rows: '2',
+      'aria-describedby': describedBy,
+      placeholder: f.default ? String(f.default) : undefined,
+    });
   } else {
     const numeric = f.control === 'integer' || f.control === 'number';
     input = h('input', {
@@ -73,9 +93,16 @@ function drawSource(s: SourceField, onChange: () => void): DrawnSource {
   );
   const file = h('input', { type: 'file', id: `${group}-file`, accept: ACCEPT[s.kind], 'aria-describedby': `${group}-size err-${s.kind}` });
   const url = h('input', { type: 'url', id: `${group}-url`, placeholder: 'https://…', hidden: true, 'aria-label': `${s.kind} URL` });
-  const path = h('input', { type: 'text', id: `${group}-path`, placeholder: 'a bundled sample or a file on /runpod-volume', hidden: true, 'aria-label': `${s.kind} path` });
+  const path = h('input', {
+    type: 'text',
+    id: `${group}-path`,
+    placeholder: 'a bundled sample or a file on /runpod-volume',
+    hidden: true,
+    'aria-label': `${s.kind} path`,
+  });
   const size = h('p', { class: 'help', id: `${group}-size`, 'aria-live': 'polite' });
-  const mode = (): 'file' | 'url' | 'path' => (radios.map((r) => r.querySelector('input')!).find((r) => r.checked)?.value as 'file' | 'url' | 'path') ?? 'file';
+  const mode = (): 'file' | 'url' | 'path' =>
+    (radios.map((r) => r.querySelector('input')!).find((r) => r.checked)?.value as 'file' | 'url' | 'path') ?? 'file';
   const sync = (): void => {
     const m = mode();
     file.hidden = m !== 'file';
@@ -168,7 +195,8 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
       sources.map((s) => {
         const m = s.mode();
         const file = s.file();
-        if (m === 'file') return { kind: s.source.kind, src: file ? objectUrl(file) : undefined, note: file ? file.name : 'no file chosen' };
+        if (m === 'file')
+          return { kind: s.source.kind, src: file ? objectUrl(file) : undefined, note: file ? file.name : 'no file chosen' };
         if (m === 'url') return { kind: s.source.kind, src: s.text() || undefined, note: s.text() };
         return { kind: s.source.kind, src: undefined, note: `${s.text()} (on the worker: not shown here)` };
       }),
@@ -186,7 +214,9 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
         slot.hidden = false;
         slot.replaceChildren(h('code', {}, code), ` ${messages.join('; ')}`);
         // The field's control; for a source, the input of the chosen mode (not its radio buttons).
-        const control = slot.closest('[data-field]')?.querySelector<HTMLElement>('input:not([type="radio"]):not([hidden]), select, textarea');
+        const control = slot
+          .closest('[data-field]')
+          ?.querySelector<HTMLElement>('input:not([type="radio"]):not([hidden]), select, textarea');
         control?.setAttribute('aria-invalid', 'true');
         first ??= control ?? undefined;
       }

@@ -78,7 +78,10 @@ function preview(): void {
 async function follow(id: string): Promise<JobStatus> {
   for (;;) {
     const s = await api.status(id);
-    const p = (s.status === 'IN_PROGRESS' && typeof s.output === 'object' && s.output !== null ? s.output : {}) as { stage?: string; percent?: number };
+    const p = (s.status === 'IN_PROGRESS' && typeof s.output === 'object' && s.output !== null ? s.output : {}) as {
+      stage?: string;
+      percent?: number;
+    };
     const where = [p.stage, typeof p.percent === 'number' ? `${p.percent} %` : undefined].filter(Boolean).join(' ');
     const secs = ((s.status === 'IN_QUEUE' ? s.delayTime : s.executionTime) / 1000).toFixed(1);
     setStatus(s.status, `${s.status}${where ? ` · ${where}` : ''} · ${secs} s`);
@@ -108,12 +111,17 @@ async function run(): Promise<void> {
     if (window.matchMedia('(max-width: 50rem)').matches) job.scrollIntoView({ block: 'start' });
     cancel.hidden = false;
     const final = await follow(id);
-    setStatus(final.status, `${final.status} · ${(final.executionTime / 1000).toFixed(1)} s (queued ${(final.delayTime / 1000).toFixed(1)} s) · job ${final.id}`);
+    setStatus(
+      final.status,
+      `${final.status} · ${(final.executionTime / 1000).toFixed(1)} s (queued ${(final.delayTime / 1000).toFixed(1)} s) · job ${final.id}`,
+    );
     if (final.status === 'COMPLETED') {
       result.hidden = false;
       drawResult(result, final, originals);
     } else {
-      showError(final.error !== undefined ? parseWorkerError(final.error) : { code: final.status, message: 'the job ended without a result' });
+      showError(
+        final.error !== undefined ? parseWorkerError(final.error) : { code: final.status, message: 'the job ended without a result' },
+      );
     }
   } catch (e) {
     if (e instanceof KeyNeeded) {
@@ -136,7 +144,10 @@ async function run(): Promise<void> {
 async function load(): Promise<void> {
   try {
     // The schema draws the form; /health tells the hardware and the limits to warn against.
-    const [schema, health] = await Promise.all([api.schema(), api.health().catch((e: unknown) => (e instanceof KeyNeeded ? Promise.reject(e) : undefined))]);
+    const [schema, health] = await Promise.all([
+      api.schema(),
+      api.health().catch((e: unknown) => (e instanceof KeyNeeded ? Promise.reject(e) : undefined)),
+    ]);
     forms = taskForms(schema);
     limits = health?.worker?.limits;
     if (health?.worker) byId('worker').textContent = [health.worker.tier, health.worker.provider].filter(Boolean).join(' · ');
@@ -144,7 +155,9 @@ async function load(): Promise<void> {
     jobForm.hidden = false;
     taskPicker.replaceChildren(
       h('legend', {}, 'Task'),
-      ...forms.map((f, i) => h('label', { class: 'task' }, h('input', { type: 'radio', name: 'task', value: f.name, checked: i === 0 }), ` ${f.name}`)),
+      ...forms.map((f, i) =>
+        h('label', { class: 'task' }, h('input', { type: 'radio', name: 'task', value: f.name, checked: i === 0 }), ` ${f.name}`),
+      ),
     );
     chooseTask(forms[0]?.name ?? '');
   } catch (e) {

@@ -68,14 +68,30 @@ function drawTimings(timings: Record<string, number>): HTMLTableElement {
     'table',
     { id: 'timings', class: 'timings' },
     h('caption', {}, 'Time per stage'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'stage'), h('th', { scope: 'col' }, 'ms'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'share')))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'stage'),
+        h('th', { scope: 'col' }, 'ms'),
+        h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'share')),
+      ),
+    ),
     h(
       'tbody',
       {},
       ...Object.entries(timings).map(([stage, ms]) => {
         const bar = h('span', { class: 'bar' });
         bar.style.width = `${Math.min(100, (100 * ms) / total).toFixed(1)}%`;
-        return h('tr', { 'data-stage': stage }, h('th', { scope: 'row' }, stage), h('td', { class: 'ms' }, ms.toLocaleString('en')), h('td', { class: 'share' }, bar));
+        return h(
+          'tr',
+          { 'data-stage': stage },
+          h('th', { scope: 'row' }, stage),
+          h('td', { class: 'ms' }, ms.toLocaleString('en')),
+          h('td', { class: 'share' }, bar),
+        );
       }),
     ),
   );
@@ -94,15 +110,37 @@ export function drawResult(container: HTMLElement, status: { id: string; output?
 
   const resultBox = src
     ? player(kind, src, 'result-media', 'auto')
-    : h('p', { class: 'note' }, field ? `The result is on the worker: ${value ?? ''} (delivery "path"; choose "base64" or "url" to play it here).` : 'The job returned no media.');
-  const originalBoxes = originals.map((o) => (o.src ? player(o.kind, o.src, `original-${o.kind}`, o.src.startsWith('blob:') ? 'auto' : 'metadata') : h('p', { class: 'note' }, o.note)));
+    : h(
+        'p',
+        { class: 'note' },
+        field
+          ? `The result is on the worker: ${value ?? ''} (delivery "path"; choose "base64" or "url" to play it here).`
+          : 'The job returned no media.',
+      );
+  const originalBoxes = originals.map((o) =>
+    o.src
+      ? player(o.kind, o.src, `original-${o.kind}`, o.src.startsWith('blob:') ? 'auto' : 'metadata')
+      : h('p', { class: 'note' }, o.note),
+  );
   const name = `${status.id}.${EXT[mime] ?? 'bin'}`;
-  const download = src ? h('a', { href: src, download: name, id: 'download', class: 'button' }, `Download ${name}${typeof out.bytes === 'number' ? ` (${formatBytes(out.bytes)})` : ''}`) : null;
+  const download = src
+    ? h(
+        'a',
+        { href: src, download: name, id: 'download', class: 'button' },
+        `Download ${name}${typeof out.bytes === 'number' ? ` (${formatBytes(out.bytes)})` : ''}`,
+      )
+    : null;
 
-  const warnings = Array.isArray(out.warnings) && out.warnings.length > 0 ? h('ul', { class: 'warnings', id: 'warnings' }, ...out.warnings.map((w) => h('li', {}, String(w)))) : null;
+  const warnings =
+    Array.isArray(out.warnings) && out.warnings.length > 0
+      ? h('ul', { class: 'warnings', id: 'warnings' }, ...out.warnings.map((w) => h('li', {}, String(w))))
+      : null;
   const reported = Object.fromEntries(Object.entries(out).filter(([k]) => !OWN_PLACE.has(k)));
   const timings = out.timings_ms && typeof out.timings_ms === 'object' ? drawTimings(out.timings_ms as Record<string, number>) : null;
-  const metadata = out.metadata && typeof out.metadata === 'object' ? h('details', {}, h('summary', {}, 'Worker'), drawList(out.metadata as Record<string, unknown>)) : null;
+  const metadata =
+    out.metadata && typeof out.metadata === 'object'
+      ? h('details', {}, h('summary', {}, 'Worker'), drawList(out.metadata as Record<string, unknown>))
+      : null;
 
   container.replaceChildren(
     h(

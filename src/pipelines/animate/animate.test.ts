@@ -35,7 +35,16 @@ describe('path', () => {
   });
 
   it('zoom_in starts on the widest window and ends smaller, on the salient point; pan_left moves the window left; windows stay inside', () => {
-    const base = { width: 400, height: 300, aspect: 16 / 9, salient: { x: 0.8, y: 0.3, contrast: 2 }, energy: new Float32Array(50).fill(0.5), onsets: new Float32Array(50), fps: 25, seed: 1 };
+    const base = {
+      width: 400,
+      height: 300,
+      aspect: 16 / 9,
+      salient: { x: 0.8, y: 0.3, contrast: 2 },
+      energy: new Float32Array(50).fill(0.5),
+      onsets: new Float32Array(50),
+      fps: 25,
+      seed: 1,
+    };
     const z = planPath({ ...base, motion: 'auto' });
     expect(z.motion).toBe('zoom_in');
     const first = z.windows[0]!;
@@ -57,7 +66,17 @@ describe('path', () => {
   it('an onset punches in (smaller window) and decays; the same seed gives the same path', () => {
     const hits = new Float32Array(50);
     hits[20] = 1;
-    const o = { motion: 'pan_right' as const, width: 400, height: 300, aspect: 4 / 3, salient: { x: 0.5, y: 0.5, contrast: 1 }, energy: new Float32Array(50), onsets: hits, fps: 25, seed: 9 };
+    const o = {
+      motion: 'pan_right' as const,
+      width: 400,
+      height: 300,
+      aspect: 4 / 3,
+      salient: { x: 0.5, y: 0.5, contrast: 1 },
+      energy: new Float32Array(50),
+      onsets: hits,
+      fps: 25,
+      seed: 9,
+    };
     const w = planPath(o).windows;
     expect(w[20]!.w).toBeLessThan(w[19]!.w * 0.95);
     expect(w[40]!.w).toBeGreaterThan(w[20]!.w);

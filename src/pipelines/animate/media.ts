@@ -41,16 +41,43 @@ export interface StillSource {
  * that applies it itself cannot turn the picture twice); transparency is flattened onto black
  * first (converting straight to RGB would show whatever colour the transparent pixels store).
  */
-export async function decodeStill(image: StillSource, width: number, height: number, o: FfmpegRun & { field: string }): Promise<Uint8Array> {
-  const tail = [uprightFilter(image.orientation), `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int`, 'format=rgb24'].filter(Boolean).join(',');
+export async function decodeStill(
+  image: StillSource,
+  width: number,
+  height: number,
+  o: FfmpegRun & { field: string },
+): Promise<Uint8Array> {
+  const tail = [uprightFilter(image.orientation), `scale=${width}:${height}:flags=lanczos+accurate_rnd+full_chroma_int`, 'format=rgb24']
+    .filter(Boolean)
+    .join(',');
   const graph = image.alpha
-    ? ['-filter_complex', `[0:v]format=rgba[fg];color=black:s=${image.storedWidth}x${image.storedHeight}[bg];[bg][fg]overlay=shortest=1:format=rgb,${tail}`]
+    ? [
+        '-filter_complex',
+        `[0:v]format=rgba[fg];color=black:s=${image.storedWidth}x${image.storedHeight}[bg];[bg][fg]overlay=shortest=1:format=rgb,${tail}`,
+      ]
     : ['-vf', tail];
-  const { stdout } = await decoding(o.field, 'image', () => runBinary(
-    o.ffmpeg,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-noautorotate', ...guardedInputArgs(image.file, [image.format]), ...graph, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-    { ...o, maxStdoutBytes: width * height * 3 },
-  ));
+  const { stdout } = await decoding(o.field, 'image', () =>
+    runBinary(
+      o.ffmpeg,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-noautorotate',
+        ...guardedInputArgs(image.file, [image.format]),
+        ...graph,
+        '-frames:v',
+        '1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ],
+      { ...o, maxStdoutBytes: width * height * 3 },
+    ),
+  );
   if (stdout.length !== width * height * 3) {
     throw new WorkerError('MEDIA_UNREADABLE', `${o.field}: the image decoded to ${stdout.length} bytes, not ${width * height * 3}`);
   }
@@ -76,7 +103,11 @@ export interface FrameRms {
  * not declare its length — a day of raw FLAC — costs the limit's worth of decoding and no more.
  * Frame f covers samples [⌊f·rate/fps⌋, ⌊(f+1)·rate/fps⌋), as `frameRms` counts them.
  */
-export async function decodeFrameRms(file: string, formats: readonly string[], o: FfmpegRun & { field: string; fps: number; stopAfterS: number }): Promise<FrameRms> {
+export async function decodeFrameRms(
+  file: string,
+  formats: readonly string[],
+  o: FfmpegRun & { field: string; fps: number; stopAfterS: number },
+): Promise<FrameRms> {
   const rate = ENVELOPE_RATE;
   const maxSamples = Math.ceil(o.stopAfterS * rate);
   let sums = new Float64Array(1024);
@@ -107,11 +138,29 @@ export async function decodeFrameRms(file: string, formats: readonly string[], o
   };
   let longer = false;
   try {
-    await decoding(o.field, 'audio', () => runBinary(
-      o.ffmpeg,
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'],
-      { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal, onStdout: take },
-    ));
+    await decoding(o.field, 'audio', () =>
+      runBinary(
+        o.ffmpeg,
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          ...guardedInputArgs(file, formats),
+          '-map',
+          '0:a:0',
+          '-vn',
+          '-ac',
+          '1',
+          '-ar',
+          String(rate),
+          '-f',
+          'f32le',
+          'pipe:1',
+        ],
+        { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal, onStdout: take },
+      ),
+    );
   } catch (e) {
     // Our own stop (the track is longer than the limits) is an answer; the job's is not.
     if (!stop.signal.aborted || o.signal?.aborted) throw e;
@@ -130,5 +179,24 @@ export async function decodeFrameRms(file: string, formats: readonly string[], o
 
 /** The first audio stream's packets, copied into a Matroska file (no decode, no re-encode). */
 export async function remuxAudio(file: string, formats: readonly string[], out: string, o: FfmpegRun): Promise<void> {
-  await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...guardedInputArgs(file, formats), '-map', '0:a:0', '-vn', '-c:a', 'copy', '-f', 'matroska', out], o);
+  await runBinary(
+    o.ffmpeg,
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      ...guardedInputArgs(file, formats),
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-c:a',
+      'copy',
+      '-f',
+      'matroska',
+      out,
+    ],
+    o,
+  );
 }

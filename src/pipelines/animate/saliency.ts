@@ -52,5 +52,9 @@ export function salientRegion(rgb: Uint8Array, width: number, height: number, gr
     }
   }
   const mean = total / (grid * grid);
-  return { x: ((best % grid) + 0.5) / grid, y: (Math.floor(best / grid) + 0.5) / grid, contrast: mean > 0 ? (cells[best] as number) / mean : 1 };
+  return {
+    x: ((best % grid) + 0.5) / grid,
+    y: (Math.floor(best / grid) + 0.5) / grid,
+    contrast: mean > 0 ? (cells[best] as number) / mean : 1,
+  };
 }

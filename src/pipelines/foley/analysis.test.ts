@@ -16,7 +16,12 @@ function frame(x: number, flash = false, base = 40, y0 = 6): Uint8Array {
 }
 
 function run(frames: Uint8Array[], fps = 25) {
-  return analyzeFrames(frames, Float64Array.from(frames, (_, i) => i / fps), W, H);
+  return analyzeFrames(
+    frames,
+    Float64Array.from(frames, (_, i) => i / fps),
+    W,
+    H,
+  );
 }
 
 describe('motion analysis', () => {
@@ -98,7 +103,7 @@ describe('onset picking', () => {
   const times = Array.from({ length: 200 }, (_, i) => i / fps);
   it('follows the shot: on a busy background only jolts well above its spread count', () => {
     let s = 7;
-    const rand = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const rand = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
     const novelty = times.map((_, i) => 0.1 + 0.02 * rand() + ([50, 120].includes(i) ? 0.3 : 0));
     expect(pickOnsets(novelty, times, []).map((p) => p.frame)).toEqual([50, 120]);
   });

@@ -100,7 +100,8 @@ export class MotionAnalyzer {
   private readonly blocks = new Float64Array(BLOCK_COLS * BLOCK_ROWS);
   private readonly cells = new Float64Array(GRID_COLS * GRID_ROWS);
   /** The last few frames, until their decay is known (FIFO: decay is pushed in frame order). */
-  private pending: Pending[] = [];  private hasPrev = false;
+  private pending: Pending[] = [];
+  private hasPrev = false;
   private readonly cuts: CutDetector;
   private readonly s = {
     times: new Series(),
@@ -131,7 +132,16 @@ export class MotionAnalyzer {
   /** `frame`: width×height luma bytes, optionally followed by Cb and Cr planes of the same size. */
   push(frame: Uint8Array, time: number): void {
     const n = this.width * this.height;
-    const f = frameFeatures(frame, this.hasPrev ? this.prev : null, this.hasPrev ? this.prevHist : null, this.hist, this.width, this.height, this.blocks, this.cells);
+    const f = frameFeatures(
+      frame,
+      this.hasPrev ? this.prev : null,
+      this.hasPrev ? this.prevHist : null,
+      this.hist,
+      this.width,
+      this.height,
+      this.blocks,
+      this.cells,
+    );
     const index = this.s.times.length;
     this.s.times.push(time);
     this.s.motion.push(f.motion);
@@ -206,7 +216,15 @@ export class MotionAnalyzer {
     const guard = this.opts.cutGuardFrames ?? 2;
     const nearCut = new Uint8Array(n);
     for (const c of cutFrames) for (let j = Math.max(0, c - guard); j <= Math.min(n - 1, c + guard); j++) nearCut[j] = 1;
-    const runs = locomotionSteps(t, area, x, repeats, nearCut, picks.map((p) => t[p.frame] as number), this.opts.locomotion);
+    const runs = locomotionSteps(
+      t,
+      area,
+      x,
+      repeats,
+      nearCut,
+      picks.map((p) => t[p.frame] as number),
+      this.opts.locomotion,
+    );
     const laid = runs.flatMap((r) => r.frames.map((frame) => ({ frame, rise: 0.5 * (novelty[frame] as number) })));
     const all = [...picks, ...laid].sort((a, b) => a.frame - b.frame);
     const strongest = all.reduce((m, p) => Math.max(m, p.rise), 0);
@@ -245,7 +263,13 @@ export class MotionAnalyzer {
 }
 
 /** Convenience for whole clips in memory (tests, tools): push every frame, then finish. */
-export function analyzeFrames(frames: readonly Uint8Array[], times: ArrayLike<number>, width: number, height: number, opts: DetectOptions = {}): AnalysisResult {
+export function analyzeFrames(
+  frames: readonly Uint8Array[],
+  times: ArrayLike<number>,
+  width: number,
+  height: number,
+  opts: DetectOptions = {},
+): AnalysisResult {
   const a = new MotionAnalyzer(width, height, opts);
   frames.forEach((f, i) => a.push(f, times[i] as number));
   return a.finish();

@@ -37,8 +37,15 @@ export interface MasteredTrack extends TrackLevels {
 const num = (v: string | undefined): number => (v === undefined || v === '-inf' ? Number.NEGATIVE_INFINITY : Number(v));
 
 /** Integrated loudness and true peak of a file's first audio stream, by ffmpeg's ebur128. */
-export async function measureLevels(file: string, o: { ffmpeg: string; signal?: AbortSignal | undefined; timeoutMs: number }): Promise<TrackLevels> {
-  const { stderrTail } = await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], o);
+export async function measureLevels(
+  file: string,
+  o: { ffmpeg: string; signal?: AbortSignal | undefined; timeoutMs: number },
+): Promise<TrackLevels> {
+  const { stderrTail } = await runBinary(
+    o.ffmpeg,
+    ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'],
+    o,
+  );
   const summary = stderrTail.slice(stderrTail.lastIndexOf('Summary:'));
   const lufs = /I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary)?.[1];
   const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf)/.exec(summary)?.[1];
@@ -58,6 +65,27 @@ export async function masterTrack(o: MasterTrackOptions): Promise<MasteredTrack>
   const gainDb = silent ? 0 : Math.min(toTarget, toCeiling);
   const rule: MasteredTrack['rule'] = silent ? 'silence' : toTarget <= toCeiling ? 'target' : 'peak';
   const codec = o.sampleFormat === 's16' ? 'pcm_s16le' : 'pcm_f32le';
-  await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', o.wav, '-map', '0:a:0', '-af', `volume=${gainDb.toFixed(4)}dB`, '-c:a', codec, '-f', 'wav', o.out], run);
+  await runBinary(
+    o.ffmpeg,
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-loglevel',
+      'error',
+      '-i',
+      o.wav,
+      '-map',
+      '0:a:0',
+      '-af',
+      `volume=${gainDb.toFixed(4)}dB`,
+      '-c:a',
+      codec,
+      '-f',
+      'wav',
+      o.out,
+    ],
+    run,
+  );
   return { lufs: before.lufs + gainDb, truePeakDbtp: before.truePeakDbtp + gainDb, gainDb, rule };
 }

@@ -35,7 +35,7 @@ describe('keywords match whole words and their inflections, not prefixes', () =>
     ['flies over the lake', 'wind'],
     ['puppies playing', 'dogs'],
     ['dogs barking', 'dogs'],
-    ['the dog\'s bark', 'dogs'],
+    ["the dog's bark", 'dogs'],
     ['driving a truck', 'engine'],
     ['crackling fire', 'fire'],
     ['a crackling log', 'fire'],
@@ -137,10 +137,13 @@ describe('sound words without a preset come back, never a silent neutral', () =>
 });
 
 describe('generic prompts', () => {
-  it.each(['', '   ', 'sound effects', 'foley', 'ambient', 'realistic audio', 'high quality, cinematic', 'a quiet library'])('%j is generic', (prompt) => {
-    const r = readPrompt(prompt, '');
-    expect(r).toMatchObject({ preset: undefined, unsupported: [], generic: true });
-  });
+  it.each(['', '   ', 'sound effects', 'foley', 'ambient', 'realistic audio', 'high quality, cinematic', 'a quiet library'])(
+    '%j is generic',
+    (prompt) => {
+      const r = readPrompt(prompt, '');
+      expect(r).toMatchObject({ preset: undefined, unsupported: [], generic: true });
+    },
+  );
 
   it.each(['rain', 'sound of a siren', 'footsteps, sound effects'])('%j is not', (prompt) => {
     expect(readPrompt(prompt, '').generic).toBe(false);

@@ -156,7 +156,9 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const inEngine = !timeline && 16 * length <= STEMS_IN_ENGINE_BYTES;
   if (inEngine) dsp.keepStems(length);
   let b = 0;
-  const stems = timeline ? timelineStems({ analysis: job.analysis, seed: job.seed, timeline }, sr, length, dsp) : renderStems(job, sr, length, dsp);
+  const stems = timeline
+    ? timelineStems({ analysis: job.analysis, seed: job.seed, timeline }, sr, length, dsp)
+    : renderStems(job, sr, length, dsp);
   for (const s of stems) {
     if (!inEngine) store.append([s.bedL, s.bedR, s.evL, s.evR], s.len);
     report((70 * ++b) / blocks);
@@ -164,7 +166,11 @@ export function renderFoley(job: RenderJob, sink: BlockSink, opts: RenderOptions
   const unlimited: LimiterModel = { ceiling: Number.POSITIVE_INFINITY };
   const rawLufs = predictLoudness(dsp, 1, 1, unlimited);
   const bedLufs = predictLoudness(dsp, 1, 0, unlimited);
-  const settings: PassSettings = { ceiling: dbToGain(job.ceilingDbtp ?? LIMITER_CEILING_DBTP), lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S };
+  const settings: PassSettings = {
+    ceiling: dbToGain(job.ceilingDbtp ?? LIMITER_CEILING_DBTP),
+    lookaheadS: LOOKAHEAD_S,
+    releaseS: RELEASE_S,
+  };
   // The model stands for the limiter the passes run: the same settings.
   const decide = (aim: number): GainDecision => decideGain((gb, ge) => predictLoudness(dsp, gb, ge, settings), bedLufs, ceiling, aim);
   const first = decide(target);

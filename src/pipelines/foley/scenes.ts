@@ -17,7 +17,15 @@ export interface Scene {
   motion: number;
 }
 
-export function sceneStats(times: ArrayLike<number>, brightness: ArrayLike<number>, cb: ArrayLike<number>, cr: ArrayLike<number>, motion: ArrayLike<number>, cutFrames: readonly number[], duration: number): Scene[] {
+export function sceneStats(
+  times: ArrayLike<number>,
+  brightness: ArrayLike<number>,
+  cb: ArrayLike<number>,
+  cr: ArrayLike<number>,
+  motion: ArrayLike<number>,
+  cutFrames: readonly number[],
+  duration: number,
+): Scene[] {
   const n = times.length;
   const bounds = [0, ...cutFrames.filter((f) => f > 0 && f < n), n];
   const scenes: Scene[] = [];
@@ -25,7 +33,10 @@ export function sceneStats(times: ArrayLike<number>, brightness: ArrayLike<numbe
     const a = bounds[s] as number;
     const b = bounds[s + 1] as number;
     if (b <= a) continue;
-    let sb = 0, su = 0, sv = 0, sm = 0;
+    let sb = 0,
+      su = 0,
+      sv = 0,
+      sm = 0;
     for (let i = a; i < b; i++) {
       sb += brightness[i] as number;
       su += cb[i] as number;

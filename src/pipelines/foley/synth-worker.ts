@@ -159,7 +159,10 @@ if (!isMainThread && parentPort && (workerData as { synthWorker?: boolean } | un
 const WORKER_FILE = new URL(import.meta.url);
 
 export interface SynthRunner {
-  render(job: SynthJob, opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined }): Promise<SynthReport>;
+  render(
+    job: SynthJob,
+    opts?: { signal?: AbortSignal | undefined; onProgress?: ((percent: number) => void) | undefined },
+  ): Promise<SynthReport>;
   /** Frees the thread (also when `render` was never called). */
   close(): Promise<void>;
 }

@@ -7,7 +7,13 @@ import { timelineStems } from './dsp/timeline.js';
 import { BLOCK, renderStems } from './render.js';
 import { PEAK_CEILING, SAMPLE_RATE, synthesize } from './synth.js';
 
-function analysis(frames: number, fps: number, motionAt: (i: number) => number, onsets: number[] = [], cuts: number[] = []): AnalysisResult {
+function analysis(
+  frames: number,
+  fps: number,
+  motionAt: (i: number) => number,
+  onsets: number[] = [],
+  cuts: number[] = [],
+): AnalysisResult {
   const times = Float64Array.from({ length: frames }, (_, i) => i / fps);
   const bounds = [0, ...cuts, frames / fps];
   return {
@@ -41,21 +47,29 @@ function rawMix(a: AnalysisResult, preset: Preset, seed: number, durationS: numb
 const neutral = PRESETS.find((p) => p.name === 'neutral')!;
 
 describe('synthesis', () => {
-  it.each(PRESETS.map((p) => [p.name, p] as const))('%s: true peak under −1 dBTP, no DC, exact length, −16 LUFS in one limiter pass', (_name, preset) => {
-    // Many strong onsets close together: the worst case for peaks.
-    const a = analysis(100, 25, () => 0.3, Array.from({ length: 30 }, (_, i) => 0.1 + i * 0.12));
-    const out = synthesize({ analysis: a, preset, seed: 1, durationS: 4 });
-    expect(out.left.length).toBe(4 * SAMPLE_RATE);
-    let sum = 0;
-    for (const ch of [out.left, out.right]) for (const v of ch) sum += v;
-    expect(out.peak).toBeLessThanOrEqual(PEAK_CEILING + 1e-6);
-    expect(20 * Math.log10(truePeakOf(out.left, out.right))).toBeLessThanOrEqual(-1);
-    expect(Math.abs(sum / (2 * out.left.length))).toBeLessThan(1e-3);
-    expect(out.loudnessLufs).toBeGreaterThan(-17);
-    expect(out.loudnessLufs).toBeLessThan(-15);
-    // The gain search runs on the limiter model; one real pass confirms it.
-    expect(out.passes).toBe(1);
-  });
+  it.each(PRESETS.map((p) => [p.name, p] as const))(
+    '%s: true peak under −1 dBTP, no DC, exact length, −16 LUFS in one limiter pass',
+    (_name, preset) => {
+      // Many strong onsets close together: the worst case for peaks.
+      const a = analysis(
+        100,
+        25,
+        () => 0.3,
+        Array.from({ length: 30 }, (_, i) => 0.1 + i * 0.12),
+      );
+      const out = synthesize({ analysis: a, preset, seed: 1, durationS: 4 });
+      expect(out.left.length).toBe(4 * SAMPLE_RATE);
+      let sum = 0;
+      for (const ch of [out.left, out.right]) for (const v of ch) sum += v;
+      expect(out.peak).toBeLessThanOrEqual(PEAK_CEILING + 1e-6);
+      expect(20 * Math.log10(truePeakOf(out.left, out.right))).toBeLessThanOrEqual(-1);
+      expect(Math.abs(sum / (2 * out.left.length))).toBeLessThan(1e-3);
+      expect(out.loudnessLufs).toBeGreaterThan(-17);
+      expect(out.loudnessLufs).toBeLessThan(-15);
+      // The gain search runs on the limiter model; one real pass confirms it.
+      expect(out.passes).toBe(1);
+    },
+  );
 
   it('a still picture gives a quiet bed (held at the preset bed ceiling, not lifted to −16), far below a transient', () => {
     const still = synthesize({ analysis: analysis(100, 25, () => 0), preset: neutral, seed: 2, durationS: 4 });
@@ -71,8 +85,18 @@ describe('synthesis', () => {
 
   it('each transient starts on its onset sample, with a 1 ms ramp (no click)', () => {
     const impact = PRESETS.find((p) => p.name === 'impact')!;
-    const base = rawMix(analysis(50, 25, () => 0), impact, 3, 2);
-    const hit = rawMix(analysis(50, 25, () => 0, [1.0]), impact, 3, 2);
+    const base = rawMix(
+      analysis(50, 25, () => 0),
+      impact,
+      3,
+      2,
+    );
+    const hit = rawMix(
+      analysis(50, 25, () => 0, [1.0]),
+      impact,
+      3,
+      2,
+    );
     const start = SAMPLE_RATE;
     // Before the onset, nothing changes; the first sample of the hit is 0 (the ramp's start).
     for (let i = start - 100; i <= start; i++) expect(hit[i]).toBeCloseTo(base[i] as number, 6);
@@ -129,13 +153,22 @@ describe('preset timeline', () => {
 
   it('one entry renders exactly as no timeline', () => {
     const plain = synthesize({ analysis: a, preset: byName('rain'), seed: 4, durationS: 4 });
-    const one = synthesize({ analysis: a, preset: byName('rain'), seed: 4, durationS: 4, timeline: [{ start: 0, preset: byName('rain') }] });
+    const one = synthesize({
+      analysis: a,
+      preset: byName('rain'),
+      seed: 4,
+      durationS: 4,
+      timeline: [{ start: 0, preset: byName('rain') }],
+    });
     expect(one.left).toEqual(plain.left);
     expect(one.right).toEqual(plain.right);
   });
 
   it('switches preset at the boundary with a crossfade: the first preset alone before it, the second after, mastered as one', () => {
-    const timeline = [{ start: 0, preset: byName('engine') }, { start: 2, preset: byName('birds') }];
+    const timeline = [
+      { start: 0, preset: byName('engine') },
+      { start: 2, preset: byName('birds') },
+    ];
     const length = 4 * SAMPLE_RATE;
     const mixed = new Float32Array(length);
     for (const st of timelineStems({ analysis: a, seed: 4, timeline }, SAMPLE_RATE, length, new FoleyDsp())) {
@@ -148,7 +181,7 @@ describe('preset timeline', () => {
     // After it, no engine: its hum (45–115 Hz) gives way to birdsong (2–7 kHz zero crossings).
     const crossings = (x: Float32Array, from: number, to: number): number => {
       let n = 0;
-      for (let i = from + 1; i < to; i++) if (((x[i - 1] as number) < 0) !== ((x[i] as number) < 0)) n++;
+      for (let i = from + 1; i < to; i++) if ((x[i - 1] as number) < 0 !== (x[i] as number) < 0) n++;
       return n / ((to - from) / SAMPLE_RATE) / 2;
     };
     expect(crossings(mixed, 2.3 * SAMPLE_RATE, 4 * SAMPLE_RATE)).toBeGreaterThan(4 * crossings(mixed, 0, 1.8 * SAMPLE_RATE));

@@ -40,15 +40,19 @@ export function synthesize(o: SynthOptions): SynthResult {
     at = 0;
     peak = 0;
   };
-  const report = renderFoley({ ...o, sampleRate: sr }, ({ interleaved: buf, frames }) => {
-    for (let i = 0; i < frames; i++) {
-      const l = buf[2 * i] as number;
-      const r = buf[2 * i + 1] as number;
-      left[at] = l;
-      right[at] = r;
-      peak = Math.max(peak, Math.abs(l), Math.abs(r));
-      at++;
-    }
-  }, { restartSink });
+  const report = renderFoley(
+    { ...o, sampleRate: sr },
+    ({ interleaved: buf, frames }) => {
+      for (let i = 0; i < frames; i++) {
+        const l = buf[2 * i] as number;
+        const r = buf[2 * i + 1] as number;
+        left[at] = l;
+        right[at] = r;
+        peak = Math.max(peak, Math.abs(l), Math.abs(r));
+        at++;
+      }
+    },
+    { restartSink },
+  );
   return { ...report, left, right, peak };
 }

@@ -33,7 +33,11 @@ export function rifeIoNames(session: Pick<Session, 'inputNames' | 'outputNames'>
   const timestep = byName('timestep', 2);
   const output = session.outputNames[0];
   if (ins.length < 3 || !img0 || !img1 || !timestep || !output) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `${model}: not a RIFE 4.x export (inputs img0, img1, timestep; it has ${ins.join(', ') || 'none'})`, { details: { model, inputs: [...ins] } });
+    throw new WorkerError(
+      'MODEL_LOAD_FAILED',
+      `${model}: not a RIFE 4.x export (inputs img0, img1, timestep; it has ${ins.join(', ') || 'none'})`,
+      { details: { model, inputs: [...ins] } },
+    );
   }
   return { img0, img1, timestep, output };
 }
@@ -45,12 +49,17 @@ export async function detectTimestepShape(session: Session, model = 'the model')
   const img = (): ReturnType<typeof tensor> => tensor('float32', new Float32Array(3 * s * s).fill(0.5), [1, 3, s, s]);
   const errors: string[] = [];
   for (const shape of ['scalar', 'map'] as const) {
-    const ts = shape === 'scalar' ? tensor('float32', Float32Array.of(0.5), [1, 1, 1, 1]) : tensor('float32', new Float32Array(s * s).fill(0.5), [1, 1, s, s]);
+    const ts =
+      shape === 'scalar'
+        ? tensor('float32', Float32Array.of(0.5), [1, 1, 1, 1])
+        : tensor('float32', new Float32Array(s * s).fill(0.5), [1, 1, s, s]);
     try {
       const out = await session.run({ [io.img0]: img(), [io.img1]: img(), [io.timestep]: ts });
       const dims = out[io.output]?.dims ?? [];
       if (dims.join(',') !== `1,3,${s},${s}`) {
-        throw new WorkerError('MODEL_LOAD_FAILED', `${model}: the output [${dims.join(',')}] is not a frame the size of the inputs`, { details: { model, dims: [...dims] } });
+        throw new WorkerError('MODEL_LOAD_FAILED', `${model}: the output [${dims.join(',')}] is not a frame the size of the inputs`, {
+          details: { model, dims: [...dims] },
+        });
       }
       return shape;
     } catch (e) {
@@ -58,7 +67,9 @@ export async function detectTimestepShape(session: Session, model = 'the model')
       errors.push(`${shape}: ${(e as Error).message}`);
     }
   }
-  throw new WorkerError('MODEL_LOAD_FAILED', `${model}: runs neither with a [N,1,1,1] nor a [N,1,H,W] timestep (${errors.join('; ')})`, { details: { model } });
+  throw new WorkerError('MODEL_LOAD_FAILED', `${model}: runs neither with a [N,1,1,1] nor a [N,1,H,W] timestep (${errors.join('; ')})`, {
+    details: { model },
+  });
 }
 
 export interface RifeStats {
@@ -132,11 +143,19 @@ export class RifeInterpolator {
       const step =
         this.o.timestep === 'scalar'
           ? tensor('float32', Float32Array.from(ts), [n, 1, 1, 1])
-          : tensor('float32', Float32Array.from({ length: n * plane }, (_, i) => ts[Math.floor(i / plane)]!), [n, 1, padH, padW]);
+          : tensor(
+              'float32',
+              Float32Array.from({ length: n * plane }, (_, i) => ts[Math.floor(i / plane)]!),
+              [n, 1, padH, padW],
+            );
       const t0 = now();
       // The batch's buffers are this call's alone: a session thread may move them (at 720p the
       // two frames are 22 MB, whose copy was most of the path's cost beside a fast model).
-      const feeds = { [this.io.img0]: tensor('float32', img0, [n, 3, padH, padW]), [this.io.img1]: tensor('float32', img1, [n, 3, padH, padW]), [this.io.timestep]: step };
+      const feeds = {
+        [this.io.img0]: tensor('float32', img0, [n, 3, padH, padW]),
+        [this.io.img1]: tensor('float32', img1, [n, 3, padH, padW]),
+        [this.io.timestep]: step,
+      };
       const run = this.session.run(feeds, { transfer: true });
       this.inFlight = run.catch(() => undefined);
       const res = await run;
@@ -147,7 +166,9 @@ export class RifeInterpolator {
       const y = res[this.io.output];
       const dims = y?.dims ?? [];
       if (!y || dims.join(',') !== `${n},3,${padH},${padW}`) {
-        throw new WorkerError('MODEL_LOAD_FAILED', `the interpolation model returned [${dims.join(',')}], not [${n},3,${padH},${padW}]`, { details: { dims: [...dims] } });
+        throw new WorkerError('MODEL_LOAD_FAILED', `the interpolation model returned [${dims.join(',')}], not [${n},3,${padH},${padW}]`, {
+          details: { dims: [...dims] },
+        });
       }
       const data = y.data as Float32Array;
       for (let k = 0; k < n; k++) out.push(this.crop(data, k * 3 * plane));

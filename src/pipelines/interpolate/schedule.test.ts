@@ -52,7 +52,7 @@ describe('CutDetector', () => {
 
   it('a steady pan is no cut once it is under way; a jump to another picture is', () => {
     const d = new CutDetector(W, H);
-    const pan = (k: number) => frame((x, y) => (((x + 2 * k) >> 3) + (y >> 3)) % 2 ? 200 : 40);
+    const pan = (k: number) => frame((x, y) => ((((x + 2 * k) >> 3) + (y >> 3)) % 2 ? 200 : 40));
     const results = [0, 1, 2, 3, 4].map((k) => d.push(pan(k)));
     // As ffmpeg's fdiff: the first step has no previous difference to compare with, so a large
     // one there counts as a cut (a pan from the first frame repeats its first frame once).

@@ -61,11 +61,31 @@ export interface InterpolateVideoResult {
 /** The minterpolate process: rgb24 in at `rateIn`, rgb24 out at `rateOut`. */
 export function minterpolateArgs(width: number, height: number, rateIn: Rate, rateOut: Rate): string[] {
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', rateString(rateIn), '-i', 'pipe:0',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${width}x${height}`,
+    '-framerate',
+    rateString(rateIn),
+    '-i',
+    'pipe:0',
     // aobmc + bidir + vsbmc: fewer block artefacts than the defaults, at a small cost.
-    '-vf', `minterpolate=fps=${rateString(rateOut)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1:scd=fdiff:scd_threshold=${CUT_THRESHOLD},format=rgb24`,
-    '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-vf',
+    `minterpolate=fps=${rateString(rateOut)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1:scd=fdiff:scd_threshold=${CUT_THRESHOLD},format=rgb24`,
+    '-vsync',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
 }
 
@@ -79,7 +99,15 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
   // One signal stops everything: the caller's abort, or the run's own timeout.
   const stop = runStop(o.signal, o.timeoutMs);
 
-  const decoder = decodeRgbFrames({ ffmpeg: o.ffmpeg, file: o.input, width: o.width, height: o.height, signal: stop.signal, timeoutMs: o.timeoutMs, limits: o.limits });
+  const decoder = decodeRgbFrames({
+    ffmpeg: o.ffmpeg,
+    file: o.input,
+    width: o.width,
+    height: o.height,
+    signal: stop.signal,
+    timeoutMs: o.timeoutMs,
+    limits: o.limits,
+  });
   const encoder = openMp4Encoder({
     ffmpeg: o.ffmpeg,
     output: o.output,
@@ -92,7 +120,10 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
     signal: stop.signal,
     timeoutMs: o.timeoutMs,
   });
-  const mid = o.engine.kind === 'minterpolate' ? openBinary(o.ffmpeg, minterpolateArgs(o.width, o.height, o.rateIn, o.rateOut), { signal: stop.signal, timeoutMs: o.timeoutMs }) : undefined;
+  const mid =
+    o.engine.kind === 'minterpolate'
+      ? openBinary(o.ffmpeg, minterpolateArgs(o.width, o.height, o.rateIn, o.rateOut), { signal: stop.signal, timeoutMs: o.timeoutMs })
+      : undefined;
   if (mid) mid.stdout.on('error', () => undefined);
 
   let sourceFrames = 0;

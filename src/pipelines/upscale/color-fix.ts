@@ -53,7 +53,8 @@ export class ChromaFromSource {
     const { inWidth: w, inHeight: h, cb, cr } = this;
     const ow = w * this.scale;
     const oh = h * this.scale;
-    if (source.length !== w * h * 3 || out.length !== ow * oh * 3) throw new RangeError(`colour fix: frames of ${w}×${h} and ${ow}×${oh} expected`);
+    if (source.length !== w * h * 3 || out.length !== ow * oh * 3)
+      throw new RangeError(`colour fix: frames of ${w}×${h} and ${ow}×${oh} expected`);
     // Source chroma, centred on 0.
     for (let p = 0, q = 0; p < w * h; p++, q += 3) {
       const r = source[q] as number;

@@ -49,11 +49,15 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
  * only input and output (exports name them as they like). MODEL_LOAD_FAILED otherwise.
  */
 export function srIoNames(session: Pick<Session, 'inputNames' | 'outputNames'>): { input: string; output: string } {
-  const pick = (names: readonly string[], want: string): string | undefined => (names.includes(want) ? want : names.length === 1 ? names[0] : undefined);
+  const pick = (names: readonly string[], want: string): string | undefined =>
+    names.includes(want) ? want : names.length === 1 ? names[0] : undefined;
   const input = pick(session.inputNames, 'input');
   const output = pick(session.outputNames, 'output');
   if (input === undefined || output === undefined) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`);
+    throw new WorkerError(
+      'MODEL_LOAD_FAILED',
+      `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`,
+    );
   }
   return { input, output };
 }
@@ -79,15 +83,22 @@ export function srModelFromSession(session: Session, o: { scale: number; maxBatc
         (outputs) => {
           const out = outputs[outputName];
           if (!out || out.type !== 'float32' || out.dims.join() !== want.join()) {
-            throw new WorkerError('INTERNAL', `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} for [${dims.join(',')}], expected float32 [${want.join(',')}]`);
+            throw new WorkerError(
+              'INTERNAL',
+              `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} for [${dims.join(',')}], expected float32 [${want.join(',')}]`,
+            );
           }
           return out.data as Float32Array;
         },
         (cause: unknown) => {
-          throw new WorkerError('INTERNAL', `the super-resolution model failed on a batch [${dims.join(',')}]: ${(cause as Error)?.message ?? String(cause)}`, {
-            cause,
-            details: { input: { type: 'float32', dims } },
-          });
+          throw new WorkerError(
+            'INTERNAL',
+            `the super-resolution model failed on a batch [${dims.join(',')}]: ${(cause as Error)?.message ?? String(cause)}`,
+            {
+              cause,
+              details: { input: { type: 'float32', dims } },
+            },
+          );
         },
       );
       return abortable(running, signal);
@@ -157,10 +168,12 @@ export class FrameUpscaler {
   private tilesRun = 0;
 
   constructor(o: FrameUpscalerOptions) {
-    if (!Number.isInteger(o.model.maxBatch) || o.model.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${o.model.maxBatch}`);
+    if (!Number.isInteger(o.model.maxBatch) || o.model.maxBatch < 1)
+      throw new RangeError(`maxBatch must be a positive integer, got ${o.model.maxBatch}`);
     this.model = o.model;
     this.pad = o.pad ?? 0;
-    if (!Number.isInteger(this.pad) || this.pad < 0 || this.pad >= Math.min(o.width, o.height)) throw new RangeError(`pad must be an integer in [0, ${Math.min(o.width, o.height)}), got ${o.pad}`);
+    if (!Number.isInteger(this.pad) || this.pad < 0 || this.pad >= Math.min(o.width, o.height))
+      throw new RangeError(`pad must be an integer in [0, ${Math.min(o.width, o.height)}), got ${o.pad}`);
     this.width = o.width;
     this.height = o.height;
     this.grid = planTiles(o.width + 2 * this.pad, o.height + 2 * this.pad, o.tile, o.overlap);
@@ -204,7 +217,9 @@ export class FrameUpscaler {
       const ph = this.blender.outHeight;
       const o = this.pad * this.model.scale;
       const out = new Float32Array(3 * w * h);
-      for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) out.set(padded.subarray(c * pw * ph + (y + o) * pw + o, c * pw * ph + (y + o) * pw + o + w), (c * h + y) * w);
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < h; y++)
+          out.set(padded.subarray(c * pw * ph + (y + o) * pw + o, c * pw * ph + (y + o) * pw + o + w), (c * h + y) * w);
       return out;
     }
     throw new Error('unreachable: a frame in gives a frame out');
@@ -319,7 +334,10 @@ export class FrameUpscaler {
     const result = this.model.run(batch.input, n, h, w, signal).then((out) => {
       this.ms += this.now() - t0;
       if (out.length !== n * 3 * h * s * w * s) {
-        throw new WorkerError('INTERNAL', `the model gave ${out.length} values for [${n},3,${h},${w}] at ×${s}, expected ${n * 3 * h * s * w * s}`);
+        throw new WorkerError(
+          'INTERNAL',
+          `the model gave ${out.length} values for [${n},3,${h},${w}] at ×${s}, expected ${n * 3 * h * s * w * s}`,
+        );
       }
       return out;
     });

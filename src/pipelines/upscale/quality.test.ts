@@ -4,8 +4,7 @@ import { luma, psnr, sharpness, ssim, type RgbImage } from './quality.js';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 3);
   return { data, width, height };
 }
 
@@ -117,6 +116,10 @@ describe('sharpness', () => {
 
 describe('luma', () => {
   it('is BT.601', () => {
-    expect([...luma(image(3, 1, (x) => (x === 0 ? [255, 0, 0] : x === 1 ? [0, 255, 0] : [0, 0, 255])))]).toEqual([0.299 * 255, 0.587 * 255, 0.114 * 255]);
+    expect([...luma(image(3, 1, (x) => (x === 0 ? [255, 0, 0] : x === 1 ? [0, 255, 0] : [0, 0, 255])))]).toEqual([
+      0.299 * 255,
+      0.587 * 255,
+      0.114 * 255,
+    ]);
   });
 });

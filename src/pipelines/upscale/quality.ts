@@ -29,7 +29,8 @@ function check(img: RgbImage): void {
 function sameSize(a: RgbImage, b: RgbImage): void {
   check(a);
   check(b);
-  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`images differ in size: ${a.width}×${a.height} vs ${b.width}×${b.height}`);
+  if (a.width !== b.width || a.height !== b.height)
+    throw new RangeError(`images differ in size: ${a.width}×${a.height} vs ${b.width}×${b.height}`);
 }
 
 /** BT.601 luma, 0..255, one value per pixel. */
@@ -115,7 +116,13 @@ export function ssim(a: RgbImage, b: RgbImage): number {
     yy[i] = yv * yv;
     xy[i] = xv * yv;
   }
-  const [mx, my, sxx, syy, sxy] = [x, y, xx, yy, xy].map((m) => gaussValid(m, w, h)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const [mx, my, sxx, syy, sxy] = [x, y, xx, yy, xy].map((m) => gaussValid(m, w, h)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
   const c1 = (0.01 * 255) ** 2;
   const c2 = (0.03 * 255) ** 2;
   let total = 0;

@@ -32,9 +32,19 @@ function convShuffleX2(layers: number, seed: number): Uint8Array {
   let cin = 3;
   for (let l = 0; l < layers; l++) {
     const cout = l === layers - 1 ? 12 : 8;
-    g.addInitializer(`w${l}`, [cout, cin, 3, 3], Float32Array.from({ length: cout * cin * 9 }, () => (rnd() - 0.5) * 0.6));
-    g.addInitializer(`b${l}`, [cout], Float32Array.from({ length: cout }, () => rnd() * 0.2));
-    g.addNode('Conv', [prev, `w${l}`, `b${l}`], [`conv${l}`], { attributes: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1])] });
+    g.addInitializer(
+      `w${l}`,
+      [cout, cin, 3, 3],
+      Float32Array.from({ length: cout * cin * 9 }, () => (rnd() - 0.5) * 0.6),
+    );
+    g.addInitializer(
+      `b${l}`,
+      [cout],
+      Float32Array.from({ length: cout }, () => rnd() * 0.2),
+    );
+    g.addNode('Conv', [prev, `w${l}`, `b${l}`], [`conv${l}`], {
+      attributes: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1])],
+    });
     prev = `conv${l}`;
     if (l < layers - 1) {
       g.addNode('Relu', [prev], [`relu${l}`]);
@@ -133,7 +143,14 @@ describe('TileBlender', () => {
       const out = new Float32Array(3 * b.grid.tileWidth * scale * b.grid.tileHeight * scale).fill(0.3);
       b.grid.tiles.forEach((_, k) => b.add(acc, k, out));
       const result = b.toFloat(acc);
-      expect({ width, height, tile, overlap, scale, err: maxAbsDiff(result, new Float32Array(result.length).fill(0.3)) < 1e-5 }).toMatchObject({ err: true });
+      expect({
+        width,
+        height,
+        tile,
+        overlap,
+        scale,
+        err: maxAbsDiff(result, new Float32Array(result.length).fill(0.3)) < 1e-5,
+      }).toMatchObject({ err: true });
     }
   });
 
@@ -163,13 +180,20 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
   /** The model on the whole frame (one tile), and in tiles; planned overlaps must be exactly `overlap`. */
   async function compare(session: Session, w: number, h: number, tile: number, overlap: number, exact = true): Promise<number> {
     const f = randomFrame(w, h, w * h + tile);
-    const whole = await new FrameUpscaler({ model: srModelFromSession(session, { scale: 2, maxBatch: 1 }), width: w, height: h, tile: 512, overlap: 0 }).upscaleFloat(f);
+    const whole = await new FrameUpscaler({
+      model: srModelFromSession(session, { scale: 2, maxBatch: 1 }),
+      width: w,
+      height: h,
+      tile: 512,
+      overlap: 0,
+    }).upscaleFloat(f);
     expect(whole.length).toBe(3 * w * 2 * h * 2);
     const up = new FrameUpscaler({ model: srModelFromSession(session, { scale: 2, maxBatch: 4 }), width: w, height: h, tile, overlap });
     expect(up.grid.xs.length * up.grid.ys.length).toBeGreaterThan(2);
     if (exact) {
       // Sizes chosen so the even spread leaves no spare pixels: every neighbour pair shares `overlap`.
-      for (const starts of [up.grid.xs, up.grid.ys]) starts.slice(1).forEach((x, k) => expect(x - (starts[k] as number)).toBe(tile - overlap));
+      for (const starts of [up.grid.xs, up.grid.ys])
+        starts.slice(1).forEach((x, k) => expect(x - (starts[k] as number)).toBe(tile - overlap));
     }
     return maxAbsDiff(await up.upscaleFloat(f), whole);
   }
@@ -182,7 +206,13 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
       [70, 46, 24, 4, false],
       [70, 46, 45, 4, false],
     ] as const) {
-      expect({ w, h, tile, overlap, diff: await compare(radius1, w, h, tile, overlap, exact) }).toEqual({ w, h, tile, overlap, diff: expect.closeTo(0, 3) as number });
+      expect({ w, h, tile, overlap, diff: await compare(radius1, w, h, tile, overlap, exact) }).toEqual({
+        w,
+        h,
+        tile,
+        overlap,
+        diff: expect.closeTo(0, 3) as number,
+      });
     }
   });
 
@@ -215,7 +245,8 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
 
   it('the rgb24 result is the float result rounded and clipped (tiled, and one tile)', async () => {
     for (const tile of [24, 512]) {
-      const up = (): FrameUpscaler => new FrameUpscaler({ model: srModelFromSession(radius1, { scale: 2, maxBatch: 4 }), width, height, tile, overlap: 8 });
+      const up = (): FrameUpscaler =>
+        new FrameUpscaler({ model: srModelFromSession(radius1, { scale: 2, maxBatch: 4 }), width, height, tile, overlap: 8 });
       const [rgb, float] = await Promise.all([up().upscaleFrame(frame), up().upscaleFloat(frame)]);
       const plane = width * 2 * height * 2;
       let clipped = 0;
@@ -246,7 +277,13 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     expect(model.calls).toEqual([6, 6]);
     // Same bytes as each frame done on its own.
     for (const [k, f] of frames.entries()) {
-      const alone = await new FrameUpscaler({ model: srModelFromSession(radius1, { scale: 2, maxBatch: 1 }), width, height, tile: 40, overlap: 8 }).upscaleFrame(f);
+      const alone = await new FrameUpscaler({
+        model: srModelFromSession(radius1, { scale: 2, maxBatch: 1 }),
+        width,
+        height,
+        tile: 40,
+        overlap: 8,
+      }).upscaleFrame(f);
       expect(Buffer.compare(out[k] as Uint8Array, alone)).toBe(0);
     }
 
@@ -257,7 +294,13 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     for await (const rgb of new FrameUpscaler({ model: whole, width, height, tile: 512, overlap: 8 }).stream(source())) single.push(rgb);
     expect(whole.calls).toEqual([2, 1]);
     for (const [k, f] of frames.entries()) {
-      const alone = await new FrameUpscaler({ model: srModelFromSession(radius1, { scale: 2, maxBatch: 1 }), width, height, tile: 512, overlap: 0 }).upscaleFrame(f);
+      const alone = await new FrameUpscaler({
+        model: srModelFromSession(radius1, { scale: 2, maxBatch: 1 }),
+        width,
+        height,
+        tile: 512,
+        overlap: 0,
+      }).upscaleFrame(f);
       expect(Buffer.compare(single[k] as Uint8Array, alone)).toBe(0);
     }
   });
@@ -278,7 +321,9 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     try {
       const x = Float32Array.from({ length: 12 }, (_, i) => i / 12);
       expect(Array.from(await srModelFromSession(renamed, { scale: 1, maxBatch: 1 }).run(x, 1, 2, 2))).toEqual(Array.from(x));
-      expect(() => srModelFromSession(twoInputs, { scale: 1, maxBatch: 1 })).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error);
+      expect(() => srModelFromSession(twoInputs, { scale: 1, maxBatch: 1 })).toThrow(
+        expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error,
+      );
     } finally {
       await Promise.all([renamed.release(), twoInputs.release()]);
     }
@@ -298,7 +343,10 @@ describe('mirrored frame border (pad)', () => {
     maxBatch: 2,
     run: async (x, n, h, w) => {
       const out = new Float32Array(n * 3 * h * s * w * s);
-      for (let k = 0; k < n * 3; k++) for (let Y = 0; Y < h * s; Y++) for (let X = 0; X < w * s; X++) out[(k * h * s + Y) * w * s + X] = x[(k * h + Math.floor(Y / s)) * w + Math.floor(X / s)] as number;
+      for (let k = 0; k < n * 3; k++)
+        for (let Y = 0; Y < h * s; Y++)
+          for (let X = 0; X < w * s; X++)
+            out[(k * h * s + Y) * w * s + X] = x[(k * h + Math.floor(Y / s)) * w + Math.floor(X / s)] as number;
       return out;
     },
   });
@@ -313,7 +361,12 @@ describe('mirrored frame border (pad)', () => {
     expect([up.outWidth, up.outHeight]).toEqual([w * s, h * s]);
     const out = await up.upscaleFrame(frame);
     const want = new Uint8Array(w * s * h * s * 3);
-    for (let Y = 0; Y < h * s; Y++) for (let X = 0; X < w * s; X++) want.set(frame.subarray(((Math.floor(Y / s) * w + Math.floor(X / s)) * 3), (Math.floor(Y / s) * w + Math.floor(X / s)) * 3 + 3), (Y * w * s + X) * 3);
+    for (let Y = 0; Y < h * s; Y++)
+      for (let X = 0; X < w * s; X++)
+        want.set(
+          frame.subarray((Math.floor(Y / s) * w + Math.floor(X / s)) * 3, (Math.floor(Y / s) * w + Math.floor(X / s)) * 3 + 3),
+          (Y * w * s + X) * 3,
+        );
     expect(Buffer.from(out).equals(Buffer.from(want))).toBe(true);
     // The tiles cover the padded frame (45×31), more than the frame alone would need.
     expect(up.grid.width).toBe(w + 8);

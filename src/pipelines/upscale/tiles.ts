@@ -43,10 +43,15 @@ function axisStarts(size: number, tile: number, overlap: number): number[] {
 
 /** Plan the tiles of a `width`×`height` image; `tile` is the largest side, `overlap` < `tile`. */
 export function planTiles(width: number, height: number, tile: number, overlap: number): TileGrid {
-  for (const [name, v] of [['width', width], ['height', height], ['tile', tile]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+    ['tile', tile],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
-  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile) throw new RangeError(`overlap must be an integer in [0, tile), got ${overlap}`);
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile)
+    throw new RangeError(`overlap must be an integer in [0, tile), got ${overlap}`);
   const tileWidth = Math.min(tile, width);
   const tileHeight = Math.min(tile, height);
   const xs = axisStarts(width, tileWidth, overlap);

@@ -98,12 +98,29 @@ export async function upscaleVideo(o: UpscaleVideoOptions): Promise<UpscaleVideo
   const now = o.now ?? (() => performance.now());
   const started = now();
   if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-  const upscaler = new FrameUpscaler({ model: o.model, width: o.width, height: o.height, tile: o.tile, overlap: o.overlap, colorFix: o.colorFix, pad: o.pad, now });
+  const upscaler = new FrameUpscaler({
+    model: o.model,
+    width: o.width,
+    height: o.height,
+    tile: o.tile,
+    overlap: o.overlap,
+    colorFix: o.colorFix,
+    pad: o.pad,
+    now,
+  });
 
   // One signal stops everything: the caller's abort, or the run's own timeout.
   const stop = runStop(o.signal, o.timeoutMs);
 
-  const decoder = decodeRgbFrames({ ffmpeg: o.ffmpeg, file: o.input, width: o.width, height: o.height, signal: stop.signal, timeoutMs: o.timeoutMs, limits: o.limits });
+  const decoder = decodeRgbFrames({
+    ffmpeg: o.ffmpeg,
+    file: o.input,
+    width: o.width,
+    height: o.height,
+    signal: stop.signal,
+    timeoutMs: o.timeoutMs,
+    limits: o.limits,
+  });
   const encoder = openMp4Encoder({
     ffmpeg: o.ffmpeg,
     output: o.output,

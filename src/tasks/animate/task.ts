@@ -18,7 +18,9 @@ import type { EngineEntry, TaskDefinition } from '../../job/task.js';
 import { AnimateInputSchema, DEFAULT_LONG_SIDE, type AnimateInput } from './input.js';
 import { verifiedMp4 } from '../../job/video-output.js';
 
-const ENGINES: readonly EngineEntry[] = [{ name: 'kenburns', models: [], description: 'audio-driven pan and zoom over the still, rendered in TypeScript' }];
+const ENGINES: readonly EngineEntry[] = [
+  { name: 'kenburns', models: [], description: 'audio-driven pan and zoom over the still, rendered in TypeScript' },
+];
 
 /** x264 settings of the result: a still moving slowly compresses well even at `veryfast`. */
 export const ANIMATE_CRF = 20;
@@ -29,16 +31,25 @@ export const WORKING_OVERSCAN = 1.5;
 const even = (x: number): number => Math.max(2, 2 * Math.round(x / 2));
 
 /** The result's size: as asked, or from the image's aspect (long side 1280, even sides). */
-export function outputSize(image: { width: number; height: number }, width: number | undefined, height: number | undefined): { width: number; height: number } {
+export function outputSize(
+  image: { width: number; height: number },
+  width: number | undefined,
+  height: number | undefined,
+): { width: number; height: number } {
   const aspect = image.width / image.height;
   if (width !== undefined && height !== undefined) return { width, height };
   if (width !== undefined) return { width, height: even(width / aspect) };
   if (height !== undefined) return { width: even(height * aspect), height };
-  return aspect >= 1 ? { width: DEFAULT_LONG_SIDE, height: even(DEFAULT_LONG_SIDE / aspect) } : { width: even(DEFAULT_LONG_SIDE * aspect), height: DEFAULT_LONG_SIDE };
+  return aspect >= 1
+    ? { width: DEFAULT_LONG_SIDE, height: even(DEFAULT_LONG_SIDE / aspect) }
+    : { width: even(DEFAULT_LONG_SIDE * aspect), height: DEFAULT_LONG_SIDE };
 }
 
 /** The working copy's size: the widest window (the output's aspect) WORKING_OVERSCAN × the output, never smaller than the image needs. */
-export function workingSize(image: { width: number; height: number }, out: { width: number; height: number }): { width: number; height: number } {
+export function workingSize(
+  image: { width: number; height: number },
+  out: { width: number; height: number },
+): { width: number; height: number } {
   const aspect = out.width / out.height;
   const baseW = image.width / image.height > aspect ? image.height * aspect : image.width;
   const s = Math.min((WORKING_OVERSCAN * out.width) / baseW, Math.max(1, out.width / baseW));
@@ -64,28 +75,46 @@ export const animateTask: TaskDefinition<AnimateInput> = {
 
       const size = outputSize(image, input.width, input.height);
       if (size.width * size.height > limits.maxPixels) {
-        throw new WorkerError('VIDEO_TOO_LARGE', `the result would be ${size.width}×${size.height}, over the ${limits.maxPixels}-pixel limit (MAX_PIXELS)`, {
-          details: { field: 'width', ...size, limit: limits.maxPixels },
-        });
+        throw new WorkerError(
+          'VIDEO_TOO_LARGE',
+          `the result would be ${size.width}×${size.height}, over the ${limits.maxPixels}-pixel limit (MAX_PIXELS)`,
+          {
+            details: { field: 'width', ...size, limit: limits.maxPixels },
+          },
+        );
       }
       const { fps } = input;
       // Decoded as a stream and stopped at the limits: a track that does not declare its length
       // (raw FLAC, Ogg written to a pipe) is measured here, in memory of one number per frame.
       const maxFramesS = (limits.maxFrames + 0.5) / fps;
-      const envelope = await decodeFrameRms(audio.file, AUDIO_FORMATS, { ...run, field: audio.field, fps, stopAfterS: Math.min(limits.maxDurationS, maxFramesS) + 1 / ENVELOPE_RATE });
-      if (envelope.seconds === 0) throw new WorkerError('MEDIA_UNREADABLE', `${audio.field}: the audio stream has no samples`, { details: { field: audio.field } });
+      const envelope = await decodeFrameRms(audio.file, AUDIO_FORMATS, {
+        ...run,
+        field: audio.field,
+        fps,
+        stopAfterS: Math.min(limits.maxDurationS, maxFramesS) + 1 / ENVELOPE_RATE,
+      });
+      if (envelope.seconds === 0)
+        throw new WorkerError('MEDIA_UNREADABLE', `${audio.field}: the audio stream has no samples`, { details: { field: audio.field } });
       const duration = envelope.seconds;
       if (duration > limits.maxDurationS) {
         const length = envelope.longer ? 'runs past' : `is ${duration.toFixed(1)} s, over`;
-        throw new WorkerError('VIDEO_TOO_LONG', `${audio.field}: the audio ${length} the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`, {
-          details: { field: audio.field, duration, limit: limits.maxDurationS, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
-        });
+        throw new WorkerError(
+          'VIDEO_TOO_LONG',
+          `${audio.field}: the audio ${length} the ${limits.maxDurationS}-second limit (MAX_DURATION_S)`,
+          {
+            details: { field: audio.field, duration, limit: limits.maxDurationS, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
+          },
+        );
       }
       const frames = envelope.rms.length;
       if (frames > limits.maxFrames) {
-        throw new WorkerError('VIDEO_TOO_LONG', `the result would have ${envelope.longer ? 'more than ' : ''}${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`, {
-          details: { field: 'fps', frames, limit: limits.maxFrames, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
-        });
+        throw new WorkerError(
+          'VIDEO_TOO_LONG',
+          `the result would have ${envelope.longer ? 'more than ' : ''}${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`,
+          {
+            details: { field: 'fps', frames, limit: limits.maxFrames, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
+          },
+        );
       }
       const energy = normalizeEnergy(envelope.rms);
       if (energy.silent) warnings.push('the audio is silent: the camera moves at a constant speed, with no punches');

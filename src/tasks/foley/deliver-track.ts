@@ -52,7 +52,10 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
   const media = o.source?.media;
   // Without a source there is nothing to mix with: the track is alone.
   const mode = media ? o.mode : 'replace';
-  if (!media && format === 'mp4') throw new WorkerError('INVALID_INPUT', 'output_format: "mp4" needs a video; use "wav", "flac" or "m4a"', { details: { field: 'output_format' } });
+  if (!media && format === 'mp4')
+    throw new WorkerError('INVALID_INPUT', 'output_format: "mp4" needs a video; use "wav", "flac" or "m4a"', {
+      details: { field: 'output_format' },
+    });
   if (media && format === 'mp4' && !canCopyIntoMp4(media.video.codec)) {
     job.warnings.push(`${media.video.codec} video cannot be stored in MP4 as it is: re-encoded to H.264`);
   }
@@ -71,7 +74,12 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
   if (aacAsIs(format, mode) && encoded === undefined) {
     const aac = await keepPeakThroughAac(wav, { ...run, keepEncoded: join(o.workDir, 'track.m4a') });
     encoded = aac.encoded;
-    loudness = { ...loudness, lufs: round2(Number(loudness.lufs) + aac.trimDb), true_peak_dbtp: round2(aac.aacTruePeakDbtp), ...(aac.trimDb !== 0 ? { aac_trim_db: round2(aac.trimDb) } : {}) };
+    loudness = {
+      ...loudness,
+      lufs: round2(Number(loudness.lufs) + aac.trimDb),
+      true_peak_dbtp: round2(aac.aacTruePeakDbtp),
+      ...(aac.trimDb !== 0 ? { aac_trim_db: round2(aac.trimDb) } : {}),
+    };
   }
   if (wavIsResult(format, mode)) return { file: wav, loudness };
   const t = performance.now();
@@ -92,7 +100,10 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
     videoCodec: media.video.codec,
     sourceHasAudio: media.audio !== undefined,
     speech: o.speech,
-    clock: { videoAtS: media.video.startTime - media.startTime, originalAtS: media.audio ? media.audio.startTime - media.video.startTime : 0 },
+    clock: {
+      videoAtS: media.video.startTime - media.startTime,
+      originalAtS: media.audio ? media.audio.startTime - media.video.startTime : 0,
+    },
   };
   await mux(plan, run);
   // A mix is a new track the AAC check has not seen: its limiter holds sample peaks, AAC adds
@@ -104,16 +115,28 @@ export async function deliverTrack(o: DeliverTrackOptions): Promise<DeliveredTra
       await mux({ ...plan, mixTrimDb: trimDb }, run);
       mixed = { truePeakDbtp: await truePeakOf(out, run), trimDb };
     }
-    loudness = { ...loudness, mix_true_peak_dbtp: round2(mixed.truePeakDbtp), ...(mixed.trimDb !== 0 ? { mix_trim_db: round2(mixed.trimDb) } : {}) };
+    loudness = {
+      ...loudness,
+      mix_true_peak_dbtp: round2(mixed.truePeakDbtp),
+      ...(mixed.trimDb !== 0 ? { mix_trim_db: round2(mixed.trimDb) } : {}),
+    };
   }
   job.mark('mux', t);
   return { file: out, loudness };
 }
 
 /** The track alone in an audio format, for a track without a source video to mux with. */
-async function encodeAlone(o: { audio: string; encoded: boolean; out: string; format: OutputFormat }, run: DeliverTrackOptions['run']): Promise<void> {
+async function encodeAlone(
+  o: { audio: string; encoded: boolean; out: string; format: OutputFormat },
+  run: DeliverTrackOptions['run'],
+): Promise<void> {
   const head = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', o.audio, '-map', '0:a:0', '-vn'];
   // The AAC check's encoding is the delivered track: copied, not encoded again.
-  const codec = o.format === 'flac' ? ['-ar', '48000', '-ac', '2', '-c:a', 'flac', '-f', 'flac'] : o.format === 'wav' ? ['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav'] : [...(o.encoded ? ['-c:a', 'copy'] : AAC_DELIVERY_ARGS), '-movflags', '+faststart', '-f', 'ipod'];
+  const codec =
+    o.format === 'flac'
+      ? ['-ar', '48000', '-ac', '2', '-c:a', 'flac', '-f', 'flac']
+      : o.format === 'wav'
+        ? ['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav']
+        : [...(o.encoded ? ['-c:a', 'copy'] : AAC_DELIVERY_ARGS), '-movflags', '+faststart', '-f', 'ipod'];
   await runBinary(run.ffmpeg, [...head, ...codec, o.out], run);
 }

@@ -64,11 +64,14 @@ export async function listen(o: ListenOptions): Promise<Heard> {
   const speech: Promise<SpeechResult | undefined> | undefined = vad
     ? media.then((m) =>
         m.audio
-          ? detectSpeech({ ffmpeg: o.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: o.timeoutMs, maxSeconds: o.maxSeconds }).then((r) => ({ ...r, spans: onPictureClock(r.spans, (m.audio?.startTime ?? 0) - m.video.startTime) }), (e: unknown) => {
-              if (ctx.signal.aborted) throw e;
-              warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
-              return undefined;
-            })
+          ? detectSpeech({ ffmpeg: o.ffmpeg, file, vad, signal: ctx.signal, timeoutMs: o.timeoutMs, maxSeconds: o.maxSeconds }).then(
+              (r) => ({ ...r, spans: onPictureClock(r.spans, (m.audio?.startTime ?? 0) - m.video.startTime) }),
+              (e: unknown) => {
+                if (ctx.signal.aborted) throw e;
+                warnings.push(`speech detection failed (${reason(e)}): no speech spans`);
+                return undefined;
+              },
+            )
           : { spans: [], modelMs: 0, seconds: 0, audio: false },
       )
     : undefined;

@@ -80,7 +80,12 @@ export async function warmFoleySenses(deps: TaskDeps, log: Logger): Promise<void
   const senses = createFoleySenses(deps);
   const t0 = performance.now();
   const [vision, vad] = await Promise.allSettled([senses.vision(log, { pose: 'auto' }), senses.vad(log)]);
-  if (vision.status === 'rejected') log.warn({ err: vision.reason }, 'the vision models could not be loaded at start-up: Foley jobs will try again');
-  if (vad.status === 'rejected') log.warn({ err: vad.reason }, 'the voice-activity model could not be loaded at start-up: Foley jobs will try again');
-  log.info({ vision: vision.status === 'fulfilled', vad: vad.status === 'fulfilled', ms: Math.round(performance.now() - t0) }, 'Foley senses warmed');
+  if (vision.status === 'rejected')
+    log.warn({ err: vision.reason }, 'the vision models could not be loaded at start-up: Foley jobs will try again');
+  if (vad.status === 'rejected')
+    log.warn({ err: vad.reason }, 'the voice-activity model could not be loaded at start-up: Foley jobs will try again');
+  log.info(
+    { vision: vision.status === 'fulfilled', vad: vad.status === 'fulfilled', ms: Math.round(performance.now() - t0) },
+    'Foley senses warmed',
+  );
 }

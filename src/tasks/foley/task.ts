@@ -48,7 +48,9 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
   const loaded = new LoadedEngines(deps);
   for (const engine of engines) {
     if (engine.available(deps) === true) {
-      loaded.get(engine).catch((e: unknown) => log?.warn({ err: e, engine: engine.name }, 'engine failed to load at start-up; jobs will try again'));
+      loaded
+        .get(engine)
+        .catch((e: unknown) => log?.warn({ err: e, engine: engine.name }, 'engine failed to load at start-up; jobs will try again'));
     }
   }
   const senses = createFoleySenses(deps);
@@ -83,7 +85,13 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
       seed,
       duration: input.duration,
       // Never rejects: a failed detection (or probe) is no speech here, and the job's error elsewhere.
-      senses: { vision: heard.vision, speech: heard.speech?.then((s) => s?.spans ?? [], () => []) },
+      senses: {
+        vision: heard.vision,
+        speech: heard.speech?.then(
+          (s) => s?.spans ?? [],
+          () => [],
+        ),
+      },
       output: {
         mode: input.audio_mode,
         // A WAV of the new track alone is delivered as the engine writes it.
@@ -103,7 +111,9 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
     if (speech) job.timings.speech_model = Math.round(speech.modelMs);
     const spans = speech?.spans ?? [];
     if (input.audio_mode === 'replace' && spans.length > 0) {
-      warnings.push(`the source has speech (${spans.length} span${spans.length === 1 ? '' : 's'}); audio_mode "replace" drops it: use "mix" to keep it`);
+      warnings.push(
+        `the source has speech (${spans.length} span${spans.length === 1 ? '' : 's'}); audio_mode "replace" drops it: use "mix" to keep it`,
+      );
     }
     const delivered = await deliverTrack({
       track,

@@ -18,14 +18,19 @@ export const InterpolateInputSchema = z
       .min(2, { error: 'must be an integer from 2 to 8' })
       .max(8, { error: 'must be an integer from 2 to 8' })
       .optional()
-      .describe('output frame rate over the source\'s (give this or fps)'),
+      .describe("output frame rate over the source's (give this or fps)"),
     fps: z
       .number({ error: `must be a frame rate above the source's, at most ${MAX_FPS}` })
       .positive({ error: `must be a frame rate above the source's, at most ${MAX_FPS}` })
       .max(MAX_FPS, { error: `must be a frame rate above the source's, at most ${MAX_FPS}` })
       .optional()
       .describe('target frame rate (give this or factor)'),
-    model: z.string().min(1).max(200).default('auto').describe('"auto", "ffmpeg" (motion-compensated interpolation) or a RIFE ONNX repo listed in MODELS'),
+    model: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('auto')
+      .describe('"auto", "ffmpeg" (motion-compensated interpolation) or a RIFE ONNX repo listed in MODELS'),
     duration: durationField,
     output_format: z.literal('mp4', { error: 'must be "mp4"' }).default('mp4'),
     delivery: deliveryField,

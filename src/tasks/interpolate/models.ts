@@ -59,9 +59,13 @@ export function createInterpolationModels(deps: TaskDeps): InterpolationModels {
         }
       }
       if (/^[\w.-]+\/[\w.-]+$/.test(model)) return hub(model, log);
-      throw new WorkerError('ENGINE_NOT_AVAILABLE', `model: "${model}" is not available; use "auto", "ffmpeg", or a RIFE repo listed in MODELS`, {
-        details: { field: 'model', available: ['auto', 'ffmpeg', ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
-      });
+      throw new WorkerError(
+        'ENGINE_NOT_AVAILABLE',
+        `model: "${model}" is not available; use "auto", "ffmpeg", or a RIFE repo listed in MODELS`,
+        {
+          details: { field: 'model', available: ['auto', 'ffmpeg', ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
+        },
+      );
     },
   };
 }

@@ -23,7 +23,9 @@ import { verifiedMp4 } from '../../job/video-output.js';
 export const INTERPOLATE_CRF = 18;
 export const INTERPOLATE_PRESET = 'fast';
 
-const ENGINES: readonly EngineEntry[] = [{ name: 'ffmpeg', models: [], description: "ffmpeg's motion-compensated interpolation (minterpolate), built in" }];
+const ENGINES: readonly EngineEntry[] = [
+  { name: 'ffmpeg', models: [], description: "ffmpeg's motion-compensated interpolation (minterpolate), built in" },
+];
 
 /** The source's rate, exact when the container says it. */
 function sourceRate(media: MediaInfo): Rate {
@@ -42,7 +44,12 @@ function targetRate(input: InterpolateInput, rateIn: Rate): Rate {
   if (input.factor !== undefined) {
     const out = reduceRate(rateIn.num * input.factor, rateIn.den);
     if (rateValue(out) > MAX_FPS) {
-      throw invalidInput([{ field: 'factor', message: `×${input.factor} of ${rateValue(rateIn).toFixed(3)} fps is ${rateValue(out).toFixed(3)} fps, over the ${MAX_FPS} fps limit` }]);
+      throw invalidInput([
+        {
+          field: 'factor',
+          message: `×${input.factor} of ${rateValue(rateIn).toFixed(3)} fps is ${rateValue(out).toFixed(3)} fps, over the ${MAX_FPS} fps limit`,
+        },
+      ]);
     }
     return out;
   }
@@ -90,7 +97,10 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
           height,
           rateIn,
           rateOut,
-          engine: engine.kind === 'rife' ? { kind: 'rife', model: new RifeInterpolator(engine.session, { width, height, timestep: engine.timestep, maxBatch }) } : { kind: 'minterpolate' },
+          engine:
+            engine.kind === 'rife'
+              ? { kind: 'rife', model: new RifeInterpolator(engine.session, { width, height, timestep: engine.timestep, maxBatch }) }
+              : { kind: 'minterpolate' },
           crf: INTERPOLATE_CRF,
           preset: INTERPOLATE_PRESET,
           audio,
@@ -98,25 +108,35 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
           signal: ctx.signal,
           timeoutMs: config.ffmpegTimeoutMs,
           limits: { maxFrames: config.limits.maxFrames },
-          onProgress: (source, frames) => ctx.progress({ stage: 'interpolate', frames, source_frames: source, ...(expected ? { percent: Math.min(100, Math.round((100 * source) / expected)) } : {}) }),
+          onProgress: (source, frames) =>
+            ctx.progress({
+              stage: 'interpolate',
+              frames,
+              source_frames: source,
+              ...(expected ? { percent: Math.min(100, Math.round((100 * source) / expected)) } : {}),
+            }),
         });
       // Out of memory with batched pairs: once more, one frame per run (ffmpeg's engine is not retried).
       const gpu = engine.kind === 'rife' && engine.session.provider === 'cuda' ? ' on the GPU' : '';
-      const { result, size: batch, retriedFrom } =
-        engine.kind === 'rife'
-          ? await retryOnOutOfMemory({
-              size: engine.maxBatch,
-              run,
-              smaller: (b) => (b > 1 ? 1 : undefined),
-              onRetry: (from, _to, e) => ctx.log.warn({ batch: from, reason: (e as Error).message }, 'out of memory: retrying one frame per run'),
-              exhausted: (_b, retried) => ({
-                message: retried
-                  ? `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`
-                  : `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`,
-                details: { width, height },
-              }),
-            })
-          : { result: await run(1), size: 1, retriedFrom: undefined };
+      const {
+        result,
+        size: batch,
+        retriedFrom,
+      } = engine.kind === 'rife'
+        ? await retryOnOutOfMemory({
+            size: engine.maxBatch,
+            run,
+            smaller: (b) => (b > 1 ? 1 : undefined),
+            onRetry: (from, _to, e) =>
+              ctx.log.warn({ batch: from, reason: (e as Error).message }, 'out of memory: retrying one frame per run'),
+            exhausted: (_b, retried) => ({
+              message: retried
+                ? `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`
+                : `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`,
+              details: { width, height },
+            }),
+          })
+        : { result: await run(1), size: 1, retriedFrom: undefined };
       if (retriedFrom !== undefined) warnings.push(`out of memory with ${retriedFrom} frames per model run: ran one at a time`);
       job.timings.interpolate = Math.round(result.wallMs);
       if (engine.kind === 'rife') job.timings.inference = Math.round(result.modelMs);

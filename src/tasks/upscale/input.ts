@@ -15,10 +15,17 @@ export const UpscaleInputSchema = z
     task: z.literal('upscale'),
     ...videoSource,
     scale: z
-      .union(UPSCALE_SCALES.map((s) => z.literal(s)) as [z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<8>], { error: 'must be 2, 3, 4 or 8' })
+      .union(UPSCALE_SCALES.map((s) => z.literal(s)) as [z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>, z.ZodLiteral<8>], {
+        error: 'must be 2, 3, 4 or 8',
+      })
       .default(2)
       .describe('output size over input size, per side'),
-    model: z.string().min(1).max(200).default('auto').describe('"auto", an embedded model ("esrgan-slim", "esrgan-medium", "esrgan-thick") or a Hub repo listed in MODELS'),
+    model: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('auto')
+      .describe('"auto", an embedded model ("esrgan-slim", "esrgan-medium", "esrgan-thick") or a Hub repo listed in MODELS'),
     tile: z
       .number({ error: 'must be an integer from 32 to 2048 (input pixels)' })
       .int({ error: 'must be an integer from 32 to 2048 (input pixels)' })
@@ -26,7 +33,12 @@ export const UpscaleInputSchema = z
       .max(2048, { error: 'must be an integer from 32 to 2048 (input pixels)' })
       .optional()
       .describe('tile side in input pixels; default from the hardware tier'),
-    denoise: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).optional().describe('denoising strength, for models that have it'),
+    denoise: z
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('denoising strength, for models that have it'),
     color_fix: z
       .boolean({ error: 'must be true or false' })
       .default(true)

@@ -25,7 +25,12 @@ export type EmbeddedName = keyof typeof EMBEDDED_SR_MODELS;
  * every scale on real footage, but runs 0.04 frames/s at 360p → 720p on a 2-core CPU, fine for a
  * GPU; on a CPU, esrgan-medium is within 0.3 dB of bicubic at ×2 at 0.44 frames/s.
  */
-export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = { cpu: 'esrgan-medium', 'gpu-small': 'esrgan-thick', gpu: 'esrgan-thick', 'gpu-large': 'esrgan-thick' };
+export const DEFAULT_EMBEDDED: Record<Tier, EmbeddedName> = {
+  cpu: 'esrgan-medium',
+  'gpu-small': 'esrgan-thick',
+  gpu: 'esrgan-thick',
+  'gpu-large': 'esrgan-thick',
+};
 
 /** Names the Hub repos or files of super-resolution models, for `auto`. */
 const SR_NAME = /esrgan|upscal|swinir|hat[-_]|(^|[^a-z])(x[2348]|[2348]x)([^a-z]|$)|super.?res/i;
@@ -51,17 +56,25 @@ async function measureScale(session: Session, name: string): Promise<number> {
   try {
     out = await session.run({ [io.input]: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
   } catch (cause) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model does not take a [1,3,H,W] image of any size (it failed on a 16×16 tile): ${(cause as Error).message}`, {
-      cause,
-      details: { model: name },
-    });
+    throw new WorkerError(
+      'MODEL_LOAD_FAILED',
+      `${name}: the model does not take a [1,3,H,W] image of any size (it failed on a 16×16 tile): ${(cause as Error).message}`,
+      {
+        cause,
+        details: { model: name },
+      },
+    );
   }
   const dims = out[io.output]?.dims ?? [];
   const scale = Number(dims[3]) / side;
   if (dims.length !== 4 || dims[1] !== 3 || !Number.isInteger(scale) || scale < 1 || Number(dims[2]) / side !== scale) {
-    throw new WorkerError('MODEL_LOAD_FAILED', `${name}: the model's output [${dims.join(',')}] is not an RGB image a whole number of times larger than its input`, {
-      details: { model: name, dims },
-    });
+    throw new WorkerError(
+      'MODEL_LOAD_FAILED',
+      `${name}: the model's output [${dims.join(',')}] is not an RGB image a whole number of times larger than its input`,
+      {
+        details: { model: name, dims },
+      },
+    );
   }
   return scale;
 }
@@ -87,7 +100,10 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
       loadEmbeddedSrModel(name, scale, { cacheDir }).catch((e: unknown) => {
         if (isWorkerError(e)) throw e;
         // The package's files or the cache folder (CONVERTED_MODELS_DIR) cannot be read or written.
-        throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale}: cannot convert or cache the model: ${(e as Error).message}`, { cause: e, details: { model: name, scale } });
+        throw new WorkerError('MODEL_LOAD_FAILED', `${name} ×${scale}: cannot convert or cache the model: ${(e as Error).message}`, {
+          cause: e,
+          details: { model: name, scale },
+        });
       });
     let model: LoadedSrModel | undefined;
     const { sessions: s } = await sessions.bundle(`upscale:embedded:${name}@x${scale}`, {
@@ -103,7 +119,11 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
           },
         },
       },
-      ready: ({ sr }) => log.info({ model: name, scale, cached: model?.hit, provider: sr.provider, ms: Math.round(performance.now() - t) }, 'super-resolution model loaded'),
+      ready: ({ sr }) =>
+        log.info(
+          { model: name, scale, cached: model?.hit, provider: sr.provider, ms: Math.round(performance.now() - t) },
+          'super-resolution model loaded',
+        ),
     });
     return { name, scale, session: s.sr, maxBatch: BATCH_BY_TIER[tier()] };
   }
@@ -145,9 +165,13 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
       } else if (/^[\w.-]+\/[\w.-]+$/.test(model)) {
         resolved = await hub(model, log);
       } else {
-        throw new WorkerError('ENGINE_NOT_AVAILABLE', `model: "${model}" is not available; use "auto", one of ${names.join(', ')}, or a Hub repo listed in MODELS`, {
-          details: { field: 'model', available: ['auto', ...names, ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
-        });
+        throw new WorkerError(
+          'ENGINE_NOT_AVAILABLE',
+          `model: "${model}" is not available; use "auto", one of ${names.join(', ')}, or a Hub repo listed in MODELS`,
+          {
+            details: { field: 'model', available: ['auto', ...names, ...(deps.models?.registry.list().map((r) => r.repo) ?? [])] },
+          },
+        );
       }
       if (resolved.scale !== scale) {
         throw invalidInput([{ field: 'scale', message: `${resolved.name} upscales ×${resolved.scale}, not ×${scale}` }]);

@@ -27,7 +27,11 @@ export const TILE_OVERLAP = 16;
 /** Input pixels mirrored around each frame, so the model sees picture at the edges (+0.15 dB mean, +1.2 dB on flat footage; BENCHMARKS.md). */
 export const FRAME_PAD = 4;
 
-const ENGINES: readonly EngineEntry[] = Object.entries(EMBEDDED_SR_MODELS).map(([name, m]) => ({ name, models: [], description: m.description }));
+const ENGINES: readonly EngineEntry[] = Object.entries(EMBEDDED_SR_MODELS).map(([name, m]) => ({
+  name,
+  models: [],
+  description: m.description,
+}));
 
 export const upscaleTask: TaskDefinition<UpscaleInput> = {
   name: 'upscale',
@@ -50,9 +54,13 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
         check: (m) => {
           const { width, height } = displaySize(m.video);
           if (width * scale * height * scale > config.limits.maxPixels) {
-            throw new WorkerError('VIDEO_TOO_LARGE', `the result would be ${width * scale}×${height * scale}, over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`, {
-              details: { field: 'scale', width: width * scale, height: height * scale, limit: config.limits.maxPixels },
-            });
+            throw new WorkerError(
+              'VIDEO_TOO_LARGE',
+              `the result would be ${width * scale}×${height * scale}, over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`,
+              {
+                details: { field: 'scale', width: width * scale, height: height * scale, limit: config.limits.maxPixels },
+              },
+            );
           }
         },
       });
@@ -65,12 +73,15 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
       const firstTile = input.tile ?? TILE_BY_TIER[deps.inference.hardware.tier];
       const rate = media.video.rate ?? (media.video.fps ? String(Math.round(media.video.fps)) : '25');
       if (media.video.variableRate) {
-        warnings.push(`the video has a variable frame rate: every frame is kept, evenly spaced at ${media.video.fps?.toFixed(3) ?? rate} fps`);
+        warnings.push(
+          `the video has a variable frame rate: every frame is kept, evenly spaced at ${media.video.fps?.toFixed(3) ?? rate} fps`,
+        );
       }
       const audioCodec = media.audio?.codec;
       const audio = audioCodec === undefined ? 'none' : canCopyAudioIntoMp4(audioCodec) ? 'copy' : 'aac';
       if (audio === 'aac') warnings.push(`${audioCodec} audio cannot be stored in MP4 as it is: re-encoded to AAC`);
-      const expected = media.video.frames ?? (media.duration !== undefined && media.video.fps ? Math.round(media.duration * media.video.fps) : undefined);
+      const expected =
+        media.video.frames ?? (media.duration !== undefined && media.video.fps ? Math.round(media.duration * media.video.fps) : undefined);
       const out = join(job.workDir, 'result.mp4');
       const run = (tileSide: number): Promise<UpscaleVideoResult> =>
         upscaleVideo({
@@ -90,15 +101,25 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
           signal: ctx.signal,
           timeoutMs: config.ffmpegTimeoutMs,
           limits: { maxFrames: config.limits.maxFrames },
-          onProgress: (frames) => ctx.progress({ stage: 'upscale', frames, ...(expected ? { percent: Math.min(100, Math.round((100 * frames) / expected)) } : {}) }),
+          onProgress: (frames) =>
+            ctx.progress({
+              stage: 'upscale',
+              frames,
+              ...(expected ? { percent: Math.min(100, Math.round((100 * frames) / expected)) } : {}),
+            }),
         });
       // Out of memory on the device: once more with tiles of a quarter of the pixels.
       const gpu = model.session.provider === 'cuda';
-      const { result, size: tile, retriedFrom } = await retryOnOutOfMemory({
+      const {
+        result,
+        size: tile,
+        retriedFrom,
+      } = await retryOnOutOfMemory({
         size: firstTile,
         run,
         smaller: (side) => Math.max(32, Math.floor(side / 2)),
-        onRetry: (from, to, e) => ctx.log.warn({ tile: from, retryTile: to, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles'),
+        onRetry: (from, to, e) =>
+          ctx.log.warn({ tile: from, retryTile: to, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles'),
         exhausted: (side) => ({
           message: `out of memory${gpu ? ' on the GPU' : ''} even with ${side}px tiles; send a smaller "tile" or a smaller scale${gpu ? ', or use a GPU with more memory' : ''}`,
           details: { field: 'tile', tile: side },
@@ -123,4 +144,3 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
     };
   },
 };
-

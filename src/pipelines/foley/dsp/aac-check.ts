@@ -43,7 +43,11 @@ export interface AacCheckResult {
 
 /** True peak (dBTP) of a file's first audio stream as it decodes, by ffmpeg's ebur128 (4× oversampled). */
 export async function truePeakOf(file: string, o: AacCheck): Promise<number> {
-  const { stderrTail } = await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], o);
+  const { stderrTail } = await runBinary(
+    o.ffmpeg,
+    ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'],
+    o,
+  );
   const summary = stderrTail.slice(stderrTail.lastIndexOf('Summary:'));
   const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf)/.exec(summary)?.[1];
   if (peak === undefined) throw new Error(`no ebur128 true peak in: ${summary.slice(0, 300)}`);
@@ -57,7 +61,11 @@ export async function truePeakOf(file: string, o: AacCheck): Promise<number> {
 export async function aacTruePeak(wavPath: string, o: AacCheck, keep?: string): Promise<number> {
   const trial = keep ?? `${wavPath}.aac-trial.m4a`;
   try {
-    await runBinary(o.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', wavPath, '-map', '0:a:0', ...AAC_DELIVERY_ARGS, '-f', 'mp4', trial], o);
+    await runBinary(
+      o.ffmpeg,
+      ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', wavPath, '-map', '0:a:0', ...AAC_DELIVERY_ARGS, '-f', 'mp4', trial],
+      o,
+    );
     return await truePeakOf(trial, o);
   } finally {
     if (!keep) rmSync(trial, { force: true });

@@ -48,7 +48,8 @@ function band(s: Float64Array, n: number, lo: number, hi: number): number {
 }
 
 function centroid(s: Float64Array, n: number): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   s.forEach((v, k) => {
     num += v * ((k * SR) / n);
     den += v;
@@ -89,7 +90,8 @@ function pitch(x: Float32Array, from: number, n: number, loHz: number, hiHz: num
   let e0 = 0;
   for (let i = 0; i < n; i++) e0 += (x[from + i] as number) ** 2;
   for (let lag = Math.floor(SR / hiHz); lag <= Math.ceil(SR / loHz); lag++) {
-    let c = 0, e1 = 0;
+    let c = 0,
+      e1 = 0;
     for (let i = 0; i < n; i++) {
       c += (x[from + i] as number) * (x[from + i + lag] ?? 0);
       e1 += (x[from + i + lag] ?? 0) ** 2;
@@ -114,16 +116,28 @@ function envelope(x: Float32Array, win: number): number[] {
 /** A band-passed copy (a 2nd-order resonator per pass, run twice): enough to isolate a band for envelopes. */
 function bandpass(x: Float32Array, lo: number, hi: number): Float32Array {
   let y = Float32Array.from(x);
-  for (const [kind, hz] of [['hp', lo], ['hp', lo], ['lp', hi], ['lp', hi]] as const) {
+  for (const [kind, hz] of [
+    ['hp', lo],
+    ['hp', lo],
+    ['lp', hi],
+    ['lp', hi],
+  ] as const) {
     const w = Math.tan((Math.PI * hz) / SR);
     const k = 1 / (1 + Math.SQRT2 * w + w * w);
     const [b0, b1, b2] = kind === 'lp' ? [w * w * k, 2 * w * w * k, w * w * k] : [k, -2 * k, k];
-    const a1 = 2 * (w * w - 1) * k, a2 = (1 - Math.SQRT2 * w + w * w) * k;
-    let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+    const a1 = 2 * (w * w - 1) * k,
+      a2 = (1 - Math.SQRT2 * w + w * w) * k;
+    let x1 = 0,
+      x2 = 0,
+      y1 = 0,
+      y2 = 0;
     const out = new Float32Array(y.length);
     y.forEach((v, i) => {
       const o = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-      x2 = x1; x1 = v; y2 = y1; y1 = o;
+      x2 = x1;
+      x1 = v;
+      y2 = y1;
+      y1 = o;
       out[i] = o;
     });
     y = out;
@@ -160,7 +174,12 @@ describe('each newer preset sounds like itself, by measure', () => {
     // Each note frame's strongest bin is in the chirp range, and the band holds most of the frame's energy.
     const peaks = loud.map((s) => (s.indexOf(Math.max(...s)) * SR) / 1024);
     expect(peaks.filter((f) => f >= 1800 && f <= 7000).length / peaks.length).toBeGreaterThan(0.9);
-    expect(percentile(loud.map((s) => band(s, 1024, 1800, 7000) / band(s, 1024, 0, SR / 2)), 0.5)).toBeGreaterThan(0.7);
+    expect(
+      percentile(
+        loud.map((s) => band(s, 1024, 1800, 7000) / band(s, 1024, 0, SR / 2)),
+        0.5,
+      ),
+    ).toBeGreaterThan(0.7);
     // Notes: tens of ms each, several a second, grouped in bursts (short gaps inside, long gaps between).
     const notes = runs(note);
     const secs = notes.map(([, n]) => n * HOP_S);
@@ -187,7 +206,10 @@ describe('each newer preset sounds like itself, by measure', () => {
     const pitches = barks.map(([s, n]) => pitch(x, Math.round((s + n / 2) * 480), 1024, 150, 900));
     const voiced = pitches.filter((p) => p.r > 0.5);
     expect(voiced.length / pitches.length).toBeGreaterThan(0.7);
-    const f0 = percentile(voiced.map((p) => p.hz), 0.5);
+    const f0 = percentile(
+      voiced.map((p) => p.hz),
+      0.5,
+    );
     expect(f0).toBeGreaterThanOrEqual(280);
     expect(f0).toBeLessThanOrEqual(650);
   });
@@ -265,7 +287,10 @@ describe('each newer preset sounds like itself, by measure', () => {
     const rates = loud.map(([, i]) => pitch(bandpass(rect.subarray(i * 2048, i * 2048 + 4096), 20, 400), 0, 2048, 35, 200));
     const periodic = rates.filter((p) => p.r > 0.3);
     expect(periodic.length / rates.length).toBeGreaterThan(0.6);
-    const hz = percentile(periodic.map((p) => p.hz), 0.5);
+    const hz = percentile(
+      periodic.map((p) => p.hz),
+      0.5,
+    );
     expect(hz).toBeGreaterThanOrEqual(35);
     expect(hz).toBeLessThanOrEqual(180);
 

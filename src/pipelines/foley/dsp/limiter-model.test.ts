@@ -33,7 +33,10 @@ function statsOf(st: ReturnType<typeof stems>): FoleyDsp {
   dsp.statsBegin(segmentLength(SR), n);
   for (let at = 0; at < n; at += BLOCK) {
     const len = Math.min(BLOCK, n - at);
-    dsp.statsPush([...st.bed, ...st.ev].map((x) => x.subarray(at, at + len)), len);
+    dsp.statsPush(
+      [...st.bed, ...st.ev].map((x) => x.subarray(at, at + len)),
+      len,
+    );
   }
   return dsp;
 }

@@ -17,7 +17,13 @@ export function kWeightingCoefficients(sr: number): Float64Array {
   const Vh = 10 ** (G / 20);
   const Vb = Vh ** 0.4996667741545416;
   let a0 = 1 + K / Q + K * K;
-  const shelf = [(Vh + (Vb * K) / Q + K * K) / a0, (2 * (K * K - Vh)) / a0, (Vh - (Vb * K) / Q + K * K) / a0, (2 * (K * K - 1)) / a0, (1 - K / Q + K * K) / a0];
+  const shelf = [
+    (Vh + (Vb * K) / Q + K * K) / a0,
+    (2 * (K * K - Vh)) / a0,
+    (Vh - (Vb * K) / Q + K * K) / a0,
+    (2 * (K * K - 1)) / a0,
+    (1 - K / Q + K * K) / a0,
+  ];
   f0 = 38.13547087602444;
   Q = 0.5003270373238773;
   K = Math.tan((Math.PI * f0) / sr);
@@ -40,7 +46,9 @@ function lufs(meanSquare: number): number {
 export function gatedLoudness(steps: Float64Array, stepLength: number): number {
   const blockLen = 4 * stepLength;
   const blocks: number[] = [];
-  let e0 = 0, e1 = 0, e2 = 0;
+  let e0 = 0,
+    e1 = 0,
+    e2 = 0;
   for (let i = 0; i < steps.length; i++) {
     const e3 = steps[i] as number;
     if (i >= 3) {

@@ -41,7 +41,13 @@ function spans(timeline: readonly TimelineEntry[], sr: number, length: number): 
   return sorted.map((e, i) => {
     const inAt = i === 0 ? -1 : (at[i] as number);
     const outAt = i === sorted.length - 1 ? -1 : (at[i + 1] as number);
-    return { preset: e.preset, inAt, outAt, from: inAt < 0 ? 0 : Math.max(0, inAt - half), to: outAt < 0 ? length : Math.min(length, outAt + half) };
+    return {
+      preset: e.preset,
+      inAt,
+      outAt,
+      from: inAt < 0 ? 0 : Math.max(0, inAt - half),
+      to: outAt < 0 ? length : Math.min(length, outAt + half),
+    };
   });
 }
 
@@ -87,7 +93,8 @@ export function* timelineStems(
       for (let i = 0; i < len; i++) {
         const w = weight(s, start + i, half);
         if (w === 0) continue;
-        for (let k = 0; k < 4; k++) (out[k] as Float32Array)[i] = ((out[k] as Float32Array)[i] as number) + w * ((stems[k] as Float32Array)[i] as number);
+        for (let k = 0; k < 4; k++)
+          (out[k] as Float32Array)[i] = ((out[k] as Float32Array)[i] as number) + w * ((stems[k] as Float32Array)[i] as number);
       }
     }
     master.statsPush(out, len);

@@ -61,7 +61,12 @@ function reference(l: Float32Array, r: Float32Array): { outL: Float64Array; outR
 /** The engine's pass with the signal as the bed stem at unity: what its limiter makes of it. */
 function limit(l: Float32Array, r: Float32Array): { outL: Float32Array; outR: Float32Array; truePeak: number; minGain: number } {
   const silent = new Float32Array(l.length);
-  const out = masterStems([l, r, silent, silent], { bed: 1, events: 0 }, { ceiling: CEILING, lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S }, SR);
+  const out = masterStems(
+    [l, r, silent, silent],
+    { bed: 1, events: 0 },
+    { ceiling: CEILING, lookaheadS: LOOKAHEAD_S, releaseS: RELEASE_S },
+    SR,
+  );
   return { outL: out.left, outR: out.right, truePeak: out.truePeak, minGain: out.minGain };
 }
 
@@ -91,7 +96,11 @@ describe('true-peak limiter (the engine, WebAssembly)', () => {
     const { outL, outR, minGain } = limit(l, r);
     let worst = 0;
     for (let i = 0; i < l.length; i++) {
-      worst = Math.max(worst, Math.abs((outL[i] as number) - (ref.outL[i] as number)), Math.abs((outR[i] as number) - (ref.outR[i] as number)));
+      worst = Math.max(
+        worst,
+        Math.abs((outL[i] as number) - (ref.outL[i] as number)),
+        Math.abs((outR[i] as number) - (ref.outR[i] as number)),
+      );
     }
     expect(worst).toBeLessThan(1e-6);
     expect(minGain).toBeLessThan(0.4);
@@ -132,7 +141,9 @@ describe('true-peak limiter (the engine, WebAssembly)', () => {
 it('writes 16-bit PCM as ffmpeg converts float (× 32768, ties to even, clipped)', async () => {
   const n = 4801;
   // Exact ties (k + ½)/32768 among them, and values past full scale.
-  const left = Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? ((i % 5) - 2 + 0.5) / 32768 : 1.3 * Math.sin(i / 5) + (i % 7) / 70_000));
+  const left = Float32Array.from({ length: n }, (_, i) =>
+    i % 9 === 0 ? ((i % 5) - 2 + 0.5) / 32768 : 1.3 * Math.sin(i / 5) + (i % 7) / 70_000,
+  );
   const right = Float32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? -1.2 : 0.4 * Math.cos(i / 3)));
   const dir = await mkdtemp(join(tmpdir(), 'pcm16-'));
   try {
@@ -142,7 +153,12 @@ it('writes 16-bit PCM as ffmpeg converts float (× 32768, ties to even, clipped)
     await promisify(execFile)(binaries().ffmpeg, ['-v', 'error', '-y', '-i', floatWav, '-c:a', 'pcm_s16le', ffmpegWav]);
     const theirs = await readFile(ffmpegWav);
     const silent = new Float32Array(n);
-    const ours = masterStems([left, right, silent, silent], { bed: 1, events: 0 }, { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / SR, releaseS: RELEASE_S }, SR).pcm16;
+    const ours = masterStems(
+      [left, right, silent, silent],
+      { bed: 1, events: 0 },
+      { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / SR, releaseS: RELEASE_S },
+      SR,
+    ).pcm16;
     // ffmpeg's header may carry extra chunks; the samples are the data chunk's tail.
     expect(Buffer.from(ours).equals(theirs.subarray(theirs.length - 4 * n))).toBe(true);
   } finally {
@@ -159,7 +175,14 @@ it('keeps its memory flat over a long track: events are recycled, only the 5 ms 
       times: Float64Array.from({ length: frames }, (_, i) => i / fps),
       motion: Float32Array.from({ length: frames }, (_, i) => 0.05 + 0.05 * Math.sin(i / 7)),
       pan: Float32Array.from({ length: frames }, (_, i) => Math.sin(i / 30)),
-      onsets: Array.from({ length: seconds * 3 }, (_, i) => ({ frame: Math.round((i * fps) / 3), time: i / 3, strength: 1, pan: 0, y: 0, step: i })),
+      onsets: Array.from({ length: seconds * 3 }, (_, i) => ({
+        frame: Math.round((i * fps) / 3),
+        time: i / 3,
+        strength: 1,
+        pan: 0,
+        y: 0,
+        step: i,
+      })),
       cuts: [],
       scenes: [{ start: 0, end: seconds, brightness: 0.5, cb: 0, cr: 0, motion: 0.1 }],
       cadences: [],

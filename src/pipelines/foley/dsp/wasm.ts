@@ -29,7 +29,21 @@ interface Exports {
   allocF64(n: number): number;
   bufferPtr(which: number): number;
   setTrack(sampleRate: number, length: number): void;
-  configure(seed: number, frames: number, times: number, motion: number, pan: number, onsetCount: number, onsets: number, sceneCount: number, scenes: number, preset: number, segment: number, voices: number, voicePreset: number): void;
+  configure(
+    seed: number,
+    frames: number,
+    times: number,
+    motion: number,
+    pan: number,
+    onsetCount: number,
+    onsets: number,
+    sceneCount: number,
+    scenes: number,
+    preset: number,
+    segment: number,
+    voices: number,
+    voicePreset: number,
+  ): void;
   renderBlock(start: number, len: number): void;
   keepStems(frames: number): void;
   loadKept(start: number, len: number): void;
@@ -48,7 +62,11 @@ interface Exports {
 }
 
 /** Buffer numbers of `bufferPtr` (assembly/index.ts). */
-const BED_L = 0, OUT = 4, OUT16 = 5, K = 6, H = 7;
+const BED_L = 0,
+  OUT = 4,
+  OUT16 = 5,
+  K = 6,
+  H = 7;
 
 let compiled: object | undefined;
 
@@ -71,7 +89,25 @@ export function packPreset(p: Preset): Float64Array {
   // Voices added later (0: none): see assembly/preset.ts for the layout.
   v[35] = h.attackS ?? 0;
   const c = p.calls;
-  if (c) v.set([c.kind === 'chirp' ? 1 : 2, c.level, c.rate, c.motionRate, c.perBurst[0], c.perBurst[1], c.gapS, c.durS, c.loHz, c.hiHz, c.sweep, c.formantHz ?? 0, c.noise ?? 0], 36);
+  if (c)
+    v.set(
+      [
+        c.kind === 'chirp' ? 1 : 2,
+        c.level,
+        c.rate,
+        c.motionRate,
+        c.perBurst[0],
+        c.perBurst[1],
+        c.gapS,
+        c.durS,
+        c.loHz,
+        c.hiHz,
+        c.sweep,
+        c.formantHz ?? 0,
+        c.noise ?? 0,
+      ],
+      36,
+    );
   const b = p.babble;
   if (b) v.set([b.voices, b.level, b.lowHz, b.highHz, b.motion], 49);
   const k = p.crackle;
@@ -167,7 +203,21 @@ export class FoleyDsp implements SegmentSource {
     const impact = o.preset.name !== 'impact' && a.onsets.some((on) => on.voice === 'impact');
     const voices = impact ? this.put(a.onsets.map((on) => (on.voice === 'impact' ? 1 : 0))) : 0;
     const voicePreset = impact ? this.put(packPreset(presetByName('impact'))) : 0;
-    this.x.configure(o.seed >>> 0, a.times.length, times, motion, pan, a.onsets.length, onsetPtr, list.length, scenePtr, preset, o.segment, voices, voicePreset);
+    this.x.configure(
+      o.seed >>> 0,
+      a.times.length,
+      times,
+      motion,
+      pan,
+      a.onsets.length,
+      onsetPtr,
+      list.length,
+      scenePtr,
+      preset,
+      o.segment,
+      voices,
+      voicePreset,
+    );
   }
 
   /** The four stem buffers (bed L, bed R, events L, events R), BLOCK frames each. Fresh views: memory may grow. */
@@ -263,7 +313,12 @@ export class FoleyDsp implements SegmentSource {
  * One pass over whole stems in memory (bed and events, stereo each) at these gains: the mastered
  * output, its loudness and peaks. For tools and tests; tracks are rendered block by block.
  */
-export function masterStems(stems: readonly [Float32Array, Float32Array, Float32Array, Float32Array], gains: { bed: number; events: number }, settings: PassSettings, sampleRate = 48_000): { left: Float32Array; right: Float32Array; pcm16: Uint8Array; lufs: number; truePeak: number; minGain: number } {
+export function masterStems(
+  stems: readonly [Float32Array, Float32Array, Float32Array, Float32Array],
+  gains: { bed: number; events: number },
+  settings: PassSettings,
+  sampleRate = 48_000,
+): { left: Float32Array; right: Float32Array; pcm16: Uint8Array; lufs: number; truePeak: number; minGain: number } {
   const n = stems[0].length;
   const dsp = new FoleyDsp();
   dsp.setTrack(sampleRate, n);
@@ -283,7 +338,12 @@ export function masterStems(stems: readonly [Float32Array, Float32Array, Float32
   };
   for (let from = 0; from < n; from += BLOCK) {
     const len = Math.min(BLOCK, n - from);
-    take(dsp.passBlock(stems.map((s) => s.subarray(from, from + len)), len));
+    take(
+      dsp.passBlock(
+        stems.map((s) => s.subarray(from, from + len)),
+        len,
+      ),
+    );
   }
   dsp.passDrain(take);
   return { left, right, pcm16, lufs: dsp.passLoudness(), ...dsp.passPeaks() };
@@ -292,5 +352,10 @@ export function masterStems(stems: readonly [Float32Array, Float32Array, Float32
 /** Integrated loudness (LUFS, BS.1770) of a stereo signal: a pass with no limiter. */
 export function measureLoudness(left: Float32Array, right: Float32Array, sampleRate = 48_000): number {
   const silent = new Float32Array(left.length);
-  return masterStems([left, right, silent, silent], { bed: 1, events: 0 }, { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / sampleRate, releaseS: 0.08 }, sampleRate).lufs;
+  return masterStems(
+    [left, right, silent, silent],
+    { bed: 1, events: 0 },
+    { ceiling: Number.POSITIVE_INFINITY, lookaheadS: 1 / sampleRate, releaseS: 0.08 },
+    sampleRate,
+  ).lufs;
 }

@@ -41,31 +41,50 @@ describe('chooseEngine', () => {
   it('a named engine that is not available is ENGINE_NOT_AVAILABLE with its reason and what is available', () => {
     const err = thrown(() => chooseEngine('sine', [sineEngine(), proceduralEngine], bare));
     expect(isWorkerError(err) && err.code).toBe('ENGINE_NOT_AVAILABLE');
-    expect((err as Error).message).toMatch(/^engine: "sine" is not available: engine "sine" needs acme\/sine-weights.*; available: auto, procedural$/);
-    expect((err as { details: unknown }).details).toEqual({ field: 'engine', available: ['auto', 'procedural'], engine: 'sine', reason: expect.stringContaining('acme/sine-weights') });
+    expect((err as Error).message).toMatch(
+      /^engine: "sine" is not available: engine "sine" needs acme\/sine-weights.*; available: auto, procedural$/,
+    );
+    expect((err as { details: unknown }).details).toEqual({
+      field: 'engine',
+      available: ['auto', 'procedural'],
+      engine: 'sine',
+      reason: expect.stringContaining('acme/sine-weights'),
+    });
   });
 
   it('an unknown name is ENGINE_NOT_AVAILABLE naming the available engines, as before', () => {
     const err = thrown(() => chooseEngine('mmaudio', FOLEY_ENGINES, bare));
-    expect(err).toMatchObject({ code: 'ENGINE_NOT_AVAILABLE', message: 'engine: "mmaudio" is not available; available: auto, procedural', details: { field: 'engine', available: ['auto', 'procedural'] } });
+    expect(err).toMatchObject({
+      code: 'ENGINE_NOT_AVAILABLE',
+      message: 'engine: "mmaudio" is not available; available: auto, procedural',
+      details: { field: 'engine', available: ['auto', 'procedural'] },
+    });
     expect(chooseEngine('procedural', FOLEY_ENGINES, bare).engine).toBe(proceduralEngine);
   });
 
   it('auto with nothing available says why each engine was passed over', () => {
     const err = thrown(() => chooseEngine('auto', [sineEngine()], bare));
-    expect(err).toMatchObject({ code: 'ENGINE_NOT_AVAILABLE', details: { field: 'engine', available: [], unavailable: { sine: expect.stringContaining('acme/sine-weights') } } });
+    expect(err).toMatchObject({
+      code: 'ENGINE_NOT_AVAILABLE',
+      details: { field: 'engine', available: [], unavailable: { sine: expect.stringContaining('acme/sine-weights') } },
+    });
   });
 });
 
 describe('checkEngineModels (at start-up)', () => {
   it('is silent when every declared repo is in MODELS and ready', () => {
-    expect(checkEngineModels([sineEngine(), proceduralEngine], { specs: parseModelsSpec('acme/sine-weights'), registry: ready.models?.registry })).toEqual([]);
+    expect(
+      checkEngineModels([sineEngine(), proceduralEngine], {
+        specs: parseModelsSpec('acme/sine-weights'),
+        registry: ready.models?.registry,
+      }),
+    ).toEqual([]);
   });
 
   it('names an engine whose repo is not in MODELS, and one whose repo is listed but not ready', () => {
-    expect(checkEngineModels([sineEngine(), proceduralEngine], { specs: parseModelsSpec('acme/other'), registry: ready.models?.registry })).toEqual([
-      'engine "sine" needs acme/sine-weights, not in MODELS: it is unavailable until MODELS lists acme/sine-weights',
-    ]);
+    expect(
+      checkEngineModels([sineEngine(), proceduralEngine], { specs: parseModelsSpec('acme/other'), registry: ready.models?.registry }),
+    ).toEqual(['engine "sine" needs acme/sine-weights, not in MODELS: it is unavailable until MODELS lists acme/sine-weights']);
     expect(checkEngineModels([sineEngine()], { specs: parseModelsSpec('acme/sine-weights'), registry: bare.models?.registry })).toEqual([
       'engine "sine" needs acme/sine-weights, listed in MODELS but not ready (warm-up failed?): it is unavailable',
     ]);
@@ -78,7 +97,7 @@ describe('checkEngineModels (at start-up)', () => {
     expect(() => checkEngineModels([sineEngine({ name: 'auto' })], { specs: [] })).toThrow(/reserved/);
   });
 
-  it('holds for the worker\'s own list', () => {
+  it("holds for the worker's own list", () => {
     expect(checkEngineModels(FOLEY_ENGINES, { specs: [] })).toEqual([]);
   });
 });
@@ -104,6 +123,8 @@ describe('loading', () => {
     expect(got.engine).toBe(proceduralEngine);
     expect(got.skipped).toEqual([{ name: 'sine', reason: 'it failed to load (no GPU memory)' }]);
     // Named, the failure is the job's.
-    await expect(loadChoice(chooseEngine('sine', engines, ready), { auto: false, engines, deps: ready, loaded })).rejects.toThrow('no GPU memory');
+    await expect(loadChoice(chooseEngine('sine', engines, ready), { auto: false, engines, deps: ready, loaded })).rejects.toThrow(
+      'no GPU memory',
+    );
   });
 });

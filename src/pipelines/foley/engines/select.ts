@@ -49,9 +49,13 @@ export function chooseEngine(requested: string, engines: readonly FoleyEngine[],
     if (ok === true) return { engine, skipped };
     skipped.push({ name: engine.name, reason: ok });
   }
-  throw new WorkerError('ENGINE_NOT_AVAILABLE', `engine: "auto" found no available engine (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`, {
-    details: { field: 'engine', available: [], unavailable: Object.fromEntries(skipped.map((s) => [s.name, s.reason])) },
-  });
+  throw new WorkerError(
+    'ENGINE_NOT_AVAILABLE',
+    `engine: "auto" found no available engine (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`,
+    {
+      details: { field: 'engine', available: [], unavailable: Object.fromEntries(skipped.map((s) => [s.name, s.reason])) },
+    },
+  );
 }
 
 /** A Hub repo id as MODELS spells it. */
@@ -62,22 +66,32 @@ const REPO_RE = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
  * per engine that will not be available for want of a repo (for the worker's log). A declared
  * model that is not a repo id, or two engines of one name, are the code's mistakes: TypeError.
  */
-export function checkEngineModels(engines: readonly FoleyEngine[], o: { specs: readonly RepoSpec[]; registry?: ModelRegistry | undefined }): string[] {
+export function checkEngineModels(
+  engines: readonly FoleyEngine[],
+  o: { specs: readonly RepoSpec[]; registry?: ModelRegistry | undefined },
+): string[] {
   const names = new Set<string>();
   const problems: string[] = [];
   for (const engine of engines) {
-    if (engine.name === 'auto' || names.has(engine.name)) throw new TypeError(`Foley engine name "${engine.name}" is reserved or used twice`);
+    if (engine.name === 'auto' || names.has(engine.name))
+      throw new TypeError(`Foley engine name "${engine.name}" is reserved or used twice`);
     names.add(engine.name);
     const bad = engine.models.filter((m) => !REPO_RE.test(m));
-    if (bad.length > 0) throw new TypeError(`Foley engine "${engine.name}" declares models that are not Hub repo ids (org/name): ${bad.join(', ')}`);
+    if (bad.length > 0)
+      throw new TypeError(`Foley engine "${engine.name}" declares models that are not Hub repo ids (org/name): ${bad.join(', ')}`);
     const listed = new Set(o.specs.map((s) => s.repo));
     const unlisted = engine.models.filter((m) => !listed.has(m));
     if (unlisted.length > 0) {
-      problems.push(`engine "${engine.name}" needs ${unlisted.join(', ')}, not in MODELS: it is unavailable until MODELS lists ${unlisted.join(',')}`);
+      problems.push(
+        `engine "${engine.name}" needs ${unlisted.join(', ')}, not in MODELS: it is unavailable until MODELS lists ${unlisted.join(',')}`,
+      );
       continue;
     }
     const notReady = o.registry ? engine.models.filter((m) => !o.registry?.has(m)) : engine.models;
-    if (notReady.length > 0) problems.push(`engine "${engine.name}" needs ${notReady.join(', ')}, listed in MODELS but not ready (warm-up failed?): it is unavailable`);
+    if (notReady.length > 0)
+      problems.push(
+        `engine "${engine.name}" needs ${notReady.join(', ')}, listed in MODELS but not ready (warm-up failed?): it is unavailable`,
+      );
   }
   return problems;
 }
@@ -110,7 +124,10 @@ export interface ReadyEngine extends EngineChoice {
  * Loads the chosen engine. A named engine's failed load is the job's error; under `auto` it is
  * one more reason to pass the engine over, and the next available engine is loaded instead.
  */
-export async function loadChoice(choice: EngineChoice, o: { auto: boolean; engines: readonly FoleyEngine[]; deps: EngineDeps; loaded: LoadedEngines }): Promise<ReadyEngine> {
+export async function loadChoice(
+  choice: EngineChoice,
+  o: { auto: boolean; engines: readonly FoleyEngine[]; deps: EngineDeps; loaded: LoadedEngines },
+): Promise<ReadyEngine> {
   if (!o.auto) return { ...choice, loaded: await o.loaded.get(choice.engine) };
   const skipped = [...choice.skipped];
   let failure: unknown;

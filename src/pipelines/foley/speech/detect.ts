@@ -59,12 +59,25 @@ async function run(o: DetectSpeechOptions, session: Session): Promise<SpeechResu
   const model = new SileroStream(session);
   const spans = new SpeechSpans(VAD_SAMPLE_RATE, o.params);
   const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
     ...inputArgs(o.file),
     // `?`: no audio stream is not an error here (ffmpeg then writes nothing and says so).
-    '-map', '0:a:0?', '-vn', '-sn', '-dn',
+    '-map',
+    '0:a:0?',
+    '-vn',
+    '-sn',
+    '-dn',
     ...(o.maxSeconds !== undefined ? ['-t', ffmpegNumber(o.maxSeconds)] : []),
-    '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 'f32le', 'pipe:1',
+    '-ac',
+    '1',
+    '-ar',
+    String(VAD_SAMPLE_RATE),
+    '-f',
+    'f32le',
+    'pipe:1',
   ];
   const proc = openBinary(o.ffmpeg, args, { signal: o.signal, timeoutMs: o.timeoutMs });
   proc.stdin.end();
@@ -106,11 +119,19 @@ async function run(o: DetectSpeechOptions, session: Session): Promise<SpeechResu
   try {
     await proc.done;
   } catch (e) {
-    if (samples === 0 && filled === 0 && isWorkerError(e) && e.code === 'FFMPEG_FAILED' && NO_STREAM.test(String((e.details as { stderr?: string } | undefined)?.stderr ?? e.message))) {
+    if (
+      samples === 0 &&
+      filled === 0 &&
+      isWorkerError(e) &&
+      e.code === 'FFMPEG_FAILED' &&
+      NO_STREAM.test(String((e.details as { stderr?: string } | undefined)?.stderr ?? e.message))
+    ) {
       return { spans: [], modelMs: 0, seconds: 0, audio: false };
     }
     if (isWorkerError(e) && e.code === 'FFMPEG_FAILED') {
-      throw new WorkerError('MEDIA_UNREADABLE', `the audio stream could not be decoded after ${(samples / VAD_SAMPLE_RATE).toFixed(2)} s`, { cause: e });
+      throw new WorkerError('MEDIA_UNREADABLE', `the audio stream could not be decoded after ${(samples / VAD_SAMPLE_RATE).toFixed(2)} s`, {
+        cause: e,
+      });
     }
     throw e;
   }

@@ -9,7 +9,14 @@ import type { Scene } from '../scenes.js';
 import { chooseSound } from './choose-sound.js';
 import type { SeenSpan } from './labels.js';
 
-const span = (label: string, start: number, end: number, size = 0.3, count = 1): SeenSpan => ({ label, score: 0.8, start, end, count, salience: size * size * 0.8 });
+const span = (label: string, start: number, end: number, size = 0.3, count = 1): SeenSpan => ({
+  label,
+  score: 0.8,
+  start,
+  end,
+  count,
+  salience: size * size * 0.8,
+});
 const scene = (start: number, end: number): Scene => ({ start, end, brightness: 0.5, cb: 0, cr: 0, motion: 0.1 });
 const scenes = [scene(0, 4), scene(4, 9), scene(9, 12)];
 
@@ -28,11 +35,19 @@ describe('chooseSound', () => {
 
   it('an explicit prompt wins; exclusions hold for what is seen too; nothing seen is neutral', () => {
     const seen = [span('person', 0, 12), span('dog', 0, 12, 0.1)];
-    expect(chooseSound(readPrompt('rain', ''), { seen, scenes, duration: 12, stepsSeen: false })).toMatchObject({ from: 'prompt', timeline: [] });
+    expect(chooseSound(readPrompt('rain', ''), { seen, scenes, duration: 12, stepsSeen: false })).toMatchObject({
+      from: 'prompt',
+      timeline: [],
+    });
     expect(chooseSound(readPrompt('rain', ''), { seen, scenes, duration: 12, stepsSeen: false }).preset.name).toBe('rain');
-    expect(chooseSound(readPrompt('sound effects', 'footsteps'), { seen, scenes, duration: 12, stepsSeen: false }).preset.name).toBe('dogs');
+    expect(chooseSound(readPrompt('sound effects', 'footsteps'), { seen, scenes, duration: 12, stepsSeen: false }).preset.name).toBe(
+      'dogs',
+    );
     expect(chooseSound(readPrompt('no footsteps', ''), { seen, scenes, duration: 12, stepsSeen: false }).preset.name).toBe('dogs');
-    expect(chooseSound(readPrompt('', ''), { seen: [], scenes, duration: 12, stepsSeen: false })).toMatchObject({ from: 'default', timeline: [] });
+    expect(chooseSound(readPrompt('', ''), { seen: [], scenes, duration: 12, stepsSeen: false })).toMatchObject({
+      from: 'default',
+      timeline: [],
+    });
     expect(chooseSound(readPrompt('', ''), { seen: undefined, scenes, duration: 12, stepsSeen: false }).preset.name).toBe('neutral');
   });
 

@@ -17,7 +17,10 @@ export interface SoundChoice {
   timeline: Array<{ start: number; preset: Preset }>;
 }
 
-export function chooseSound(reading: PromptReading, o: { seen?: readonly SeenSpan[] | undefined; scenes: readonly Scene[]; duration: number; stepsSeen: boolean }): SoundChoice {
+export function chooseSound(
+  reading: PromptReading,
+  o: { seen?: readonly SeenSpan[] | undefined; scenes: readonly Scene[]; duration: number; stepsSeen: boolean },
+): SoundChoice {
   const neutral = presetByName('neutral');
   if (reading.preset) return { preset: reading.preset, from: 'prompt', timeline: [] };
   if (!o.seen) return { preset: neutral, from: 'default', timeline: [] };

@@ -14,14 +14,25 @@ const FPS = 10;
 /** A seeded noise source (tests must be repeatable). */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 }
 
 /**
  * A walker moving right at `speed` body heights / s, step period `period` s (each foot swings for
  * 40 % of a stride, two steps a stride). Returns its poses per sample and the true landing times.
  */
-function walker(o: { x0: number; y: number; height: number; speed: number; period: number; frames: number; noise: number; seed: number; aspect: number; phase?: number }): { poses: Pose[]; landings: Array<{ time: number; side: 'left' | 'right' }> } {
+function walker(o: {
+  x0: number;
+  y: number;
+  height: number;
+  speed: number;
+  period: number;
+  frames: number;
+  noise: number;
+  seed: number;
+  aspect: number;
+  phase?: number;
+}): { poses: Pose[]; landings: Array<{ time: number; side: 'left' | 'right' }> } {
   const noise = rng(o.seed);
   const stride = 2 * o.period;
   const swing = 0.4 * stride;
@@ -31,7 +42,7 @@ function walker(o: { x0: number; y: number; height: number; speed: number; perio
     const local = t + offset;
     const n = Math.floor(local / stride);
     const u = local - n * stride;
-    const advance = o.speed * stride * o.height / o.aspect; // frame widths per stride
+    const advance = (o.speed * stride * o.height) / o.aspect; // frame widths per stride
     const base = o.x0 + n * advance - (offset / stride) * advance;
     if (u < swing) return { x: base + advance * (u / swing), lift: Math.sin((Math.PI * u) / swing) * 0.04 * o.height };
     return { x: base + advance, lift: 0 };
@@ -43,13 +54,24 @@ function walker(o: { x0: number; y: number; height: number; speed: number; perio
     const l = footX(t + phase, 0);
     const r = footX(t + phase, o.period);
     const cx = (l.x + r.x) / 2;
-    const keypoints: Keypoint[] = Array.from({ length: 17 }, (_, k) => ({ x: cx + noise() * 0.002, y: o.y - o.height * (0.9 - k * 0.04), score: 0.8 }));
+    const keypoints: Keypoint[] = Array.from({ length: 17 }, (_, k) => ({
+      x: cx + noise() * 0.002,
+      y: o.y - o.height * (0.9 - k * 0.04),
+      score: 0.8,
+    }));
     keypoints[LEFT_ANKLE] = { x: l.x + noise() * o.noise, y: o.y - l.lift + noise() * o.noise, score: 0.7 };
     keypoints[RIGHT_ANKLE] = { x: r.x + noise() * o.noise, y: o.y - r.lift + noise() * o.noise, score: 0.7 };
-    poses.push({ box: { x0: cx - 0.2 * o.height / o.aspect, x1: cx + 0.2 * o.height / o.aspect, y0: o.y - o.height, y1: o.y + 0.02 }, keypoints, score: 0.75 });
+    poses.push({
+      box: { x0: cx - (0.2 * o.height) / o.aspect, x1: cx + (0.2 * o.height) / o.aspect, y0: o.y - o.height, y1: o.y + 0.02 },
+      keypoints,
+      score: 0.75,
+    });
   }
   // Landings: where each foot's swing ends (between samples, in general).
-  for (const [side, offset] of [['left', 0], ['right', o.period]] as const) {
+  for (const [side, offset] of [
+    ['left', 0],
+    ['right', o.period],
+  ] as const) {
     for (let n = -1; n < o.frames / FPS / stride + 1; n++) {
       const t = n * stride + swing - offset - phase;
       if (t > 0.15 && t < (o.frames - 2) / FPS) landings.push({ time: t, side });
@@ -79,7 +101,11 @@ describe('footContacts', () => {
     const aspect = 4 / 3;
     const w = walker({ x0: 0.1, y: 0.8, height: 0.25, speed: 0.8, period: 0.55, frames: 60, noise: 0.002, seed: 1, aspect });
     const contacts = footContacts(trackPeople(samples(w.poses)), { aspect });
-    const s = score(contacts.map((c) => c.time), w.landings.map((l) => l.time), 0.1);
+    const s = score(
+      contacts.map((c) => c.time),
+      w.landings.map((l) => l.time),
+      0.1,
+    );
     expect(s.recall).toBeGreaterThanOrEqual(0.9);
     expect(s.precision).toBeGreaterThanOrEqual(0.9);
     // Alternating feet: no two consecutive contacts of one track on the same side (with gaps allowed).
@@ -104,9 +130,16 @@ describe('footContacts', () => {
     const tracks = trackPeople(samples(a.poses, b.poses));
     expect(tracks.length).toBe(2);
     const contacts = footContacts(tracks, { aspect });
-    for (const [w, id] of [[a, tracks[0]!.id], [b, tracks[1]!.id]] as const) {
+    for (const [w, id] of [
+      [a, tracks[0]!.id],
+      [b, tracks[1]!.id],
+    ] as const) {
       const mine = contacts.filter((c) => c.track === id).map((c) => c.time);
-      const s = score(mine, w.landings.map((l) => l.time), 0.1);
+      const s = score(
+        mine,
+        w.landings.map((l) => l.time),
+        0.1,
+      );
       expect(s.recall).toBeGreaterThanOrEqual(0.85);
       expect(s.precision).toBeGreaterThanOrEqual(0.85);
     }

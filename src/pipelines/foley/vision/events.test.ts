@@ -28,8 +28,16 @@ const foot = (time: number, side: 'left' | 'right', x = 0.25, track = 0): Contac
 
 describe('eventsFromContacts', () => {
   it('steps at heel strikes, the motion onset at a step dropped, a hand stop an impact, other motion quieter', () => {
-    const a = analysis([{ time: 1.0, strength: 0.8 }, { time: 2.0, strength: 0.6 }, { time: 3.0, strength: 0.5 }]);
-    const ev = eventsFromContacts(a, [foot(1.04, 'left'), foot(1.52, 'right', 0.75), foot(2.4, 'left')], [{ ...foot(3.0, 'right'), y: 0.5 }]);
+    const a = analysis([
+      { time: 1.0, strength: 0.8 },
+      { time: 2.0, strength: 0.6 },
+      { time: 3.0, strength: 0.5 },
+    ]);
+    const ev = eventsFromContacts(
+      a,
+      [foot(1.04, 'left'), foot(1.52, 'right', 0.75), foot(2.4, 'left')],
+      [{ ...foot(3.0, 'right'), y: 0.5 }],
+    );
     expect(ev.stepsFrom).toBe('pose');
     expect(ev.onsets.map((o) => o.time)).toEqual([1.04, 1.52, 2.0, 2.4, 3.0]);
     expect(ev.sources).toEqual(['foot', 'foot', 'motion', 'foot', 'hand']);

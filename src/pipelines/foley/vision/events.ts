@@ -41,7 +41,12 @@ export function nearestFrame(times: ArrayLike<number>, t: number): number {
   return lo;
 }
 
-export function eventsFromContacts(a: AnalysisResult, feet: readonly Contact[], hands: readonly Contact[], o: EventOptions = {}): SeenEvents {
+export function eventsFromContacts(
+  a: AnalysisResult,
+  feet: readonly Contact[],
+  hands: readonly Contact[],
+  o: EventOptions = {},
+): SeenEvents {
   const matchS = o.matchS ?? 0.12;
   const motionScale = o.motionScale ?? 0.6;
   const minSteps = o.minSteps ?? 2;
@@ -76,7 +81,10 @@ export function eventsFromContacts(a: AnalysisResult, feet: readonly Contact[], 
     hands,
     matchS,
   );
-  const all = [...steps.map((onset) => ({ onset, source: 'foot' as EventSource })), ...motion.onsets.map((onset, i) => ({ onset, source: motion.sources[i] as EventSource }))];
+  const all = [
+    ...steps.map((onset) => ({ onset, source: 'foot' as EventSource })),
+    ...motion.onsets.map((onset, i) => ({ onset, source: motion.sources[i] as EventSource })),
+  ];
   all.sort((x, y) => x.onset.time - y.onset.time || y.onset.strength - x.onset.strength);
   // One event a frame (two people landing on one frame are one sound): the strongest stays.
   const one = all.filter((e, i) => i === 0 || e.onset.frame !== all[i - 1]!.onset.frame);

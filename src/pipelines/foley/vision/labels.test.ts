@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../../vision/types.js';
 import { LABEL_SOUNDS, mergeSeen, soundFromSeen, type DetectionSample } from './labels.js';
 
-const det = (label: string, score: number, size = 0.2, x = 0.3): Detection => ({ label, classId: 0, score, box: { x0: x, y0: 0.4, x1: x + size, y1: 0.4 + size } });
+const det = (label: string, score: number, size = 0.2, x = 0.3): Detection => ({
+  label,
+  classId: 0,
+  score,
+  box: { x0: x, y0: 0.4, x1: x + size, y1: 0.4 + size },
+});
 
 function samples(every: number, n: number, at: (i: number) => Detection[]): DetectionSample[] {
   return Array.from({ length: n }, (_, i) => ({ time: i * every, detections: at(i) }));
@@ -33,7 +38,14 @@ describe('mergeSeen', () => {
 });
 
 describe('soundFromSeen', () => {
-  const spans = (label: string, count: number, size: number, start: number, end: number) => ({ label, score: 0.8, start, end, count, salience: size * size * 0.8 });
+  const spans = (label: string, count: number, size: number, start: number, end: number) => ({
+    label,
+    score: 0.8,
+    start,
+    end,
+    count,
+    salience: size * size * 0.8,
+  });
 
   it('follows the label that weighs most inside the stretch', () => {
     const seen = [spans('person', 1, 0.3, 0, 10), spans('car', 1, 0.1, 0, 10), spans('boat', 1, 0.5, 12, 20)];

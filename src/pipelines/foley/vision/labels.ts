@@ -77,7 +77,14 @@ export function mergeSeen(samples: readonly DetectionSample[], o: { intervalS: n
   const open = new Map<string, SeenSpan & { last: number; samples: number; sumCount: number; sumSalience: number }>();
   const done: SeenSpan[] = [];
   const close = (s: SeenSpan & { last: number; samples: number; sumCount: number; sumSalience: number }): void => {
-    done.push({ label: s.label, score: s.score, start: s.start, end: s.last + o.intervalS, count: s.sumCount / s.samples, salience: s.sumSalience / s.samples });
+    done.push({
+      label: s.label,
+      score: s.score,
+      start: s.start,
+      end: s.last + o.intervalS,
+      count: s.sumCount / s.samples,
+      salience: s.sumSalience / s.samples,
+    });
   };
   for (const { time, detections } of samples) {
     const here = new Map<string, { best: number; n: number; salience: number }>();
@@ -104,7 +111,18 @@ export function mergeSeen(samples: readonly DetectionSample[], o: { intervalS: n
         span.sumCount += h.n;
         span.sumSalience += h.salience;
       } else {
-        open.set(label, { label, score: h.best, start: time, end: time, count: 0, salience: 0, last: time, samples: 1, sumCount: h.n, sumSalience: h.salience });
+        open.set(label, {
+          label,
+          score: h.best,
+          start: time,
+          end: time,
+          count: 0,
+          salience: 0,
+          last: time,
+          samples: 1,
+          sumCount: h.n,
+          sumSalience: h.salience,
+        });
       }
     }
   }
@@ -123,7 +141,12 @@ export function spanSound(span: SeenSpan): PresetName | undefined {
  * (salience × seconds on screen inside the stretch), among those not excluded. People walking
  * (`stepsSeen`) count double: a visible footstep is the clearest thing a Foley track can follow.
  */
-export function soundFromSeen(spans: readonly SeenSpan[], start: number, end: number, o: { excluded?: ReadonlySet<PresetName>; stepsSeen?: boolean } = {}): PresetName | undefined {
+export function soundFromSeen(
+  spans: readonly SeenSpan[],
+  start: number,
+  end: number,
+  o: { excluded?: ReadonlySet<PresetName>; stepsSeen?: boolean } = {},
+): PresetName | undefined {
   const weight = new Map<PresetName, number>();
   for (const s of spans) {
     const sound = spanSound(s);

@@ -37,7 +37,7 @@ export function trackPeople(samples: readonly PoseSample[], o: TrackOptions = {}
   const open: Track[] = [];
   for (const s of samples) {
     // Close tracks that have not been seen for too long.
-    for (let i = open.length - 1; i >= 0; i--) if (s.time - (open[i]!.points.at(-1)!.time) > maxGapS) open.splice(i, 1);
+    for (let i = open.length - 1; i >= 0; i--) if (s.time - open[i]!.points.at(-1)!.time > maxGapS) open.splice(i, 1);
     const pairs: Array<{ t: Track; p: number; score: number }> = [];
     for (const t of open) {
       const last = t.points.at(-1)!.pose.box;

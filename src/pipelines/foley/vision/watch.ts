@@ -46,7 +46,10 @@ function boxFromPose(p: Pose): Box {
   if (ks.length < 4) return p.box;
   const xs = ks.map((k) => k.x);
   const ys = ks.map((k) => k.y);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const x0 = Math.min(...xs),
+    x1 = Math.max(...xs),
+    y0 = Math.min(...ys),
+    y1 = Math.max(...ys);
   const h = Math.max(y1 - y0, p.box.y1 - p.box.y0);
   const w = Math.max(x1 - x0, 0.35 * h);
   const cx = (x0 + x1) / 2;

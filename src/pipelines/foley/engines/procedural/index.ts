@@ -16,13 +16,17 @@ function fieldsOf(foley: ProceduralFoleyResult, seed: number): Record<string, un
   return {
     preset: foley.preset,
     preset_from: foley.presetFrom,
-    ...(foley.presetTimeline.length > 1 ? { preset_timeline: foley.presetTimeline.map((e) => ({ start: round2(e.start), end: round2(e.end), preset: e.preset })) } : {}),
+    ...(foley.presetTimeline.length > 1
+      ? { preset_timeline: foley.presetTimeline.map((e) => ({ start: round2(e.start), end: round2(e.end), preset: e.preset })) }
+      : {}),
     seed,
     events: foley.onsets,
     events_at: foley.eventsAt.map(round3),
     events_from: foley.eventsFrom,
     steps_from: foley.stepsFrom,
-    ...(foley.sight ? { seen: foley.sight.seen.map((s) => ({ label: s.label, score: round2(s.score), start: round2(s.start), end: round2(s.end) })) } : {}),
+    ...(foley.sight
+      ? { seen: foley.sight.seen.map((s) => ({ label: s.label, score: round2(s.score), start: round2(s.start), end: round2(s.end) })) }
+      : {}),
   };
 }
 
@@ -41,7 +45,10 @@ function loudnessOf(foley: ProceduralFoleyResult): Record<string, unknown> {
 
 async function render(request: FoleyRequest, job: EngineJob, ffmpeg: string): Promise<FoleyRender> {
   const { source, senses, output } = request;
-  if (!source) throw new WorkerError('ENGINE_NOT_AVAILABLE', 'engine: "procedural" follows a picture and needs a video', { details: { field: 'engine', engine: 'procedural' } });
+  if (!source)
+    throw new WorkerError('ENGINE_NOT_AVAILABLE', 'engine: "procedural" follows a picture and needs a video', {
+      details: { field: 'engine', engine: 'procedural' },
+    });
   const foley = await runProceduralFoley({
     ffmpeg,
     file: source.file,
@@ -66,10 +73,15 @@ async function render(request: FoleyRequest, job: EngineJob, ffmpeg: string): Pr
   if (foley.sight) {
     job.timings.detect_model = Math.round(foley.sight.modelMs.detect);
     if (senses.vision?.pose) job.timings.pose_model = Math.round(foley.sight.modelMs.pose);
-    if (foley.sight.failure) job.warnings.push(`a vision model failed part-way (${foley.sight.failure.message}): the rest of the video was followed by motion alone`);
+    if (foley.sight.failure)
+      job.warnings.push(
+        `a vision model failed part-way (${foley.sight.failure.message}): the rest of the video was followed by motion alone`,
+      );
   }
   if (foley.unsupportedSounds.length > 0) {
-    job.warnings.push(`the prompt names sounds the built-in engine has no preset for (${foley.unsupportedSounds.join(', ')}): ${foley.preset} plays instead`);
+    job.warnings.push(
+      `the prompt names sounds the built-in engine has no preset for (${foley.unsupportedSounds.join(', ')}): ${foley.preset} plays instead`,
+    );
   }
   if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
   return {

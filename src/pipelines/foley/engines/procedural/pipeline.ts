@@ -147,7 +147,12 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
       limits: o.limits,
       sample:
         vision && watcher
-          ? { width: vision.width, everyS: vision.everyS, onSize: (size) => watcher.setSize(size), onFrame: (rgb, time) => watcher.push(rgb, time) }
+          ? {
+              width: vision.width,
+              everyS: vision.everyS,
+              onSize: (size) => watcher.setSize(size),
+              onFrame: (rgb, time) => watcher.push(rgb, time),
+            }
           : undefined,
       onSize: (size) => {
         analyzer = new MotionAnalyzer(size.width, size.height);
@@ -182,7 +187,12 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   }
   const t1 = performance.now();
   const reading = readPrompt(o.prompt, o.negativePrompt);
-  const choice = chooseSound(reading, { seen: sight?.seen, scenes: motion.scenes, duration: motion.duration, stepsSeen: sight?.stepsFrom === 'pose' });
+  const choice = chooseSound(reading, {
+    seen: sight?.seen,
+    scenes: motion.scenes,
+    duration: motion.duration,
+    stepsSeen: sight?.stepsFrom === 'pose',
+  });
   const preset = choice.preset;
   const durationS = analysis.duration;
   const wavPath = join(o.workDir, 'foley.wav');
@@ -222,12 +232,19 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     cuts: analysis.cuts.length,
     analysis,
     presetFrom: choice.from,
-    presetTimeline: choice.timeline.map((e, i) => ({ start: e.start, end: choice.timeline[i + 1]?.start ?? durationS, preset: e.preset.name })),
+    presetTimeline: choice.timeline.map((e, i) => ({
+      start: e.start,
+      end: choice.timeline[i + 1]?.start ?? durationS,
+      preset: e.preset.name,
+    })),
     unsupportedSounds: reading.unsupported,
     aacTrimDb: report.aac?.trimDb ?? 0,
     encodedPath: report.aac?.encoded,
     eventsFrom: sources,
-    sight: sight && watched ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure } : undefined,
+    sight:
+      sight && watched
+        ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure }
+        : undefined,
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',
     mastering: {
       loudnessLufs: report.loudnessLufs,
@@ -243,7 +260,12 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
 }
 
 /** From what the models saw to events and labels: tracks → heel strikes and hand stops → events. */
-function see(motion: AnalysisResult, watched: VisionWatch, size: { width: number; height: number }, vision: FoleyVision): { seen: SeenSpan[]; onsets: AnalysisResult['onsets']; sources: EventSource[]; stepsFrom: FoleySight['stepsFrom'] } {
+function see(
+  motion: AnalysisResult,
+  watched: VisionWatch,
+  size: { width: number; height: number },
+  vision: FoleyVision,
+): { seen: SeenSpan[]; onsets: AnalysisResult['onsets']; sources: EventSource[]; stepsFrom: FoleySight['stepsFrom'] } {
   const seen = mergeSeen(watched.detections, { intervalS: vision.detectEveryS });
   const tracks = trackPeople(watched.poses, { maxGapS: 3 * vision.everyS });
   const aspect = size.width / size.height;
