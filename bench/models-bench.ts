@@ -44,7 +44,13 @@ async function rawFetch(url: string): Promise<number> {
 async function fetchHashWrite(url: string, path: string): Promise<void> {
   const res = await fetch(url);
   const hash = createHash('sha256');
-  const tap = new Transform({ highWaterMark: 8 << 20, transform: (c: Buffer, _e, done) => (hash.update(c), done(null, c)) });
+  const tap = new Transform({
+    highWaterMark: 8 << 20,
+    transform: (c: Buffer, _e, done) => {
+      hash.update(c);
+      done(null, c);
+    },
+  });
   await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), tap, createWriteStream(path, { highWaterMark: 8 << 20 }));
   hash.digest('hex');
   await rm(path, { force: true });
@@ -98,7 +104,10 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
   const cacheDir = await mkdtemp(join(tmpdir(), 'foley-models-bench-'));
   const quiet = pino({ level: 'silent' });
   let requests = 0;
-  const counting: typeof fetch = (input, init) => (requests++, fetch(input, init));
+  const counting: typeof fetch = (input, init) => {
+    requests++;
+    return fetch(input, init);
+  };
   const options = (concurrency: number) => ({
     cacheDir,
     hub: { hubUrl: hub.url, accessToken: undefined, fetch: counting },

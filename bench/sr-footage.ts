@@ -64,7 +64,21 @@ export interface SrSample {
   bicubic: RgbImage;
 }
 
-async function rawFrames(ffmpeg: string, file: string, filter: string, count: number, width: number, height: number): Promise<RgbImage[]> {
+async function rawFrames({
+  ffmpeg,
+  file,
+  filter,
+  count,
+  width,
+  height,
+}: {
+  ffmpeg: string;
+  file: string;
+  filter: string;
+  count: number;
+  width: number;
+  height: number;
+}): Promise<RgbImage[]> {
   const { stdout } = await run(
     ffmpeg,
     ['-v', 'error', '-i', file, '-vf', filter, '-vsync', '0', '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
@@ -95,9 +109,16 @@ export async function srSamples(
   const pick = `select='gte(n\\,${source.start})*not(mod(n-${source.start}\\,${source.every}))',crop=${width}:${height},format=rgb24`;
   const down = `scale=${lw}:${lh}:flags=bicubic`;
   const [original, lowRes, bicubic] = await Promise.all([
-    rawFrames(ffmpeg, source.file, pick, source.frames, width, height),
-    rawFrames(ffmpeg, source.file, `${pick},${down}`, source.frames, lw, lh),
-    rawFrames(ffmpeg, source.file, `${pick},${down},scale=${width}:${height}:flags=bicubic`, source.frames, width, height),
+    rawFrames({ ffmpeg, file: source.file, filter: pick, count: source.frames, width, height }),
+    rawFrames({ ffmpeg, file: source.file, filter: `${pick},${down}`, count: source.frames, width: lw, height: lh }),
+    rawFrames({
+      ffmpeg,
+      file: source.file,
+      filter: `${pick},${down},scale=${width}:${height}:flags=bicubic`,
+      count: source.frames,
+      width,
+      height,
+    }),
   ]);
   return original.map((img, i) => ({ original: img, lowRes: lowRes[i]!, bicubic: bicubic[i]! }));
 }

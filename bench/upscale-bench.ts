@@ -107,14 +107,21 @@ interface JobFigures {
 }
 
 /** A warm 360p → 720p job through the handler, and the bare session.run time for its tiles. */
-async function jobAndBare(
-  name: EmbeddedSrModelName,
-  root: string,
-  clip: string,
-  frames: number,
-  ffmpeg: string,
-  cacheDir: string,
-): Promise<JobFigures> {
+async function jobAndBare({
+  name,
+  root,
+  clip,
+  frames,
+  ffmpeg,
+  cacheDir,
+}: {
+  name: EmbeddedSrModelName;
+  root: string;
+  clip: string;
+  frames: number;
+  ffmpeg: string;
+  cacheDir: string;
+}): Promise<JobFigures> {
   const config = loadConfig(
     {
       VOLUME_DIR: root,
@@ -196,7 +203,7 @@ export async function runUpscaleBench(): Promise<(BenchTable | string)[]> {
         'yuv420p',
         join(dir, clip),
       ]);
-      const j = await jobAndBare(name, dir, clip, frames, ffmpeg, cacheDir);
+      const j = await jobAndBare({ name, root: dir, clip, frames, ffmpeg, cacheDir });
       const seconds = j.wallMs / 1000;
       throughput.push([name, frames, f1(seconds), f3(frames / seconds), f3((frames * 1280 * 720) / 1e6 / seconds)]);
       overhead.push([name, Math.round(j.wallMs), Math.round(j.inferenceMs), Math.round(j.bareMs), `${f3(j.wallMs / j.bareMs)}×`]);

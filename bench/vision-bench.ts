@@ -36,7 +36,19 @@ const SHARED_BBB = new URL('../../../shared/media/big_buck_bunny_0_30.webm', imp
 const f1 = (x: number): string => x.toFixed(1);
 const f2 = (x: number): string => x.toFixed(2);
 
-async function rgbFrame(ffmpeg: string, file: string, atS: number, width: number, height: number): Promise<RgbImage> {
+async function rgbFrame({
+  ffmpeg,
+  file,
+  atS,
+  width,
+  height,
+}: {
+  ffmpeg: string;
+  file: string;
+  atS: number;
+  width: number;
+  height: number;
+}): Promise<RgbImage> {
   const { stdout } = await run(
     ffmpeg,
     [
@@ -70,8 +82,8 @@ async function modelCosts(ffmpeg: string, dir: string, street: string, speech: s
   const rows: (string | number)[][] = [];
   try {
     const size = models.detectorInput(1280, 720);
-    const frame = await rgbFrame(ffmpeg, street, 2, size.width, size.height);
-    const big = await rgbFrame(ffmpeg, street, 2, 512, 288);
+    const frame = await rgbFrame({ ffmpeg, file: street, atS: 2, width: size.width, height: size.height });
+    const big = await rgbFrame({ ffmpeg, file: street, atS: 2, width: 512, height: 288 });
     const times = async (n: number, fn: () => Promise<unknown>): Promise<number[]> => {
       await fn();
       const out: number[] = [];
@@ -121,7 +133,7 @@ async function modelCosts(ffmpeg: string, dir: string, street: string, speech: s
 type Variant = 'off' | 'detect' | 'pose';
 const VARIANTS: Record<Variant, object> = { off: { vision: false }, detect: { vision: true }, pose: { vision: true, pose: true } };
 
-async function jobTimes(ffmpeg: string, dir: string, clips: Array<{ name: string; file: string }>): Promise<BenchTable> {
+async function jobTimes(dir: string, clips: Array<{ name: string; file: string }>): Promise<BenchTable> {
   const config = loadConfig(
     {
       VOLUME_DIR: dir,
@@ -249,7 +261,7 @@ export async function runVisionBench(): Promise<(BenchTable | string)[]> {
       ]);
       clips.push({ name: 'Big Buck Bunny 0–10 s', file: 'bbb720.mp4' });
     }
-    return [await modelCosts(ffmpeg, dir, street, speech), await jobTimes(ffmpeg, dir, clips)];
+    return [await modelCosts(ffmpeg, dir, street, speech), await jobTimes(dir, clips)];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

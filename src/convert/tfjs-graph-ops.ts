@@ -68,7 +68,6 @@ function meetLayout(vals: readonly Val[]): 'nhwc' | 'nchw' {
 
 function elementwise(
   ctx: GraphCtx,
-  n: TfNode,
   vals: readonly Val[],
   build: (ts: string[], layout: 'nhwc' | 'nchw') => string,
   dtype?: OnnxElemType,
@@ -86,7 +85,7 @@ function elementwise(
 function binary(onnxOp: string): OpRule {
   return (n, inputs, ctx) => {
     expect(n, inputs, 2);
-    return elementwise(ctx, n, inputs, (ts) => ctx.node(onnxOp, ts, n.name));
+    return elementwise(ctx, inputs, (ts) => ctx.node(onnxOp, ts, n.name));
   };
 }
 
@@ -94,7 +93,7 @@ const boolOut =
   (onnxOp: string): OpRule =>
   (n, inputs, ctx) => {
     expect(n, inputs, 2);
-    return elementwise(ctx, n, inputs, (ts) => ctx.node(onnxOp, ts, n.name), 'bool');
+    return elementwise(ctx, inputs, (ts) => ctx.node(onnxOp, ts, n.name), 'bool');
   };
 
 function unary(onnxOp: string, attributes?: ReturnType<typeof attr.float>[]): OpRule {
@@ -116,7 +115,7 @@ function scalar(ctx: GraphCtx, name: string, dtype: OnnxElemType, value: number)
   return ctx.init(name, [], dtype === 'int32' ? Int32Array.of(value) : Float32Array.of(value));
 }
 
-function clip(ctx: GraphCtx, x: string, base: string, lo: number, hi: number): string {
+function clip(ctx: GraphCtx, x: string, base: string, [lo, hi]: readonly [number, number]): string {
   return ctx.node('Clip', [x, scalar(ctx, `${base}/min`, 'float32', lo), scalar(ctx, `${base}/max`, 'float32', hi)], base);
 }
 
@@ -128,7 +127,7 @@ function activation(ctx: GraphCtx, n: TfNode, x: string, op: string | undefined)
     case 'Relu':
       return ctx.node('Relu', [x], `${n.name}/relu`);
     case 'Relu6':
-      return clip(ctx, x, `${n.name}/relu6`, 0, 6);
+      return clip(ctx, x, `${n.name}/relu6`, [0, 6]);
     case 'Sigmoid':
       return ctx.node('Sigmoid', [x], `${n.name}/sigmoid`);
     case 'Elu':
@@ -188,8 +187,8 @@ function conv(depthwise: boolean, fused: boolean): OpRule {
   return (n, inputs, ctx) => {
     const x = inputs[0];
     const filter = inputs[1];
-    if (!x || x.rank !== 4) throw opFail(n, 'input must be a 4-D tensor');
-    if (!filter?.const || filter.const.shape.length !== 4 || filter.const.dtype !== 'float32')
+    if (x?.rank !== 4) throw opFail(n, 'input must be a 4-D tensor');
+    if (filter?.const?.shape.length !== 4 || filter.const.dtype !== 'float32')
       throw opFail(n, 'the filter must be a constant float 4-D tensor');
     const [kh, kw, cin, cm] = filter.const.shape as [number, number, number, number];
     const k = filter.const.data as Float32Array;
@@ -344,7 +343,7 @@ const identity: OpRule = (n, inputs) => {
 /** TF's floor division: ONNX Div truncates integers, so subtract the (floor) remainder first. */
 const floorDiv: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
-  return elementwise(ctx, n, inputs, ([a, b]) => {
+  return elementwise(ctx, inputs, ([a, b]) => {
     if (inputs[0]!.dtype === 'float32') return ctx.node('Floor', [ctx.node('Div', [a!, b!], `${n.name}/div`)], n.name);
     const mod = ctx.node('Mod', [a!, b!], `${n.name}/mod`, { attributes: [attr.int('fmod', 0)] });
     return ctx.node('Div', [ctx.node('Sub', [a!, mod], `${n.name}/sub`), b!], n.name);
@@ -354,7 +353,7 @@ const floorDiv: OpRule = (n, inputs, ctx) => {
 /** TF's FloorMod: the result has the divisor's sign (ONNX Mod fmod=0, integers only; floats by formula). */
 const floorMod: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
-  return elementwise(ctx, n, inputs, ([a, b]) => {
+  return elementwise(ctx, inputs, ([a, b]) => {
     if (inputs[0]!.dtype !== 'float32') return ctx.node('Mod', [a!, b!], n.name, { attributes: [attr.int('fmod', 0)] });
     const q = ctx.node('Floor', [ctx.node('Div', [a!, b!], `${n.name}/div`)], `${n.name}/floor`);
     return ctx.node('Sub', [a!, ctx.node('Mul', [q, b!], `${n.name}/mul`)], n.name);
@@ -363,7 +362,7 @@ const floorMod: OpRule = (n, inputs, ctx) => {
 
 const squaredDifference: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
-  return elementwise(ctx, n, inputs, ([a, b]) => {
+  return elementwise(ctx, inputs, ([a, b]) => {
     const d = ctx.node('Sub', [a!, b!], `${n.name}/sub`);
     return ctx.node('Mul', [d, d], n.name);
   });
@@ -378,7 +377,7 @@ const relu6: OpRule = (n, inputs, ctx) => {
     lazy: undefined,
     squeezed: undefined,
     expanded: undefined,
-    tensor: clip(ctx, ctx.tensor(x), n.name, 0, 6),
+    tensor: clip(ctx, ctx.tensor(x), n.name, [0, 6]),
   };
 };
 
@@ -594,7 +593,7 @@ const stridedSlice: OpRule = (n, inputs, ctx) => {
 
 const biasAdd: OpRule = (n, inputs, ctx) => {
   expect(n, inputs, 2);
-  return elementwise(ctx, n, inputs, (ts) => ctx.node('Add', ts, n.name));
+  return elementwise(ctx, inputs, (ts) => ctx.node('Add', ts, n.name));
 };
 
 export const OP_RULES: Readonly<Record<string, OpRule>> = {

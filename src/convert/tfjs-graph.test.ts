@@ -66,12 +66,17 @@ function buildModel(nodes: NodeSpec[], consts: ConstSpec[]): { json: object; wei
   const specs = consts.map((c) => {
     if (c.half) {
       const b = Buffer.alloc(c.values.length * 2);
-      c.values.forEach((v, i) => b.writeUInt16LE(floatToHalf(v), 2 * i));
+      c.values.forEach((v, i) => {
+        b.writeUInt16LE(floatToHalf(v), 2 * i);
+      });
       parts.push(b);
       return { name: c.name, shape: c.shape, dtype: c.dtype, quantization: { dtype: 'float16', original_dtype: 'float32' } };
     }
     const b = Buffer.alloc(c.values.length * 4);
-    c.values.forEach((v, i) => (c.dtype === 'int32' ? b.writeInt32LE(v, 4 * i) : b.writeFloatLE(v, 4 * i)));
+    c.values.forEach((v, i) => {
+      if (c.dtype === 'int32') b.writeInt32LE(v, 4 * i);
+      else b.writeFloatLE(v, 4 * i);
+    });
     parts.push(b);
     return { name: c.name, shape: c.shape, dtype: c.dtype };
   });
@@ -147,14 +152,21 @@ async function runBoth(
 }
 
 /** x [1,h,w,c] → op → y. */
-function single(
-  op: string,
-  inputs: string[],
-  attr: Record<string, unknown>,
-  consts: ConstSpec[],
-  xShape: number[],
-  xDtype: Dt = 'float32',
-): Case {
+function single({
+  op,
+  inputs,
+  attr,
+  consts,
+  xShape,
+  xDtype = 'float32',
+}: {
+  op: string;
+  inputs: string[];
+  attr: Record<string, unknown>;
+  consts: ConstSpec[];
+  xShape: number[];
+  xDtype?: Dt;
+}): Case {
   return {
     nodes: [placeholder('x', xShape, xDtype), { name: 'y', op, input: inputs, attr }],
     consts,
@@ -189,124 +201,213 @@ beforeAll(async () => {
 describe('TF.js graph ops against tfjs-converter', () => {
   const X = [1, 9, 11, 4];
   it.each([
-    ['Conv2D SAME stride 2', single('Conv2D', ['x', 'k'], convAttr([1, 2, 2, 1], 'SAME'), [conv('k', [3, 3, 4, 6])], X)],
-    ['Conv2D VALID', single('Conv2D', ['x', 'k'], convAttr([1, 1, 1, 1], 'VALID'), [conv('k', [3, 2, 4, 5])], X)],
+    [
+      'Conv2D SAME stride 2',
+      single({ op: 'Conv2D', inputs: ['x', 'k'], attr: convAttr([1, 2, 2, 1], 'SAME'), consts: [conv('k', [3, 3, 4, 6])], xShape: X }),
+    ],
+    [
+      'Conv2D VALID',
+      single({ op: 'Conv2D', inputs: ['x', 'k'], attr: convAttr([1, 1, 1, 1], 'VALID'), consts: [conv('k', [3, 2, 4, 5])], xShape: X }),
+    ],
     [
       '_FusedConv2D BiasAdd+Relu6 (float16 weights)',
-      single(
-        '_FusedConv2D',
-        ['x', 'k', 'b'],
-        convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu6']),
-        [conv('k', [1, 1, 4, 8], true), conv('b', [8], true)],
-        X,
-      ),
+      single({
+        op: '_FusedConv2D',
+        inputs: ['x', 'k', 'b'],
+        attr: convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu6']),
+        consts: [conv('k', [1, 1, 4, 8], true), conv('b', [8], true)],
+        xShape: X,
+      }),
     ],
     [
       '_FusedConv2D BiasAdd+Relu stride 2',
-      single(
-        '_FusedConv2D',
-        ['x', 'k', 'b'],
-        convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu']),
-        [conv('k', [3, 3, 4, 8]), conv('b', [8])],
-        X,
-      ),
+      single({
+        op: '_FusedConv2D',
+        inputs: ['x', 'k', 'b'],
+        attr: convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu']),
+        consts: [conv('k', [3, 3, 4, 8]), conv('b', [8])],
+        xShape: X,
+      }),
     ],
     [
       '_FusedConv2D BiasAdd',
-      single('_FusedConv2D', ['x', 'k', 'b'], convAttr([1, 1, 1, 1], 'VALID', ['BiasAdd']), [conv('k', [3, 3, 4, 3]), conv('b', [3])], X),
+      single({
+        op: '_FusedConv2D',
+        inputs: ['x', 'k', 'b'],
+        attr: convAttr([1, 1, 1, 1], 'VALID', ['BiasAdd']),
+        consts: [conv('k', [3, 3, 4, 3]), conv('b', [3])],
+        xShape: X,
+      }),
     ],
     [
       'DepthwiseConv2dNative SAME stride 2, multiplier 2',
-      single('DepthwiseConv2dNative', ['x', 'k'], convAttr([1, 2, 2, 1], 'SAME'), [conv('k', [3, 3, 4, 2])], X),
+      single({
+        op: 'DepthwiseConv2dNative',
+        inputs: ['x', 'k'],
+        attr: convAttr([1, 2, 2, 1], 'SAME'),
+        consts: [conv('k', [3, 3, 4, 2])],
+        xShape: X,
+      }),
     ],
     [
       'FusedDepthwiseConv2dNative BiasAdd+Relu',
-      single(
-        'FusedDepthwiseConv2dNative',
-        ['x', 'k', 'b'],
-        convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu']),
-        [conv('k', [5, 5, 4, 1]), conv('b', [4])],
-        X,
-      ),
+      single({
+        op: 'FusedDepthwiseConv2dNative',
+        inputs: ['x', 'k', 'b'],
+        attr: convAttr([1, 1, 1, 1], 'SAME', ['BiasAdd', 'Relu']),
+        consts: [conv('k', [5, 5, 4, 1]), conv('b', [4])],
+        xShape: X,
+      }),
     ],
     [
       'FusedDepthwiseConv2dNative BiasAdd+Relu6',
-      single(
-        'FusedDepthwiseConv2dNative',
-        ['x', 'k', 'b'],
-        convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu6']),
-        [conv('k', [3, 3, 4, 1]), conv('b', [4])],
-        X,
-      ),
+      single({
+        op: 'FusedDepthwiseConv2dNative',
+        inputs: ['x', 'k', 'b'],
+        attr: convAttr([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu6']),
+        consts: [conv('k', [3, 3, 4, 1]), conv('b', [4])],
+        xShape: X,
+      }),
     ],
     [
       'MaxPool 3×3 SAME stride 1',
-      single(
-        'MaxPool',
-        ['x'],
-        { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') },
-        [],
-        X,
-      ),
+      single({
+        op: 'MaxPool',
+        inputs: ['x'],
+        attr: { T: T(), ksize: LI([1, 3, 3, 1]), strides: LI([1, 1, 1, 1]), padding: S('SAME'), data_format: S('NHWC') },
+        consts: [],
+        xShape: X,
+      }),
     ],
     [
       'MaxPool 2×2 VALID stride 2',
-      single(
-        'MaxPool',
-        ['x'],
-        { T: T(), ksize: LI([1, 2, 2, 1]), strides: LI([1, 2, 2, 1]), padding: S('VALID'), data_format: S('NHWC') },
-        [],
-        X,
-      ),
+      single({
+        op: 'MaxPool',
+        inputs: ['x'],
+        attr: { T: T(), ksize: LI([1, 2, 2, 1]), strides: LI([1, 2, 2, 1]), padding: S('VALID'), data_format: S('NHWC') },
+        consts: [],
+        xShape: X,
+      }),
     ],
-    ['Mean keep_dims over H,W', single('Mean', ['x', 'a'], { T: T(), keep_dims: B(true) }, [ci('a', [1, 2])], X)],
-    ['Mean without keep_dims', single('Mean', ['x', 'a'], { T: T(), keep_dims: B(false) }, [ci('a', [1, 2])], X)],
+    [
+      'Mean keep_dims over H,W',
+      single({ op: 'Mean', inputs: ['x', 'a'], attr: { T: T(), keep_dims: B(true) }, consts: [ci('a', [1, 2])], xShape: X }),
+    ],
+    [
+      'Mean without keep_dims',
+      single({ op: 'Mean', inputs: ['x', 'a'], attr: { T: T(), keep_dims: B(false) }, consts: [ci('a', [1, 2])], xShape: X }),
+    ],
     [
       'ResizeBilinear legacy (neither flag) ×2',
-      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(false) }, [ci('s', [18, 22])], X),
+      single({
+        op: 'ResizeBilinear',
+        inputs: ['x', 's'],
+        attr: { T: T(), align_corners: B(false), half_pixel_centers: B(false) },
+        consts: [ci('s', [18, 22])],
+        xShape: X,
+      }),
     ],
     [
       'ResizeBilinear half_pixel_centers ×2',
-      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [18, 22])], X),
+      single({
+        op: 'ResizeBilinear',
+        inputs: ['x', 's'],
+        attr: { T: T(), align_corners: B(false), half_pixel_centers: B(true) },
+        consts: [ci('s', [18, 22])],
+        xShape: X,
+      }),
     ],
     [
       'ResizeBilinear align_corners, odd size',
-      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(true), half_pixel_centers: B(false) }, [ci('s', [13, 7])], X),
+      single({
+        op: 'ResizeBilinear',
+        inputs: ['x', 's'],
+        attr: { T: T(), align_corners: B(true), half_pixel_centers: B(false) },
+        consts: [ci('s', [13, 7])],
+        xShape: X,
+      }),
     ],
     [
       'ResizeBilinear half_pixel_centers, shrink',
-      single('ResizeBilinear', ['x', 's'], { T: T(), align_corners: B(false), half_pixel_centers: B(true) }, [ci('s', [4, 5])], X),
+      single({
+        op: 'ResizeBilinear',
+        inputs: ['x', 's'],
+        attr: { T: T(), align_corners: B(false), half_pixel_centers: B(true) },
+        consts: [ci('s', [4, 5])],
+        xShape: X,
+      }),
     ],
-    ['Relu', single('Relu', ['x'], { T: T() }, [], X)],
+    ['Relu', single({ op: 'Relu', inputs: ['x'], attr: { T: T() }, consts: [], xShape: X })],
     [
       'Relu6 (inputs beyond both clip points)',
-      { ...single('Relu6', ['x'], { T: T() }, [], [1, 3, 3, 2]), inputs: [{ name: 'x', shape: [1, 3, 3, 2], values: rand(18, -10, 10) }] },
+      {
+        ...single({ op: 'Relu6', inputs: ['x'], attr: { T: T() }, consts: [], xShape: [1, 3, 3, 2] }),
+        inputs: [{ name: 'x', shape: [1, 3, 3, 2], values: rand(18, -10, 10) }],
+      },
     ],
-    ['Sigmoid', single('Sigmoid', ['x'], { T: T() }, [], X)],
-    ['Identity', single('Identity', ['x'], { T: T() }, [], X)],
-    ['Mul by a [1,1,1,C] constant', single('Mul', ['x', 'c'], { T: T() }, [cf('c', rand(4), [1, 1, 1, 4])], X)],
-    ['Add a [C] constant', single('Add', ['c', 'x'], { T: T() }, [cf('c', rand(4))], X)],
-    ['AddV2 a scalar', single('AddV2', ['x', 'c'], { T: T() }, [cf('c', [3], [])], X)],
-    ['Sub a [H,W,1] constant', single('Sub', ['x', 'c'], { T: T() }, [cf('c', rand(99), [9, 11, 1])], X)],
-    ['RealDiv by a constant', single('RealDiv', ['x', 'c'], { T: T() }, [cf('c', rand(4, 1, 2))], X)],
-    ['SquaredDifference', single('SquaredDifference', ['x', 'c'], { T: T() }, [cf('c', rand(4))], X)],
-    ['Cast int32 → float32', single('Cast', ['x'], { SrcT: T('int32'), DstT: T('float32') }, [], X, 'int32')],
-    ['FloorDiv int32 (negatives floor)', single('FloorDiv', ['x', 'c'], { T: T('int32') }, [ci('c', [3], [])], [1, 20], 'int32')],
-    ['FloorMod int32 (negatives)', single('FloorMod', ['x', 'c'], { T: T('int32') }, [ci('c', [7], [])], [1, 20], 'int32')],
-    ['FloorDiv float', single('FloorDiv', ['x', 'c'], { T: T() }, [cf('c', [0.3], [])], [2, 10])],
-    ['Reshape', single('Reshape', ['x', 's'], { T: T(), Tshape: T('int32') }, [ci('s', [1, -1, 4])], X)],
-    ['ExpandDims', single('ExpandDims', ['x', 'd'], { T: T(), Tdim: T('int32') }, [ci('d', [-1], [])], [2, 3, 4])],
-    ['Squeeze', single('Squeeze', ['x'], { T: T(), squeeze_dims: LI([0]) }, [], [1, 3, 4])],
-    ['ArgMax → int32', single('ArgMax', ['x', 'd'], { T: T(), Tidx: T('int32'), output_type: T('int32') }, [ci('d', [1], [])], [3, 50])],
+    ['Sigmoid', single({ op: 'Sigmoid', inputs: ['x'], attr: { T: T() }, consts: [], xShape: X })],
+    ['Identity', single({ op: 'Identity', inputs: ['x'], attr: { T: T() }, consts: [], xShape: X })],
+    [
+      'Mul by a [1,1,1,C] constant',
+      single({ op: 'Mul', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', rand(4), [1, 1, 1, 4])], xShape: X }),
+    ],
+    ['Add a [C] constant', single({ op: 'Add', inputs: ['c', 'x'], attr: { T: T() }, consts: [cf('c', rand(4))], xShape: X })],
+    ['AddV2 a scalar', single({ op: 'AddV2', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', [3], [])], xShape: X })],
+    [
+      'Sub a [H,W,1] constant',
+      single({ op: 'Sub', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', rand(99), [9, 11, 1])], xShape: X }),
+    ],
+    ['RealDiv by a constant', single({ op: 'RealDiv', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', rand(4, 1, 2))], xShape: X })],
+    ['SquaredDifference', single({ op: 'SquaredDifference', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', rand(4))], xShape: X })],
+    [
+      'Cast int32 → float32',
+      single({ op: 'Cast', inputs: ['x'], attr: { SrcT: T('int32'), DstT: T('float32') }, consts: [], xShape: X, xDtype: 'int32' }),
+    ],
+    [
+      'FloorDiv int32 (negatives floor)',
+      single({ op: 'FloorDiv', inputs: ['x', 'c'], attr: { T: T('int32') }, consts: [ci('c', [3], [])], xShape: [1, 20], xDtype: 'int32' }),
+    ],
+    [
+      'FloorMod int32 (negatives)',
+      single({ op: 'FloorMod', inputs: ['x', 'c'], attr: { T: T('int32') }, consts: [ci('c', [7], [])], xShape: [1, 20], xDtype: 'int32' }),
+    ],
+    ['FloorDiv float', single({ op: 'FloorDiv', inputs: ['x', 'c'], attr: { T: T() }, consts: [cf('c', [0.3], [])], xShape: [2, 10] })],
+    [
+      'Reshape',
+      single({ op: 'Reshape', inputs: ['x', 's'], attr: { T: T(), Tshape: T('int32') }, consts: [ci('s', [1, -1, 4])], xShape: X }),
+    ],
+    [
+      'ExpandDims',
+      single({ op: 'ExpandDims', inputs: ['x', 'd'], attr: { T: T(), Tdim: T('int32') }, consts: [ci('d', [-1], [])], xShape: [2, 3, 4] }),
+    ],
+    ['Squeeze', single({ op: 'Squeeze', inputs: ['x'], attr: { T: T(), squeeze_dims: LI([0]) }, consts: [], xShape: [1, 3, 4] })],
+    [
+      'ArgMax → int32',
+      single({
+        op: 'ArgMax',
+        inputs: ['x', 'd'],
+        attr: { T: T(), Tidx: T('int32'), output_type: T('int32') },
+        consts: [ci('d', [1], [])],
+        xShape: [3, 50],
+      }),
+    ],
     [
       'StridedSlice with masks and shrink',
-      single(
-        'StridedSlice',
-        ['x', 'b', 'e', 's'],
-        { T: T(), Index: T('int32'), begin_mask: I(1), end_mask: I(1), shrink_axis_mask: I(4), ellipsis_mask: I(0), new_axis_mask: I(0) },
-        [ci('b', [0, 1, 2]), ci('e', [0, 3, 3]), ci('s', [1, 1, 1])],
-        [2, 5, 4],
-      ),
+      single({
+        op: 'StridedSlice',
+        inputs: ['x', 'b', 'e', 's'],
+        attr: {
+          T: T(),
+          Index: T('int32'),
+          begin_mask: I(1),
+          end_mask: I(1),
+          shrink_axis_mask: I(4),
+          ellipsis_mask: I(0),
+          new_axis_mask: I(0),
+        },
+        consts: [ci('b', [0, 1, 2]), ci('e', [0, 3, 3]), ci('s', [1, 1, 1])],
+        xShape: [2, 5, 4],
+      }),
     ],
     [
       'Equal against a max-pool (peak mask)',
@@ -339,17 +440,23 @@ describe('TF.js graph ops against tfjs-converter', () => {
     ],
     [
       'GatherNd with int32 indices',
-      single('GatherNd', ['x', 'i'], { Tparams: T(), Tindices: T('int32') }, [ci('i', [0, 1, 2, 0, 3, 1, 0, 0, 0], [3, 3])], [1, 4, 3, 5]),
+      single({
+        op: 'GatherNd',
+        inputs: ['x', 'i'],
+        attr: { Tparams: T(), Tindices: T('int32') },
+        consts: [ci('i', [0, 1, 2, 0, 3, 1, 0, 0, 0], [3, 3])],
+        xShape: [1, 4, 3, 5],
+      }),
     ],
     [
       'GatherV2',
-      single(
-        'GatherV2',
-        ['x', 'i', 'a'],
-        { Tparams: T(), Tindices: T('int32'), Taxis: T('int32'), batch_dims: I(0) },
-        [ci('i', [3, 0, 2]), ci('a', [1], [])],
-        [2, 4, 3],
-      ),
+      single({
+        op: 'GatherV2',
+        inputs: ['x', 'i', 'a'],
+        attr: { Tparams: T(), Tindices: T('int32'), Taxis: T('int32'), batch_dims: I(0) },
+        consts: [ci('i', [3, 0, 2]), ci('a', [1], [])],
+        xShape: [2, 4, 3],
+      }),
     ],
     [
       'ConcatV2 on channels after convs (NCHW inside)',
@@ -412,7 +519,7 @@ describe('TF.js graph ops against tfjs-converter', () => {
     });
     const s = await ort.InferenceSession.create(bytes);
     const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from(rand(2 * 24 * 32 * 3)), [2, 24, 32, 3]) });
-    expect([...out['y']!.dims]).toEqual([2, 24, 32, 4]);
+    expect([...out.y!.dims]).toEqual([2, 24, 32, 4]);
   });
 });
 

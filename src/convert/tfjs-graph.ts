@@ -79,7 +79,10 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
     tensor(v, layout = v.layout) {
       if (v.lazy) {
         let t = emitted.get(v.lazy);
-        if (t === undefined) emitted.set(v.lazy, (t = v.lazy()));
+        if (t === undefined) {
+          t = v.lazy();
+          emitted.set(v.lazy, t);
+        }
         v = { ...v, tensor: t, lazy: undefined };
       }
       const key = `${v.tensor}\0${v.const ? `const:${constKey(v)}` : ''}\0${layout}`;
@@ -109,7 +112,10 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
   let constCounter = 0;
   function constKey(v: Val): number {
     let id = constIds.get(v.const!);
-    if (id === undefined) constIds.set(v.const!, (id = constCounter++));
+    if (id === undefined) {
+      id = constCounter++;
+      constIds.set(v.const!, id);
+    }
     return id;
   }
 

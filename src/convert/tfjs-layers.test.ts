@@ -30,7 +30,8 @@ interface T4 {
   /** [N, H, W, C] */
   shape: [number, number, number, number];
 }
-const at = (t: T4, n: number, y: number, x: number, c: number): number => t.data[((n * t.shape[1] + y) * t.shape[2] + x) * t.shape[3] + c]!;
+const at = (t: T4, { n, y, x, c }: { n: number; y: number; x: number; c: number }): number =>
+  t.data[((n * t.shape[1] + y) * t.shape[2] + x) * t.shape[3] + c]!;
 function make(shape: [number, number, number, number], f: (n: number, y: number, x: number, c: number) => number): T4 {
   const [N, H, W, C] = shape;
   const data = new Float32Array(N * H * W * C);
@@ -39,7 +40,23 @@ function make(shape: [number, number, number, number], f: (n: number, y: number,
   return { data, shape };
 }
 
-function refConv(x: T4, k: Float32Array, b: Float32Array, kh: number, kw: number, cout: number, padding: 'same' | 'valid'): T4 {
+function refConv({
+  x,
+  k,
+  b,
+  kh,
+  kw,
+  cout,
+  padding,
+}: {
+  x: T4;
+  k: Float32Array;
+  b: Float32Array;
+  kh: number;
+  kw: number;
+  cout: number;
+  padding: 'same' | 'valid';
+}): T4 {
   const [N, H, W, cin] = x.shape;
   const [pt, pl] = padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)] : [0, 0];
   const [OH, OW] = padding === 'same' ? [H, W] : [H - kh + 1, W - kw + 1];
@@ -50,34 +67,36 @@ function refConv(x: T4, k: Float32Array, b: Float32Array, kh: number, kw: number
         const sy = y + dy - pt;
         const sx = xx + dx - pl;
         if (sy < 0 || sy >= H || sx < 0 || sx >= W) continue;
-        for (let i = 0; i < cin; i++) acc += at(x, n, sy, sx, i) * k[((dy * kw + dx) * cin + i) * cout + o]!;
+        for (let i = 0; i < cin; i++) acc += at(x, { n, y: sy, x: sx, c: i }) * k[((dy * kw + dx) * cin + i) * cout + o]!;
       }
     return acc;
   });
 }
-const refRelu = (x: T4): T4 => make(x.shape, (n, y, xx, c) => Math.max(0, at(x, n, y, xx, c)));
-const refScale = (x: T4, s: number): T4 => make(x.shape, (n, y, xx, c) => at(x, n, y, xx, c) * s);
+const refRelu = (x: T4): T4 => make(x.shape, (n, y, xx, c) => Math.max(0, at(x, { n, y, x: xx, c })));
+const refScale = (x: T4, s: number): T4 => make(x.shape, (n, y, xx, c) => at(x, { n, y, x: xx, c }) * s);
 function refConcat(xs: T4[]): T4 {
   const [N, H, W] = xs[0]!.shape;
   const C = xs.reduce((a, t) => a + t.shape[3], 0);
   return make([N, H, W, C], (n, y, x, c) => {
     for (const t of xs) {
-      if (c < t.shape[3]) return at(t, n, y, x, c);
+      if (c < t.shape[3]) return at(t, { n, y, x, c });
       c -= t.shape[3];
     }
     throw new Error('unreachable');
   });
 }
-const refAdd = (xs: T4[]): T4 => make(xs[0]!.shape, (n, y, x, c) => xs.reduce((a, t) => a + at(t, n, y, x, c), 0));
+const refAdd = (xs: T4[]): T4 => make(xs[0]!.shape, (n, y, x, c) => xs.reduce((a, t) => a + at(t, { n, y, x, c }), 0));
 function refUpsample(x: T4, sh: number, sw: number): T4 {
   const [N, H, W, C] = x.shape;
-  return make([N, H * sh, W * sw, C], (n, y, xx, c) => at(x, n, Math.floor(y / sh), Math.floor(xx / sw), c));
+  return make([N, H * sh, W * sw, C], (n, y, xx, c) => at(x, { n, y: Math.floor(y / sh), x: Math.floor(xx / sw), c }));
 }
 /** tf.depthToSpace(x, s, 'NHWC'): out[n, y·s+i, x·s+j, c] = in[n, y, x, (i·s + j)·C' + c]. */
 function refDepthToSpace(x: T4, s: number): T4 {
   const [N, H, W, C] = x.shape;
   const co = C / (s * s);
-  return make([N, H * s, W * s, co], (n, y, xx, c) => at(x, n, Math.floor(y / s), Math.floor(xx / s), ((y % s) * s + (xx % s)) * co + c));
+  return make([N, H * s, W * s, co], (n, y, xx, c) =>
+    at(x, { n, y: Math.floor(y / s), x: Math.floor(xx / s), c: ((y % s) * s + (xx % s)) * co + c }),
+  );
 }
 
 // ---- tiny layers models --------------------------------------------------------------------------
@@ -136,7 +155,7 @@ function conv(name: string, from: string, s: ConvSpec, r: () => number): { layer
       { name: `${name}/bias`, shape: [s.cout], data: bias },
     ],
     ref: (x) => {
-      const y = refConv(x, kernel, bias, kh, kw, s.cout, s.padding);
+      const y = refConv({ x, k: kernel, b: bias, kh, kw, cout: s.cout, padding: s.padding });
       return s.activation === 'relu' ? refRelu(y) : y;
     },
   };
@@ -183,7 +202,7 @@ async function runOnnx(model: TfjsLayersModel, x: T4, inputRange: 1 | 255 = 1): 
     const nchw = new Float32Array(x.data.length);
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++)
-        for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) nchw[((n * C + c) * H + y) * W + xx] = at(x, n, y, xx, c);
+        for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) nchw[((n * C + c) * H + y) * W + xx] = at(x, { n, y, x: xx, c });
     const { output } = await session.run({ input: new ort.Tensor('float32', nchw, [N, C, H, W]) });
     const [on, oc, oh, ow] = output!.dims as [number, number, number, number];
     const o = output!.data as Float32Array;

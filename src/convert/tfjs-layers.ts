@@ -278,7 +278,7 @@ function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { 
     byName.set(l.name, l);
   }
   const inputLayer = byName.get(model.inputs[0]!.layer);
-  if (!inputLayer || inputLayer.className !== 'InputLayer') throw fail(whole, `input ${model.inputs[0]!.layer} is not an InputLayer`);
+  if (inputLayer?.className !== 'InputLayer') throw fail(whole, `input ${model.inputs[0]!.layer} is not an InputLayer`);
   const inputChannels = parseConfig(inputLayer, InputLayerConfig).batch_input_shape[3];
   const ctx: Ctx = { graph, weights: model.weights };
   const done = new Map<string, Value>([

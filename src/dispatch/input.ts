@@ -17,7 +17,7 @@ export function parseJobInput(raw: unknown): JobInput {
     });
   }
   // Absent means foley; present, it must name a task (`task: null` is not "absent").
-  const task = Object.prototype.hasOwnProperty.call(raw, 'task') ? (raw as { task: unknown }).task : 'foley';
+  const task = Object.hasOwn(raw, 'task') ? (raw as { task: unknown }).task : 'foley';
   if (typeof task !== 'string' || !(TASK_NAMES as string[]).includes(task)) {
     throw invalidInput([
       { field: 'task', message: `must be one of ${TASK_NAMES.map((t) => `"${t}"`).join(', ')} (got ${describeValue(task)})` },

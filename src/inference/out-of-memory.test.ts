@@ -20,7 +20,15 @@ describe('retryOnOutOfMemory', () => {
 
   it('runs once when it fits', async () => {
     const sizes: number[] = [];
-    expect(await retryOnOutOfMemory({ ...base, size: 8, run: async (n) => (sizes.push(n), 'ok') })).toEqual({ result: 'ok', size: 8 });
+    const out = await retryOnOutOfMemory({
+      ...base,
+      size: 8,
+      run: async (n) => {
+        sizes.push(n);
+        return 'ok';
+      },
+    });
+    expect(out).toEqual({ result: 'ok', size: 8 });
     expect(sizes).toEqual([8]);
   });
 

@@ -83,7 +83,17 @@ const STDERR_TAIL_BYTES = 4000;
 /** What runBinary collects of stdout at most unless told otherwise (an ffprobe report is kilobytes). */
 export const DEFAULT_MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 
-function failure(message: string, bin: string, args: string[], stderrTail: string, extra: object, cause?: unknown): WorkerError {
+interface Failure {
+  message: string;
+  bin: string;
+  args: string[];
+  stderrTail: string;
+  /** More details (exit code, signal, a bound). */
+  extra?: object;
+  cause?: unknown;
+}
+
+function failure({ message, bin, args, stderrTail, extra = {}, cause }: Failure): WorkerError {
   const command = [bin, ...args].join(' ');
   return new WorkerError('FFMPEG_FAILED', message, {
     cause,
@@ -145,9 +155,12 @@ function exitError(
   if (o.ended === 'timeout') return new WorkerError('TIMED_OUT', `${name} did not finish within ${o.timeoutMs} ms`);
   if (o.exitCode !== 0) {
     const last = o.stderrTail.trim().split('\n').pop() ?? '';
-    return failure(`ffmpeg failed (exit ${o.exitCode ?? o.signal}): ${last}`, bin, args, o.stderrTail, {
-      exitCode: o.exitCode,
-      signal: o.signal,
+    return failure({
+      message: `ffmpeg failed (exit ${o.exitCode ?? o.signal}): ${last}`,
+      bin,
+      args,
+      stderrTail: o.stderrTail,
+      extra: { exitCode: o.exitCode, signal: o.signal },
     });
   }
   return undefined;
@@ -167,7 +180,7 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
         windowsHide: true,
       }) as ChildProcessByStdio<null, Readable, Readable>;
     } catch (cause) {
-      reject(failure(`could not start ${bin}`, bin, args, '', {}, cause));
+      reject(failure({ message: `could not start ${bin}`, bin, args, stderrTail: '', cause }));
       return;
     }
     const pipe3 = opts.onPipe3 ? (child.stdio[3] as Readable) : undefined;
@@ -202,15 +215,19 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     const stderr = watchStderr(child.stderr, opts.onStderrLine);
     child.on('error', (cause) => {
       disarm();
-      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderr.tail(), {}, cause));
+      reject(failure({ message: `could not run ${bin}: ${cause.message}`, bin, args, stderrTail: stderr.tail(), cause }));
     });
     child.on('close', (exitCode, signal) => {
       disarm();
       stderr.flush();
       if (ended === 'overflow') {
         reject(
-          failure(`${bin.split('/').pop()} wrote more than ${maxStdout} bytes: stopped`, bin, args, stderr.tail(), {
-            maxStdoutBytes: maxStdout,
+          failure({
+            message: `${bin.split('/').pop()} wrote more than ${maxStdout} bytes: stopped`,
+            bin,
+            args,
+            stderrTail: stderr.tail(),
+            extra: { maxStdoutBytes: maxStdout },
           }),
         );
         return;
@@ -283,7 +300,7 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
   try {
     child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   } catch (cause) {
-    return notStarted(failure(`could not start ${bin}`, bin, args, '', {}, cause));
+    return notStarted(failure({ message: `could not start ${bin}`, bin, args, stderrTail: '', cause }));
   }
   // EPIPE when the process exits before reading all its input (or after a kill): `done` reports it.
   child.stdin.on('error', () => undefined);
@@ -311,7 +328,7 @@ export function openBinary(bin: string, args: string[], opts: OpenOptions): Open
       disarm();
       child.stdout.destroy();
       child.stdin.destroy();
-      reject(failure(`could not run ${bin}: ${cause.message}`, bin, args, stderr.tail(), {}, cause));
+      reject(failure({ message: `could not run ${bin}: ${cause.message}`, bin, args, stderrTail: stderr.tail(), cause }));
     });
     child.on('close', (exitCode, signal) => {
       exited = true;

@@ -113,7 +113,7 @@ export function parseProbe(json: unknown): MediaInfo {
   }
   const { streams, format } = parsed.data;
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
-  if (!v || !v.codec_name || !v.width || !v.height) {
+  if (!v?.codec_name || !v.width || !v.height) {
     throw new WorkerError('NO_VIDEO_STREAM', 'the input has no video stream', {
       details: { streams: streams.map((s) => s.codec_type ?? 'unknown') },
     });

@@ -206,7 +206,7 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
         repo: spec.repo,
         final: blobPath(p, f.blob),
         incomplete: incompletePath(p, f.blob),
-        open: (offset, signal) => openFileStream(o.hub, spec.repo, commit, f, offset, signal),
+        open: (offset, signal) => openFileStream(o.hub, { repo: spec.repo, commit, file: f }, offset, signal),
         signal: o.signal,
         ...(o.retries === undefined ? {} : { retries: o.retries }),
         ...(o.corruptRetries === undefined ? {} : { corruptRetries: o.corruptRetries }),

@@ -118,12 +118,11 @@ export function resolveUrl(hub: HubAccess, repo: string, commit: string, path: s
  */
 export async function openFileStream(
   hub: HubAccess,
-  repo: string,
-  commit: string,
-  file: RemoteFile,
+  at: { repo: string; commit: string; file: RemoteFile },
   offset: number,
   signal: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
+  const { repo, commit, file } = at;
   const url = resolveUrl(hub, repo, commit, file.path);
   const checked: typeof fetch = async (input, init) => {
     const res = await hub.fetch(input, { ...init, signal });

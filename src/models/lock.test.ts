@@ -21,7 +21,10 @@ describe('acquireLock', () => {
     const a = await acquireLock({ file, staleMs: 200 });
     const events: string[] = [];
     let gotB = false;
-    const b = acquireLock({ file, staleMs: 200, onEvent: (e) => events.push(e.type) }).then((l) => ((gotB = true), l));
+    const b = acquireLock({ file, staleMs: 200, onEvent: (e) => events.push(e.type) }).then((l) => {
+      gotB = true;
+      return l;
+    });
     await new Promise((r) => setTimeout(r, 600)); // 3× the stale time: the heartbeat keeps it alive
     expect(gotB).toBe(false);
     expect(a!.lost.aborted).toBe(false);

@@ -155,7 +155,13 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
   }
 
   /** One POST of JSON text with runpod-python's headers; retried on 5xx, network errors, timeouts. */
-  async function post(url: string, jobId: string, body: string, attempts: number, signal?: AbortSignal): Promise<PostOutcome> {
+  async function post(
+    url: string,
+    jobId: string,
+    body: string,
+    o: { attempts: number; signal?: AbortSignal | undefined },
+  ): Promise<PostOutcome> {
+    const { attempts, signal } = o;
     let last: { status?: number; error: unknown } = { error: new Error('not attempted') };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
@@ -192,18 +198,18 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
     postResult(jobId, body, isStream) {
       if (doneTemplate === undefined) return Promise.resolve(missing('RUNPOD_WEBHOOK_POST_OUTPUT'));
       const url = appendQuery(fillTemplate(doneTemplate, { $ID: jobId }), { isStream: String(isStream) });
-      return post(url, jobId, body, postAttempts);
+      return post(url, jobId, body, { attempts: postAttempts });
     },
     postStream(jobId, partial) {
       if (streamTemplate === undefined) return Promise.resolve(missing('RUNPOD_WEBHOOK_POST_STREAM'));
       // runpod-python posts stream chunks with isStream=false too (it never passes the flag there).
       const url = appendQuery(fillTemplate(streamTemplate, { $ID: jobId }), { isStream: 'false' });
-      return post(url, jobId, JSON.stringify({ output: partial }), postAttempts);
+      return post(url, jobId, JSON.stringify({ output: partial }), { attempts: postAttempts });
     },
     postProgress(jobId, update, signal) {
       if (doneTemplate === undefined) return Promise.resolve(missing('RUNPOD_WEBHOOK_POST_OUTPUT'));
       const url = appendQuery(fillTemplate(doneTemplate, { $ID: jobId }), { isStream: 'false' });
-      return post(url, jobId, JSON.stringify({ status: 'IN_PROGRESS', output: update }), 1, signal);
+      return post(url, jobId, JSON.stringify({ status: 'IN_PROGRESS', output: update }), { attempts: 1, signal });
     },
     async ping(jobIds, timeoutMs, signal) {
       if (pingUrl === undefined) return false;

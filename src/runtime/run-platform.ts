@@ -60,9 +60,10 @@ export async function runPlatform(o: RunPlatformOptions): Promise<number> {
     ...(o.maxResultBytes !== undefined ? { maxResultBytes: o.maxResultBytes } : {}),
     ...o.loop,
   });
+  if (o.urls.ping === undefined) log.error('RUNPOD_WEBHOOK_PING is not set: no heartbeat, the platform may consider this worker dead');
   const stopHeartbeat =
     o.urls.ping === undefined
-      ? (log.error('RUNPOD_WEBHOOK_PING is not set: no heartbeat, the platform may consider this worker dead'), () => undefined)
+      ? () => undefined
       : startHeartbeat({ intervalMs: o.pingIntervalMs, jobIds: () => loop.jobIds(), ping: (ids, t, s) => client.ping(ids, t, s) });
   const pollerStop = new AbortController();
   const poller = runStopPoller({

@@ -15,8 +15,7 @@ export interface FieldIssue {
 function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
   let cur: unknown = raw;
   for (const key of path) {
-    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, key))
-      return { present: false, value: undefined };
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, key)) return { present: false, value: undefined };
     cur = (cur as Record<PropertyKey, unknown>)[key];
   }
   return { present: true, value: cur };

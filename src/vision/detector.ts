@@ -56,13 +56,11 @@ export interface RawDetection {
  * Ties keep the lower flat index first, as TopKV2 does.
  */
 export function decodeRaw(
-  heat: Float32Array,
-  wh: Float32Array,
+  outputs: { heat: Float32Array; wh: Float32Array; gridW: number; gridH: number },
   n: number,
-  gridW: number,
-  gridH: number,
   o: { minScore: number; topK?: number },
 ): RawDetection[] {
+  const { heat, wh, gridW, gridH } = outputs;
   const C = DETECTOR_CLASSES;
   const plane = gridW * gridH * C;
   const base = n * plane;

@@ -8,7 +8,8 @@
 import type { RgbImage } from './types.js';
 
 /** Writes `img` resized to w×h as float 0..255 NHWC into `out` at `offset` (w·h·3 values). */
-export function resizeToFloat(img: RgbImage, w: number, h: number, out: Float32Array, offset: number): void {
+export function resizeToFloat(img: RgbImage, to: { width: number; height: number }, out: Float32Array, offset: number): void {
+  const { width: w, height: h } = to;
   const { width: W, height: H, data } = img;
   if (W === w && H === h) {
     for (let i = 0; i < w * h * 3; i++) out[offset + i] = data[i]!;
@@ -51,7 +52,8 @@ export interface SquareRegion {
  * Writes the square `r` of `img` resampled to size×size as int32 0..255 NHWC into `out` at
  * `offset`; pixels outside the image are black. Values are truncated, as human casts to int32.
  */
-export function cropToInt(img: RgbImage, r: SquareRegion, size: number, out: Int32Array, offset: number): void {
+export function cropToInt(img: RgbImage, crop: { region: SquareRegion; size: number }, out: Int32Array, offset: number): void {
+  const { region: r, size } = crop;
   const { width: W, height: H, data } = img;
   const s = r.side / size;
   const px = (xx: number, yy: number, k: number): number => (xx < 0 || yy < 0 || xx >= W || yy >= H ? 0 : data[(yy * W + xx) * 3 + k]!);

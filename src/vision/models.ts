@@ -137,7 +137,7 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
       for (const [key, idx] of groups) {
         const [w, h] = key.split('x').map(Number) as [number, number];
         const batch = new Float32Array(idx.length * w * h * 3);
-        idx.forEach((i, b) => resizeToFloat(images[i]!, w, h, batch, b * w * h * 3));
+        for (const [b, i] of idx.entries()) resizeToFloat(images[i]!, { width: w, height: h }, batch, b * w * h * 3);
         const out = await timed('detect', detector, { [detIn.input]: tensor('float32', batch, [idx.length, h, w, 3]) });
         const heat = out[heatName]!.data as Float32Array;
         const wh = out[whName]!.data as Float32Array;
@@ -149,7 +149,7 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
             `detector heatmap has ${heat.length} values, expected ${idx.length}×${gh}×${gw}×${DETECTOR_CLASSES}`,
           );
         idx.forEach((i, b) => {
-          results[i] = finishDetections(decodeRaw(heat, wh, b, gw, gh, { minScore }), w, h, { maxPerImage });
+          results[i] = finishDetections(decodeRaw({ heat, wh, gridW: gw, gridH: gh }, b, { minScore }), w, h, { maxPerImage });
         });
       }
       return results;
@@ -161,7 +161,7 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
         const boxes = persons.slice(start, start + poseBatch);
         const regions = boxes.map((b) => personRegion(image, b));
         const batch = new Int32Array(boxes.length * S * S * 3);
-        regions.forEach((r, b) => cropToInt(image, r, S, batch, b * S * S * 3));
+        for (const [b, r] of regions.entries()) cropToInt(image, { region: r, size: S }, batch, b * S * S * 3);
         const out = await timed('pose', poser, { [poseIn.input]: tensor('int32', batch, [boxes.length, S, S, 3]) });
         const outputs = {
           heatmap: out[hmName]!.data as Float32Array,

@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Amplitude of the `hz` component over [from, to) seconds (Goertzel). */
-function toneLevel(x: Float32Array, hz: number, from: number, to: number, sr = 48_000): number {
+function toneLevel({ x, hz, from, to, sr = 48_000 }: { x: Float32Array; hz: number; from: number; to: number; sr?: number }): number {
   const a = Math.round(from * sr);
   const b = Math.round(to * sr);
   const w = (2 * Math.PI * hz) / sr;
@@ -83,9 +83,9 @@ describe('mix mode ducking', () => {
       { ffmpeg, timeoutMs: 60_000 },
     );
     const x = await decodeAudioMono(out);
-    const before = toneLevel(x, 440, 0.5, 1.4);
-    const during = toneLevel(x, 440, 1.7, 2.4);
-    const after = toneLevel(x, 440, 3.2, 3.9);
+    const before = toneLevel({ x, hz: 440, from: 0.5, to: 1.4 });
+    const during = toneLevel({ x, hz: 440, from: 1.7, to: 2.4 });
+    const after = toneLevel({ x, hz: 440, from: 3.2, to: 3.9 });
     // Undisturbed: the original at −6 dB (0.25 → 0.125).
     expect(before).toBeGreaterThan(0.1);
     expect(before).toBeLessThan(0.15);
@@ -193,8 +193,12 @@ describe('mix mode ducks the Foley under speech', () => {
 
   it('is 12 dB lower inside speech than outside (≥ 6 dB required), and not without spans', async () => {
     const x = await mixed('ducked', SPANS);
-    const outside = [toneLevel(x, 15_000, 0.2, 1.2), toneLevel(x, 15_000, 5.2, 5.7), toneLevel(x, 15_000, 9.2, 10.8)];
-    const inside = [toneLevel(x, 15_000, 1.6, 4.8), toneLevel(x, 15_000, 6.1, 8.8)];
+    const outside = [
+      toneLevel({ x, hz: 15_000, from: 0.2, to: 1.2 }),
+      toneLevel({ x, hz: 15_000, from: 5.2, to: 5.7 }),
+      toneLevel({ x, hz: 15_000, from: 9.2, to: 10.8 }),
+    ];
+    const inside = [toneLevel({ x, hz: 15_000, from: 1.6, to: 4.8 }), toneLevel({ x, hz: 15_000, from: 6.1, to: 8.8 })];
     for (const o of outside) expect(o, 'outside speech the Foley is as it was (mono downmix of 0.2)').toBeGreaterThan(0.12);
     for (const i of inside) {
       for (const o of outside) {
@@ -205,14 +209,16 @@ describe('mix mode ducks the Foley under speech', () => {
     // The same mix without spans: the tone stays level through the speech (the dip above is the
     // ducking's, not the limiter's or the compressor's).
     const y = await mixed('plain', undefined);
-    expect(Math.abs(db(toneLevel(y, 15_000, 1.6, 4.8), toneLevel(y, 15_000, 0.2, 1.2)))).toBeLessThan(1);
+    expect(
+      Math.abs(db(toneLevel({ x: y, hz: 15_000, from: 1.6, to: 4.8 }), toneLevel({ x: y, hz: 15_000, from: 0.2, to: 1.2 }))),
+    ).toBeLessThan(1);
   });
 
   it('ramps smoothly: no step over 0.5 dB per millisecond, down before the span, up after it', async () => {
     // A silent original: a 1 ms Goertzel block cannot keep speech's leakage out of the 15 kHz bin.
     const x = await mixed('ramps', SPANS, silent);
     // Tone level per 1 ms block (48 samples = 15 whole cycles of 15 kHz: Goertzel is exact).
-    const level = (ms: number): number => toneLevel(x, 15_000, ms / 1000, (ms + 1) / 1000);
+    const level = (ms: number): number => toneLevel({ x, hz: 15_000, from: ms / 1000, to: (ms + 1) / 1000 });
     const full = level(500);
     let steepest = 0;
     for (let ms = 1000; ms < 10_000; ms++) steepest = Math.max(steepest, Math.abs(db(level(ms + 1), level(ms))));

@@ -94,7 +94,10 @@ it('heel strikes from pose line up with the hand-labelled ones within 2 frames',
       sample: {
         width: sampling.width,
         everyS: sampling.everyS,
-        onSize: (s) => ((size = s), watcher.setSize(s)),
+        onSize: (s) => {
+          size = s;
+          return watcher.setSize(s);
+        },
         onFrame: (rgb, t) => watcher.push(rgb, t),
       },
     });

@@ -231,7 +231,9 @@ describe('hysteresis (pure)', () => {
   const w = 512;
   const feed = (probs: number[], params = {}): Array<[number, number]> => {
     const s = new SpeechSpans(sr, params);
-    probs.forEach((p, i) => s.push(p, i * w));
+    probs.forEach((p, i) => {
+      s.push(p, i * w);
+    });
     return s.finish(probs.length * w);
   };
   it('a dip to 0.4 inside speech does not end it; a short burst is dropped; padding is added', () => {

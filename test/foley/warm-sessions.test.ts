@@ -29,7 +29,10 @@ beforeAll(async () => {
   const runtime: OrtRuntime = {
     provider: base.provider,
     probe: base.probe,
-    createSession: (m, o) => (opened.push(typeof m === 'string' ? m : 'bytes'), base.createSession(m, o)),
+    createSession: (m, o) => {
+      opened.push(typeof m === 'string' ? m : 'bytes');
+      return base.createSession(m, o);
+    },
   };
   worker = await createTestWorker({}, 'stand-ins', {
     inference: () => (inference = { hardware: cpuHardware(), runtime, sessions: createSessionCache({ runtime }) }),

@@ -57,12 +57,12 @@ export interface MatchScore {
 /** One-to-one greedy matching (closest pairs first) within `tolerance` seconds. */
 export function scoreOnsets(found: readonly number[], truth: readonly number[], tolerance: number): MatchScore {
   const pairs: Array<{ f: number; t: number; d: number }> = [];
-  found.forEach((x, f) =>
+  found.forEach((x, f) => {
     truth.forEach((y, t) => {
       const d = Math.abs(x - y);
       if (d <= tolerance + 1e-9) pairs.push({ f, t, d });
-    }),
-  );
+    });
+  });
   pairs.sort((a, b) => a.d - b.d);
   const usedF = new Set<number>();
   const usedT = new Set<number>();

@@ -110,7 +110,19 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     res.end(JSON.stringify(body));
   };
 
-  async function sendFile(req: IncomingMessage, res: ServerResponse, repo: FakeRepo, path: string, bytes: Uint8Array): Promise<number> {
+  async function sendFile({
+    req,
+    res,
+    repo,
+    path,
+    bytes,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    repo: FakeRepo;
+    path: string;
+    bytes: Uint8Array;
+  }): Promise<number> {
     const m = meta.get(repo.repo)!.find((f) => f.path === path)!;
     const etag = `"${m.lfs?.oid ?? m.oid}"`;
     const headers: Record<string, string> = {
@@ -232,7 +244,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         json(res, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound' });
         return 404;
       }
-      return sendFile(req, res, repo, path, bytes);
+      return sendFile({ req, res, repo, path, bytes });
     }
     json(res, 404, { error: `no route ${req.method} ${u.pathname}` });
     return 404;

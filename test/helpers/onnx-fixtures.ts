@@ -21,7 +21,10 @@ export interface MlpFixture {
 
 export function mmAddTanh(seed = 1): MlpFixture {
   let s = seed;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const rnd = (): number => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31) * 2 - 1;
+  };
   const W = Float32Array.from({ length: 12 }, rnd);
   const B = Float32Array.from({ length: 3 }, rnd);
   const bytes = onnx.ModelProto.encode(

@@ -9,7 +9,7 @@ import type { Handler } from '../../src/runtime/types.js';
 import type { FakeRunpod } from './fake-runpod.js';
 
 export function silentLog(): Logger {
-  return pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
 /** Keeps the CPU busy for `ms`, in slices of `sliceMs` with a turn of the event loop between. */

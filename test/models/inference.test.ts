@@ -84,7 +84,10 @@ describe('sessions from the volume', () => {
     const runtime: OrtRuntime = {
       provider: base.provider,
       probe: base.probe,
-      createSession: (m, opt) => (loads++, base.createSession(m, opt)),
+      createSession: (m, opt) => {
+        loads++;
+        return base.createSession(m, opt);
+      },
     };
     const sessions = createSessionCache({ runtime, registry });
 

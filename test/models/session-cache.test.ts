@@ -47,7 +47,10 @@ function countingRuntime(): {
           outputNames: s.outputNames,
           provider: s.provider,
           run: s.run,
-          release: () => (releases++, s.release()),
+          release: () => {
+            releases++;
+            return s.release();
+          },
         } satisfies Session;
       },
     },
@@ -72,7 +75,10 @@ describe('bundles', () => {
     let readies = 0;
     const spec = {
       sessions: { mlp: { model: mlp }, up: { model: async () => upscaler, options: { intraOpNumThreads: 1 } } },
-      ready: async (s: Readonly<Record<'mlp' | 'up', Session>>) => (readies++, s.up.inputNames.join()),
+      ready: async (s: Readonly<Record<'mlp' | 'up', Session>>) => {
+        readies++;
+        return s.up.inputNames.join();
+      },
     };
     const [a, b] = await Promise.all([cache.bundle('pair', spec), cache.bundle('pair', spec)]);
     expect(a).toBe(b);
@@ -120,7 +126,15 @@ describe('bundles', () => {
 
     const reopened: unknown[] = [];
     const b = await cache.bundle('repaired', {
-      sessions: { mlp: { model: broken, reopen: async (e) => (reopened.push(e), mlp) } },
+      sessions: {
+        mlp: {
+          model: broken,
+          reopen: async (e) => {
+            reopened.push(e);
+            return mlp;
+          },
+        },
+      },
     });
     expect(reopened).toEqual([expect.objectContaining({ code: 'MODEL_LOAD_FAILED' })]);
     expect(b.sessions.mlp.inputNames).toEqual(['x']);

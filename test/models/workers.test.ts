@@ -83,7 +83,7 @@ describe('workers sharing one volume', () => {
       expect(hub.requests.filter((q) => q.path.includes('/revision/'))).toHaveLength(1);
       const waited = [ra, rb].filter((r) => r.logs.some((l) => l.msg === 'another worker is downloading this model; waiting for it'));
       expect(waited).toHaveLength(1);
-      const ready = [ra, rb].map((r) => (r.logs.find((l) => l.msg === 'models ready')?.models as { source: string }[])[0]?.source).sort();
+      const ready = [ra, rb].map((r) => (r.logs.find((l) => l.msg === 'models ready')!.models as { source: string }[])[0]?.source).sort();
       expect(ready).toEqual(['downloaded', 'waited']);
       await expectComplete(cache.dir);
     } finally {

@@ -67,8 +67,8 @@ describe('local API driven by the runpod-sdk client', () => {
     await delay(150);
     const status = (await ep.status(run.id)) as Record<string, unknown>;
     expect(status).toMatchObject({ id: run.id, status: 'COMPLETED', output: { echo: [1, 'two'] }, completed: true, succeeded: true });
-    expect(typeof status['delayTime']).toBe('number');
-    expect(typeof status['executionTime']).toBe('number');
+    expect(typeof status.delayTime).toBe('number');
+    expect(typeof status.executionTime).toBe('number');
     // runpod-sdk's HTTP client (xior) throws on a non-2xx answer.
     await expect(ep.status('no-such-job')).rejects.toThrow('status code 404');
   });

@@ -101,7 +101,7 @@ describe('finished results are bounded', () => {
     const huge = jobs.submit({ input: { huge: 'y'.repeat(20_000) } }).id;
     await settle(jobs, [huge]);
     expect(ids.filter((id) => jobs.status(id) !== undefined)).toEqual([]);
-    expect((jobs.status(huge)?.output as { huge: string }).huge).toHaveLength(20_000);
+    expect((jobs.status(huge)!.output as { huge: string }).huge).toHaveLength(20_000);
   });
 
   it('an evicted id answers 404 through the local API, as an expired one does', async () => {

@@ -34,7 +34,7 @@ describe('platform mode against a fake RunPod job API', () => {
     expect(result!.path).toBe('/v2/fake-endpoint/job-done/pod-test-1/job-1');
     expect(result!.query.get('gpu')).toBe('TEST GPU');
     expect(result!.query.get('isStream')).toBe('false');
-    expect(result!.headers['authorization']).toBe(fake.apiKey); // raw key, no "Bearer"
+    expect(result!.headers.authorization).toBe(fake.apiKey); // raw key, no "Bearer"
     expect(result!.headers['x-request-id']).toBe('job-1');
     expect(bodyOf(result!)).toEqual({ output: { echoed: { prompt: 'rain' }, n: 42 } });
 
@@ -42,7 +42,7 @@ describe('platform mode against a fake RunPod job API', () => {
     expect(take.path).toBe('/v2/fake-endpoint/job-take/pod-test-1');
     expect(take.query.get('gpu')).toBe('TEST GPU');
     expect(take.query.get('job_in_progress')).toBe('0');
-    expect(take.headers['authorization']).toBe(fake.apiKey);
+    expect(take.headers.authorization).toBe(fake.apiKey);
     expect(await worker.stop()).toBe(0);
     worker = undefined;
     expect(fake.results()).toHaveLength(1);
@@ -56,8 +56,8 @@ describe('platform mode against a fake RunPod job API', () => {
     const [result] = await fake.waitFor(() => (fake.results().length > 0 ? fake.results() : false));
     const body = bodyOf(result!);
     expect(Object.keys(body)).toEqual(['error']);
-    expect(typeof body['error']).toBe('string');
-    expect(JSON.parse(body['error'] as string)).toEqual({
+    expect(typeof body.error).toBe('string');
+    expect(JSON.parse(body.error as string)).toEqual({
       code: 'MEDIA_UNREADABLE',
       message: 'cannot read the video',
       details: { field: 'video_path' },
@@ -112,7 +112,7 @@ describe('platform mode against a fake RunPod job API', () => {
     const idle = pings[0]!;
     expect(idle.query.has('job_id')).toBe(false);
     expect(idle.query.get('runpod_version')).toBe('test');
-    expect(idle.headers['authorization']).toBe(fake.apiKey);
+    expect(idle.headers.authorization).toBe(fake.apiKey);
     expect(idle.path).toBe('/v2/fake-endpoint/ping/pod-test-1');
     const during = pings.filter((p) => p.query.get('job_id') === 'job-busy');
     // 8 intervals of busy CPU: at least 6 pings carry the job id, and no gap is much over one interval.
@@ -151,7 +151,7 @@ describe('platform mode against a fake RunPod job API', () => {
     expect(
       fake
         .results()
-        .map((r) => bodyOf(r)['output'])
+        .map((r) => bodyOf(r).output)
         .sort(),
     ).toEqual(['slow-a', 'slow-b']);
   });
@@ -178,8 +178,8 @@ describe('platform mode against a fake RunPod job API', () => {
     // Each progress post was answered before the final result was sent.
     for (const p of progress) expect(p.at + 40).toBeLessThanOrEqual(final.at + 1);
     const steps = progress.map((p) => {
-      expect(bodyOf(p)['status']).toBe('IN_PROGRESS');
-      return (bodyOf(p)['output'] as { step: number }).step;
+      expect(bodyOf(p).status).toBe('IN_PROGRESS');
+      return (bodyOf(p).output as { step: number }).step;
     });
     expect(steps.length).toBeGreaterThan(0);
     expect(steps.length).toBeLessThan(50); // throttled: latest wins while one is in flight
@@ -209,7 +209,7 @@ describe('platform mode against a fake RunPod job API', () => {
     worker = startPlatformAgainst(fake, async () => ({ blob: 'x'.repeat(5_000) }), { maxResultBytes: 1_000 });
     fake.enqueue({ id: 'job-big', input: {} });
     await fake.waitFor(() => fake.results().length === 1);
-    const err = JSON.parse(bodyOf(fake.results()[0]!)['error'] as string) as { code: string; details: { bytes: number } };
+    const err = JSON.parse(bodyOf(fake.results()[0]!).error as string) as { code: string; details: { bytes: number } };
     expect(err.code).toBe('RESULT_TOO_LARGE');
     expect(err.details.bytes).toBeGreaterThan(5_000);
   });
@@ -284,7 +284,7 @@ describe('platform mode against a fake RunPod job API', () => {
     expect(await exit).toBe(0);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
     expect(aborted).toBe(true);
-    const err = JSON.parse(bodyOf(fake.results()[0]!)['error'] as string) as { code: string };
+    const err = JSON.parse(bodyOf(fake.results()[0]!).error as string) as { code: string };
     expect(err.code).toBe('CANCELLED');
     expect(fake.requests.filter((r) => r.kind === 'take' && r.status === 200)).toHaveLength(1);
   });

@@ -198,10 +198,10 @@ describe('upscaleVideo', () => {
     let runs = 0;
     const slow: SrModel = {
       ...model,
-      async run(input, n, h, w, signal) {
+      async run(input, shape, signal) {
         runs++;
         await sleep(20);
-        return model.run(input, n, h, w, signal);
+        return model.run(input, shape, signal);
       },
     };
     const controller = new AbortController();
@@ -234,7 +234,13 @@ describe('upscaleVideo', () => {
   });
 
   it('a run over its timeout is TIMED_OUT, with no ffmpeg left', async () => {
-    const slow: SrModel = { ...model, run: async (input, n, h, w, signal) => (await sleep(40), model.run(input, n, h, w, signal)) };
+    const slow: SrModel = {
+      ...model,
+      run: async (input, shape, signal) => {
+        await sleep(40);
+        return model.run(input, shape, signal);
+      },
+    };
     const e = await upscaleVideo(options(clips.long, join(dir, 'timeout.mp4'), { model: slow, timeoutMs: 400 })).catch((x: unknown) => x);
     expect(isWorkerError(e) && e.code).toBe('TIMED_OUT');
     expect(ffmpegChildren()).toEqual([]);

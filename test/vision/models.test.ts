@@ -17,12 +17,17 @@ import { KP, type Box, type Detection } from '../../src/vision/types.js';
 import { decodeImage, iou, OPENCV_DATA } from './helpers.js';
 
 const log = pino({ level: 'silent' });
-const px = (x0: number, y0: number, x1: number, y1: number, w = 768, h = 576): Box => ({ x0: x0 / w, y0: y0 / h, x1: x1 / w, y1: y1 / h });
+const px = ({ x0, y0, x1, y1, w = 768, h = 576 }: { x0: number; y0: number; x1: number; y1: number; w?: number; h?: number }): Box => ({
+  x0: x0 / w,
+  y0: y0 / h,
+  x1: x1 / w,
+  y1: y1 / h,
+});
 const WALKERS: Record<string, Box> = {
-  A: px(362, 193, 400, 277),
-  B: px(438, 232, 482, 318),
-  C: px(686, 271, 722, 378),
-  D: px(727, 270, 757, 367),
+  A: px({ x0: 362, y0: 193, x1: 400, y1: 277 }),
+  B: px({ x0: 438, y0: 232, x1: 482, y1: 318 }),
+  C: px({ x0: 686, y0: 271, x1: 722, y1: 378 }),
+  D: px({ x0: 727, y0: 270, x1: 757, y1: 367 }),
 };
 
 let dir: string;

@@ -54,7 +54,7 @@ describe('CenterNet: TF.js graph vs converted ONNX', () => {
   const check = async (load: () => Promise<RgbImage>): Promise<void> => {
     const img = await load();
     const input = new Float32Array(512 * 512 * 3);
-    resizeToFloat(img, 512, 512, input, 0);
+    resizeToFloat(img, { width: 512, height: 512 }, input, 0);
     const [heatRef, whRef, detRef] = await runTfjs(tf, { 'tower_0/images': tfc.tensor4d(input, [1, 512, 512, 3]) }, [
       'tower_0/keypoints',
       'tower_0/wh',
@@ -65,7 +65,7 @@ describe('CenterNet: TF.js graph vs converted ONNX', () => {
     const wh = out['tower_0/wh']!.data as Float32Array;
     expect(maxAbsDiff(heat, heatRef!.data)).toBeLessThanOrEqual(1e-4);
     expect(maxAbsDiff(wh, whRef!.data)).toBeLessThanOrEqual(0.02);
-    const ours = decodeRaw(heat, wh, 0, 128, 128, { minScore: 0.1 });
+    const ours = decodeRaw({ heat, wh, gridW: 128, gridH: 128 }, 0, { minScore: 0.1 });
     const ref: number[][] = [];
     for (let i = 0; i < 100; i++) {
       const r = Array.from(detRef!.data.subarray(i * 6, i * 6 + 6));
@@ -107,7 +107,7 @@ describe('MoveNet: TF.js graph (its own decoding) vs converted ONNX + TypeScript
     async (_, load) => {
       const img = await load();
       const f = new Float32Array(192 * 192 * 3);
-      resizeToFloat(img, 192, 192, f, 0);
+      resizeToFloat(img, { width: 192, height: 192 }, f, 0);
       const one = Int32Array.from(f, Math.trunc);
       const mirror = new Int32Array(one.length);
       for (let y = 0; y < 192; y++)

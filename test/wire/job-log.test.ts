@@ -75,7 +75,7 @@ describe('a failed job in the logs', () => {
       logJobFailure(log, new WorkerError(code, 'x', { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } }));
       const [line] = lines();
       expect(line).toMatchObject({ level: 50, code, err: { details: { command: '/usr/bin/ffmpeg -i /tmp/job/in.mp4' } } });
-      expect((line!['err'] as { stack: string }).stack).toContain('WorkerError');
+      expect((line!.err as { stack: string }).stack).toContain('WorkerError');
       expect(isClientError(code)).toBe(false);
     },
   );
@@ -90,6 +90,6 @@ describe('a failed job in the logs', () => {
     const { log, lines } = capture('warn');
     logJobFailure(log, badPayload());
     logJobFailure(log, cancelledError());
-    expect(lines().map((l) => l['level'])).toEqual([40]);
+    expect(lines().map((l) => l.level)).toEqual([40]);
   });
 });

@@ -166,7 +166,10 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
   const objectUrls = new Map<File, string>();
   const objectUrl = (file: File): string => {
     let u = objectUrls.get(file);
-    if (!u) objectUrls.set(file, (u = URL.createObjectURL(file)));
+    if (!u) {
+      u = URL.createObjectURL(file);
+      objectUrls.set(file, u);
+    }
     return u;
   };
 

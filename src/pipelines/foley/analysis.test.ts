@@ -16,12 +16,7 @@ function frame(x: number, flash = false, base = 40, y0 = 6): Uint8Array {
 }
 
 function run(frames: Uint8Array[], fps = 25) {
-  return analyzeFrames(
-    frames,
-    Float64Array.from(frames, (_, i) => i / fps),
-    W,
-    H,
-  );
+  return analyzeFrames({ frames, times: Float64Array.from(frames, (_, i) => i / fps), width: W, height: H });
 }
 
 describe('motion analysis', () => {
@@ -71,7 +66,10 @@ describe('motion analysis', () => {
 
   it('ignores codec-like noise on a still shot', () => {
     let seed = 1;
-    const noise = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3) - 1;
+    const noise = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed % 3) - 1;
+    };
     const frames = Array.from({ length: 60 }, () => frame(-1).map((v) => v + noise()));
     expect(run(frames).onsets).toEqual([]);
   });
@@ -91,7 +89,7 @@ describe('motion analysis', () => {
   it('uses the real presentation times (variable frame rate), not index / fps', () => {
     const times = [0, 0.1, 0.2, 0.3, 0.333, 0.4, 0.5, 0.6, 0.7, 0.8];
     const frames = times.map((_, i) => frame(i < 6 ? -1 : 4));
-    const r = analyzeFrames(frames, times, W, H);
+    const r = analyzeFrames({ frames, times, width: W, height: H });
     expect(r.onsets.map((o) => o.time)).toEqual([0.5]);
     // The last frame lasts the median interval.
     expect(r.duration).toBeCloseTo(0.9, 9);
@@ -103,14 +101,17 @@ describe('onset picking', () => {
   const times = Array.from({ length: 200 }, (_, i) => i / fps);
   it('follows the shot: on a busy background only jolts well above its spread count', () => {
     let s = 7;
-    const rand = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    const rand = (): number => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647;
+    };
     const novelty = times.map((_, i) => 0.1 + 0.02 * rand() + ([50, 120].includes(i) ? 0.3 : 0));
-    expect(pickOnsets(novelty, times, []).map((p) => p.frame)).toEqual([50, 120]);
+    expect(pickOnsets({ novelty, times, shotStarts: [] }).map((p) => p.frame)).toEqual([50, 120]);
   });
   it('keeps a refractory period and skips shot starts', () => {
     const novelty = times.map((_, i) => ([30, 31, 32, 90].includes(i) ? 0.5 : 0));
-    expect(pickOnsets(novelty, times, [90]).map((p) => p.frame)).toEqual([30]);
-    expect(pickOnsets(novelty, times, [], { refractoryS: 0.04 }).map((p) => p.frame)).toEqual([30, 31, 32, 90]);
+    expect(pickOnsets({ novelty, times, shotStarts: [90] }).map((p) => p.frame)).toEqual([30]);
+    expect(pickOnsets({ novelty, times, shotStarts: [] }, { refractoryS: 0.04 }).map((p) => p.frame)).toEqual([30, 31, 32, 90]);
   });
 });
 
@@ -124,7 +125,9 @@ describe('cut detection', () => {
     const d = new CutDetector({ holdS: 0.3 });
     // flash at 20–21, cut at 42, a short shot at 62 that never returns to the look before it, cut at 65
     const bins = [...Array(20).fill(2), 30, 30, ...Array(20).fill(2), ...Array(20).fill(9), ...Array(3).fill(2), 16];
-    bins.forEach((b, i) => d.push(i, i / 25, hist(b as number)));
+    bins.forEach((b, i) => {
+      d.push(i, i / 25, hist(b as number));
+    });
     expect(d.finish()).toEqual([42, 62, 65]);
   });
 });
@@ -144,7 +147,15 @@ describe('cadence', () => {
 describe('scene stats', () => {
   it('splits at cut frames and leaves the cut frame out of the scene motion', () => {
     const t = [0, 1, 2, 3];
-    const s = sceneStats(t, [0.1, 0.1, 0.9, 0.9], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0.01, 0.8, 0.03], [2], 4);
+    const s = sceneStats({
+      times: t,
+      brightness: [0.1, 0.1, 0.9, 0.9],
+      cb: [0, 0, 0, 0],
+      cr: [0, 0, 0, 0],
+      motion: [0, 0.01, 0.8, 0.03],
+      cutFrames: [2],
+      duration: 4,
+    });
     expect(s).toEqual([
       { start: 0, end: 2, brightness: 0.1, cb: 0, cr: 0, motion: 0.01 },
       { start: 2, end: 4, brightness: 0.9, cb: 0, cr: 0, motion: 0.03 },

@@ -132,16 +132,16 @@ export class MotionAnalyzer {
   /** `frame`: width×height luma bytes, optionally followed by Cb and Cr planes of the same size. */
   push(frame: Uint8Array, time: number): void {
     const n = this.width * this.height;
-    const f = frameFeatures(
+    const f = frameFeatures({
       frame,
-      this.hasPrev ? this.prev : null,
-      this.hasPrev ? this.prevHist : null,
-      this.hist,
-      this.width,
-      this.height,
-      this.blocks,
-      this.cells,
-    );
+      prev: this.hasPrev ? this.prev : null,
+      prevHist: this.hasPrev ? this.prevHist : null,
+      hist: this.hist,
+      width: this.width,
+      height: this.height,
+      blocks: this.blocks,
+      cellsOut: this.cells,
+    });
     const index = this.s.times.length;
     this.s.times.push(time);
     this.s.motion.push(f.motion);
@@ -209,7 +209,7 @@ export class MotionAnalyzer {
       eligible[i] = sudden && a >= minArea && ((decay[i] as number) <= maxDecay || a >= bigArea) ? 1 : 0;
       before = v;
     }
-    const picks = pickOnsets(novelty, t, cutFrames, this.opts, repeats, eligible);
+    const picks = pickOnsets({ novelty, times: t, shotStarts: cutFrames, skip: repeats, eligible }, this.opts);
     const x = s.x.toFloat32();
     const y = s.y.toFloat32();
     // Bodies crossing the frame whose steps no onset marks get steps at a cadence.
@@ -217,12 +217,7 @@ export class MotionAnalyzer {
     const nearCut = new Uint8Array(n);
     for (const c of cutFrames) for (let j = Math.max(0, c - guard); j <= Math.min(n - 1, c + guard); j++) nearCut[j] = 1;
     const runs = locomotionSteps(
-      t,
-      area,
-      x,
-      repeats,
-      nearCut,
-      picks.map((p) => t[p.frame] as number),
+      { times: t, area, x, skip: repeats, blocked: nearCut, onsetTimes: picks.map((p) => t[p.frame] as number) },
       this.opts.locomotion,
     );
     const laid = runs.flatMap((r) => r.frames.map((frame) => ({ frame, rise: 0.5 * (novelty[frame] as number) })));
@@ -255,7 +250,15 @@ export class MotionAnalyzer {
       pan: x,
       onsets,
       cuts: cutFrames.map((f) => t[f] as number),
-      scenes: sceneStats(t, s.brightness.toFloat64(), s.cb.toFloat64(), s.cr.toFloat64(), motion, cutFrames, duration),
+      scenes: sceneStats({
+        times: t,
+        brightness: s.brightness.toFloat64(),
+        cb: s.cb.toFloat64(),
+        cr: s.cr.toFloat64(),
+        motion,
+        cutFrames,
+        duration,
+      }),
       cadences,
       duration,
     };
@@ -264,13 +267,11 @@ export class MotionAnalyzer {
 
 /** Convenience for whole clips in memory (tests, tools): push every frame, then finish. */
 export function analyzeFrames(
-  frames: readonly Uint8Array[],
-  times: ArrayLike<number>,
-  width: number,
-  height: number,
+  clip: { frames: readonly Uint8Array[]; times: ArrayLike<number>; width: number; height: number },
   opts: DetectOptions = {},
 ): AnalysisResult {
+  const { frames, times, width, height } = clip;
   const a = new MotionAnalyzer(width, height, opts);
-  frames.forEach((f, i) => a.push(f, times[i] as number));
+  for (const [i, f] of frames.entries()) a.push(f, times[i] as number);
   return a.finish();
 }

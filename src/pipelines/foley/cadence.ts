@@ -81,13 +81,20 @@ export interface LocomotionRun {
  * travels, leaving out those too close to onsets already found (which are the steps there).
  * This is the fallback of footsteps when no pose model reports heel strikes.
  */
+/** Per-frame series (parallel arrays) and the onsets already found, for `locomotionSteps`. */
+export interface LocomotionSeries {
+  times: ArrayLike<number>;
+  area: ArrayLike<number>;
+  x: ArrayLike<number>;
+  /** Frames that are repeats (never a step). */
+  skip: Uint8Array;
+  /** Frames near a cut (never a step). */
+  blocked: Uint8Array;
+  onsetTimes: readonly number[];
+}
+
 export function locomotionSteps(
-  times: ArrayLike<number>,
-  area: ArrayLike<number>,
-  x: ArrayLike<number>,
-  skip: Uint8Array,
-  blocked: Uint8Array,
-  onsetTimes: readonly number[],
+  { times, area, x, skip, blocked, onsetTimes }: LocomotionSeries,
   opts: LocomotionOptions = {},
 ): LocomotionRun[] {
   const { minArea = 0.015, minS = 0.4, minDrift = 0.4, runSpeed = 0.7, walkPeriodS = 0.5, runPeriodS = 1 / 3, clearS = 0.15 } = opts;

@@ -54,16 +54,20 @@ export function histDistance(a: ArrayLike<number>, b: ArrayLike<number>): number
  * also gives colour; a frame of one plane is gray. `blocks`, when given, receives the block means
  * (BLOCK_COLS × BLOCK_ROWS, 0..1); `cellsOut` each grid cell's mean |Δluma| / 255.
  */
-export function frameFeatures(
-  frame: Uint8Array,
-  prev: Uint8Array | null,
-  prevHist: Float64Array | null,
-  hist: Float64Array,
-  width: number,
-  height: number,
-  blocks?: Float64Array,
-  cellsOut?: Float64Array,
-): FrameFeatures {
+export interface FrameInput {
+  frame: Uint8Array;
+  /** The frame before, and its histogram (null for the first frame). */
+  prev: Uint8Array | null;
+  prevHist: Float64Array | null;
+  /** Filled with this frame's histogram. */
+  hist: Float64Array;
+  width: number;
+  height: number;
+  blocks?: Float64Array | undefined;
+  cellsOut?: Float64Array | undefined;
+}
+
+export function frameFeatures({ frame, prev, prevHist, hist, width, height, blocks, cellsOut }: FrameInput): FrameFeatures {
   const n = width * height;
   const cells = new Float64Array(GRID_COLS * GRID_ROWS);
   hist.fill(0);

@@ -55,14 +55,15 @@ export function repeatedFrames(motion: ArrayLike<number>, still = 0.0015, moving
  * Frames flagged in `skip` (repeats) are neither onsets nor part of the statistics; frames not
  * flagged in `eligible` (when given) are part of the statistics but never onsets.
  */
-export function pickOnsets(
-  novelty: ArrayLike<number>,
-  times: ArrayLike<number>,
-  shotStarts: readonly number[],
-  opts: OnsetOptions = {},
-  skip?: Uint8Array,
-  eligible?: Uint8Array,
-): OnsetPick[] {
+export interface OnsetSeries {
+  novelty: ArrayLike<number>;
+  times: ArrayLike<number>;
+  shotStarts: readonly number[];
+  skip?: Uint8Array | undefined;
+  eligible?: Uint8Array | undefined;
+}
+
+export function pickOnsets({ novelty, times, shotStarts, skip, eligible }: OnsetSeries, opts: OnsetOptions = {}): OnsetPick[] {
   const { windowS = 0.5, k = 4, floor = 0.02, refractoryS = 0.1, cutGuardFrames = 2 } = opts;
   const n = novelty.length;
   const picks: OnsetPick[] = [];

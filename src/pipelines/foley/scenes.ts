@@ -17,15 +17,18 @@ export interface Scene {
   motion: number;
 }
 
-export function sceneStats(
-  times: ArrayLike<number>,
-  brightness: ArrayLike<number>,
-  cb: ArrayLike<number>,
-  cr: ArrayLike<number>,
-  motion: ArrayLike<number>,
-  cutFrames: readonly number[],
-  duration: number,
-): Scene[] {
+/** Per-frame series of one clip (parallel arrays, one value per frame), its cuts and its length. */
+export interface SceneSeries {
+  times: ArrayLike<number>;
+  brightness: ArrayLike<number>;
+  cb: ArrayLike<number>;
+  cr: ArrayLike<number>;
+  motion: ArrayLike<number>;
+  cutFrames: readonly number[];
+  duration: number;
+}
+
+export function sceneStats({ times, brightness, cb, cr, motion, cutFrames, duration }: SceneSeries): Scene[] {
   const n = times.length;
   const bounds = [0, ...cutFrames.filter((f) => f > 0 && f < n), n];
   const scenes: Scene[] = [];

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { WorkerError, cancelledError } from '../../errors.js';
+import { type WorkerError, cancelledError } from '../../errors.js';
 import { float32LeBytes, wavHeader, type WavSampleFormat } from '../../media/wav.js';
 import { keepPeakThroughAac } from './dsp/aac-check.js';
 import { compileFoleyDsp } from './dsp/wasm.js';
@@ -57,7 +57,7 @@ class FileStore implements RawStore {
   append(channels: readonly Float32Array[], frames: number): void {
     if (frames > BLOCK || channels.length !== 4) throw new RangeError('blocks are 4 channels of at most BLOCK frames');
     this.fd ??= openSync(this.path, 'w+');
-    channels.forEach((c, k) => this.buf.set(c.subarray(0, frames), k * frames));
+    for (const [k, c] of channels.entries()) this.buf.set(c.subarray(0, frames), k * frames);
     writeAll(this.fd, float32LeBytes(this.buf, 4 * frames));
     this.sizes.push(frames);
   }
@@ -75,7 +75,7 @@ class FileStore implements RawStore {
         got += r;
       }
       pos += n;
-      this.out.forEach((c, k) => c.set(this.buf.subarray(k * frames, (k + 1) * frames)));
+      for (const [k, c] of this.out.entries()) c.set(this.buf.subarray(k * frames, (k + 1) * frames));
       yield { channels: this.out, frames };
     }
   }

@@ -7,13 +7,19 @@ import { timelineStems } from './dsp/timeline.js';
 import { BLOCK, renderStems } from './render.js';
 import { PEAK_CEILING, SAMPLE_RATE, synthesize } from './synth.js';
 
-function analysis(
-  frames: number,
-  fps: number,
-  motionAt: (i: number) => number,
-  onsets: number[] = [],
-  cuts: number[] = [],
-): AnalysisResult {
+function analysis({
+  frames,
+  fps,
+  motionAt,
+  onsets = [],
+  cuts = [],
+}: {
+  frames: number;
+  fps: number;
+  motionAt: (i: number) => number;
+  onsets?: number[];
+  cuts?: number[];
+}): AnalysisResult {
   const times = Float64Array.from({ length: frames }, (_, i) => i / fps);
   const bounds = [0, ...cuts, frames / fps];
   return {
@@ -51,12 +57,7 @@ describe('synthesis', () => {
     '%s: true peak under −1 dBTP, no DC, exact length, −16 LUFS in one limiter pass',
     (_name, preset) => {
       // Many strong onsets close together: the worst case for peaks.
-      const a = analysis(
-        100,
-        25,
-        () => 0.3,
-        Array.from({ length: 30 }, (_, i) => 0.1 + i * 0.12),
-      );
+      const a = analysis({ frames: 100, fps: 25, motionAt: () => 0.3, onsets: Array.from({ length: 30 }, (_, i) => 0.1 + i * 0.12) });
       const out = synthesize({ analysis: a, preset, seed: 1, durationS: 4 });
       expect(out.left.length).toBe(4 * SAMPLE_RATE);
       let sum = 0;
@@ -72,8 +73,13 @@ describe('synthesis', () => {
   );
 
   it('a still picture gives a quiet bed (held at the preset bed ceiling, not lifted to −16), far below a transient', () => {
-    const still = synthesize({ analysis: analysis(100, 25, () => 0), preset: neutral, seed: 2, durationS: 4 });
-    const hit = synthesize({ analysis: analysis(100, 25, () => 0, [2]), preset: neutral, seed: 2, durationS: 4 });
+    const still = synthesize({ analysis: analysis({ frames: 100, fps: 25, motionAt: () => 0 }), preset: neutral, seed: 2, durationS: 4 });
+    const hit = synthesize({
+      analysis: analysis({ frames: 100, fps: 25, motionAt: () => 0, onsets: [2] }),
+      preset: neutral,
+      seed: 2,
+      durationS: 4,
+    });
     expect(still.gain.bedCapped).toBe(true);
     expect(still.loudnessLufs).toBeLessThanOrEqual(neutral.bed.ceilingLufs + 0.5);
     const bed = rms(still.left);
@@ -85,18 +91,8 @@ describe('synthesis', () => {
 
   it('each transient starts on its onset sample, with a 1 ms ramp (no click)', () => {
     const impact = PRESETS.find((p) => p.name === 'impact')!;
-    const base = rawMix(
-      analysis(50, 25, () => 0),
-      impact,
-      3,
-      2,
-    );
-    const hit = rawMix(
-      analysis(50, 25, () => 0, [1.0]),
-      impact,
-      3,
-      2,
-    );
+    const base = rawMix(analysis({ frames: 50, fps: 25, motionAt: () => 0 }), impact, 3, 2);
+    const hit = rawMix(analysis({ frames: 50, fps: 25, motionAt: () => 0, onsets: [1.0] }), impact, 3, 2);
     const start = SAMPLE_RATE;
     // Before the onset, nothing changes; the first sample of the hit is 0 (the ramp's start).
     for (let i = start - 100; i <= start; i++) expect(hit[i]).toBeCloseTo(base[i] as number, 6);
@@ -109,7 +105,7 @@ describe('synthesis', () => {
     const fps = 25;
     // Onsets right before block edges, so every hit continues into the next block.
     const onsets = [1, 2, 3].map((k) => (k * BLOCK * 10 - 30) / SAMPLE_RATE);
-    const a = analysis(150, fps, (i) => (i % 20 < 10 ? 0.05 : 0), onsets, [3]);
+    const a = analysis({ frames: 150, fps, motionAt: (i) => (i % 20 < 10 ? 0.05 : 0), onsets, cuts: [3] });
     const preset = PRESETS.find((p) => p.name === 'rustle')!;
     const x = rawMix(a, preset, 9, 6);
     // Largest step between neighbours: a discontinuity at a block edge would stand out.
@@ -126,7 +122,7 @@ describe('synthesis', () => {
   });
 
   it('crossfades the bed across a cut instead of switching it', () => {
-    const a = analysis(100, 25, () => 0, [], [2]);
+    const a = analysis({ frames: 100, fps: 25, motionAt: () => 0, onsets: [], cuts: [2] });
     const x = rawMix(a, neutral, 4, 4);
     // Short-time level either side of the cut changes smoothly: no 10 ms window jumps by 2×.
     const win = 480;
@@ -138,7 +134,7 @@ describe('synthesis', () => {
   });
 
   it('same seed gives identical samples; another seed does not', () => {
-    const a = analysis(50, 25, () => 0.02, [0.5, 1.2]);
+    const a = analysis({ frames: 50, fps: 25, motionAt: () => 0.02, onsets: [0.5, 1.2] });
     const one = synthesize({ analysis: a, preset: neutral, seed: 5, durationS: 2 });
     const two = synthesize({ analysis: a, preset: neutral, seed: 5, durationS: 2 });
     const other = synthesize({ analysis: a, preset: neutral, seed: 6, durationS: 2 });
@@ -149,7 +145,7 @@ describe('synthesis', () => {
 
 describe('preset timeline', () => {
   const byName = (n: string): Preset => PRESETS.find((p) => p.name === n)!;
-  const a = analysis(100, 25, () => 0.03, [0.5, 1.5, 2.5, 3.5]);
+  const a = analysis({ frames: 100, fps: 25, motionAt: () => 0.03, onsets: [0.5, 1.5, 2.5, 3.5] });
 
   it('one entry renders exactly as no timeline', () => {
     const plain = synthesize({ analysis: a, preset: byName('rain'), seed: 4, durationS: 4 });

@@ -187,7 +187,7 @@ export class RifeInterpolator {
         const d = (y * width + x) * 3;
         for (let c = 0; c < 3; c++) {
           const v = Math.round(data[s + c * plane]! * 255);
-          rgb[d + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+          rgb[d + c] = v < 0 ? 0 : Math.min(v, 255);
         }
       }
     }

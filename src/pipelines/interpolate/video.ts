@@ -224,7 +224,11 @@ export async function interpolateVideo(o: InterpolateVideoOptions): Promise<Inte
     return await failRun(e, {
       stop,
       caller: o.signal,
-      close: () => [decoder.close(), encoder.close(), mid ? (mid.kill(), mid.done.catch(() => undefined)) : undefined],
+      close: () => {
+        const closing = [decoder.close(), encoder.close()];
+        mid?.kill();
+        return [...closing, mid?.done.catch(() => undefined)];
+      },
       modelSettled: o.engine.kind === 'rife' ? o.engine.model.settled() : undefined,
       output: o.output,
       timedOutMessage: `interpolation did not finish within ${o.timeoutMs} ms (${frames} frames done)`,

@@ -15,13 +15,20 @@ import { tensor, type Session } from '../../inference/ort.js';
 import { ChromaFromSource } from './color-fix.js';
 import { planTiles, TileBlender, type TileGrid } from './tiles.js';
 
+/** A batch of tiles: `n` tiles of h×w pixels. */
+export interface TileShape {
+  n: number;
+  h: number;
+  w: number;
+}
+
 export interface SrModel {
   /** Output pixels per input pixel, per axis. */
   scale: number;
   /** Most tiles per run (1 for exports with a fixed batch of one). */
   maxBatch: number;
   /** `input`: n·3·h·w NCHW 0..1 → n·3·(h·scale)·(w·scale). */
-  run(input: Float32Array, n: number, h: number, w: number, signal?: AbortSignal): Promise<Float32Array>;
+  run(input: Float32Array, shape: TileShape, signal?: AbortSignal): Promise<Float32Array>;
 }
 
 /** Races `work` against `signal`: CANCELLED at once on abort (the work itself is left to finish). */
@@ -75,14 +82,14 @@ export function srModelFromSession(session: Session, o: { scale: number; maxBatc
   return {
     scale: o.scale,
     maxBatch: o.maxBatch,
-    async run(input, n, h, w, signal) {
+    async run(input, { n, h, w }, signal) {
       if (signal?.aborted) throw cancelledError(signal.reason);
       const dims = [n, 3, h, w];
       const want = [n, 3, h * o.scale, w * o.scale];
       const running = session.run({ [inputName]: tensor('float32', input, dims) }).then(
         (outputs) => {
           const out = outputs[outputName];
-          if (!out || out.type !== 'float32' || out.dims.join() !== want.join()) {
+          if (out?.type !== 'float32' || out.dims.join() !== want.join()) {
             throw new WorkerError(
               'INTERNAL',
               `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} for [${dims.join(',')}], expected float32 [${want.join(',')}]`,
@@ -331,7 +338,7 @@ export class FrameUpscaler {
     const { tileWidth: w, tileHeight: h } = this.grid;
     const s = this.model.scale;
     const t0 = this.now();
-    const result = this.model.run(batch.input, n, h, w, signal).then((out) => {
+    const result = this.model.run(batch.input, { n, h, w }, signal).then((out) => {
       this.ms += this.now() - t0;
       if (out.length !== n * 3 * h * s * w * s) {
         throw new WorkerError(

@@ -76,9 +76,9 @@ function counting(model: SrModel): SrModel & { calls: number[] } {
     scale: model.scale,
     maxBatch: model.maxBatch,
     calls,
-    run(input, n, h, w, signal) {
-      calls.push(n);
-      return model.run(input, n, h, w, signal);
+    run(input, shape, signal) {
+      calls.push(shape.n);
+      return model.run(input, shape, signal);
     },
   };
 }
@@ -141,7 +141,9 @@ describe('TileBlender', () => {
       const b = new TileBlender(planTiles(width, height, tile, overlap), scale);
       const acc = b.createAccumulator();
       const out = new Float32Array(3 * b.grid.tileWidth * scale * b.grid.tileHeight * scale).fill(0.3);
-      b.grid.tiles.forEach((_, k) => b.add(acc, k, out));
+      b.grid.tiles.forEach((_, k) => {
+        b.add(acc, k, out);
+      });
       const result = b.toFloat(acc);
       expect({
         width,
@@ -178,7 +180,21 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
   });
 
   /** The model on the whole frame (one tile), and in tiles; planned overlaps must be exactly `overlap`. */
-  async function compare(session: Session, w: number, h: number, tile: number, overlap: number, exact = true): Promise<number> {
+  async function compare({
+    session,
+    w,
+    h,
+    tile,
+    overlap,
+    exact = true,
+  }: {
+    session: Session;
+    w: number;
+    h: number;
+    tile: number;
+    overlap: number;
+    exact?: boolean;
+  }): Promise<number> {
     const f = randomFrame(w, h, w * h + tile);
     const whole = await new FrameUpscaler({
       model: srModelFromSession(session, { scale: 2, maxBatch: 1 }),
@@ -193,7 +209,9 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     if (exact) {
       // Sizes chosen so the even spread leaves no spare pixels: every neighbour pair shares `overlap`.
       for (const starts of [up.grid.xs, up.grid.ys])
-        starts.slice(1).forEach((x, k) => expect(x - (starts[k] as number)).toBe(tile - overlap));
+        starts.slice(1).forEach((x, k) => {
+          expect(x - (starts[k] as number)).toBe(tile - overlap);
+        });
     }
     return maxAbsDiff(await up.upscaleFloat(f), whole);
   }
@@ -206,7 +224,7 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
       [70, 46, 24, 4, false],
       [70, 46, 45, 4, false],
     ] as const) {
-      expect({ w, h, tile, overlap, diff: await compare(radius1, w, h, tile, overlap, exact) }).toEqual({
+      expect({ w, h, tile, overlap, diff: await compare({ session: radius1, w, h, tile, overlap, exact }) }).toEqual({
         w,
         h,
         tile,
@@ -217,9 +235,9 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
   });
 
   it('radius 2 (two stacked 3×3 convs): equal with overlap 8; not with overlap 4 or 0 (the bound is real, the test has teeth)', async () => {
-    expect(await compare(radius2, 72, 40, 24, 8)).toBeLessThan(1e-3);
-    expect(await compare(radius2, 64, 44, 24, 4)).toBeGreaterThan(1e-2);
-    expect(await compare(radius2, 72, 48, 24, 0)).toBeGreaterThan(1e-1);
+    expect(await compare({ session: radius2, w: 72, h: 40, tile: 24, overlap: 8 })).toBeLessThan(1e-3);
+    expect(await compare({ session: radius2, w: 64, h: 44, tile: 24, overlap: 4 })).toBeGreaterThan(1e-2);
+    expect(await compare({ session: radius2, w: 72, h: 48, tile: 24, overlap: 0 })).toBeGreaterThan(1e-1);
   });
 
   it('batches hold at most maxBatch tiles, every tile runs once, and the result does not depend on the batch size', async () => {
@@ -320,7 +338,7 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     ]);
     try {
       const x = Float32Array.from({ length: 12 }, (_, i) => i / 12);
-      expect(Array.from(await srModelFromSession(renamed, { scale: 1, maxBatch: 1 }).run(x, 1, 2, 2))).toEqual(Array.from(x));
+      expect(Array.from(await srModelFromSession(renamed, { scale: 1, maxBatch: 1 }).run(x, { n: 1, h: 2, w: 2 }))).toEqual(Array.from(x));
       expect(() => srModelFromSession(twoInputs, { scale: 1, maxBatch: 1 })).toThrow(
         expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }) as Error,
       );
@@ -330,7 +348,7 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
   });
 
   it('a model whose output has the wrong size fails the frame, it does not corrupt it', async () => {
-    const liar: SrModel = { scale: 2, maxBatch: 1, run: async (_x, n, h, w) => new Float32Array(n * 3 * h * w) };
+    const liar: SrModel = { scale: 2, maxBatch: 1, run: async (_x, { n, h, w }) => new Float32Array(n * 3 * h * w) };
     const e = await new FrameUpscaler({ model: liar, width, height, tile: 32, overlap: 8 }).upscaleFrame(frame).catch((x: unknown) => x);
     expect(isWorkerError(e) && e.code).toBe('INTERNAL');
   });
@@ -341,7 +359,7 @@ describe('mirrored frame border (pad)', () => {
   const nearest = (s: number): SrModel => ({
     scale: s,
     maxBatch: 2,
-    run: async (x, n, h, w) => {
+    run: async (x, { n, h, w }) => {
       const out = new Float32Array(n * 3 * h * s * w * s);
       for (let k = 0; k < n * 3; k++)
         for (let Y = 0; Y < h * s; Y++)
@@ -356,7 +374,13 @@ describe('mirrored frame border (pad)', () => {
     const frame = randomFrame(w, h, 5);
     const calls: number[][] = [];
     const inner = nearest(s);
-    const model: SrModel = { ...inner, run: (x, n, th, tw) => (calls.push([th, tw]), inner.run(x, n, th, tw)) };
+    const model: SrModel = {
+      ...inner,
+      run: (x, shape) => {
+        calls.push([shape.h, shape.w]);
+        return inner.run(x, shape);
+      },
+    };
     const up = new FrameUpscaler({ model, width: w, height: h, tile: 16, overlap: 4, pad: 4 });
     expect([up.outWidth, up.outHeight]).toEqual([w * s, h * s]);
     const out = await up.upscaleFrame(frame);

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel, type LoadedSrModel } from '../../convert/esrgan.js';
 import { WorkerError, isWorkerError } from '../../errors.js';
-import { tensor, type Session } from '../../inference/ort.js';
+import { tensor, type Session, type Tensor } from '../../inference/ort.js';
 import type { Tier } from '../../hardware/tier.js';
 import { invalidInput } from '../../util/field-issues.js';
 import { srIoNames } from '../../pipelines/upscale/frame-upscaler.js';
@@ -52,7 +52,7 @@ const BATCH_BY_TIER: Record<Tier, number> = { cpu: 1, 'gpu-small': 2, gpu: 4, 'g
 async function measureScale(session: Session, name: string): Promise<number> {
   const side = 16;
   const io = srIoNames(session);
-  let out;
+  let out: Record<string, Tensor>;
   try {
     out = await session.run({ [io.input]: tensor('float32', new Float32Array(3 * side * side).fill(0.5), [1, 3, side, side]) });
   } catch (cause) {
@@ -109,13 +109,17 @@ export function createSrModelResolver(deps: TaskDeps): SrModelResolver {
     const { sessions: s } = await sessions.bundle(`upscale:embedded:${name}@x${scale}`, {
       sessions: {
         sr: {
-          model: async () => (model = await load()).path,
+          model: async () => {
+            model = await load();
+            return model.path;
+          },
           async reopen(e) {
             if (!model?.hit) return undefined;
             // A cached file ORT cannot read (a damaged volume): convert it again, once.
             log.warn({ model: name, scale, err: e }, 'the cached conversion does not load: converting again');
             await rm(model.path, { force: true });
-            return (model = await load()).path;
+            model = await load();
+            return model.path;
           },
         },
       },

@@ -31,7 +31,19 @@ function analysis(seconds: number, motionAt: (t: number) => number, onsets: numb
 }
 
 /** The mastered track of a preset, mono. */
-function render(preset: PresetName, seconds: number, motionAt: (t: number) => number, onsets: number[] = [], seed = 3): Float32Array {
+function render({
+  preset,
+  seconds,
+  motionAt,
+  onsets = [],
+  seed = 3,
+}: {
+  preset: PresetName;
+  seconds: number;
+  motionAt: (t: number) => number;
+  onsets?: number[];
+  seed?: number;
+}): Float32Array {
   const r = synthesize({ analysis: analysis(seconds, motionAt, onsets), preset: presetByName(preset), seed, durationS: seconds });
   return r.left.map((l, i) => (l + (r.right[i] as number)) / 2);
 }
@@ -85,7 +97,10 @@ function runs(flags: boolean[]): Array<[number, number]> {
 }
 
 /** Normalised autocorrelation pitch of x[from, from+n) within [loHz, hiHz]: frequency and strength. */
-function pitch(x: Float32Array, from: number, n: number, loHz: number, hiHz: number): { hz: number; r: number } {
+function pitch({ x, from, n, loHz, hiHz }: { x: Float32Array; from: number; n: number; loHz: number; hiHz: number }): {
+  hz: number;
+  r: number;
+} {
   let best = { hz: 0, r: -1 };
   let e0 = 0;
   for (let i = 0; i < n; i++) e0 += (x[from + i] as number) ** 2;
@@ -164,7 +179,7 @@ const HOP_S = 480 / SR;
 
 describe('each newer preset sounds like itself, by measure', () => {
   it('birds: tonal notes of tens of ms at 2–6 kHz, in bursts', () => {
-    const x = render('birds', 10, steady);
+    const x = render({ preset: 'birds', seconds: 10, motionAt: steady });
     const fs = frames(x);
     const hi = fs.map((s) => band(s, 1024, 1800, 7000));
     const ref = percentile(hi, 0.99);
@@ -192,7 +207,7 @@ describe('each newer preset sounds like itself, by measure', () => {
   });
 
   it('dogs: voiced bursts with a 300–600 Hz fundamental, a tenth to a third of a second each', () => {
-    const x = render('dogs', 12, steady);
+    const x = render({ preset: 'dogs', seconds: 12, motionAt: steady });
     const fs = frames(x);
     const voice = fs.map((s) => band(s, 1024, 250, 3000));
     const ref = percentile(voice, 0.99);
@@ -203,7 +218,7 @@ describe('each newer preset sounds like itself, by measure', () => {
     expect(percentile(secs, 0.5)).toBeGreaterThanOrEqual(0.06);
     expect(percentile(secs, 0.5)).toBeLessThanOrEqual(0.3);
     // The pitch in the middle of each bark.
-    const pitches = barks.map(([s, n]) => pitch(x, Math.round((s + n / 2) * 480), 1024, 150, 900));
+    const pitches = barks.map(([s, n]) => pitch({ x, from: Math.round((s + n / 2) * 480), n: 1024, loHz: 150, hiHz: 900 }));
     const voiced = pitches.filter((p) => p.r > 0.5);
     expect(voiced.length / pitches.length).toBeGreaterThan(0.7);
     const f0 = percentile(
@@ -215,7 +230,7 @@ describe('each newer preset sounds like itself, by measure', () => {
   });
 
   it('crowd: speech-band babble that pulses at the syllable rate and never falls silent', () => {
-    const x = render('crowd', 10, steady);
+    const x = render({ preset: 'crowd', seconds: 10, motionAt: steady });
     const s = spectrum(x, 0, 1 << 19 > x.length ? 1 << 18 : 1 << 19);
     const n = 1 << 18;
     expect(band(s, n, 150, 4000) / band(s, n, 0, SR / 2)).toBeGreaterThan(0.8);
@@ -242,7 +257,7 @@ describe('each newer preset sounds like itself, by measure', () => {
   });
 
   it('fire: a low roar under many short pops', () => {
-    const x = render('fire', 8, steady);
+    const x = render({ preset: 'fire', seconds: 8, motionAt: steady });
     const s = spectrum(x, 0, 1 << 18);
     const lowShare = band(s, 1 << 18, 20, 500) / band(s, 1 << 18, 0, SR / 2);
     // Pops: 1 ms envelope of the band over 1.5 kHz, peaks standing 10× over its median.
@@ -262,13 +277,13 @@ describe('each newer preset sounds like itself, by measure', () => {
 
   it('glass: bright hits (far above metal), each followed by a scatter of shards', () => {
     const hits = [1, 3, 5];
-    const x = render('glass', 6.5, () => 0.005, hits);
-    const metal = render('metal', 6.5, () => 0.005, hits);
-    const after = (y: Float32Array, t: number): Float64Array => spectrum(y, Math.round(t * SR), 1 << 14);
+    const x = render({ preset: 'glass', seconds: 6.5, motionAt: () => 0.005, onsets: hits });
+    const metal = render({ preset: 'metal', seconds: 6.5, motionAt: () => 0.005, onsets: hits });
+    const spectrumAfter = (y: Float32Array, t: number): Float64Array => spectrum(y, Math.round(t * SR), 1 << 14);
     for (const t of hits) {
-      const c = centroid(after(x, t), 1 << 14);
+      const c = centroid(spectrumAfter(x, t), 1 << 14);
       expect(c).toBeGreaterThan(3000);
-      expect(c).toBeGreaterThan(1.5 * centroid(after(metal, t), 1 << 14));
+      expect(c).toBeGreaterThan(1.5 * centroid(spectrumAfter(metal, t), 1 << 14));
       // Shards: distinct transients in the 2–12 kHz band 50–500 ms after the hit; metal only rings.
       expect(shardPeaks(x, t)).toBeGreaterThanOrEqual(5);
       expect(shardPeaks(metal, t)).toBeLessThanOrEqual(2);
@@ -276,7 +291,7 @@ describe('each newer preset sounds like itself, by measure', () => {
   });
 
   it('door: creaks (a pulse train of 40–160 Hz) while it moves; a low thud and a latch click on each hit', () => {
-    const x = render('door', 10, steady);
+    const x = render({ preset: 'door', seconds: 10, motionAt: steady });
     // Creak frames: the strongest tenth of the 300–3000 Hz band.
     const voice = envelope(bandpass(x, 300, 3000), 2048);
     const ref = percentile(voice, 0.95);
@@ -284,7 +299,9 @@ describe('each newer preset sounds like itself, by measure', () => {
     expect(loud.length).toBeGreaterThan(10);
     // The pulse rate: autocorrelation of the rectified signal (its envelope) shows the stick-slip rate.
     const rect = Float32Array.from(x, (v) => Math.abs(v));
-    const rates = loud.map(([, i]) => pitch(bandpass(rect.subarray(i * 2048, i * 2048 + 4096), 20, 400), 0, 2048, 35, 200));
+    const rates = loud.map(([, i]) =>
+      pitch({ x: bandpass(rect.subarray(i * 2048, i * 2048 + 4096), 20, 400), from: 0, n: 2048, loHz: 35, hiHz: 200 }),
+    );
     const periodic = rates.filter((p) => p.r > 0.3);
     expect(periodic.length / rates.length).toBeGreaterThan(0.6);
     const hz = percentile(
@@ -295,7 +312,7 @@ describe('each newer preset sounds like itself, by measure', () => {
     expect(hz).toBeLessThanOrEqual(180);
 
     const hits = [1, 3];
-    const y = render('door', 4, () => 0, hits);
+    const y = render({ preset: 'door', seconds: 4, motionAt: () => 0, onsets: hits });
     for (const t of hits) {
       const at = Math.round(t * SR);
       const s = spectrum(y, at, 1 << 13);
@@ -309,7 +326,7 @@ describe('each newer preset sounds like itself, by measure', () => {
   it('cloth: soft swishes: every hit rises over more than 10 ms (an impact rises in under 3 ms), mid-band', () => {
     const hits = [1, 2.5, 4];
     const rise = (preset: PresetName): number[] => {
-      const x = render(preset, 5, () => 0, hits);
+      const x = render({ preset, seconds: 5, motionAt: () => 0, onsets: hits });
       return hits.map((t) => {
         const env = envelope(x.subarray(Math.round((t - 0.01) * SR), Math.round((t + 0.15) * SR)), 24);
         const top = Math.max(...env);
@@ -320,7 +337,7 @@ describe('each newer preset sounds like itself, by measure', () => {
     };
     for (const r of rise('cloth')) expect(r).toBeGreaterThan(0.01);
     for (const r of rise('impact')) expect(r).toBeLessThan(0.003);
-    const x = render('cloth', 6, (t) => 0.04 * (1 + Math.sin(2 * Math.PI * t * 0.7)));
+    const x = render({ preset: 'cloth', seconds: 6, motionAt: (t) => 0.04 * (1 + Math.sin(2 * Math.PI * t * 0.7)) });
     const c = centroid(spectrum(x, 0, 1 << 18), 1 << 18);
     expect(c).toBeGreaterThan(700);
     expect(c).toBeLessThan(4000);

@@ -10,7 +10,10 @@ const CEILING = 0.79;
 function stems(seconds: number): { bed: [Float32Array, Float32Array]; ev: [Float32Array, Float32Array] } {
   const n = Math.round(seconds * SR);
   let s = 11;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
   const bed: [Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n)];
   const ev: [Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n)];
   for (let i = 0; i < n; i++) {

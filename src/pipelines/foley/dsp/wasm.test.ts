@@ -74,7 +74,10 @@ function limit(l: Float32Array, r: Float32Array): { outL: Float32Array; outR: Fl
 function burstyTrack(seconds: number, seed: number): [Float32Array, Float32Array] {
   const n = Math.round(seconds * SR);
   let s = seed >>> 0;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
   const l = new Float32Array(n);
   const r = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -9,7 +9,19 @@ import type { Scene } from '../scenes.js';
 import { chooseSound } from './choose-sound.js';
 import type { SeenSpan } from './labels.js';
 
-const span = (label: string, start: number, end: number, size = 0.3, count = 1): SeenSpan => ({
+const span = ({
+  label,
+  start,
+  end,
+  size = 0.3,
+  count = 1,
+}: {
+  label: string;
+  start: number;
+  end: number;
+  size?: number;
+  count?: number;
+}): SeenSpan => ({
   label,
   score: 0.8,
   start,
@@ -23,7 +35,11 @@ const scenes = [scene(0, 4), scene(4, 9), scene(9, 12)];
 describe('chooseSound', () => {
   it('follows what is seen scene by scene, the longest-heard preset naming the clip', () => {
     // People in the first shot, cars in the second, a laptop (no sound) in the third.
-    const seen = [span('person', 0, 4), span('car', 4, 9), span('laptop', 9, 12)];
+    const seen = [
+      span({ label: 'person', start: 0, end: 4 }),
+      span({ label: 'car', start: 4, end: 9 }),
+      span({ label: 'laptop', start: 9, end: 12 }),
+    ];
     const c = chooseSound(readPrompt('', ''), { seen, scenes, duration: 12, stepsSeen: false });
     expect(c.from).toBe('seen');
     expect(c.timeline.map((e) => [e.start, e.preset.name])).toEqual([
@@ -34,7 +50,7 @@ describe('chooseSound', () => {
   });
 
   it('an explicit prompt wins; exclusions hold for what is seen too; nothing seen is neutral', () => {
-    const seen = [span('person', 0, 12), span('dog', 0, 12, 0.1)];
+    const seen = [span({ label: 'person', start: 0, end: 12 }), span({ label: 'dog', start: 0, end: 12, size: 0.1 })];
     expect(chooseSound(readPrompt('rain', ''), { seen, scenes, duration: 12, stepsSeen: false })).toMatchObject({
       from: 'prompt',
       timeline: [],
@@ -52,7 +68,12 @@ describe('chooseSound', () => {
   });
 
   it('one sound over every scene is one preset, no timeline', () => {
-    const c = chooseSound(readPrompt('', ''), { seen: [span('boat', 0, 12)], scenes, duration: 12, stepsSeen: false });
+    const c = chooseSound(readPrompt('', ''), {
+      seen: [span({ label: 'boat', start: 0, end: 12 })],
+      scenes,
+      duration: 12,
+      stepsSeen: false,
+    });
     expect(c).toMatchObject({ from: 'seen', timeline: [] });
     expect(c.preset.name).toBe('water');
   });

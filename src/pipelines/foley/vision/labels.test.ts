@@ -38,7 +38,7 @@ describe('mergeSeen', () => {
 });
 
 describe('soundFromSeen', () => {
-  const spans = (label: string, count: number, size: number, start: number, end: number) => ({
+  const spans = ({ label, count, size, start, end }: { label: string; count: number; size: number; start: number; end: number }) => ({
     label,
     score: 0.8,
     start,
@@ -48,16 +48,23 @@ describe('soundFromSeen', () => {
   });
 
   it('follows the label that weighs most inside the stretch', () => {
-    const seen = [spans('person', 1, 0.3, 0, 10), spans('car', 1, 0.1, 0, 10), spans('boat', 1, 0.5, 12, 20)];
+    const seen = [
+      spans({ label: 'person', count: 1, size: 0.3, start: 0, end: 10 }),
+      spans({ label: 'car', count: 1, size: 0.1, start: 0, end: 10 }),
+      spans({ label: 'boat', count: 1, size: 0.5, start: 12, end: 20 }),
+    ];
     expect(soundFromSeen(seen, 0, 10)).toBe('footsteps');
     expect(soundFromSeen(seen, 12, 20)).toBe('water');
     expect(soundFromSeen(seen, 0, 10, { excluded: new Set(['footsteps']) })).toBe('engine');
-    expect(soundFromSeen([spans('laptop', 1, 0.5, 0, 10)], 0, 10)).toBeUndefined();
+    expect(soundFromSeen([spans({ label: 'laptop', count: 1, size: 0.5, start: 0, end: 10 })], 0, 10)).toBeUndefined();
   });
 
   it('people in numbers are a crowd; walking people count double', () => {
-    expect(soundFromSeen([spans('person', 7, 0.1, 0, 10)], 0, 10)).toBe('crowd');
-    const seen = [spans('person', 1, 0.1, 0, 10), spans('car', 1, 0.13, 0, 10)];
+    expect(soundFromSeen([spans({ label: 'person', count: 7, size: 0.1, start: 0, end: 10 })], 0, 10)).toBe('crowd');
+    const seen = [
+      spans({ label: 'person', count: 1, size: 0.1, start: 0, end: 10 }),
+      spans({ label: 'car', count: 1, size: 0.13, start: 0, end: 10 }),
+    ];
     expect(soundFromSeen(seen, 0, 10)).toBe('engine');
     expect(soundFromSeen(seen, 0, 10, { stepsSeen: true })).toBe('footsteps');
   });
