@@ -12,7 +12,7 @@ import type { BucketSettings } from '../config.js';
 import { WorkerError } from '../errors.js';
 import type { RunMode } from '../runtime/types.js';
 
-export type Delivery = 'auto' | 'url' | 'base64' | 'path';
+import type { Delivery } from '../job/fields.js';
 
 export interface DeliverOptions {
   file: string;

@@ -7,7 +7,8 @@
 import type { JobContext } from '../runtime/types.js';
 import type { Config } from '../config.js';
 import type { TaskDeps, TaskJob, TaskRunner } from '../job/task.js';
-import { deliver, type Delivery } from './deliver.js';
+import type { Delivery } from '../job/fields.js';
+import { deliver } from './deliver.js';
 import { makeJobScratch, removeJobScratch } from '../util/scratch.js';
 
 export interface FrameDeps extends Omit<TaskDeps, 'config'> {

@@ -6,13 +6,10 @@
  * each source's fields (`video_*`, `image_*`, `audio_*`).
  */
 import { z } from 'zod';
+import { sourceFields } from '../job/fields.js';
 import { TASKS, type TaskName } from '../tasks/registry.js';
 
-const SOURCES = {
-  video: ['video_url', 'video_base64', 'video_path'],
-  image: ['image_url', 'image_base64', 'image_path'],
-  audio: ['audio_url', 'audio_base64', 'audio_path'],
-} as const;
+const SOURCES = { video: sourceFields('video'), image: sourceFields('image'), audio: sourceFields('audio') };
 
 /** `oneOf` one field of each source group the task has: exactly one of them, as the handler asks. */
 function exactlyOneSource(properties: Record<string, unknown>): object[] {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const VIDEO_SOURCE_FIELDS = ['video_url', 'video_base64', 'video_path'] as const;
+export const VIDEO_SOURCE_FIELDS = sourceFields('video');
 
 /** `video_url` | `video_base64` | `video_path`: exactly one (checked by `requireOneVideoSource`). */
 export const videoSource = {
@@ -37,7 +37,7 @@ export type SourceKind = 'video' | 'image' | 'audio';
 /** A source of any kind, by its three fields. */
 export type NamedSource<K extends SourceKind> = Partial<Record<`${K}_url` | `${K}_base64` | `${K}_path`, string | undefined>>;
 
-function sourceFields<K extends SourceKind>(kind: K): [`${K}_url`, `${K}_base64`, `${K}_path`] {
+export function sourceFields<K extends SourceKind>(kind: K): [`${K}_url`, `${K}_base64`, `${K}_path`] {
   return [`${kind}_url`, `${kind}_base64`, `${kind}_path`];
 }
 
@@ -81,7 +81,11 @@ export const durationField = z
   .optional()
   .describe('process only the first `duration` seconds');
 
+/** How a result may come back: the one list of them (payload schema, task contract, delivery). */
+export const DELIVERY_MODES = ['auto', 'url', 'base64', 'path'] as const;
+export type Delivery = (typeof DELIVERY_MODES)[number];
+
 export const deliveryField = z
-  .enum(['auto', 'url', 'base64', 'path'], { error: 'must be one of "auto", "url", "base64", "path"' })
+  .enum(DELIVERY_MODES, { error: `must be one of ${DELIVERY_MODES.map((m) => `"${m}"`).join(', ')}` })
   .default('auto')
   .describe('how the result comes back: presigned URL, base64, or a path');

@@ -11,6 +11,7 @@ import type { Config, InputLimits } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
 import type { WorkerInference } from '../inference/worker-inference.js';
 import type { MediaBinaries } from '../media/binaries.js';
+import type { Delivery } from './fields.js';
 import type { ModelsConfig } from '../models/options.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
@@ -113,9 +114,7 @@ export interface TaskOutput {
 
 export type TaskRunner<I> = (input: I, job: TaskJob) => Promise<TaskOutput>;
 
-export interface TaskDefinition<
-  I extends { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' } = { task: string; delivery: 'auto' | 'url' | 'base64' | 'path' },
-> {
+export interface TaskDefinition<I extends { task: string; delivery: Delivery } = { task: string; delivery: Delivery }> {
   readonly name: I['task'];
   readonly description: string;
   /** The task's payload, strict (unknown fields rejected by name), `task` included. */
