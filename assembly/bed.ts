@@ -17,7 +17,10 @@ class Layer {
   lpR: f64 = 0;
   hpL: f64 = 0;
   hpR: f64 = 0;
-  constructor(seed: u32, i: i32, readonly from: i32, readonly to: i32, readonly fadeIn: i32, readonly fadeOut: i32, readonly lp: f64, readonly hp: f64, readonly level: f64) {
+  constructor(
+    seed: u32, i: i32, readonly from: i32, readonly to: i32, readonly fadeIn: i32, readonly fadeOut: i32,
+    readonly lp: f64, readonly hp: f64, readonly level: f64
+  ) {
     const gustRng = new Rng(seed, 100 + 2 * i + 1);
     const gust = 0.3 + 0.7 * gustRng.next();
     this.rng = new Rng(seed, 100 + 2 * i);
@@ -37,7 +40,10 @@ export class Bed {
   gustStep: f64;
 
   /** `scenes`: start, end (s), cutoff, high-pass and level multipliers, 5 numbers a scene (at least one). */
-  constructor(readonly level: f64, readonly lowpassHz: f64, readonly highpassHz: f64, readonly gustDepth: f64, readonly scenes: StaticArray<f64>, readonly count: i32, readonly seed: u32, readonly sr: f64, length: i32) {
+  constructor(
+    readonly level: f64, readonly lowpassHz: f64, readonly highpassHz: f64, readonly gustDepth: f64,
+    readonly scenes: StaticArray<f64>, readonly count: i32, readonly seed: u32, readonly sr: f64, length: i32
+  ) {
     const xf = <i32>Math.round((CUT_CROSSFADE_S * sr) / 2);
     this.from = new StaticArray<i32>(count);
     this.to = new StaticArray<i32>(count);
@@ -69,7 +75,12 @@ export class Bed {
       let layer = this.layers[i];
       if (layer === null) {
         const s = 5 * i;
-        layer = new Layer(this.seed, i, this.from[i], this.to[i], this.fadeIn[i], this.fadeOut[i], onePoleCoef(this.lowpassHz * this.scenes[s + 2], this.sr), onePoleCoef(this.highpassHz * this.scenes[s + 3], this.sr), this.level * this.scenes[s + 4] * 2.5);
+        layer = new Layer(
+          this.seed, i, this.from[i], this.to[i], this.fadeIn[i], this.fadeOut[i],
+          onePoleCoef(this.lowpassHz * this.scenes[s + 2], this.sr),
+          onePoleCoef(this.highpassHz * this.scenes[s + 3], this.sr),
+          this.level * this.scenes[s + 4] * 2.5
+        );
         this.layers[i] = layer;
       }
       this.renderLayer(layer, L, R, start, len);

@@ -64,7 +64,8 @@ export class Creak {
         }
       }
       // The resonators ring on after the creak; they decay on their own.
-      const y = m0.process(x) * unchecked(WEIGHTS[0]) + m1.process(x) * unchecked(WEIGHTS[1]) + m2.process(x) * unchecked(WEIGHTS[2]) + m3.process(x) * unchecked(WEIGHTS[3]);
+      const y = m0.process(x) * unchecked(WEIGHTS[0]) + m1.process(x) * unchecked(WEIGHTS[1])
+        + m2.process(x) * unchecked(WEIGHTS[2]) + m3.process(x) * unchecked(WEIGHTS[3]);
       if (y == 0) continue;
       unchecked(L[i] = <f32>(<f64>unchecked(L[i]) + y * this.gl));
       unchecked(R[i] = <f32>(<f64>unchecked(R[i]) + y * this.gr));

@@ -155,7 +155,10 @@ export class Hits {
   voices: StaticArray<f64> | null = null;
 
   /** `onsets`: time (s), strength, pan, y, step: 5 numbers an onset. */
-  constructor(readonly onsets: StaticArray<f64>, readonly count: i32, readonly p: HitParams, readonly seed: u32, readonly sr: f64, readonly length: i32) {
+  constructor(
+    readonly onsets: StaticArray<f64>, readonly count: i32, readonly p: HitParams,
+    readonly seed: u32, readonly sr: f64, readonly length: i32
+  ) {
     this.tail = tailOf(p);
   }
 

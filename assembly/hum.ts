@@ -20,7 +20,9 @@ export class Hum {
     this.table = table;
   }
 
-  render(bedL: StaticArray<f32>, bedR: StaticArray<f32>, evL: StaticArray<f32>, evR: StaticArray<f32>, len: i32, env: StaticArray<f32>): void {
+  render(
+    bedL: StaticArray<f32>, bedR: StaticArray<f32>, evL: StaticArray<f32>, evR: StaticArray<f32>, len: i32, env: StaticArray<f32>
+  ): void {
     if (this.level <= 0) return;
     const table = this.table;
     for (let i = 0; i < len; i++) {

@@ -114,16 +114,28 @@ function hitParams(p: StaticArray<f64>): HitParams {
  * onset, nonzero: the second voice) and `voicePreset` (a packed preset whose hit is that voice)
  * are 0 when no onset asks for another voice than the preset's.
  */
-export function configure(seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize, sceneCount: i32, scenes: usize, preset: usize, segment: i32, voices: usize, voicePreset: usize): void {
+export function configure(
+  seed: u32, frames: i32, times: usize, motion: usize, pan: usize, onsetCount: i32, onsets: usize,
+  sceneCount: i32, scenes: usize, preset: usize, segment: i32, voices: usize, voicePreset: usize
+): void {
   const len = length;
   const p = changetype<StaticArray<f64>>(preset);
-  bed = new Bed(p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len);
+  bed = new Bed(
+    p[P.BED_LEVEL], p[P.BED_LOWPASS], p[P.BED_HIGHPASS], p[P.BED_GUST], changetype<StaticArray<f64>>(scenes), sceneCount, seed, sr, len
+  );
   drops = new Drops(p[P.DROPS_RATE], p[P.DROPS_LEVEL], p[P.DROPS_PITCHED] != 0, seed, sr);
-  follower = new Follower(changetype<StaticArray<f64>>(times), changetype<StaticArray<f64>>(motion), changetype<StaticArray<f64>>(pan), frames, sr);
-  texture = new Texture(p[P.TEX_LEVEL], p[P.TEX_CENTER], p[P.TEX_Q], p[P.GRAINS_ON] != 0, p[P.GRAINS_RATE], p[P.GRAINS_LEVEL], p[P.GRAINS_HZ], p[P.GRAINS_DUR], seed, sr);
+  follower = new Follower(
+    changetype<StaticArray<f64>>(times), changetype<StaticArray<f64>>(motion), changetype<StaticArray<f64>>(pan), frames, sr
+  );
+  texture = new Texture(
+    p[P.TEX_LEVEL], p[P.TEX_CENTER], p[P.TEX_Q],
+    p[P.GRAINS_ON] != 0, p[P.GRAINS_RATE], p[P.GRAINS_LEVEL], p[P.GRAINS_HZ], p[P.GRAINS_DUR], seed, sr
+  );
   hum = new Hum(p[P.HUM_LEVEL], p[P.HUM_BASE], p[P.HUM_RANGE], sr);
   hits = new Hits(changetype<StaticArray<f64>>(onsets), onsetCount, hitParams(p), seed, sr, len);
-  if (voices != 0 && voicePreset != 0) hits!.setAlt(hitParams(changetype<StaticArray<f64>>(voicePreset)), changetype<StaticArray<f64>>(voices));
+  if (voices != 0 && voicePreset != 0) {
+    hits!.setAlt(hitParams(changetype<StaticArray<f64>>(voicePreset)), changetype<StaticArray<f64>>(voices));
+  }
   calls = null;
   if (p[P.CALLS_LEVEL] > 0) {
     const c = new CallParams();
@@ -142,11 +154,17 @@ export function configure(seed: u32, frames: i32, times: usize, motion: usize, p
     c.noise = p[P.CALLS_NOISE];
     calls = new Calls(c, seed, sr);
   }
-  babble = p[P.BABBLE_LEVEL] > 0 ? new Babble(<i32>p[P.BABBLE_VOICES], p[P.BABBLE_LEVEL], p[P.BABBLE_LO], p[P.BABBLE_HI], p[P.BABBLE_MOTION], seed, sr) : null;
+  babble = p[P.BABBLE_LEVEL] > 0
+    ? new Babble(<i32>p[P.BABBLE_VOICES], p[P.BABBLE_LEVEL], p[P.BABBLE_LO], p[P.BABBLE_HI], p[P.BABBLE_MOTION], seed, sr)
+    : null;
   crackle = p[P.CRACKLE_LEVEL] > 0 ? new Crackle(p[P.CRACKLE_RATE], p[P.CRACKLE_MOTION_RATE], p[P.CRACKLE_LEVEL], seed, sr) : null;
   creak = p[P.CREAK_LEVEL] > 0 ? new Creak(p[P.CREAK_RATE], p[P.CREAK_LEVEL], p[P.CREAK_HZ], seed, sr) : null;
   roar = p[P.ROAR_LEVEL] > 0 ? new Roar(p[P.ROAR_LEVEL], p[P.ROAR_HZ], seed, sr) : null;
-  shards = p[P.SHARDS_LEVEL] > 0 ? new Shards(changetype<StaticArray<f64>>(onsets), onsetCount, p[P.SHARDS_PER_HIT], p[P.SHARDS_LEVEL], p[P.SHARDS_SPREAD], seed, sr, len) : null;
+  shards = p[P.SHARDS_LEVEL] > 0
+    ? new Shards(
+      changetype<StaticArray<f64>>(onsets), onsetCount, p[P.SHARDS_PER_HIT], p[P.SHARDS_LEVEL], p[P.SHARDS_SPREAD], seed, sr, len
+    )
+    : null;
   for (let i = 0; i < 4; i++) dc[i] = new DcBlocker(sr);
   for (let i = 0; i < 4; i++) bandLimit[i] = new BandLimit(BAND_LIMIT_HZ, sr);
   stats = new Stats(segment, len / segment);

@@ -66,8 +66,10 @@ export class Limiter {
   /** Writes `len` output frames, each `latency` samples older than the input frame at the same index. */
   process(inL: StaticArray<f64>, inR: StaticArray<f64>, len: i32, outL: StaticArray<f64>, outR: StaticArray<f64>): void {
     const mask = this.mask, look = this.look, ceiling = this.ceiling, quiet = this.quiet, release = this.release;
-    const dl = this.dl, dr = this.dr, det = this.det, need = this.need, dq = this.dq, mins = this.mins, ringL = this.ringL, ringR = this.ringR;
-    let loudAgo = this.loudAgo, prevInterval = this.prevInterval, dqHead = this.dqHead, dqTail = this.dqTail, minSum = this.minSum, minPos = this.minPos;
+    const dl = this.dl, dr = this.dr, det = this.det, need = this.need;
+    const dq = this.dq, mins = this.mins, ringL = this.ringL, ringR = this.ringR;
+    let loudAgo = this.loudAgo, prevInterval = this.prevInterval, dqHead = this.dqHead, dqTail = this.dqTail;
+    let minSum = this.minSum, minPos = this.minPos;
     let m = this.m, ringPos = this.ringPos, outputPeak = this.outputPeak, minGain = this.minGain, limiting = this.limiting, g = this.g;
     let i = 0;
     while (i < len) {

@@ -9,7 +9,10 @@ import { BED_ENERGY, BED_PEAK, EVENTS_ENERGY, EVENTS_PEAK, FIELDS, MIX_ENERGY, M
  * many. With equal gains the energies and peaks are those of the real sum; otherwise the stems'
  * energies add (uncorrelated) and their peaks add (a bound).
  */
-export function limitedSteps(data: StaticArray<f32>, segments: i32, perStep: i32, segmentRate: f64, bedGain: f64, eventsGain: f64, ceiling: f64, releaseS: f64, steps: StaticArray<f64>): i32 {
+export function limitedSteps(
+  data: StaticArray<f32>, segments: i32, perStep: i32, segmentRate: f64,
+  bedGain: f64, eventsGain: f64, ceiling: f64, releaseS: f64, steps: StaticArray<f64>
+): i32 {
   const count = min(segments / perStep, steps.length);
   const same = bedGain == eventsGain;
   const b2 = bedGain * bedGain;
@@ -26,7 +29,9 @@ export function limitedSteps(data: StaticArray<f32>, segments: i32, perStep: i32
         : bedGain * <f64>unchecked(data[at + BED_PEAK]) + eventsGain * <f64>unchecked(data[at + EVENTS_PEAK]);
       const need = peak > ceiling ? ceiling / peak : 1;
       g = need < g ? need : g + release * (need - g);
-      const energy = same ? e2 * <f64>unchecked(data[at + MIX_ENERGY]) : b2 * <f64>unchecked(data[at + BED_ENERGY]) + e2 * <f64>unchecked(data[at + EVENTS_ENERGY]);
+      const energy = same
+        ? e2 * <f64>unchecked(data[at + MIX_ENERGY])
+        : b2 * <f64>unchecked(data[at + BED_ENERGY]) + e2 * <f64>unchecked(data[at + EVENTS_ENERGY]);
       sum += g * g * energy;
     }
     unchecked(steps[k] = sum);

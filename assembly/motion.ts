@@ -18,7 +18,10 @@ export class Follower {
   release: f64;
   panGlide: f64;
 
-  constructor(readonly times: StaticArray<f64>, readonly motion: StaticArray<f64>, readonly panSeries: StaticArray<f64>, readonly n: i32, readonly sr: f64) {
+  constructor(
+    readonly times: StaticArray<f64>, readonly motion: StaticArray<f64>, readonly panSeries: StaticArray<f64>,
+    readonly n: i32, readonly sr: f64
+  ) {
     this.attack = onePoleCoef(1 / 0.02, sr);
     this.release = onePoleCoef(1 / 0.2, sr);
     this.panGlide = onePoleCoef(1 / 0.3, sr);

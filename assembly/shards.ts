@@ -24,7 +24,10 @@ export class Shards {
   pool: Array<Shard> = new Array<Shard>();
 
   /** `onsets`: time (s), strength, pan, y, step: 5 numbers an onset. */
-  constructor(readonly onsets: StaticArray<f64>, readonly count: i32, readonly perHit: f64, readonly level: f64, readonly spreadS: f64, readonly seed: u32, readonly sr: f64, readonly length: i32) {}
+  constructor(
+    readonly onsets: StaticArray<f64>, readonly count: i32, readonly perHit: f64, readonly level: f64,
+    readonly spreadS: f64, readonly seed: u32, readonly sr: f64, readonly length: i32
+  ) {}
 
   spawn(k: i32): void {
     const o = 5 * k;

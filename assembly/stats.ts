@@ -49,8 +49,12 @@ export class Stats {
       if (++inSegment == segment) {
         const at = FIELDS * this.segments;
         if (at + FIELDS <= this.data.length) {
-          unchecked(this.data[at + BED_PEAK] = <f32>pb); unchecked(this.data[at + EVENTS_PEAK] = <f32>pe); unchecked(this.data[at + MIX_PEAK] = <f32>pm);
-          unchecked(this.data[at + BED_ENERGY] = <f32>eb); unchecked(this.data[at + EVENTS_ENERGY] = <f32>ee); unchecked(this.data[at + MIX_ENERGY] = <f32>em);
+          unchecked(this.data[at + BED_PEAK] = <f32>pb);
+          unchecked(this.data[at + EVENTS_PEAK] = <f32>pe);
+          unchecked(this.data[at + MIX_PEAK] = <f32>pm);
+          unchecked(this.data[at + BED_ENERGY] = <f32>eb);
+          unchecked(this.data[at + EVENTS_ENERGY] = <f32>ee);
+          unchecked(this.data[at + MIX_ENERGY] = <f32>em);
           this.segments++;
         }
         pb = 0; pe = 0; pm = 0; eb = 0; ee = 0; em = 0;

@@ -24,7 +24,10 @@ export class Texture {
   /** Finished grains, reused: memory stays flat however long the clip. */
   pool: Array<Grain> = new Array<Grain>();
 
-  constructor(readonly level: f64, centerHz: f64, q: f64, readonly grainsOn: bool, readonly grainRate: f64, readonly grainLevel: f64, readonly grainHz: f64, readonly grainDur: f64, seed: u32, readonly sr: f64) {
+  constructor(
+    readonly level: f64, centerHz: f64, q: f64, readonly grainsOn: bool, readonly grainRate: f64,
+    readonly grainLevel: f64, readonly grainHz: f64, readonly grainDur: f64, seed: u32, readonly sr: f64
+  ) {
     this.rng = new Rng(seed, 2);
     this.grainRng = new Rng(seed, 5);
     this.bpL = new BandPass(centerHz, q, sr);

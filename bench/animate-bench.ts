@@ -36,9 +36,10 @@ export async function runAnimateBench(): Promise<(BenchTable | string)[]> {
     await run('espeak-ng', [
       '-w',
       voice,
-      'Turning a still picture and a voice into a moving picture: the camera drifts while it is quiet, and travels when the voice is loud. '.repeat(
-        2,
-      ),
+      (
+        'Turning a still picture and a voice into a moving picture: ' +
+        'the camera drifts while it is quiet, and travels when the voice is loud. '
+      ).repeat(2),
     ]);
     const audio = join(root, 'voice.m4a');
     await run(bins.ffmpeg, ['-v', 'error', '-y', '-i', voice, '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', audio]);
@@ -118,7 +119,11 @@ export async function runAnimateBench(): Promise<(BenchTable | string)[]> {
         title: `Animate at ${W}×${H}, ${FPS} fps: building.jpg (868×600) + an espeak-ng voice`,
         columns: ['run', 'frames', 'seconds of video', 'frames/s (whole job / floor)', 'frames/s (render stage)', 'ms/frame crop+scale'],
         rows,
-        note: 'The whole job includes getting and probing both inputs, the audio envelope, the still decode, the audio remux and the final probe. The render stage is crop+scale and encode overlapped; the encode floor is what libx264 alone sustains for the same frames on this machine.',
+        note:
+          'The whole job includes getting and probing both inputs, the audio envelope, ' +
+          'the still decode, the audio remux and the final probe. ' +
+          'The render stage is crop+scale and encode overlapped; ' +
+          'the encode floor is what libx264 alone sustains for the same frames on this machine.',
       },
     ];
   } finally {

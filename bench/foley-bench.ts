@@ -102,13 +102,17 @@ export async function runFoleyBench(log: (line: string) => void): Promise<void> 
     const warm = median(warmJob);
     const date = new Date().toISOString().slice(0, 10);
     log(
-      `Procedural engine — ${date}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, medians of ${RUNS}`,
+      `Procedural engine — ${date}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+        `Node ${process.version}, medians of ${RUNS}`,
     );
     log('| Measure | Value |');
     log('|---|---|');
     log(`| ffmpeg floor, 10 s 1280×720 24 fps (decode at ${size.width}×${size.height} to null + WAV stream copy) | ${f.toFixed(0)} ms |`);
     log(`| Whole job, WAV out, first job of a fresh process | ${w.toFixed(0)} ms = **${(w / f).toFixed(2)}× the floor** |`);
-    log(`| Whole job, WAV out, steady state (jobs 4–6 of one process) | ${warm.toFixed(0)} ms = **${(warm / f).toFixed(2)}× the floor** |`);
+    log(
+      `| Whole job, WAV out, steady state (jobs 4–6 of one process) | ` +
+        `${warm.toFixed(0)} ms = **${(warm / f).toFixed(2)}× the floor** |`,
+    );
     log(`| Whole job, MP4 out (adds AAC encoding and the MP4 mux) | ${m.toFixed(0)} ms = ${(m / f).toFixed(2)}× the floor |`);
     log(`| Real-time factor, 10 s clip (job time / clip length) | ${(w / 10_000).toFixed(3)} |`);
     log(`| Real-time factor, 120 s clip | ${(long.wallMs / 120_000).toFixed(3)} |`);

@@ -118,15 +118,21 @@ export async function runInterpolateBench(): Promise<(BenchTable | string)[]> {
     await session.release();
     return [
       {
-        title: `The session-thread hop alone: session.run of the stand-in on one 720p pair (inputs padded to ${W}×${Math.ceil(H / 32) * 32}), median of 15`,
+        title:
+          `The session-thread hop alone: session.run of the stand-in on one 720p pair ` +
+          `(inputs padded to ${W}×${Math.ceil(H / 32) * 32}), median of 15`,
         columns: ['round', 'inputs copied, ms', 'inputs moved, ms', 'copied / moved'],
         rows: hop,
       },
       {
-        title: `720p (${W}×${H}) real footage, 3 s at 10 fps, whole pipeline (decode → engine → x264 CRF ${INTERPOLATE_CRF} ${INTERPOLATE_PRESET})`,
+        title:
+          `720p (${W}×${H}) real footage, 3 s at 10 fps, ` +
+          `whole pipeline (decode → engine → x264 CRF ${INTERPOLATE_CRF} ${INTERPOLATE_PRESET})`,
         columns: ['engine', 'factor', 'source frames', 'output frames', 'wall s', 'output frames/s', 'ms per session.run'],
         rows,
-        note: "The stand-in graph is a blend by timestep with RIFE 4.x inputs and outputs: its rows are the ONNX path's overhead floor (padding to 32, packing, the session thread, cropping, encoding), not RIFE's speed.",
+        note:
+          'The stand-in graph is a blend by timestep with RIFE 4.x inputs and outputs: ' +
+          "its rows are the ONNX path's overhead floor (padding to 32, packing, the session thread, cropping, encoding), not RIFE's speed.",
       },
     ];
   } finally {

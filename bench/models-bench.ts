@@ -86,9 +86,11 @@ function benchFiles(): Record<string, Uint8Array> {
 async function startHubProcess(): Promise<{ url: string; stop(): void }> {
   const helper = new URL('../test/helpers/fake-hub.js', import.meta.url).href;
   const self = new URL(import.meta.url).href;
-  const script = `const { startFakeHub } = await import(${JSON.stringify(helper)});
+  const script =
+    `const { startFakeHub } = await import(${JSON.stringify(helper)});
 const { __internal_benchFiles } = await import(${JSON.stringify(self)});
-const hub = await startFakeHub({ repos: [{ repo: ${JSON.stringify(REPO)}, commit: ${JSON.stringify(COMMIT)}, files: __internal_benchFiles() }] });
+const hub = await startFakeHub({ repos: [{ repo: ${JSON.stringify(REPO)}, ` +
+    `commit: ${JSON.stringify(COMMIT)}, files: __internal_benchFiles() }] });
 process.stdout.write(hub.url + '\\n');`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
@@ -116,7 +118,8 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
   });
   try {
     log(
-      `models: repo of ${Object.keys(files).length} files, ${(total / MB).toFixed(1)} MB; fake Hub (node:http) in its own process on loopback; ${availableParallelism()} cores`,
+      `models: repo of ${Object.keys(files).length} files, ${(total / MB).toFixed(1)} MB; ` +
+        `fake Hub (node:http) in its own process on loopback; ${availableParallelism()} cores`,
     );
     const bigUrl = `${hub.url}/${REPO}/resolve/${COMMIT}/onnx/dit.onnx`;
     const big = files['onnx/dit.onnx']!.length;
@@ -125,7 +128,8 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
     for (let i = 0; i < 3; i++) fetchRuns.push((await timed(() => rawFetch(bigUrl))).ms);
     const rawMBps = big / MB / (median(fetchRuns) / 1000);
     log(
-      `models: raw throughput, plain fetch of the ${(big / MB).toFixed(0)} MB file, body discarded: ${rawMBps.toFixed(0)} MB/s (median of 3)`,
+      `models: raw throughput, plain fetch of the ${(big / MB).toFixed(0)} MB file, ` +
+        `body discarded: ${rawMBps.toFixed(0)} MB/s (median of 3)`,
     );
     const curl: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -139,7 +143,8 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
     for (let i = 0; i < 3; i++)
       sinkRuns.push((await timed(() => fetchHashWrite(bigUrl, join(tmpdir(), `foley-bench-sink-${process.pid}`)))).ms);
     log(
-      `models: floor for a verified write, plain fetch → sha256 → file, same file: ${(big / MB / (median(sinkRuns) / 1000)).toFixed(0)} MB/s (median of 3)`,
+      `models: floor for a verified write, plain fetch → sha256 → file, ` +
+        `same file: ${(big / MB / (median(sinkRuns) / 1000)).toFixed(0)} MB/s (median of 3)`,
     );
 
     const spec = parseModelsSpec(REPO)[0]!;
@@ -148,7 +153,8 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
       const { ms } = await timed(() => ensureRepo(spec, options(concurrency)));
       const mbps = total / MB / (ms / 1000);
       log(
-        `models: cold download into the HF cache (sha256 verify, .incomplete → rename, marker), concurrency ${concurrency}: ${(ms / 1000).toFixed(2)} s, ${mbps.toFixed(0)} MB/s = ${((mbps / rawMBps) * 100).toFixed(0)} % of raw fetch`,
+        `models: cold download into the HF cache (sha256 verify, .incomplete → rename, marker), concurrency ${concurrency}: ` +
+          `${(ms / 1000).toFixed(2)} s, ${mbps.toFixed(0)} MB/s = ${((mbps / rawMBps) * 100).toFixed(0)} % of raw fetch`,
       );
     }
 
@@ -156,7 +162,8 @@ export async function runModelsBench(log: (line: string) => void): Promise<void>
     const warm: number[] = [];
     for (let i = 0; i < 20; i++) warm.push((await timed(() => ensureRepo(spec, options(4)))).ms);
     log(
-      `models: warm start (marker present, size checks only): median ${median(warm).toFixed(2)} ms, max ${Math.max(...warm).toFixed(2)} ms over 20 runs; ${requests} requests`,
+      `models: warm start (marker present, size checks only): median ${median(warm).toFixed(2)} ms, ` +
+        `max ${Math.max(...warm).toFixed(2)} ms over 20 runs; ${requests} requests`,
     );
   } finally {
     hub.stop();

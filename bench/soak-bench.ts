@@ -86,10 +86,14 @@ export async function runSoakBench(): Promise<(BenchTable | string)[]> {
   const seconds = (performance.now() - t0) / 1000;
   return [
     {
-      title: `Soak: Foley jobs (bundled 6 s clip, WAV as base64, vision on) back to back through the local API for ${Math.round(seconds)} s`,
+      title:
+        'Soak: Foley jobs (bundled 6 s clip, WAV as base64, vision on) ' +
+        `back to back through the local API for ${Math.round(seconds)} s`,
       columns: ['when', 'jobs done', 'RSS MiB', 'open fds'],
       rows: samples.map((s) => [s.at, s.jobs, s.rssMb, s.fds]),
-      note: `${jobs} jobs, ${failed} not COMPLETED, ${(jobs / seconds).toFixed(2)} jobs/s. Results stay in the API for LOCAL_API_RESULT_TTL_S (bounded to 500 results / 64 MiB).`,
+      note:
+        `${jobs} jobs, ${failed} not COMPLETED, ${(jobs / seconds).toFixed(2)} jobs/s. ` +
+        'Results stay in the API for LOCAL_API_RESULT_TTL_S (bounded to 500 results / 64 MiB).',
     },
   ];
 }

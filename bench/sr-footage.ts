@@ -95,7 +95,8 @@ async function rawFrames({
 }
 
 /**
- * Samples of `source`: centred crops of `width`×`height` (multiples of `scale`) of its chosen frames. Every step is in RGB, so the low-res frame is exactly what bicubic grows back.
+ * Samples of `source`: centred crops of `width`×`height` (multiples of `scale`) of its chosen frames. Every step is in RGB,
+ * so the low-res frame is exactly what bicubic grows back.
  */
 export async function srSamples(
   ffmpeg: string,

@@ -95,7 +95,12 @@ async function quality(cacheDir: string, ffmpeg: string): Promise<BenchTable> {
       'bare MP/s out',
     ],
     rows,
-    note: `"raw": the model's own output; every other column: as a job runs it, with the colour fix (color_fix: true) and ${FRAME_PAD} mirrored pixels around the frame. Means over ${footage.length} sources. PSNR over RGB; SSIM on luma (11×11 Gaussian, σ 1.5); sharpness = variance of the luma Laplacian. "bare MP/s out": output megapixels per second of session.run alone on these small frames (one 2-core CPU).`,
+    note:
+      `"raw": the model's own output; every other column: as a job runs it, ` +
+      `with the colour fix (color_fix: true) and ${FRAME_PAD} mirrored pixels around the frame. ` +
+      `Means over ${footage.length} sources. ` +
+      'PSNR over RGB; SSIM on luma (11×11 Gaussian, σ 1.5); sharpness = variance of the luma Laplacian. ' +
+      '"bare MP/s out": output megapixels per second of session.run alone on these small frames (one 2-core CPU).',
   };
 }
 
@@ -209,12 +214,15 @@ export async function runUpscaleBench(): Promise<(BenchTable | string)[]> {
       overhead.push([name, Math.round(j.wallMs), Math.round(j.inferenceMs), Math.round(j.bareMs), `${f3(j.wallMs / j.bareMs)}×`]);
       process.stderr.write(`upscale job ${name}: ${frames} frames in ${f1(seconds)} s\n`);
     }
+    const tiling = `tile ${TILE_BY_TIER.cpu}, overlap ${TILE_OVERLAP}`;
     tables.push(
       {
-        title: `Throughput: 360p → 720p (×2) jobs through the handler, warm, CPU tier (tile ${TILE_BY_TIER.cpu}, overlap ${TILE_OVERLAP})`,
+        title: `Throughput: 360p → 720p (×2) jobs through the handler, warm, CPU tier (${tiling})`,
         columns: ['model', 'frames', 'job s', 'frames/s', 'output MP/s'],
         rows: throughput,
-        note: 'The clip: vtest.avi (opencv-doc) resized to 640×360, H.264. Job time is timings_ms.total: probe, decode, inference, encode, verify, deliver.',
+        note:
+          'The clip: vtest.avi (opencv-doc) resized to 640×360, H.264. ' +
+          'Job time is timings_ms.total: probe, decode, inference, encode, verify, deliver.',
       },
       {
         title: 'Overhead: job time over the bare session.run time for the same tiles',

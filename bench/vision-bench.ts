@@ -196,8 +196,10 @@ async function jobTimes(dir: string, clips: Array<{ name: string; file: string }
     columns: ['clip', 'job', 'job ms', 'ratio to vision: false', 'model ms (in job)', 'events (steps from, preset)'],
     rows,
     note:
-      `Sampling on the CPU tier: detection every ${SAMPLING.cpu.detect.detectEveryS} s at width ${SAMPLING.cpu.detect.width}; with pose, frames every ${SAMPLING.cpu.pose.everyS} s at width ${SAMPLING.cpu.pose.width}. ` +
-      'Model time overlaps the decode (the models run on their own thread); the ratio is what a user waits. Speech detection runs only where the probe finds an audio track (these clips have none).',
+      `Sampling on the CPU tier: detection every ${SAMPLING.cpu.detect.detectEveryS} s at width ${SAMPLING.cpu.detect.width}; ` +
+      `with pose, frames every ${SAMPLING.cpu.pose.everyS} s at width ${SAMPLING.cpu.pose.width}. ` +
+      'Model time overlaps the decode (the models run on their own thread); the ratio is what a user waits. ' +
+      'Speech detection runs only where the probe finds an audio track (these clips have none).',
   };
 }
 

@@ -36,7 +36,8 @@ async function selfTest(env: Record<string, string>): Promise<{ code: number; re
   }
 }
 
-it("passes on this machine: CPU provider with its reason, every embedded model runs, the engine makes the bundled clip's track", async () => {
+it('passes on this machine: CPU provider with its reason, every embedded model runs, ' +
+  "the engine makes the bundled clip's track", async () => {
   const { code, report } = await selfTest({ CONVERTED_MODELS_DIR: join(dir, 'converted') });
   expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   expect(code).toBe(0);

@@ -65,7 +65,10 @@ export interface EncodeOptions {
 }
 
 export interface OnnxGraph {
-  /** A constant (float32 unless the data is Int32Array, BigInt64Array, or Uint8Array for bool); returns its name. `data.length` must match `dims`. */
+  /**
+   * A constant (float32 unless the data is Int32Array, BigInt64Array, or Uint8Array for bool); returns its name.
+   * `data.length` must match `dims`.
+   */
   addInitializer(name: string, dims: readonly number[], data: InitializerData): string;
   /** One operator; `''` in `inputs` marks an omitted optional input. */
   addNode(

@@ -166,7 +166,8 @@ export function convertTfjsGraph(model: TfjsGraphModel, opts: GraphConvertOption
       if (!rule)
         throw opFail(
           n,
-          `op ${n.op} is not supported by the TF.js graph → ONNX converter (supported: Const, Placeholder, ${Object.keys(OP_RULES).join(', ')})`,
+          `op ${n.op} is not supported by the TF.js graph → ONNX converter ` +
+            `(supported: Const, Placeholder, ${Object.keys(OP_RULES).join(', ')})`,
         );
       const inputs = n.inputs.filter((i) => !i.startsWith('^')).map((i) => outputOf(i, n));
       const r = rule(n, inputs, ctx);

@@ -253,7 +253,8 @@ function ruleFor(l: TfjsLayer): Rule {
   if (!rule) {
     throw fail(
       l,
-      `layer class ${l.className} is not supported by the TF.js → ONNX converter (supported: InputLayer, ${Object.keys(RULES).join(', ')}, PixelShuffle<n>x)`,
+      `layer class ${l.className} is not supported by the TF.js → ONNX converter ` +
+        `(supported: InputLayer, ${Object.keys(RULES).join(', ')}, PixelShuffle<n>x)`,
     );
   }
   return rule;
@@ -293,7 +294,8 @@ function walk(model: TfjsLayersModel, graph: OnnxGraph, inputTensor: string): { 
     if (ref.nodeIndex !== 0 || ref.tensorIndex !== 0 || !noKwargs) {
       throw fail(
         from,
-        `input ${ref.layer}[${ref.nodeIndex}][${ref.tensorIndex}] with call arguments is not supported (shared layers, multi-output layers, kwargs)`,
+        `input ${ref.layer}[${ref.nodeIndex}][${ref.tensorIndex}] with call arguments is not supported ` +
+          '(shared layers, multi-output layers, kwargs)',
       );
     }
     return l;
@@ -352,7 +354,8 @@ export function convertTfjsLayers(model: TfjsLayersModel, opts: ConvertOptions):
   const bytes = graph.encode({
     producerName: 'foley-worker tfjs-layers converter',
     producerVersion: CONVERTER_VERSION,
-    docString: `Converted from the TF.js layers model "${model.name}"; input/output NCHW float32 in 0..1 (source range 0..${opts.inputRange}).`,
+    docString:
+      `Converted from the TF.js layers model "${model.name}"; ` + `input/output NCHW float32 in 0..1 (source range 0..${opts.inputRange}).`,
     metadata: { converter: CONVERTER_VERSION, source_format: 'tfjs-layers-model', source_range: String(opts.inputRange) },
   });
   return { bytes, facts };

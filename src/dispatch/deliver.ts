@@ -41,7 +41,8 @@ export function base64Length(n: number): number {
 function tooLarge(size: number, limit: number): WorkerError {
   return new WorkerError(
     'OUTPUT_TOO_LARGE',
-    `the result is ${size} bytes (${base64Length(size)} as base64), over the ${limit}-byte base64 limit (MAX_BASE64_BYTES); configure a bucket and use delivery "url", or ask for a shorter duration or an audio format`,
+    `the result is ${size} bytes (${base64Length(size)} as base64), over the ${limit}-byte base64 limit (MAX_BASE64_BYTES); ` +
+      'configure a bucket and use delivery "url", or ask for a shorter duration or an audio format',
     { details: { bytes: size, base64Bytes: base64Length(size), limit } },
   );
 }
@@ -60,7 +61,8 @@ export async function deliver(o: DeliverOptions): Promise<Delivered> {
       if (!o.bucket) {
         throw new WorkerError(
           'INVALID_INPUT',
-          'delivery: "url" needs an S3 bucket (BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID, BUCKET_SECRET_ACCESS_KEY), and none is configured; use "base64" or "path"',
+          'delivery: "url" needs an S3 bucket (BUCKET_ENDPOINT_URL, BUCKET_ACCESS_KEY_ID, BUCKET_SECRET_ACCESS_KEY), ' +
+            'and none is configured; use "base64" or "path"',
           {
             details: { field: 'delivery' },
           },

@@ -194,7 +194,8 @@ export function buildMuxArgs(p: MuxPlan): string[] {
     const delay = LIMITER_DELAY_SAMPLES;
     args.push(
       '-filter_complex',
-      `[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${originalOnPictureClock(p.clock?.originalAtS ?? 0)},volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
+      '[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo' +
+        `${originalOnPictureClock(p.clock?.originalAtS ?? 0)},volume=${MIX_ORIGINAL_GAIN},apad[orig];` +
         `[1:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo${duck},asplit=2[fx][key];` +
         `[orig][key]sidechaincompress=threshold=${d.threshold}:ratio=${d.ratio}:attack=${d.attackMs}:release=${d.releaseMs}[ducked];` +
         `[fx][ducked]amix=inputs=2:duration=first:dropout_transition=0,volume=2,` +

@@ -16,16 +16,19 @@ describe('parseProbe: where each stream starts', () => {
     expect([m.startTime, m.video.startTime, m.audio?.startTime]).toEqual([0, 0.52, 0]);
   });
 
-  it("without the container's start, counts from the earliest stream (as ffmpeg does); a stream without one starts with the container", () => {
-    const m = parseProbe({
-      streams: [
-        { ...video, start_time: '1.400000' },
-        { ...audio, start_time: '1.380000' },
-      ],
-      format: { format_name: 'mpegts' },
-    });
-    expect([m.startTime, m.video.startTime, m.audio?.startTime]).toEqual([1.38, 1.4, 1.38]);
-    const bare = parseProbe({ streams: [video, audio], format: { format_name: 'avi', start_time: '0.5' } });
-    expect([bare.video.startTime, bare.audio?.startTime]).toEqual([0.5, 0.5]);
-  });
+  it(
+    "without the container's start, counts from the earliest stream (as ffmpeg does); " + 'a stream without one starts with the container',
+    () => {
+      const m = parseProbe({
+        streams: [
+          { ...video, start_time: '1.400000' },
+          { ...audio, start_time: '1.380000' },
+        ],
+        format: { format_name: 'mpegts' },
+      });
+      expect([m.startTime, m.video.startTime, m.audio?.startTime]).toEqual([1.38, 1.4, 1.38]);
+      const bare = parseProbe({ streams: [video, audio], format: { format_name: 'avi', start_time: '0.5' } });
+      expect([bare.video.startTime, bare.audio?.startTime]).toEqual([0.5, 0.5]);
+    },
+  );
 });

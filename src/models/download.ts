@@ -154,7 +154,8 @@ export async function downloadBlob(o: BlobDownloadOptions): Promise<BlobDownload
     if (corruptions > corruptRetries) {
       throw new WorkerError(
         'MODEL_CORRUPT',
-        `${o.repo}: ${file.path} failed verification ${corruptions} times (${what}); the Hub or a proxy is serving different bytes than its listing says`,
+        `${o.repo}: ${file.path} failed verification ${corruptions} times (${what}); ` +
+          'the Hub or a proxy is serving different bytes than its listing says',
         {
           details: { repo: o.repo, path: file.path, algorithm: digest.algorithm, expected: digest.expected, actual, size: file.size },
           retryable: true,

@@ -1,8 +1,8 @@
 /**
  * @module Entry points for the worker: `prepareModels` (warm-up before taking jobs) and
  * `runDownloadModelsCommand` (`--download-models` / `--verify-models`: populate or check the volume, then
- * exit). They turn the models' options (options.ts, filled by config.ts) into ensure options, log progress at a readable rate, and never log
- * the token.
+ * exit). They turn the models' options (options.ts, filled by config.ts) into ensure options, log progress
+ * at a readable rate, and never log the token.
  */
 import type { Logger } from 'pino';
 import { toJobErrorBody } from '../errors.js';

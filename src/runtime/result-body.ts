@@ -34,7 +34,8 @@ export function resultBody(result: JobResult, maxBytes: number = DEFAULT_MAX_RES
   if (bytes <= maxBytes) return { text, failed: false };
   const err = new WorkerError(
     'RESULT_TOO_LARGE',
-    `the result is ${bytes} bytes of JSON, over the ${maxBytes}-byte limit the platform accepts (MAX_RESULT_BYTES); return a URL or a path instead of inline data`,
+    `the result is ${bytes} bytes of JSON, over the ${maxBytes}-byte limit the platform accepts (MAX_RESULT_BYTES); ` +
+      'return a URL or a path instead of inline data',
     { details: { bytes, limit: maxBytes } },
   );
   return { text: JSON.stringify({ error: toJobErrorString(err) }), failed: true, oversizeBytes: bytes };

@@ -51,7 +51,10 @@ export interface FailedRun {
   stop: RunStop;
   /** The caller's signal: aborted means CANCELLED. */
   caller: AbortSignal | undefined;
-  /** Closes each process of the run (decoder, encoder, …), once every part has been told to stop; each promise resolves once its process has exited. */
+  /**
+   * Closes each process of the run (decoder, encoder, …), once every part has been told to stop;
+   * each promise resolves once its process has exited.
+   */
   close: () => ReadonlyArray<Promise<unknown> | undefined>;
   /** Resolves once the model call in flight (if any) has returned. */
   modelSettled?: Promise<unknown> | undefined;

@@ -164,7 +164,8 @@ describe('animate', () => {
     expect(sxy / Math.sqrt(sxx * syy)).toBeGreaterThan(0.4);
   }, 120_000);
 
-  it('WebP and PNG stills, an MP3 track (copied), default size from the aspect, a named pan; the same seed gives the same video', async () => {
+  it('WebP and PNG stills, an MP3 track (copied), default size from the aspect, a named pan; ' +
+    'the same seed gives the same video', async () => {
     const a = outputOf(
       await worker.run(job({ image_path: 'building.webp', audio_path: 'voice.mp3', motion: 'pan_left', seed: 7, fps: 12 })),
     );

@@ -121,7 +121,8 @@ describe('embedded ESRGAN models: converted ONNX vs TF.js', () => {
         let max = 0;
         for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(got[i]! - want[i]!));
         report.push(
-          `${name} x${scale} (${side}×${side}): ${max.toExponential(2)}  [convert ${(t1 - t0).toFixed(0)} ms, tfjs ${(t2 - t1).toFixed(0)} ms]`,
+          `${name} x${scale} (${side}×${side}): ${max.toExponential(2)}  ` +
+            `[convert ${(t1 - t0).toFixed(0)} ms, tfjs ${(t2 - t1).toFixed(0)} ms]`,
         );
         expect(max).toBeLessThanOrEqual(TOLERANCE_255);
         // Sanity: the output is an image, not a constant.

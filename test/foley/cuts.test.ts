@@ -44,7 +44,9 @@ async function checkClip(name: string, file: string, truth: number[], fps: numbe
   const s = score(r.cuts, truth, 1 / fps);
   // The numbers the report asks for.
   console.log(
-    `${name}: cuts ${r.cuts.map((t) => t.toFixed(3)).join(' ')} | precision ${s.precision.toFixed(2)} recall ${s.recall.toFixed(2)} | onsets ${r.onsets.map((o) => o.time.toFixed(2)).join(' ')}`,
+    `${name}: cuts ${r.cuts.map((t) => t.toFixed(3)).join(' ')} | ` +
+      `precision ${s.precision.toFixed(2)} recall ${s.recall.toFixed(2)} | ` +
+      `onsets ${r.onsets.map((o) => o.time.toFixed(2)).join(' ')}`,
   );
   expect(s, `cuts found: ${r.cuts.join(' ')}`).toEqual({ precision: 1, recall: 1 });
   for (const c of truth) {

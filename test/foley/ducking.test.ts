@@ -72,7 +72,8 @@ describe('mix mode ducking', () => {
       '-f',
       'lavfi',
       '-i',
-      "aevalsrc='0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)|0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)':s=48000:d=4",
+      "aevalsrc='0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)|" +
+        "0.005*sin(2*PI*5000*t)+0.4*sin(2*PI*3000*t)*between(t,1.5,2.5)':s=48000:d=4",
       '-c:a',
       'pcm_f32le',
       foley,
@@ -151,7 +152,8 @@ describe('mix mode ducks the Foley under speech', () => {
       '-i',
       b,
       '-filter_complex',
-      '[1:a]aresample=48000,adelay=1500|1500[x];[2:a]aresample=48000,adelay=6000|6000[y];[x][y]amix=inputs=2:duration=longest:dropout_transition=0,volume=2,apad[s]',
+      '[1:a]aresample=48000,adelay=1500|1500[x];[2:a]aresample=48000,adelay=6000|6000[y];' +
+        '[x][y]amix=inputs=2:duration=longest:dropout_transition=0,volume=2,apad[s]',
       '-map',
       '0:v',
       '-map',

@@ -64,19 +64,26 @@ async function run(
 }
 
 describe('engine selection end to end', () => {
-  it('auto runs the first available engine; its unmastered track is mastered and kept under the true-peak promise as delivered', async () => {
-    const sine = sineEngine();
-    const out = await run([sine, proceduralEngine], modelsWith(['acme/sine-weights']), { video_path: 'chaplin.mp4', duration: 2, seed: 3 });
-    expect(out).toMatchObject({ engine: 'sine', seed: 3, tone_hz: 1000, mime: 'video/mp4', warnings: [], loudness: { rule: 'target' } });
-    expect(sine.renders).toBe(1);
-    const file = out.video_path as string;
-    expect((await probeStreams(file)).filter((s) => s.codec_type === 'audio')).toEqual([expect.objectContaining({ codec_name: 'aac' })]);
-    // A −20 dBFS sine reads about −23 LUFS: lifted to the target, measured on the delivered AAC.
-    const meter = await ebur128(file);
-    expect(Math.abs(meter.integrated + 16)).toBeLessThan(0.6);
-    expect(meter.truePeak).toBeLessThanOrEqual(-1 + 0.05);
-    expect(Math.abs((out.loudness as { lufs: number }).lufs + 16)).toBeLessThan(0.6);
-  });
+  it(
+    'auto runs the first available engine; ' + 'its unmastered track is mastered and kept under the true-peak promise as delivered',
+    async () => {
+      const sine = sineEngine();
+      const out = await run([sine, proceduralEngine], modelsWith(['acme/sine-weights']), {
+        video_path: 'chaplin.mp4',
+        duration: 2,
+        seed: 3,
+      });
+      expect(out).toMatchObject({ engine: 'sine', seed: 3, tone_hz: 1000, mime: 'video/mp4', warnings: [], loudness: { rule: 'target' } });
+      expect(sine.renders).toBe(1);
+      const file = out.video_path as string;
+      expect((await probeStreams(file)).filter((s) => s.codec_type === 'audio')).toEqual([expect.objectContaining({ codec_name: 'aac' })]);
+      // A −20 dBFS sine reads about −23 LUFS: lifted to the target, measured on the delivered AAC.
+      const meter = await ebur128(file);
+      expect(Math.abs(meter.integrated + 16)).toBeLessThan(0.6);
+      expect(meter.truePeak).toBeLessThanOrEqual(-1 + 0.05);
+      expect(Math.abs((out.loudness as { lufs: number }).lufs + 16)).toBeLessThan(0.6);
+    },
+  );
 
   it('a WAV of the track alone is the mastered track itself, 16-bit', async () => {
     const out = await run([sineEngine(), proceduralEngine], modelsWith(['acme/sine-weights']), {

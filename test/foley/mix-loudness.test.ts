@@ -35,7 +35,8 @@ beforeAll(async () => {
     '-i',
     'anoisesrc=color=pink:amplitude=0.5:d=6',
     '-filter_complex',
-    '[1:a]aresample=48000,volume=12dB[s];[2:a]aresample=48000[n];[s][n]amix=inputs=2:duration=longest,volume=4,alimiter=limit=1:level=false,atrim=0:6[a]',
+    '[1:a]aresample=48000,volume=12dB[s];[2:a]aresample=48000[n];' +
+      '[s][n]amix=inputs=2:duration=longest,volume=4,alimiter=limit=1:level=false,atrim=0:6[a]',
     '-map',
     '0:v',
     '-map',

@@ -22,7 +22,9 @@ async function score(clip: string, truth: number[], fps: number, job: Record<str
   const audio = await decodeAudioMono(out.audio_path as string);
   const found = detectAudioOnsets(audio, 48_000);
   const s = scoreOnsets(found, truth, 1 / fps);
-  const why = `found ${found.map((t) => t.toFixed(3)).join(' ')} | missed ${s.missed.join(' ')} | extra ${s.unmatchedFound.map((t) => t.toFixed(3)).join(' ')}`;
+  const why =
+    `found ${found.map((t) => t.toFixed(3)).join(' ')} | missed ${s.missed.join(' ')} | ` +
+    `extra ${s.unmatchedFound.map((t) => t.toFixed(3)).join(' ')}`;
   expect(s.precision, why).toBeGreaterThanOrEqual(0.9);
   expect(s.recall, why).toBeGreaterThanOrEqual(0.9);
   expect(s.medianError, why).toBeLessThanOrEqual(1 / fps);
@@ -41,7 +43,8 @@ describe('sound onsets match picture events (±1 frame, precision and recall ≥
         'color=c=0xd08040:s=30x30:r=25:d=8',
         'color=c=0xc0c0ff:s=16x16:r=25:d=8',
       ],
-      "[0:v][1:v]overlay=x='if(lt(t,1.6),40,if(lt(t,2.4),100,if(lt(t,4.8),160,if(lt(t,7.2),60,110))))':y=30:eval=frame:enable='gte(t,0.8)'[a];" +
+      "[0:v][1:v]overlay=x='if(lt(t,1.6),40,if(lt(t,2.4),100,if(lt(t,4.8),160,if(lt(t,7.2),60,110))))'" +
+        ":y=30:eval=frame:enable='gte(t,0.8)'[a];" +
         "[a][2:v]overlay=x=250:y=120:enable='gte(t,4.0)'[b];" +
         "[b][3:v]overlay=x='if(lt(t,5.6),20,60)':y=150:eval=frame[c];" +
         "[c]drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(t,3.2,3.27)+between(t,6.4,6.47)'[v]",

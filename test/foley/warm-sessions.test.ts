@@ -89,7 +89,8 @@ describe('sessions warmed before the first job', () => {
     }
   }, 120_000);
 
-  it('the worker itself (dist/handler.js, one local test job): the first Foley job of a fresh process reports no model loading', async () => {
+  it('the worker itself (dist/handler.js, one local test job): ' +
+    'the first Foley job of a fresh process reports no model loading', async () => {
     const cwd = join(worker.root, 'entry');
     await mkdir(cwd, { recursive: true });
     await copyFile(new URL('../../samples/footsteps.mp4', import.meta.url).pathname, join(cwd, 'footsteps.mp4'));

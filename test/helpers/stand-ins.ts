@@ -132,7 +132,8 @@ const RECIPES: Record<StandInName, Recipe> = {
       '-f',
       'lavfi',
       '-i',
-      "color=c=red@0.0:s=200x200:r=30:d=5,format=yuva420p,geq=r='200*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)':g='80':b='40':a='255*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)'",
+      'color=c=red@0.0:s=200x200:r=30:d=5,format=yuva420p,' +
+        "geq=r='200*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)':g='80':b='40':a='255*gt(100*100,(X-100-40*sin(T))^2+(Y-100)^2)'",
       '-c:v',
       'libvpx-vp9',
       '-pix_fmt',

@@ -1,4 +1,7 @@
-/** A TF.js model's files (model.json + shards) as an in-memory IO handler, for the reference runs of @tensorflow/tfjs in the parity tests. */
+/**
+ * A TF.js model's files (model.json + shards) as an in-memory IO handler, for the reference runs of
+ * @tensorflow/tfjs in the parity tests.
+ */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';

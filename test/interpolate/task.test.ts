@@ -91,7 +91,9 @@ beforeAll(async () => {
       '-i',
       join(OPENCV, 'Megamind.avi'),
       '-filter_complex',
-      `[0:v]trim=end_frame=10,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1,fps=10[a];[1:v]fps=10,trim=start_frame=20:end_frame=30,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1[b];[a][b]concat=n=2:v=1[v]`,
+      `[0:v]trim=end_frame=10,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1,fps=10[a];` +
+        `[1:v]fps=10,trim=start_frame=20:end_frame=30,setpts=PTS-STARTPTS,scale=${W}:${H},setsar=1[b];` +
+        '[a][b]concat=n=2:v=1[v]',
       '-map',
       '[v]',
       '-c:v',

@@ -68,46 +68,49 @@ function psnr(a: Uint8Array, b: Uint8Array): number {
 }
 
 describe('streamGrayFrames with sampled RGB frames', () => {
-  it('delivers the frames of the requested moments, as an independent decode sees them, and leaves the analysis frames unchanged', async () => {
-    const sampled: Array<{ rgb: Uint8Array; time: number }> = [];
-    let size = { width: 0, height: 0 };
-    const times: number[] = [];
-    await streamGrayFrames({
-      ffmpeg: binaries().ffmpeg,
-      file: clip,
-      chroma: true,
-      timeoutMs: 60_000,
-      onFrame: (_f, _i, t) => times.push(t),
-      sample: {
-        width: 320,
-        everyS: 0.25,
-        onSize: (s) => (size = s),
-        onFrame: (rgb, time) => void sampled.push({ rgb, time }),
-      },
-    });
-    expect(size).toEqual({ width: 320, height: 240 });
-    // vtest.avi is 10 fps: every 0.25 s means every third frame (0, 0.3, 0.6 …).
-    expect(sampled.length).toBe(20);
-    sampled.forEach((s, i) => {
-      expect(s.rgb.length).toBe(320 * 240 * 3);
-      expect(s.time).toBeCloseTo(0.3 * i, 6);
-      expect(times).toContain(s.time);
-    });
-    for (const s of [sampled[0], sampled[4], sampled[8]]) {
-      const ref = await referenceFrame(s!.time, 320, 240);
-      expect(psnr(s!.rgb, ref)).toBeGreaterThan(40);
-    }
-    // The frames differ from each other (people walk): not one frame repeated.
-    expect(psnr(sampled[0]!.rgb, sampled[8]!.rgb)).toBeLessThan(35);
-    // "Every 0.1 s" of a 10 fps video is every frame, whatever the rounding of their times.
-    let every = 0;
-    await analysisFrames({ width: 64, everyS: 0.1, onFrame: () => void every++ });
-    expect(every).toBe(60);
-    const plain = await analysisFrames();
-    const withSample = await analysisFrames({ width: 320, everyS: 0.25, onFrame: () => undefined });
-    expect(plain.length).toBe(60);
-    expect(withSample.map((f) => Buffer.from(f).toString('base64'))).toEqual(plain.map((f) => Buffer.from(f).toString('base64')));
-  });
+  it(
+    'delivers the frames of the requested moments, as an independent decode sees them, ' + 'and leaves the analysis frames unchanged',
+    async () => {
+      const sampled: Array<{ rgb: Uint8Array; time: number }> = [];
+      let size = { width: 0, height: 0 };
+      const times: number[] = [];
+      await streamGrayFrames({
+        ffmpeg: binaries().ffmpeg,
+        file: clip,
+        chroma: true,
+        timeoutMs: 60_000,
+        onFrame: (_f, _i, t) => times.push(t),
+        sample: {
+          width: 320,
+          everyS: 0.25,
+          onSize: (s) => (size = s),
+          onFrame: (rgb, time) => void sampled.push({ rgb, time }),
+        },
+      });
+      expect(size).toEqual({ width: 320, height: 240 });
+      // vtest.avi is 10 fps: every 0.25 s means every third frame (0, 0.3, 0.6 …).
+      expect(sampled.length).toBe(20);
+      sampled.forEach((s, i) => {
+        expect(s.rgb.length).toBe(320 * 240 * 3);
+        expect(s.time).toBeCloseTo(0.3 * i, 6);
+        expect(times).toContain(s.time);
+      });
+      for (const s of [sampled[0], sampled[4], sampled[8]]) {
+        const ref = await referenceFrame(s!.time, 320, 240);
+        expect(psnr(s!.rgb, ref)).toBeGreaterThan(40);
+      }
+      // The frames differ from each other (people walk): not one frame repeated.
+      expect(psnr(sampled[0]!.rgb, sampled[8]!.rgb)).toBeLessThan(35);
+      // "Every 0.1 s" of a 10 fps video is every frame, whatever the rounding of their times.
+      let every = 0;
+      await analysisFrames({ width: 64, everyS: 0.1, onFrame: () => void every++ });
+      expect(every).toBe(60);
+      const plain = await analysisFrames();
+      const withSample = await analysisFrames({ width: 320, everyS: 0.25, onFrame: () => undefined });
+      expect(plain.length).toBe(60);
+      expect(withSample.map((f) => Buffer.from(f).toString('base64'))).toEqual(plain.map((f) => Buffer.from(f).toString('base64')));
+    },
+  );
 
   it('a slow consumer holds the decode back (bounded memory), and one that throws ends sampling without hanging the decode', async () => {
     let analysed = 0;

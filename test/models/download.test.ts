@@ -47,41 +47,45 @@ const spec = (s = REPO) => parseModelsSpec(s)[0]!;
 const blobName = (p: string): string => (FILES[p]!.length >= 1024 ? sha256(FILES[p]!) : gitOid(FILES[p]!));
 
 describe('cold start', () => {
-  it('downloads every file into blobs/, links snapshots/<commit>/, pins refs/main, writes the marker; a second start makes zero requests', async () => {
-    const dir = await cache();
-    const o = ensureOptions(dir, hub.url);
-    const progress: number[] = [];
-    const r = await ensureRepo(spec(), { ...o, onProgress: (p) => progress.push(p.bytes) });
-    expect(r).toMatchObject({ repo: REPO, revision: 'main', commit: COMMIT, source: 'downloaded' });
-    expect(r.snapshot).toBe(join(dir, ROOT, 'snapshots', COMMIT));
-    expect(r.files.map((f) => f.path).sort()).toEqual(Object.keys(FILES).sort());
+  it(
+    'downloads every file into blobs/, links snapshots/<commit>/, pins refs/main, writes the marker; ' +
+      'a second start makes zero requests',
+    async () => {
+      const dir = await cache();
+      const o = ensureOptions(dir, hub.url);
+      const progress: number[] = [];
+      const r = await ensureRepo(spec(), { ...o, onProgress: (p) => progress.push(p.bytes) });
+      expect(r).toMatchObject({ repo: REPO, revision: 'main', commit: COMMIT, source: 'downloaded' });
+      expect(r.snapshot).toBe(join(dir, ROOT, 'snapshots', COMMIT));
+      expect(r.files.map((f) => f.path).sort()).toEqual(Object.keys(FILES).sort());
 
-    // Layout, byte for byte, as huggingface_hub writes it.
-    expect((await readFile(join(dir, ROOT, 'refs', 'main'), 'utf8')).trim()).toBe(COMMIT);
-    for (const [path, bytes] of Object.entries(FILES)) {
-      const snap = join(dir, ROOT, 'snapshots', COMMIT, ...path.split('/'));
-      expect((await lstat(snap)).isSymbolicLink(), path).toBe(true);
-      const depth = path.split('/').length;
-      expect(await readlink(snap)).toBe(join(...Array(depth + 1).fill('..'), 'blobs', blobName(path)));
-      expect(sha256(await readFile(snap)), path).toBe(sha256(bytes));
-    }
-    expect(sha256(await readFile(join(dir, ROOT, 'blobs', sha256(BIG))))).toBe(sha256(BIG));
-    expect((await readdir(join(dir, ROOT, 'blobs'))).filter((n) => n.endsWith('.incomplete'))).toEqual([]);
-    expect(existsSync(join(dir, ROOT, '.foley', `${COMMIT}.complete.json`))).toBe(true);
-    expect(existsSync(join(dir, '.locks', ROOT, 'foley.lock'))).toBe(false);
-    // One GET per file, tree listed over its 3 pages, one revision lookup.
-    expect(hub.fileGets()).toHaveLength(Object.keys(FILES).length);
-    expect(hub.requests.filter((q) => q.path.includes('/tree/'))).toHaveLength(3);
-    expect(progress.at(-1)).toBe(Object.values(FILES).reduce((n, b) => n + b.length, 0));
+      // Layout, byte for byte, as huggingface_hub writes it.
+      expect((await readFile(join(dir, ROOT, 'refs', 'main'), 'utf8')).trim()).toBe(COMMIT);
+      for (const [path, bytes] of Object.entries(FILES)) {
+        const snap = join(dir, ROOT, 'snapshots', COMMIT, ...path.split('/'));
+        expect((await lstat(snap)).isSymbolicLink(), path).toBe(true);
+        const depth = path.split('/').length;
+        expect(await readlink(snap)).toBe(join(...Array(depth + 1).fill('..'), 'blobs', blobName(path)));
+        expect(sha256(await readFile(snap)), path).toBe(sha256(bytes));
+      }
+      expect(sha256(await readFile(join(dir, ROOT, 'blobs', sha256(BIG))))).toBe(sha256(BIG));
+      expect((await readdir(join(dir, ROOT, 'blobs'))).filter((n) => n.endsWith('.incomplete'))).toEqual([]);
+      expect(existsSync(join(dir, ROOT, '.foley', `${COMMIT}.complete.json`))).toBe(true);
+      expect(existsSync(join(dir, '.locks', ROOT, 'foley.lock'))).toBe(false);
+      // One GET per file, tree listed over its 3 pages, one revision lookup.
+      expect(hub.fileGets()).toHaveLength(Object.keys(FILES).length);
+      expect(hub.requests.filter((q) => q.path.includes('/tree/'))).toHaveLength(3);
+      expect(progress.at(-1)).toBe(Object.values(FILES).reduce((n, b) => n + b.length, 0));
 
-    // Warm start: zero requests, even with a fetch that would throw.
-    hub.requests.length = 0;
-    const noNet: typeof fetch = () => Promise.reject(new Error('network used on a warm start'));
-    const warm = await ensureRepo(spec(), { ...o, hub: { ...o.hub, fetch: noNet } });
-    expect(hub.requests).toHaveLength(0);
-    expect(warm).toMatchObject({ commit: COMMIT, source: 'warm' });
-    expect(warm.files.find((f) => f.path === 'onnx/model.onnx')?.local).toBe(join(r.snapshot, 'onnx', 'model.onnx'));
-  });
+      // Warm start: zero requests, even with a fetch that would throw.
+      hub.requests.length = 0;
+      const noNet: typeof fetch = () => Promise.reject(new Error('network used on a warm start'));
+      const warm = await ensureRepo(spec(), { ...o, hub: { ...o.hub, fetch: noNet } });
+      expect(hub.requests).toHaveLength(0);
+      expect(warm).toMatchObject({ commit: COMMIT, source: 'warm' });
+      expect(warm.files.find((f) => f.path === 'onnx/model.onnx')?.local).toBe(join(r.snapshot, 'onnx', 'model.onnx'));
+    },
+  );
 
   it('downloads only what the globs match, and a wider list later fetches just the extra files without listing again', async () => {
     const dir = await cache();

@@ -76,52 +76,55 @@ describe('execution provider choice', () => {
 });
 
 describe('sessions from the volume', () => {
-  it('a generated graph downloaded from the Hub runs on CPU and matches tanh(x·W+b); loads are shared and memoised per commit', async () => {
-    const o = ensureOptions(cache.dir, hub.url);
-    const registry = new ModelRegistry(await ensureModels(parseModelsSpec('acme/mlp:onnx/*'), o));
-    const base = createOrtRuntime({ log: o.log, ep: 'auto' });
-    let loads = 0;
-    const runtime: OrtRuntime = {
-      provider: base.provider,
-      probe: base.probe,
-      createSession: (m, opt) => {
-        loads++;
-        return base.createSession(m, opt);
-      },
-    };
-    const sessions = createSessionCache({ runtime, registry });
+  it(
+    'a generated graph downloaded from the Hub runs on CPU and matches tanh(x·W+b); ' + 'loads are shared and memoised per commit',
+    async () => {
+      const o = ensureOptions(cache.dir, hub.url);
+      const registry = new ModelRegistry(await ensureModels(parseModelsSpec('acme/mlp:onnx/*'), o));
+      const base = createOrtRuntime({ log: o.log, ep: 'auto' });
+      let loads = 0;
+      const runtime: OrtRuntime = {
+        provider: base.provider,
+        probe: base.probe,
+        createSession: (m, opt) => {
+          loads++;
+          return base.createSession(m, opt);
+        },
+      };
+      const sessions = createSessionCache({ runtime, registry });
 
-    const [s1, s2] = await Promise.all([sessions.get('acme/mlp', 'onnx/model.onnx'), sessions.get('acme/mlp', 'onnx/model.onnx')]);
-    expect(s1).toBe(s2);
-    expect(loads).toBe(1);
-    expect(sessions.loaded()).toEqual(['acme/mlp@aa00000000000000000000000000000000000003/onnx/model.onnx']);
-    expect(s1.inputNames).toEqual(['x']);
+      const [s1, s2] = await Promise.all([sessions.get('acme/mlp', 'onnx/model.onnx'), sessions.get('acme/mlp', 'onnx/model.onnx')]);
+      expect(s1).toBe(s2);
+      expect(loads).toBe(1);
+      expect(sessions.loaded()).toEqual(['acme/mlp@aa00000000000000000000000000000000000003/onnx/model.onnx']);
+      expect(s1.inputNames).toEqual(['x']);
 
-    const n = 5;
-    const x = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i) * 2);
-    const { y } = await s1.run({ x: tensor('float32', x, [n, 4]) });
-    expect(y!.dims).toEqual([n, 3]);
-    const ref = fixture.reference(x, n);
-    const maxErr = Math.max(...Array.from(y!.data as Float32Array, (v, i) => Math.abs(v - ref[i]!)));
-    expect(maxErr).toBeLessThan(1e-5);
+      const n = 5;
+      const x = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i) * 2);
+      const { y } = await s1.run({ x: tensor('float32', x, [n, 4]) });
+      expect(y!.dims).toEqual([n, 3]);
+      const ref = fixture.reference(x, n);
+      const maxErr = Math.max(...Array.from(y!.data as Float32Array, (v, i) => Math.abs(v - ref[i]!)));
+      expect(maxErr).toBeLessThan(1e-5);
 
-    // A failed load is not cached: the next call tries again.
-    await expect(sessions.get('acme/mlp', 'onnx/broken.onnx')).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
-    await expect(sessions.get('acme/mlp', 'onnx/broken.onnx')).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
-    expect(loads).toBe(3);
-    expect(sessions.loaded()).toHaveLength(1);
+      // A failed load is not cached: the next call tries again.
+      await expect(sessions.get('acme/mlp', 'onnx/broken.onnx')).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+      await expect(sessions.get('acme/mlp', 'onnx/broken.onnx')).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+      expect(loads).toBe(3);
+      expect(sessions.loaded()).toHaveLength(1);
 
-    // Files left out by the globs, and repos not in MODELS, are MODEL_NOT_AVAILABLE.
-    expect(() => sessions.get('acme/mlp', 'config.json')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
-    expect(() => sessions.get('acme/other', 'model.onnx')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
-    expect(() => registry.forEngine('mmaudio', { mmaudio: ['hkchengrex/MMAudio'] })).toThrow(
-      expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE', details: { engine: 'mmaudio', missing: ['hkchengrex/MMAudio'] } }),
-    );
-    expect(registry.forEngine('procedural', engineModels())).toEqual([]);
+      // Files left out by the globs, and repos not in MODELS, are MODEL_NOT_AVAILABLE.
+      expect(() => sessions.get('acme/mlp', 'config.json')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
+      expect(() => sessions.get('acme/other', 'model.onnx')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE' }));
+      expect(() => registry.forEngine('mmaudio', { mmaudio: ['hkchengrex/MMAudio'] })).toThrow(
+        expect.objectContaining({ code: 'MODEL_NOT_AVAILABLE', details: { engine: 'mmaudio', missing: ['hkchengrex/MMAudio'] } }),
+      );
+      expect(registry.forEngine('procedural', engineModels())).toEqual([]);
 
-    await sessions.releaseAll();
-    expect(sessions.loaded()).toEqual([]);
-  });
+      await sessions.releaseAll();
+      expect(sessions.loaded()).toEqual([]);
+    },
+  );
 });
 
 describe('warm-up', () => {

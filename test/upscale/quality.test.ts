@@ -64,7 +64,8 @@ describe('super-resolution ×2 against bicubic on real footage', () => {
           expect(s.sharpOriginal, `${source.name}: a flat frame says nothing`).toBeGreaterThan(20);
           deltas.push(s.psnrModel - s.psnrBicubic);
           console.log(
-            `${name} ${source.name}: PSNR ${s.psnrModel.toFixed(2)} dB (bicubic ${s.psnrBicubic.toFixed(2)}), SSIM ${s.ssimModel.toFixed(3)} (bicubic ${s.ssimBicubic.toFixed(3)}), ` +
+            `${name} ${source.name}: PSNR ${s.psnrModel.toFixed(2)} dB (bicubic ${s.psnrBicubic.toFixed(2)}), ` +
+              `SSIM ${s.ssimModel.toFixed(3)} (bicubic ${s.ssimBicubic.toFixed(3)}), ` +
               `sharpness ${s.sharpModel.toFixed(1)} (bicubic ${s.sharpBicubic.toFixed(1)}, original ${s.sharpOriginal.toFixed(1)})`,
           );
         }

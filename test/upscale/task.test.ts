@@ -277,7 +277,8 @@ describe('limits and broken models', () => {
     expect((await readFile(cached.path)).byteLength).toBeGreaterThan(100_000);
   }, 120_000);
 
-  it('a cache folder that cannot be written: the upscale job fails with MODEL_LOAD_FAILED, Foley jobs on the same worker go on', async () => {
+  it('a cache folder that cannot be written: ' +
+    'the upscale job fails with MODEL_LOAD_FAILED, Foley jobs on the same worker go on', async () => {
     const blocker = join(dir, 'a-file');
     await writeFile(blocker, 'not a folder');
     const w = await createTestWorker({ CONVERTED_MODELS_DIR: join(blocker, 'converted') }, 'temp');

@@ -59,7 +59,8 @@ function rawPost(path: string, body: Buffer): Promise<{ status: number; body: st
     });
     socket.on('connect', async () => {
       socket.write(
-        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
       );
       for (let at = 0; at < body.length && !socket.destroyed; at += 65_536) {
         if (!socket.write(body.subarray(at, at + 65_536))) await new Promise<void>((r) => socket.once('drain', () => r()));

@@ -252,7 +252,8 @@ export function drawForm(container: HTMLElement, form: TaskForm, initial: Record
         sizeNote.textContent += ` — over this worker's ${formatBytes(maxInputBytes)} input limit (MAX_INPUT_BYTES)`;
         sizeNote.classList.add('warn');
       } else if (total > RUN_LIMIT_BYTES) {
-        sizeNote.textContent += ` — the request would be over the ${formatBytes(RUN_LIMIT_BYTES)} limit of /run: give a URL, or a path on the volume`;
+        const runLimit = formatBytes(RUN_LIMIT_BYTES);
+        sizeNote.textContent += ` — the request would be over the ${runLimit} limit of /run: give a URL, or a path on the volume`;
         sizeNote.classList.add('warn');
       } else if (total > 0.8 * RUN_LIMIT_BYTES) {
         sizeNote.textContent += ` — close to the ${formatBytes(RUN_LIMIT_BYTES)} limit of /run`;

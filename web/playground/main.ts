@@ -9,7 +9,10 @@ import { drawForm, type DrawnForm } from './form-view.js';
 import { drawResult } from './result-view.js';
 
 const POLL_MS = 400;
-/** The page plays what it gets back, so it asks for the bytes unless the user picks otherwise ("auto" on a local worker means a path on its disk). */
+/**
+ * The page plays what it gets back, so it asks for the bytes unless the user picks otherwise
+ * ("auto" on a local worker means a path on its disk).
+ */
 const PAGE_DEFAULTS: Record<string, unknown> = { delivery: 'base64' };
 
 const jobForm = byId<HTMLFormElement>('job-form');
@@ -113,7 +116,8 @@ async function run(): Promise<void> {
     const final = await follow(id);
     setStatus(
       final.status,
-      `${final.status} · ${(final.executionTime / 1000).toFixed(1)} s (queued ${(final.delayTime / 1000).toFixed(1)} s) · job ${final.id}`,
+      `${final.status} · ${(final.executionTime / 1000).toFixed(1)} s ` +
+        `(queued ${(final.delayTime / 1000).toFixed(1)} s) · job ${final.id}`,
     );
     if (final.status === 'COMPLETED') {
       result.hidden = false;

@@ -51,7 +51,9 @@ function drawValue(value: unknown): Node {
         h('tbody', {}, ...rows.slice(0, 50).map((r) => h('tr', {}, ...cols.map((c) => h('td', {}, num(r[c] ?? '')))))),
       );
     }
-    if (value.every((v) => Array.isArray(v))) return document.createTextNode(shortList(value, (v) => (v as unknown[]).map(num).join('–')));
+    if (value.every((v) => Array.isArray(v))) {
+      return document.createTextNode(shortList(value, (v) => (v as unknown[]).map(num).join('–')));
+    }
     return document.createTextNode(shortList(value, num));
   }
   if (typeof value === 'object' && value !== null) return drawList(value as Record<string, unknown>);

@@ -34,34 +34,37 @@ describe('path', () => {
     expect(loudStep / quietStep).toBeCloseTo((BASE_SPEED + 1) / BASE_SPEED, 3);
   });
 
-  it('zoom_in starts on the widest window and ends smaller, on the salient point; pan_left moves the window left; windows stay inside', () => {
-    const base = {
-      width: 400,
-      height: 300,
-      aspect: 16 / 9,
-      salient: { x: 0.8, y: 0.3, contrast: 2 },
-      energy: new Float32Array(50).fill(0.5),
-      onsets: new Float32Array(50),
-      fps: 25,
-      seed: 1,
-    };
-    const z = planPath({ ...base, motion: 'auto' });
-    expect(z.motion).toBe('zoom_in');
-    const first = z.windows[0]!;
-    const last = z.windows.at(-1)!;
-    expect(first.w).toBeCloseTo(400, 5);
-    expect(first.h).toBeCloseTo(225, 5);
-    expect(last.w).toBeLessThan(first.w / 1.25);
-    expect(last.x + last.w / 2).toBeGreaterThan(first.x + first.w / 2 + 50);
-    const pan = planPath({ ...base, motion: 'pan_left' }).windows;
-    expect(pan.at(-1)!.x).toBeLessThan(pan[0]!.x - 50);
-    for (const w of [...z.windows, ...pan]) {
-      expect(w.x).toBeGreaterThanOrEqual(-1e-6);
-      expect(w.y).toBeGreaterThanOrEqual(-1e-6);
-      expect(w.x + w.w).toBeLessThanOrEqual(400 + 1e-6);
-      expect(w.y + w.h).toBeLessThanOrEqual(300 + 1e-6);
-    }
-  });
+  it(
+    'zoom_in starts on the widest window and ends smaller, on the salient point; ' + 'pan_left moves the window left; windows stay inside',
+    () => {
+      const base = {
+        width: 400,
+        height: 300,
+        aspect: 16 / 9,
+        salient: { x: 0.8, y: 0.3, contrast: 2 },
+        energy: new Float32Array(50).fill(0.5),
+        onsets: new Float32Array(50),
+        fps: 25,
+        seed: 1,
+      };
+      const z = planPath({ ...base, motion: 'auto' });
+      expect(z.motion).toBe('zoom_in');
+      const first = z.windows[0]!;
+      const last = z.windows.at(-1)!;
+      expect(first.w).toBeCloseTo(400, 5);
+      expect(first.h).toBeCloseTo(225, 5);
+      expect(last.w).toBeLessThan(first.w / 1.25);
+      expect(last.x + last.w / 2).toBeGreaterThan(first.x + first.w / 2 + 50);
+      const pan = planPath({ ...base, motion: 'pan_left' }).windows;
+      expect(pan.at(-1)!.x).toBeLessThan(pan[0]!.x - 50);
+      for (const w of [...z.windows, ...pan]) {
+        expect(w.x).toBeGreaterThanOrEqual(-1e-6);
+        expect(w.y).toBeGreaterThanOrEqual(-1e-6);
+        expect(w.x + w.w).toBeLessThanOrEqual(400 + 1e-6);
+        expect(w.y + w.h).toBeLessThanOrEqual(300 + 1e-6);
+      }
+    },
+  );
 
   it('an onset punches in (smaller window) and decays; the same seed gives the same path', () => {
     const hits = new Float32Array(50);

@@ -61,7 +61,10 @@ export interface Preset {
     formantHz?: number;
     noise?: number;
   };
-  /** Crowd murmur (assembly/babble.ts): `voices` babbling sources at speaking pitches; `motion`: the share of the level that follows the motion. */
+  /**
+   * Crowd murmur (assembly/babble.ts): `voices` babbling sources at speaking pitches;
+   * `motion`: the share of the level that follows the motion.
+   */
   babble?: { voices: number; level: number; lowHz: number; highHz: number; motion: number };
   /** Fire crackle (assembly/crackle.ts): clusters of pops per second at rest and added at full motion. */
   crackle?: { rate: number; motionRate: number; level: number };

@@ -60,7 +60,10 @@ export function sceneStats({ times, brightness, cb, cr, motion, cutFrames, durat
   return scenes;
 }
 
-/** How a scene's picture colours its bed: cutoff, high-pass and level multipliers (documented in docs/tasks/foley.md, "How the built-in engine works"). */
+/**
+ * How a scene's picture colours its bed: cutoff, high-pass and level multipliers
+ * (documented in docs/tasks/foley.md, "How the built-in engine works").
+ */
 export function sceneColour(s: Pick<Scene, 'brightness' | 'cb' | 'cr'>): { cutoff: number; highpass: number; level: number } {
   const b = Math.max(0, Math.min(1, s.brightness));
   return {

@@ -78,7 +78,8 @@ export function minterpolateArgs(width: number, height: number, rateIn: Rate, ra
     'pipe:0',
     // aobmc + bidir + vsbmc: fewer block artefacts than the defaults, at a small cost.
     '-vf',
-    `minterpolate=fps=${rateString(rateOut)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1:scd=fdiff:scd_threshold=${CUT_THRESHOLD},format=rgb24`,
+    `minterpolate=fps=${rateString(rateOut)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1:` +
+      `scd=fdiff:scd_threshold=${CUT_THRESHOLD},format=rgb24`,
     '-vsync',
     'passthrough',
     '-f',

@@ -15,17 +15,21 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 describe('ChromaFromSource', () => {
-  it('keeps the output’s luma and takes the source’s colour: a tinted upscale of an orange frame comes back orange, brighter by what the model added', () => {
-    const source = solid(4, 3, [200, 120, 40]);
-    // The "model" brightened every channel by 10 and tinted it red.
-    const out = solid(8, 6, [235, 130, 50]);
-    const lumaBefore = luma({ data: out, width: 8, height: 6 });
-    new ChromaFromSource(4, 3, 2).apply(out, source);
-    expect(maxDiff(luma({ data: out, width: 8, height: 6 }), lumaBefore)).toBeLessThan(0.6);
-    // Same chroma as the source: each channel moved by the luma difference alone.
-    const dy = (lumaBefore[0] as number) - (luma({ data: source, width: 4, height: 3 })[0] as number);
-    expect(maxDiff(out, solid(8, 6, [200 + dy, 120 + dy, 40 + dy]))).toBeLessThanOrEqual(1);
-  });
+  it(
+    'keeps the output’s luma and takes the source’s colour: ' +
+      'a tinted upscale of an orange frame comes back orange, brighter by what the model added',
+    () => {
+      const source = solid(4, 3, [200, 120, 40]);
+      // The "model" brightened every channel by 10 and tinted it red.
+      const out = solid(8, 6, [235, 130, 50]);
+      const lumaBefore = luma({ data: out, width: 8, height: 6 });
+      new ChromaFromSource(4, 3, 2).apply(out, source);
+      expect(maxDiff(luma({ data: out, width: 8, height: 6 }), lumaBefore)).toBeLessThan(0.6);
+      // Same chroma as the source: each channel moved by the luma difference alone.
+      const dy = (lumaBefore[0] as number) - (luma({ data: source, width: 4, height: 3 })[0] as number);
+      expect(maxDiff(out, solid(8, 6, [200 + dy, 120 + dy, 40 + dy]))).toBeLessThanOrEqual(1);
+    },
+  );
 
   it('a grey source makes a grey result whatever colour cast the model gave', () => {
     const out = Uint8Array.from({ length: 6 * 6 * 3 }, (_, i) => (i % 3 === 0 ? 180 : 90 + (i % 7)));

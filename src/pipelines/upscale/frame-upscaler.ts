@@ -63,7 +63,8 @@ export function srIoNames(session: Pick<Session, 'inputNames' | 'outputNames'>):
   if (input === undefined || output === undefined) {
     throw new WorkerError(
       'MODEL_LOAD_FAILED',
-      `a super-resolution model needs one image input and one image output (or ones named "input" and "output"); this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`,
+      'a super-resolution model needs one image input and one image output (or ones named "input" and "output"); ' +
+        `this one has ${JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames })}`,
     );
   }
   return { input, output };
@@ -92,7 +93,8 @@ export function srModelFromSession(session: Session, o: { scale: number; maxBatc
           if (out?.type !== 'float32' || out.dims.join() !== want.join()) {
             throw new WorkerError(
               'INTERNAL',
-              `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} for [${dims.join(',')}], expected float32 [${want.join(',')}]`,
+              `the super-resolution model gave ${out ? `${out.type} [${out.dims.join(',')}]` : `no "${outputName}"`} ` +
+                `for [${dims.join(',')}], expected float32 [${want.join(',')}]`,
             );
           }
           return out.data as Float32Array;

@@ -234,11 +234,14 @@ describe('tiled inference equals untiled inference (ORT, local receptive field)'
     }
   });
 
-  it('radius 2 (two stacked 3×3 convs): equal with overlap 8; not with overlap 4 or 0 (the bound is real, the test has teeth)', async () => {
-    expect(await compare({ session: radius2, w: 72, h: 40, tile: 24, overlap: 8 })).toBeLessThan(1e-3);
-    expect(await compare({ session: radius2, w: 64, h: 44, tile: 24, overlap: 4 })).toBeGreaterThan(1e-2);
-    expect(await compare({ session: radius2, w: 72, h: 48, tile: 24, overlap: 0 })).toBeGreaterThan(1e-1);
-  });
+  it(
+    'radius 2 (two stacked 3×3 convs): equal with overlap 8; ' + 'not with overlap 4 or 0 (the bound is real, the test has teeth)',
+    async () => {
+      expect(await compare({ session: radius2, w: 72, h: 40, tile: 24, overlap: 8 })).toBeLessThan(1e-3);
+      expect(await compare({ session: radius2, w: 64, h: 44, tile: 24, overlap: 4 })).toBeGreaterThan(1e-2);
+      expect(await compare({ session: radius2, w: 72, h: 48, tile: 24, overlap: 0 })).toBeGreaterThan(1e-1);
+    },
+  );
 
   it('batches hold at most maxBatch tiles, every tile runs once, and the result does not depend on the batch size', async () => {
     const tile = 16;

@@ -110,7 +110,8 @@ export const animateTask: TaskDefinition<AnimateInput> = {
       if (frames > limits.maxFrames) {
         throw new WorkerError(
           'VIDEO_TOO_LONG',
-          `the result would have ${envelope.longer ? 'more than ' : ''}${frames} frames, over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`,
+          `the result would have ${envelope.longer ? 'more than ' : ''}${frames} frames, ` +
+            `over the ${limits.maxFrames}-frame limit (MAX_FRAMES); ask for a lower fps`,
           {
             details: { field: 'fps', frames, limit: limits.maxFrames, ...(envelope.longer ? { stopped_at_limit: true } : {}) },
           },

@@ -39,7 +39,8 @@ export const FoleyInputSchema = z
       .union([z.literal('auto'), z.boolean()], { error: 'must be "auto", true or false' })
       .default('auto')
       .describe(
-        'follow people\'s feet and hands with the pose model for steps at heel strikes; "auto": on GPU workers (on a CPU it makes a job several times slower)',
+        "follow people's feet and hands with the pose model for steps at heel strikes; " +
+          '"auto": on GPU workers (on a CPU it makes a job several times slower)',
       ),
     audio_mode: z
       .enum(['replace', 'mix'], { error: 'must be "replace" or "mix"' })

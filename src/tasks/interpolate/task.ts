@@ -47,7 +47,9 @@ function targetRate(input: InterpolateInput, rateIn: Rate): Rate {
       throw invalidInput([
         {
           field: 'factor',
-          message: `×${input.factor} of ${rateValue(rateIn).toFixed(3)} fps is ${rateValue(out).toFixed(3)} fps, over the ${MAX_FPS} fps limit`,
+          message:
+            `×${input.factor} of ${rateValue(rateIn).toFixed(3)} fps is ${rateValue(out).toFixed(3)} fps, ` +
+            `over the ${MAX_FPS} fps limit`,
         },
       ]);
     }
@@ -132,7 +134,8 @@ export const interpolateTask: TaskDefinition<InterpolateInput> = {
             exhausted: (_b, retried) => ({
               message: retried
                 ? `out of memory${gpu} interpolating ${width}×${height} frames even one at a time; send a smaller video`
-                : `out of memory${gpu} interpolating ${width}×${height} frames one at a time; send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`,
+                : `out of memory${gpu} interpolating ${width}×${height} frames one at a time; ` +
+                  `send a smaller video${gpu ? ', or use a GPU with more memory' : ''}`,
               details: { width, height },
             }),
           })

@@ -24,7 +24,10 @@ import { verifiedMp4 } from '../../job/video-output.js';
 export const TILE_BY_TIER: Record<Tier, number> = { cpu: 192, 'gpu-small': 256, gpu: 384, 'gpu-large': 512 };
 /** Input pixels neighbouring tiles share; the blend ramps across them (no seams). */
 export const TILE_OVERLAP = 16;
-/** Input pixels mirrored around each frame, so the model sees picture at the edges (+0.15 dB mean, +1.2 dB on flat footage; BENCHMARKS.md). */
+/**
+ * Input pixels mirrored around each frame, so the model sees picture at the edges
+ * (+0.15 dB mean, +1.2 dB on flat footage; BENCHMARKS.md).
+ */
 export const FRAME_PAD = 4;
 
 const ENGINES: readonly EngineEntry[] = Object.entries(EMBEDDED_SR_MODELS).map(([name, m]) => ({
@@ -56,7 +59,8 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
           if (width * scale * height * scale > config.limits.maxPixels) {
             throw new WorkerError(
               'VIDEO_TOO_LARGE',
-              `the result would be ${width * scale}×${height * scale}, over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`,
+              `the result would be ${width * scale}×${height * scale}, ` +
+                `over the ${config.limits.maxPixels}-pixel limit (MAX_PIXELS); ask for a smaller scale`,
               {
                 details: { field: 'scale', width: width * scale, height: height * scale, limit: config.limits.maxPixels },
               },
@@ -121,7 +125,9 @@ export const upscaleTask: TaskDefinition<UpscaleInput> = {
         onRetry: (from, to, e) =>
           ctx.log.warn({ tile: from, retryTile: to, reason: (e as Error).message }, 'out of memory: retrying with smaller tiles'),
         exhausted: (side) => ({
-          message: `out of memory${gpu ? ' on the GPU' : ''} even with ${side}px tiles; send a smaller "tile" or a smaller scale${gpu ? ', or use a GPU with more memory' : ''}`,
+          message:
+            `out of memory${gpu ? ' on the GPU' : ''} even with ${side}px tiles; ` +
+            `send a smaller "tile" or a smaller scale${gpu ? ', or use a GPU with more memory' : ''}`,
           details: { field: 'tile', tile: side },
         }),
       });

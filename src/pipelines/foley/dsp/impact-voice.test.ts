@@ -118,7 +118,9 @@ describe('impact voice', () => {
     const dv = decayS(voiced),
       df = decayS(step);
     console.log(
-      `impact-voiced hit: ${(100 * v.low).toFixed(1)} % under 150 Hz, centroid ${v.centroid.toFixed(0)} Hz, 30 dB decay ${dv.toFixed(2)} s; footstep hit: ${(100 * f.low).toFixed(1)} %, ${f.centroid.toFixed(0)} Hz, ${df.toFixed(2)} s`,
+      `impact-voiced hit: ${(100 * v.low).toFixed(1)} % under 150 Hz, centroid ${v.centroid.toFixed(0)} Hz, ` +
+        `30 dB decay ${dv.toFixed(2)} s; ` +
+        `footstep hit: ${(100 * f.low).toFixed(1)} %, ${f.centroid.toFixed(0)} Hz, ${df.toFixed(2)} s`,
     );
     // Measured: 87 % vs 46 % under 150 Hz, centroid 593 vs 2922 Hz, decay 0.57 vs 0.17 s.
     expect(v.low).toBeGreaterThan(f.low + 0.25);

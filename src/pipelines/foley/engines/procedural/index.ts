@@ -80,7 +80,8 @@ async function render(request: FoleyRequest, job: EngineJob, ffmpeg: string): Pr
   }
   if (foley.unsupportedSounds.length > 0) {
     job.warnings.push(
-      `the prompt names sounds the built-in engine has no preset for (${foley.unsupportedSounds.join(', ')}): ${foley.preset} plays instead`,
+      'the prompt names sounds the built-in engine has no preset for ' +
+        `(${foley.unsupportedSounds.join(', ')}): ${foley.preset} plays instead`,
     );
   }
   if (foley.frames === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
