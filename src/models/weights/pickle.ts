@@ -38,6 +38,8 @@ export interface UnpickleOptions {
   globals: ReadonlyMap<string, PickleCallable>;
   /** BINPERSID: the persistent id (torch: a storage tuple) → its value. */
   persistentLoad(pid: unknown): unknown;
+  /** Values the pickle may make before it is refused (each opcode makes at most one; a real state dict makes ~15 per tensor). */
+  maxValues: number;
 }
 
 const MARK = Symbol('mark');
@@ -64,6 +66,7 @@ class Machine {
   private stack: unknown[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, unknown>();
+  private values = 0;
   private readonly view: DataView;
 
   constructor(
@@ -126,6 +129,12 @@ class Machine {
     return new TextDecoder('utf-8').decode(this.take(n));
   }
 
+  /** Every new value goes through here, so a pickle of millions of empty lists is refused, not built. */
+  private push(value: unknown): void {
+    if (++this.values > this.options.maxValues) throw this.fail(`makes more than ${this.options.maxValues} values`);
+    this.stack.push(value);
+  }
+
   private pop(): unknown {
     if (this.stack.length === 0) throw this.fail('pops an empty stack');
     const v = this.stack.pop();
@@ -185,7 +194,7 @@ class Machine {
     const handler = this.options.globals.get(callee.qualified);
     if (!handler) throw this.unsafe(`${callee.qualified} (as a call)`);
     if (!(args instanceof PickleTuple)) throw this.fail(`calls ${callee.qualified} without an argument tuple`);
-    this.stack.push(handler(args.items));
+    this.push(handler(args.items));
   }
 
   private build(): void {
@@ -210,18 +219,18 @@ class Machine {
           if (this.stack.length !== 1 || this.marks.length > 0) throw this.fail('stops with a stack that is not one value');
           return this.pop();
         case 0x63: // GLOBAL
-          this.stack.push(this.global(this.line(), this.line()));
+          this.push(this.global(this.line(), this.line()));
           break;
         case 0x93: {
           // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
           if (typeof module !== 'string' || typeof name !== 'string') throw this.fail('names a global with non-strings');
-          this.stack.push(this.global(module, name));
+          this.push(this.global(module, name));
           break;
         }
         case 0x51: // BINPERSID
-          this.stack.push(this.options.persistentLoad(this.pop()));
+          this.push(this.options.persistentLoad(this.pop()));
           break;
         case 0x52: // REDUCE
           this.reduce();
@@ -231,7 +240,7 @@ class Machine {
           break;
         case 0x28: // MARK
           this.marks.push(this.stack.length);
-          this.stack.push(MARK);
+          this.push(MARK);
           break;
         case 0x30: // POP
           this.pop();
@@ -240,10 +249,10 @@ class Machine {
           this.popMark();
           break;
         case 0x74: // TUPLE
-          this.stack.push(new PickleTuple(this.popMark()));
+          this.push(new PickleTuple(this.popMark()));
           break;
         case 0x29: // EMPTY_TUPLE
-          this.stack.push(new PickleTuple([]));
+          this.push(new PickleTuple([]));
           break;
         case 0x85: // TUPLE1
         case 0x86: // TUPLE2
@@ -253,23 +262,23 @@ class Machine {
           if (this.stack.length < n) throw this.fail('builds a tuple from too few values');
           const items = this.stack.splice(this.stack.length - n);
           if (items.includes(MARK)) throw this.fail('builds a tuple over a MARK');
-          this.stack.push(new PickleTuple(items));
+          this.push(new PickleTuple(items));
           break;
         }
         case 0x7d: // EMPTY_DICT
-          this.stack.push(new Map());
+          this.push(new Map());
           break;
         case 0x5d: // EMPTY_LIST
-          this.stack.push([]);
+          this.push([]);
           break;
         case 0x6c: // LIST
-          this.stack.push(this.popMark());
+          this.push(this.popMark());
           break;
         case 0x64: {
           // DICT
           const m = new Map();
           this.setItems(m, this.popMark());
-          this.stack.push(m);
+          this.push(m);
           break;
         }
         case 0x61: {
@@ -307,51 +316,53 @@ class Machine {
           this.memo.set(this.memo.size, this.top());
           break;
         case 0x68: // BINGET
-          this.stack.push(this.memoGet(this.u8()));
+          this.push(this.memoGet(this.u8()));
           break;
         case 0x6a: // LONG_BINGET
-          this.stack.push(this.memoGet(this.u32()));
+          this.push(this.memoGet(this.u32()));
           break;
         case 0x4a: // BININT
-          this.stack.push(this.i32());
+          this.push(this.i32());
           break;
         case 0x4b: // BININT1
-          this.stack.push(this.u8());
+          this.push(this.u8());
           break;
         case 0x4d: // BININT2
-          this.stack.push(this.u16());
+          this.push(this.u16());
           break;
         case 0x8a: // LONG1
-          this.stack.push(this.long(this.u8()));
+          this.push(this.long(this.u8()));
           break;
         case 0x47: {
           // BINFLOAT: big-endian
           const at = this.pos;
           this.take(8);
-          this.stack.push(this.view.getFloat64(at, false));
+          this.push(this.view.getFloat64(at, false));
           break;
         }
         case 0x58: // BINUNICODE
-          this.stack.push(this.text(this.u32()));
+          this.push(this.text(this.u32()));
           break;
         case 0x8c: // SHORT_BINUNICODE
-          this.stack.push(this.text(this.u8()));
+          this.push(this.text(this.u8()));
           break;
         case 0x54: // BINSTRING (Python 2 str; latin-1 is what torch.load's default encoding would give)
-          this.stack.push(Buffer.from(this.take(this.i32())).toString('latin1'));
+          this.push(Buffer.from(this.take(this.i32())).toString('latin1'));
           break;
         case 0x55: // SHORT_BINSTRING
-          this.stack.push(Buffer.from(this.take(this.u8())).toString('latin1'));
+          this.push(Buffer.from(this.take(this.u8())).toString('latin1'));
           break;
         case 0x88: // NEWTRUE
-          this.stack.push(true);
+          this.push(true);
           break;
         case 0x89: // NEWFALSE
-          this.stack.push(false);
+          this.push(false);
           break;
         case 0x4e: // NONE
-          this.stack.push(null);
+          this.push(null);
           break;
+        case 0x69: // INST: module and name inline, then a call; named in the refusal
+          throw this.unsafe(`${this.line()}.${this.line()} (by INST)`);
         default: {
           const unsafe = UNSAFE_OPCODES[op];
           if (unsafe) throw this.unsafe(`the opcode ${unsafe}`);

@@ -40,6 +40,8 @@ export interface WeightsLimits {
   maxHeaderBytes?: number;
   /** A torch zip's data.pkl. Default 64 MiB. */
   maxPickleBytes?: number;
+  /** Values data.pkl may make (lists, tuples, numbers…). Default 4 000 000 (a real state dict makes ~15 per tensor). */
+  maxPickleValues?: number;
   /** Zip entries, and tensors plus scalars in the result. Default 200 000. */
   maxEntries?: number;
 }
@@ -47,6 +49,7 @@ export interface WeightsLimits {
 export const DEFAULT_LIMITS: Readonly<Required<WeightsLimits>> = {
   maxHeaderBytes: 100 * 1024 * 1024,
   maxPickleBytes: 64 * 1024 * 1024,
+  maxPickleValues: 4_000_000,
   maxEntries: 200_000,
 };
 

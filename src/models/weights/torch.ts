@@ -36,10 +36,12 @@ const UNSUPPORTED_STORAGES = [
 ].map((s) => `torch.${s}`);
 
 /** A storage named by a persistent id, checked against its zip entry. */
-interface StorageRef {
-  key: string;
-  dtype: WeightDtype;
-  elements: number;
+class StorageRef {
+  constructor(
+    readonly key: string,
+    readonly dtype: WeightDtype,
+    readonly elements: number,
+  ) {}
 }
 
 /** What `_rebuild_tensor_v2` returns: a view of a storage, checked later against it. */
@@ -88,7 +90,7 @@ function persistentLoad(archive: Archive, storages: Map<string, StorageRef>): (p
     if (count < 0 || count * DTYPE_BYTES[dtype] > entry.uncompressedSize) {
       throw loadFailed(file, `storage ${key} claims ${count} elements; its entry holds ${entry.uncompressedSize} bytes`, { storage: key });
     }
-    const ref = { key, dtype, elements: count };
+    const ref = new StorageRef(key, dtype, count);
     storages.set(key, ref);
     return ref;
   };
@@ -136,15 +138,20 @@ function allowedGlobals(file: string): Map<string, PickleCallable> {
   return globals;
 }
 
-async function readPickle(archive: Archive, maxBytes: number): Promise<unknown> {
+async function readPickle(archive: Archive, limits: Required<WeightsLimits>): Promise<unknown> {
   const { file, zip, prefix } = archive;
   const order = zip.entries.get(`${prefix}byteorder`);
   if (order && (await zip.readSmall(order, 16)).toString('latin1') !== 'little') {
     throw loadFailed(file, 'is a big-endian checkpoint (torch.save on a big-endian machine)');
   }
   const storages = new Map<string, StorageRef>();
-  const bytes = await zip.readSmall(zip.entries.get(`${prefix}data.pkl`)!, maxBytes);
-  return unpickle(bytes, { file: basename(file), globals: allowedGlobals(file), persistentLoad: persistentLoad(archive, storages) });
+  const bytes = await zip.readSmall(zip.entries.get(`${prefix}data.pkl`)!, limits.maxPickleBytes);
+  return unpickle(bytes, {
+    file: basename(file),
+    globals: allowedGlobals(file),
+    persistentLoad: persistentLoad(archive, storages),
+    maxValues: limits.maxPickleValues,
+  });
 }
 
 function toInfo(file: string, name: string, t: TensorRef): TensorInfo {
@@ -165,7 +172,7 @@ export async function openTorchCheckpoint(file: string, handle: FileHandle, limi
   const zip = await openZipDirectory(file, handle, limits.maxEntries);
   try {
     const archive = findArchive(file, zip);
-    const root = await readPickle(archive, limits.maxPickleBytes);
+    const root = await readPickle(archive, limits);
     const { tensors, metadata } = flattenCheckpoint({ file, root, isTensor: (v) => v instanceof TensorRef, maxLeaves: limits.maxEntries });
     const infos = new Map<string, TensorInfo>();
     for (const [name, t] of tensors) infos.set(name, toInfo(file, name, t as TensorRef));
