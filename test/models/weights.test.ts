@@ -87,9 +87,15 @@ describe('torch.save zips', () => {
     await w.close();
   });
 
-  it('a nested dict ({generator: state_dict}) is flattened with dots; scalars beside it are metadata', async () => {
+  it('a nested dict ({generator: state_dict}, an nn.Parameter) is flattened with dots; scalars beside it are metadata', async () => {
     const w = await openWeights(fixture('nested.pt'));
-    expect([...w.tensors.keys()].sort()).toEqual(['generator.0.bias', 'generator.0.weight', 'generator.1.bias', 'generator.1.weight']);
+    expect([...w.tensors.keys()].sort()).toEqual([
+      'extra.scale',
+      'generator.0.bias',
+      'generator.0.weight',
+      'generator.1.bias',
+      'generator.1.weight',
+    ]);
     expect(Object.fromEntries(w.metadata)).toEqual({ epoch: 12, note: 'fixture' });
     await checkAgainst(w, await expected('nested.json'));
     await w.close();
@@ -138,7 +144,10 @@ describe('hostile pickles', () => {
       return path;
     };
     const inst = [0x80, 2, 0x28, ...Buffer.from('i' + 'os\nsystem\n'), 0x2e];
-    expect(await codeOf(openWeights(await zipOf('inst.pt', inst)))).toMatchObject({ code: 'MODEL_UNSAFE' });
+    expect(await codeOf(openWeights(await zipOf('inst.pt', inst)))).toMatchObject({
+      code: 'MODEL_UNSAFE',
+      details: { global: 'os.system (by INST)' },
+    });
     // EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP: a list that holds itself.
     const loop = [0x80, 2, 0x5d, 0x71, 0, 0x68, 0, 0x61, 0x2e];
     expect(await codeOf(openWeights(await zipOf('loop.pt', loop)))).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
@@ -174,6 +183,13 @@ describe('guards: coded errors, in bounded memory', () => {
     const before = process.memoryUsage().rss;
     expect(await codeOf(openWeights(liar))).toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/past the end/) });
     expect(await codeOf(openWeights(fixture('nested.pt'), { maxPickleBytes: 64 }))).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    // A million EMPTY_LISTs inside the byte cap: refused by the value count, not built.
+    const lists = join(dir, 'lists.pt');
+    await writeFile(lists, zip64([{ name: 'archive/data.pkl', data: Buffer.concat([Buffer.from([0x80, 2]), Buffer.alloc(1e6, 0x5d)]) }]));
+    expect(await codeOf(openWeights(lists, { maxPickleValues: 1000 }))).toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: expect.stringMatching(/more than 1000 values/),
+    });
     expect(process.memoryUsage().rss - before).toBeLessThan(50 * 1024 * 1024);
   });
 
