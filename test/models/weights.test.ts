@@ -193,11 +193,17 @@ describe('guards: coded errors, in bounded memory', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(50 * 1024 * 1024);
   });
 
-  it('a file that is neither format, and one that does not exist', async () => {
+  it('a file that is neither format, one that does not exist, and a legacy (pre-zip) torch.save file', async () => {
     const junk = join(dir, 'junk.bin');
     await writeFile(junk, 'hello, not weights');
     expect(await codeOf(openWeights(junk))).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
     expect(await codeOf(openWeights(join(dir, 'missing.pt')))).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    const legacy = join(dir, 'legacy.pt');
+    await writeFile(legacy, Buffer.from([0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]));
+    expect(await codeOf(openWeights(legacy))).toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: expect.stringMatching(/legacy torch.save/),
+    });
   });
 });
 

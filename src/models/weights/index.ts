@@ -15,7 +15,8 @@ export { DTYPE_BYTES, type TensorInfo, type WeightDtype, type WeightsLimits, typ
 export type { WeightsFile } from './weights-file.js';
 
 /**
- * Opens a weights file: a zip (`PK\x03\x04`) is read as torch.save, anything else as safetensors.
+ * Opens a weights file: a zip (`PK\x03\x04`) is read as torch.save, a bare pickle is refused (the
+ * legacy torch.save format), anything else is read as safetensors.
  * Rejects MODEL_LOAD_FAILED (unreadable, damaged, claims past the file, unsupported dtype) or
  * MODEL_UNSAFE (the pickle names a global outside the allow-list); the file is closed on failure.
  */
@@ -28,10 +29,14 @@ export async function openWeights(path: string, limits: WeightsLimits = {}): Pro
     throw loadFailed(path, `cannot be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    const magic = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(magic, 0, 4, 0);
-    const zip = bytesRead === 4 && magic.readUInt32LE(0) === 0x04034b50;
-    return await (zip ? openTorchCheckpoint(path, handle, all) : openSafetensors(path, handle, all));
+    const head = Buffer.alloc(9);
+    const { bytesRead } = await handle.read(head, 0, 9, 0);
+    if (bytesRead >= 4 && head.readUInt32LE(0) === 0x04034b50) return await openTorchCheckpoint(path, handle, all);
+    // A bare pickle (PROTO 2) where safetensors would have its JSON: torch.save's format before 1.6.
+    if (head[0] === 0x80 && head[1] === 2 && head[8] !== 0x7b) {
+      throw loadFailed(path, 'is a legacy torch.save file (before torch 1.6, not a zip): re-save it with a current torch');
+    }
+    return await openSafetensors(path, handle, all);
   } catch (e) {
     await handle.close();
     throw e;

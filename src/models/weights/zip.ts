@@ -10,6 +10,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import yauzl from 'yauzl';
+import { isWorkerError } from '../../errors.js';
 import { loadFailed } from './tensor-info.js';
 
 export interface ZipDirectory {
@@ -42,7 +43,7 @@ export async function openZipDirectory(file: string, handle: FileHandle, maxEntr
       entries.set(entry.fileName, entry);
     }
   } catch (e) {
-    if (e instanceof Error && e.name === 'WorkerError') throw e;
+    if (isWorkerError(e)) throw e;
     throw notZip(file, e);
   }
   return {
