@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'MODEL_CORRUPT',
   'MODEL_LOCK_TIMEOUT',
   'MODEL_LOAD_FAILED',
+  /** A weights file (a torch.save pickle) names code outside the allow-list (os.system, builtins.eval, …); nothing of it was run. */
+  'MODEL_UNSAFE',
   'OUT_OF_MEMORY',
   /** A bad environment variable or command-line flag: the worker's setup, not the job's payload (that is INVALID_INPUT). */
   'CONFIG_INVALID',
@@ -140,6 +142,8 @@ const RETRY_BY_CODE: Record<ErrorCode, boolean | 'if-transient'> = {
   MODEL_CORRUPT: true,
   MODEL_LOCK_TIMEOUT: true,
   MODEL_LOAD_FAILED: false,
+  // The same file is refused every time: the operator must replace it.
+  MODEL_UNSAFE: false,
   // Memory held by other jobs is freed when they end; a worker on a larger GPU may take it.
   OUT_OF_MEMORY: true,
   CONFIG_INVALID: false,
