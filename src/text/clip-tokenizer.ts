@@ -6,9 +6,10 @@
  * text → `fixText` (ftfy's defaults, no mojibake repair) → Python's `html.unescape` twice → strip →
  * whitespace runs to one space → lower case → the token pattern → each piece's UTF-8 bytes as BPE
  * characters → BPE → ids. A row is `<start_of_text>` (49406), the ids, `<end_of_text>` (49407),
- * cut to the context length with EOT kept last, then ZERO-padded (id 0 is "!": the text tower
- * pools at the EOT, the argmax id, so the padding's value never matters to open_clip; a Hugging Face
- * `CLIPTokenizer` pads with EOT instead, which MMAudio's per-token features would see).
+ * cut to the context length with EOT kept last, then ZERO-padded. (id 0 is "!". open_clip pools
+ * at the EOT, so its own embedding never sees the padding; MMAudio reads all 77 token states, and
+ * behind a causal mask those after the EOT depend on the padding ids. A Hugging Face
+ * `CLIPTokenizer` pads with EOT instead, which would change them.)
  */
 import { BYTE_CHARS, bpeTablesFromGz, bpeTablesFromVocabMerges, bpeWord, CHAR_BYTES, type ClipBpeTables, END_OF_WORD } from './clip-bpe.js';
 import { fixText } from './fix-text.js';
