@@ -208,7 +208,7 @@ describe('guards: coded errors, in bounded memory', () => {
 });
 
 describe('ZIP64', () => {
-  it('a torch checkpoint with ZIP64 records (built here by hand: sizes and offsets in ZIP64 extra fields) reads as the original', async () => {
+  it('a torch checkpoint with ZIP64 records (built by hand: sizes and offsets in ZIP64 extra fields) reads as the original', async () => {
     // The entries of dtypes.pt, repacked: yauzl (the reader we depend on) lists them.
     const zip = await yauzl.openPromise(fixture('dtypes.pt'));
     const entries: { name: string; data: Buffer }[] = [];
