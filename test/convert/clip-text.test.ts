@@ -190,6 +190,8 @@ describe('CLIP text tower: refusals', () => {
   it.each([
     'transformer.resblocks.1.mlp.c_proj.bias',
     'transformer.resblocks.0.attn.in_proj_weight',
+    'transformer.resblocks.0.ln_1.weight',
+    'transformer.resblocks.1.ln_1.weight',
     'positional_embedding',
     'ln_final.weight',
     'token_embedding.weight',

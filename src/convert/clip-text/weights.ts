@@ -19,7 +19,7 @@ export interface ClipTextDims {
   width: number;
   /** Rows of `positional_embedding`: the token count the model takes (77). */
   context: number;
-  /** `transformer.resblocks.N` blocks, counted from 0 until one is missing (24). */
+  /** `transformer.resblocks.N` blocks: one past the highest N in the file (24). */
   layers: number;
   /** Rows of `mlp.c_fc.weight` (4 × width). */
   mlpWidth: number;
@@ -87,12 +87,17 @@ export function clipTextDims(weights: WeightsFile, o: { heads?: number } = {}): 
   const embedding = expectTensor(weights, 'token_embedding.weight', [-1, -1]);
   const [vocab, width] = embedding.shape as [number, number];
   const context = expectTensor(weights, 'positional_embedding', [-1, width]).shape[0]!;
+  // Blocks: one past the highest N of any `transformer.resblocks.N.*` (a block with a tensor missing
+  // is then refused by name, not silently dropped with the blocks after it).
   let layers = 0;
-  while (weights.tensors.has(`transformer.resblocks.${layers}.ln_1.weight`)) layers++;
-  if (layers === 0)
-    throw loadFailed('the checkpoint has no tensor "transformer.resblocks.0.ln_1.weight"', {
-      tensor: 'transformer.resblocks.0.ln_1.weight',
-    });
+  for (const name of weights.tensors.keys()) {
+    const n = /^transformer\.resblocks\.(\d+)\./.exec(name)?.[1];
+    if (n !== undefined) layers = Math.max(layers, Number(n) + 1);
+  }
+  if (layers === 0) {
+    const tensor = 'transformer.resblocks.0.ln_1.weight';
+    throw loadFailed(`the checkpoint has no tensor "${tensor}"`, { tensor });
+  }
   const mlpWidth = expectTensor(weights, 'transformer.resblocks.0.mlp.c_fc.weight', [-1, width]).shape[0]!;
   const heads = o.heads ?? width / CLIP_TEXT_HEAD_SIZE;
   if (!Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
