@@ -19,6 +19,7 @@ import {
   parseBigVganConfig,
   resampleFilter,
 } from '../../src/convert/bigvgan/index.js';
+import { foldWeightNorm } from '../../src/convert/bigvgan/weights.js';
 import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
 import { openWeights, type TensorInfo, toFloat32, type WeightsFile } from '../../src/models/weights/index.js';
@@ -102,6 +103,27 @@ describe('BigVGAN anti-aliasing filter', () => {
   });
 });
 
+describe('weight norm folding', () => {
+  it('w = g·v/‖v‖ over every dimension but the one g keeps (dim 0 as upstream, or another, or all of v)', () => {
+    const v = { data: Float32Array.from([3, 4, 0, 1, 2, 2, 0, 0, 5, 12, 0, 0]), shape: [2, 3, 2] };
+    const byOut = foldWeightNorm({ data: Float32Array.of(2, 1), shape: [2, 1, 1] }, v, 'g');
+    const n0 = Math.sqrt(9 + 16 + 1 + 4 + 4); // first output channel
+    const n1 = Math.sqrt(25 + 144);
+    expect([...byOut].map((x) => +x.toFixed(6))).toEqual(
+      [3, 4, 0, 1, 2, 2, 0, 0, 5, 12, 0, 0].map((x, i) => +(x * (i < 6 ? 2 / n0 : 1 / n1)).toFixed(6)),
+    );
+    const byMiddle = foldWeightNorm({ data: Float32Array.of(1, 1, 1), shape: [1, 3, 1] }, v, 'g');
+    expect(byMiddle[0]).toBeCloseTo(3 / 5, 6); // v[:, 0, :] is 3, 4, 0, 0
+    expect(byMiddle[8]).toBeCloseTo(5 / Math.sqrt(170), 6); // v[:, 1, :] is 0, 1, 5, 12: ‖·‖ = √170
+
+    const whole = foldWeightNorm({ data: Float32Array.of(1), shape: [] }, v, 'g');
+    expect(whole[9]).toBeCloseTo(12 / Math.sqrt(9 + 16 + 1 + 4 + 4 + 25 + 144), 6);
+    expect(() => foldWeightNorm({ data: Float32Array.of(1, 1), shape: [1, 2, 1] }, v, 'x.weight_g')).toThrow(
+      /"x.weight_g" has shape \[1,2,1\]/,
+    );
+  });
+});
+
 describe('BigVGAN → ONNX matches upstream PyTorch', () => {
   const cases: [string, BigVganVariant][] = [
     ['v1-16k', 'v1-16k'],
@@ -122,6 +144,21 @@ describe('BigVGAN → ONNX matches upstream PyTorch', () => {
       for (let i = 0; i < wav.length; i++) worst = Math.max(worst, Math.abs(got[i]! - wav[i]!));
       console.log(`${name} (${meta.weight_norm}): max abs error ${worst.toExponential(2)} over ${wav.length} samples`);
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('takes any batch and length: wav is frames · hop samples', async () => {
+    const { meta, config, weights, mel } = await fixture('v2-alt');
+    const session = await runtime.createSession(await convertBigVgan({ weights, variant: 'v2-44k', config }));
+    try {
+      for (const frames of [1, 5, 31]) {
+        const x = new Float32Array(meta.num_mels * frames).map((_, i) => mel[i % mel.length]!);
+        const out = await session.run({ [BIGVGAN_IO.input]: tensor('float32', x, [1, meta.num_mels, frames]) });
+        expect(out[BIGVGAN_IO.output]!.dims).toEqual([1, 1, frames * meta.hop]);
+        expect((out[BIGVGAN_IO.output]!.data as Float32Array).every((y) => Number.isFinite(y) && Math.abs(y) <= 1)).toBe(true);
+      }
     } finally {
       await session.release();
     }
