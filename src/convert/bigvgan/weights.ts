@@ -83,10 +83,12 @@ export class StateDict {
   weightShape(module: string, spec?: ShapeSpec): readonly number[] {
     if (this.has(`${module}.weight`)) return this.shape(`${module}.weight`, spec);
     for (const [, v] of G_V_FORMS) if (this.has(`${module}.${v}`)) return this.shape(`${module}.${v}`, spec);
-    throw checkpointError(
-      `tensor "${this.key(`${module}.weight`)}" is missing (nor weight_g/weight_v, nor parametrizations.weight.original0/1)`,
-      this.key(`${module}.weight`),
-    );
+    throw this.#missingWeight(module);
+  }
+
+  #missingWeight(module: string) {
+    const name = this.key(`${module}.weight`);
+    return checkpointError(`tensor "${name}" is missing (nor weight_g/weight_v, nor parametrizations.weight.original0/1)`, name);
   }
 
   /** A module's `weight`, weight norm folded when stored as g and v. */
@@ -98,8 +100,7 @@ export class StateDict {
       const gt = await this.tensor(`${module}.${g}`);
       return { data: foldWeightNorm(gt, vt, this.key(`${module}.${g}`)), shape: vt.shape };
     }
-    this.weightShape(module, spec); // throws naming the missing weight
-    throw new Error('unreachable');
+    throw this.#missingWeight(module);
   }
 
   /** Tensors of the file no conversion step read (upstream's "unexpected keys"). Filter buffers count as read when checked. */
