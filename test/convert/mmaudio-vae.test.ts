@@ -1,7 +1,8 @@
 /**
  * MMAudio's VAE decoder → ONNX (src/convert/mmaudio-vae/) against upstream PyTorch: reduced-size
  * VAEs built with upstream's own `VAE` class (16k: 20 → 80 bins, 44k: 40 → 128; upstream's structure,
- * hidden_dim 8 instead of 384 / 512), their raw checkpoints read by our weights reader, converted,
+ * hidden_dim 8 instead of 384 / 512; and `alt`, upstream's Decoder1D with attention in a level
+ * and two upsamples, branches the real VAEs do not use), their raw checkpoints read by our weights reader, converted,
  * run in ORT (CPU), and compared with the mel upstream's `VAE.decode` made from the same latent
  * (test/fixtures/mmaudio-vae, scripts/fixtures/make-mmaudio-vae-fixtures.py). Then damaged
  * checkpoints: each MODEL_LOAD_FAILED naming the tensor.
@@ -40,6 +41,7 @@ interface Case {
   data_dim: number;
   embed_dim: number;
   frames: number;
+  upsample: number;
 }
 
 async function floats(path: string): Promise<Float32Array> {
@@ -47,7 +49,7 @@ async function floats(path: string): Promise<Float32Array> {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 }
 
-async function fixture(name: MmaudioVaeVariant) {
+async function fixture(name: string) {
   const dir = join(FIXTURES, name);
   const meta = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as Case;
   const weights = await openWeights(join(dir, 'vae.pt'));
@@ -100,17 +102,22 @@ describe('MPConv1D weight folding', () => {
 });
 
 describe('MMAudio VAE decoder → ONNX matches upstream PyTorch', () => {
-  it.each(['16k', '44k'] as const)('%s', async (variant) => {
-    const { meta, weights, z, mel } = await fixture(variant);
+  const cases: [string, MmaudioVaeVariant][] = [
+    ['16k', '16k'],
+    ['44k', '44k'],
+    ['alt', '16k'],
+  ];
+  it.each(cases)('%s', async (name, variant) => {
+    const { meta, weights, z, mel } = await fixture(name);
     const session = await runtime.createSession(await convertMmaudioVaeDecoder({ weights, variant }));
     try {
       const out = await session.run({ [MMAUDIO_VAE_IO.input]: tensor('float32', z, [meta.batch, meta.embed_dim, meta.frames]) });
       const y = out[MMAUDIO_VAE_IO.output]!;
-      expect(y.dims).toEqual([meta.batch, meta.data_dim, 2 * meta.frames]);
+      expect(y.dims).toEqual([meta.batch, meta.data_dim, meta.upsample * meta.frames]);
       const got = y.data as Float32Array;
       let worst = 0;
       for (let i = 0; i < mel.length; i++) worst = Math.max(worst, Math.abs(got[i]! - mel[i]!));
-      console.log(`${variant}: max abs error ${worst.toExponential(2)} over ${mel.length} mel values`);
+      console.log(`${name}: max abs error ${worst.toExponential(2)} over ${mel.length} mel values`);
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
     } finally {
       await session.release();
