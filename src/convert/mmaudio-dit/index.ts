@@ -1,0 +1,94 @@
+/**
+ * @module MMAudio's MM-DiT (hkchengrex/MMAudio, `weights/mmaudio_<variant>.pth`) converted from its
+ * original weights to two ONNX graphs (fp32, opset 17, batch dynamic): the conditions graph
+ * (`preprocess_conditions`) and the flow graph (`predict_flow`, one Euler step's velocity), plus what
+ * the sampler needs besides: the learned empty features for CFG and `latent_mean`/`latent_std`.
+ * Every size is read off the tensors; the sequence lengths (RoPE tables, sync upsampling) come from
+ * the variant's 8 s table (config.ts) unless `sequence` says otherwise. Not yet called by a task.
+ */
+import type { WeightsFile } from '../../models/weights/index.js';
+import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, variantSequenceLengths } from './config.js';
+import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
+import { type MmaudioDitDims, readMmaudioDitWeights } from './weights.js';
+import { WorkerError } from '../../errors.js';
+
+export {
+  MMAUDIO_VARIANTS,
+  type MmaudioSequenceLengths,
+  type MmaudioVariant,
+  mmaudioSequenceLengths,
+  variantSequenceLengths,
+} from './config.js';
+export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
+export { type MmaudioDitDims, mmaudioDitDims, mmaudioDitTensorShapes } from './weights.js';
+
+/** Bump when the graphs this produces change (a cached conversion is keyed on it). */
+export const MMAUDIO_DIT_CONVERTER_VERSION = '1';
+
+export interface ConvertMmaudioDitOptions {
+  /** An open MM-DiT checkpoint (`openWeights`). */
+  weights: WeightsFile;
+  /** Which network the file is: sets the sequence lengths (16k or 44k) and is checked against the tensors (v2 or not). */
+  variant: MmaudioVariant;
+  /** Other sequence lengths than the variant's 8 s ones (another window length: `mmaudioSequenceLengths`, or a reduced test network). */
+  sequence?: MmaudioSequenceLengths;
+  /** Stored in the models' metadata (where the weights came from). */
+  source?: string;
+}
+
+export interface ConvertedMmaudioDit {
+  /** `preprocess_conditions`: inputs {@link CONDITION_INPUTS}, outputs {@link CONDITION_NAMES}. */
+  conditions: Uint8Array;
+  /** `predict_flow`: inputs `latent` [B, latent, C], `t` [B] (raw, in [0, 1]) and the conditions; output `velocity`. */
+  flow: Uint8Array;
+  dims: MmaudioDitDims;
+  sequence: MmaudioSequenceLengths;
+  /** The learned empty features, for CFG's unconditional side: feed them, broadcast, to the conditions graph. */
+  empty: {
+    /** `empty_clip_feat` [clipDim]: every CLIP frame. */
+    clip: Float32Array;
+    /** `empty_sync_feat` [syncDim]: every sync frame. */
+    sync: Float32Array;
+    /** `empty_string_feat` [textLength · textDim]: the text features when there is no negative prompt. */
+    text: Float32Array;
+  };
+  /** `latent_mean` / `latent_std` [latentDim]: the sampler's result is x · std + mean before the VAE. */
+  latentMean: Float32Array;
+  latentStd: Float32Array;
+}
+
+/** Reads the checkpoint and builds both graphs. */
+export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<ConvertedMmaudioDit> {
+  const weights = await readMmaudioDitWeights(o.weights);
+  const { dims } = weights;
+  const expectV2 = MMAUDIO_VARIANTS[o.variant].v2;
+  if (dims.v2 !== expectV2) {
+    throw new WorkerError(
+      'MODEL_LOAD_FAILED',
+      `MMAudio MM-DiT: the checkpoint is ${dims.v2 ? 'a v2 network' : 'not a v2 network'}, but variant ${o.variant} ${expectV2 ? 'is' : 'is not'}`,
+      { details: { variant: o.variant, v2: dims.v2 } },
+    );
+  }
+  const sequence = o.sequence ?? variantSequenceLengths(o.variant);
+  const metadata = {
+    ...(o.source === undefined ? {} : { source: o.source }),
+    variant: o.variant,
+    hidden: String(dims.hidden),
+    joint: String(dims.joint),
+    fused: String(dims.fused),
+    latent: String(sequence.latent),
+    clip: String(sequence.clip),
+    sync: String(sequence.sync),
+  };
+  const encode = (g: ReturnType<typeof buildFlowGraph>, doc: string) =>
+    g.encode({ producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata });
+  return {
+    conditions: encode(buildConditionsGraph(weights, sequence), 'MMAudio preprocess_conditions: clip, sync, text features → conditions'),
+    flow: encode(buildFlowGraph(weights, sequence), 'MMAudio predict_flow: latent, t, conditions → velocity'),
+    dims,
+    sequence,
+    empty: { clip: weights.get('empty_clip_feat'), sync: weights.get('empty_sync_feat'), text: weights.get('empty_string_feat') },
+    latentMean: weights.get('latent_mean'),
+    latentStd: weights.get('latent_std'),
+  };
+}
