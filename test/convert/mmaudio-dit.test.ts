@@ -8,6 +8,9 @@
  * 3-step Euler run with CFG 4.5.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -130,8 +133,8 @@ describe.each([
   beforeAll(async () => {
     weights = await openWeights(new URL(`${name}.pt`, DIR).pathname);
     converted = await convertMmaudioDit({ weights, variant, sequence: seq });
-    conditions = await runtime.createSession(converted.conditions, { cpuOnly: true });
-    flow = await runtime.createSession(converted.flow, { cpuOnly: true });
+    conditions = await runtime.createSession(converted.conditions.model, { cpuOnly: true });
+    flow = await runtime.createSession(converted.flow.model, { cpuOnly: true });
   });
   afterAll(async () => {
     await conditions?.release();
@@ -200,6 +203,34 @@ describe.each([
     // The reference proves something: the rows differ (t and conditions matter).
     const half = ref.length / 2;
     expect(relDiff(ref.subarray(0, half), ref.subarray(half))).toBeGreaterThan(0.05);
+  });
+
+  it('with external data (model + data file beside it, as ORT loads them) gives the same velocity', async () => {
+    expect(converted.flow.data).toBeUndefined(); // small graphs stay inline under 'auto'
+    const split = await convertMmaudioDit({ weights, variant, sequence: seq, storage: 'external' });
+    const data = split.flow.data!;
+    expect(data.location).toBe('mmaudio_flow.onnx.data');
+    expect(split.flow.model.length).toBeLessThan(converted.flow.model.length / 4);
+    const dir = await mkdtemp(join(tmpdir(), 'mmaudio-dit-'));
+    try {
+      await writeFile(join(dir, 'flow.onnx'), split.flow.model);
+      await writeFile(join(dir, data.location), Buffer.concat(data.chunks));
+      const session = await runtime.createSession(join(dir, 'flow.onnx'), { cpuOnly: true });
+      try {
+        const cond = Object.fromEntries(CONDITION_NAMES.map((k) => [k, fx.get(`cond.${k}`)]));
+        const feeds = {
+          latent: tensor('float32', fx.get('latent'), [m.batch, seq.latent, m.latent_dim]),
+          t: tensor('float32', fx.get('t'), [m.batch]),
+          ...condTensors(cond, m.batch),
+        };
+        const [a, b] = [await session.run(feeds), await flow.run(feeds)];
+        expect(Array.from(a.velocity!.data as Float32Array)).toEqual(Array.from(b.velocity!.data as Float32Array));
+      } finally {
+        await session.release();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reproduces upstream’s 3-step Euler run with CFG 4.5 over our graphs', async () => {

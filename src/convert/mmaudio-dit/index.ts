@@ -8,6 +8,7 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, variantSequenceLengths } from './config.js';
+import type { ExternalData, RecordingGraph } from './external-data.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
 import { type MmaudioDitDims, readMmaudioDitWeights } from './weights.js';
 import { WorkerError } from '../../errors.js';
@@ -19,6 +20,7 @@ export {
   mmaudioSequenceLengths,
   variantSequenceLengths,
 } from './config.js';
+export type { ExternalData } from './external-data.js';
 export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
 export { type MmaudioDitDims, mmaudioDitDims, mmaudioDitTensorShapes } from './weights.js';
 
@@ -34,13 +36,29 @@ export interface ConvertMmaudioDitOptions {
   sequence?: MmaudioSequenceLengths;
   /** Stored in the models' metadata (where the weights came from). */
   source?: string;
+  /**
+   * Where each graph's weights go: `inline` (one model, under protobuf's 2 GB), `external` (the model
+   * plus a data file beside it, {@link ConvertedGraph.data}), or `auto`: external when a graph's weights
+   * pass {@link EXTERNAL_DATA_FROM} (the flow graphs of medium_44k, large_44k and large_44k_v2).
+   * @default 'auto'
+   */
+  storage?: 'auto' | 'inline' | 'external';
+}
+
+/** Graphs with more initializer bytes than this are written with external data under `storage: 'auto'`. */
+export const EXTERNAL_DATA_FROM = 1.5 * 2 ** 30;
+
+/** One graph: the model's bytes and, with external data, the data file that must sit beside it under `data.location`. */
+export interface ConvertedGraph {
+  model: Uint8Array;
+  data?: ExternalData;
 }
 
 export interface ConvertedMmaudioDit {
   /** `preprocess_conditions`: inputs {@link CONDITION_INPUTS}, outputs {@link CONDITION_NAMES}. */
-  conditions: Uint8Array;
+  conditions: ConvertedGraph;
   /** `predict_flow`: inputs `latent` [B, latent, C], `t` [B] (raw, in [0, 1]) and the conditions; output `velocity`. */
-  flow: Uint8Array;
+  flow: ConvertedGraph;
   dims: MmaudioDitDims;
   sequence: MmaudioSequenceLengths;
   /** The learned empty features, for CFG's unconditional side: feed them, broadcast, to the conditions graph. */
@@ -80,11 +98,19 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
     clip: String(sequence.clip),
     sync: String(sequence.sync),
   };
-  const encode = (g: ReturnType<typeof buildFlowGraph>, doc: string) =>
-    g.encode({ producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata });
+  const storage = o.storage ?? 'auto';
+  const encode = (g: RecordingGraph, doc: string, location: string): ConvertedGraph => {
+    const e = { producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata };
+    const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
+    return external ? g.encodeSplit({ ...e, location }) : { model: g.encode(e) };
+  };
   return {
-    conditions: encode(buildConditionsGraph(weights, sequence), 'MMAudio preprocess_conditions: clip, sync, text features → conditions'),
-    flow: encode(buildFlowGraph(weights, sequence), 'MMAudio predict_flow: latent, t, conditions → velocity'),
+    conditions: encode(
+      buildConditionsGraph(weights, sequence),
+      'MMAudio preprocess_conditions: clip, sync, text features → conditions',
+      'mmaudio_conditions.onnx.data',
+    ),
+    flow: encode(buildFlowGraph(weights, sequence), 'MMAudio predict_flow: latent, t, conditions → velocity', 'mmaudio_flow.onnx.data'),
     dims,
     sequence,
     empty: { clip: weights.get('empty_clip_feat'), sync: weights.get('empty_sync_feat'), text: weights.get('empty_string_feat') },
