@@ -81,11 +81,9 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
   const { dims } = weights;
   const expectV2 = MMAUDIO_VARIANTS[o.variant].v2;
   if (dims.v2 !== expectV2) {
-    throw new WorkerError(
-      'MODEL_LOAD_FAILED',
-      `MMAudio MM-DiT: the checkpoint is ${dims.v2 ? 'a v2 network' : 'not a v2 network'}, but variant ${o.variant} ${expectV2 ? 'is' : 'is not'}`,
-      { details: { variant: o.variant, v2: dims.v2 } },
-    );
+    const is = (v2: boolean) => (v2 ? 'a v2 network' : 'not a v2 network');
+    const message = `MMAudio MM-DiT: the checkpoint is ${is(dims.v2)}, but variant ${o.variant} is ${is(expectV2)}`;
+    throw new WorkerError('MODEL_LOAD_FAILED', message, { details: { variant: o.variant, v2: dims.v2 } });
   }
   const sequence = o.sequence ?? variantSequenceLengths(o.variant);
   const metadata = {
