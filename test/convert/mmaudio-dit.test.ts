@@ -309,6 +309,15 @@ describe('MM-DiT: sizes and refusals', () => {
     for (const recomputed of ['t_embed.freqs', 'latent_rot', 'clip_rot']) expect(shapes.has(recomputed)).toBe(false);
   });
 
+  it('a tensor of the wrong shape is MODEL_LOAD_FAILED naming it', async () => {
+    const name = 'joint_blocks.0.clip_block.linear1.weight';
+    const real = weights.tensors.get(name)!;
+    const file: WeightsFile = { ...weights, tensors: new Map([...weights.tensors, [name, { ...real, shape: [128, 128, 5] }]]) };
+    const e = await refusal(convertMmaudioDit({ weights: file, variant: 'small_16k' }));
+    expect(e.code).toBe('MODEL_LOAD_FAILED');
+    expect(e.message).toContain(`"${name}" has shape [128,128,5], expected [128,128,3]`);
+  });
+
   it('a v1 checkpoint named as a v2 variant is MODEL_LOAD_FAILED', async () => {
     const e = await refusal(convertMmaudioDit({ weights, variant: 'large_44k_v2' }));
     expect(e.code).toBe('MODEL_LOAD_FAILED');
