@@ -22,19 +22,21 @@ interface PreAttention {
 
 /**
  * The `qkv` Linear's rows are laid out `(h d j)` with j (q, k, v) innermost (`Rearrange('b n (h d j)
- * -> b h n d j')`): row (h·64 + d)·3 + j. Returns q, k or v's rows in (h d) order, and its bias.
+ * -> b h n d j')`): row (h·64 + d)·3 + j. Returns q's, k's and v's rows in (h d) order, with their biases.
  */
-function qkvPart(c: Ctx, name: string, j: number): { weight: Float32Array; bias: Float32Array } {
+function qkvParts(c: Ctx, name: string): { weight: Float32Array; bias: Float32Array }[] {
   const { hidden } = c.w.dims;
-  const w = c.w.get(`${name}.weight`);
-  const b = c.w.get(`${name}.bias`);
-  const weight = new Float32Array(hidden * hidden);
-  const bias = new Float32Array(hidden);
-  for (let r = 0; r < hidden; r++) {
-    weight.set(w.subarray((r * 3 + j) * hidden, (r * 3 + j + 1) * hidden), r * hidden);
-    bias[r] = b[r * 3 + j]!;
-  }
-  return { weight, bias };
+  const w = c.w.take(`${name}.weight`);
+  const b = c.w.take(`${name}.bias`);
+  return [0, 1, 2].map((j) => {
+    const weight = new Float32Array(hidden * hidden);
+    const bias = new Float32Array(hidden);
+    for (let r = 0; r < hidden; r++) {
+      weight.set(w.subarray((r * 3 + j) * hidden, (r * 3 + j + 1) * hidden), r * hidden);
+      bias[r] = b[r * 3 + j]!;
+    }
+    return { weight, bias };
+  });
 }
 
 /** `MMDitSingleBlock.pre_attention`: adaLN, modulated LayerNorm, q/k/v as [B, heads, N, 64] with RMS norm and RoPE. */
@@ -44,8 +46,9 @@ function preAttention(c: Ctx, x: string, o: { name: string; cond: string; preOnl
   const parts = adaLn(c, o.cond, { name: `${n}.adaLN_modulation`, dim: hidden, parts: o.preOnly ? 2 : 6 });
   const h = modulate(c, layerNorm(c, x, { name: `${n}.norm1`, dim: hidden }), { name: `${n}.norm1`, shift: parts[0]!, scale: parts[1]! });
   const split = c.ints(`shape.heads`, [0, 0, heads, MMAUDIO_HEAD_SIZE]);
+  const qkvRows = qkvParts(c, `${n}.attn.qkv`);
   const head = (j: number, which: string): string => {
-    const { weight, bias } = qkvPart(c, `${n}.attn.qkv`, j);
+    const { weight, bias } = qkvRows[j]!;
     const y = c.op(
       'MatMul',
       [h, c.g.addInitializer(`${n}.attn.${which}.weight_t`, [hidden, hidden], transpose(weight, hidden, hidden))],

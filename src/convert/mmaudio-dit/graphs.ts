@@ -69,7 +69,7 @@ export function buildConditionsGraph(w: MmaudioDitWeights, seq: MmaudioSequenceL
   clip = gatedMlp(c, clip, { name: `clip_input_proj.${after}`, dim: h, hidden: d.mlpHidden, k: 3 });
 
   // view(B, sync/8, 8, D) + sync_pos_emb [1, 1, 8, D], flattened back: the same as adding the 8 rows tiled over the sequence.
-  const pos = w.get('sync_pos_emb');
+  const pos = w.take('sync_pos_emb');
   const tiled = new Float32Array(seq.sync * d.syncDim);
   for (let i = 0; i < seq.sync; i++)
     tiled.set(pos.subarray((i % SYNC_SEGMENT) * d.syncDim, ((i % SYNC_SEGMENT) + 1) * d.syncDim), i * d.syncDim);

@@ -111,8 +111,8 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
     flow: encode(buildFlowGraph(weights, sequence), 'MMAudio predict_flow: latent, t, conditions → velocity', 'mmaudio_flow.onnx.data'),
     dims,
     sequence,
-    empty: { clip: weights.get('empty_clip_feat'), sync: weights.get('empty_sync_feat'), text: weights.get('empty_string_feat') },
-    latentMean: weights.get('latent_mean'),
-    latentStd: weights.get('latent_std'),
+    empty: { clip: weights.take('empty_clip_feat'), sync: weights.take('empty_sync_feat'), text: weights.take('empty_string_feat') },
+    latentMean: weights.take('latent_mean'),
+    latentStd: weights.take('latent_std'),
   };
 }

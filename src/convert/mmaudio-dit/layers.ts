@@ -35,10 +35,10 @@ export function transpose(m: Float32Array, rows: number, cols: number): Float32A
 /** `nn.Linear` on the last axis: x · Wᵀ (+ b). `weight` defaults to the checkpoint's `<name>.weight`. */
 export function linear(c: Ctx, x: string, o: { name: string; inOut: [number, number]; bias?: boolean; weight?: Float32Array }): string {
   const [fanIn, fanOut] = o.inOut;
-  const w = c.g.addInitializer(`${o.name}.weight_t`, [fanIn, fanOut], transpose(o.weight ?? c.w.get(`${o.name}.weight`), fanOut, fanIn));
+  const w = c.g.addInitializer(`${o.name}.weight_t`, [fanIn, fanOut], transpose(o.weight ?? c.w.take(`${o.name}.weight`), fanOut, fanIn));
   const mm = c.op('MatMul', [x, w], `${o.name}.mm`);
   if (o.bias === false) return mm;
-  const b = c.g.addInitializer(`${o.name}.bias`, [fanOut], c.w.get(`${o.name}.bias`));
+  const b = c.g.addInitializer(`${o.name}.bias`, [fanOut], c.w.take(`${o.name}.bias`));
   return c.op('Add', [mm, b], `${o.name}.out`);
 }
 
@@ -50,8 +50,8 @@ export function swapLast(c: Ctx, x: string, out: string): string {
 /** `nn.Conv1d` (stride 1, 'same' padding k // 2) on a channel-first [B, D, N] tensor. */
 export function conv(c: Ctx, x: string, o: { name: string; dims: [number, number, number]; bias?: boolean }): string {
   const [out, inCh, k] = o.dims;
-  const w = c.g.addInitializer(`${o.name}.weight`, [out, inCh, k], c.w.get(`${o.name}.weight`));
-  const bias = o.bias === false ? [] : [c.g.addInitializer(`${o.name}.bias`, [out], c.w.get(`${o.name}.bias`))];
+  const w = c.g.addInitializer(`${o.name}.weight`, [out, inCh, k], c.w.take(`${o.name}.weight`));
+  const bias = o.bias === false ? [] : [c.g.addInitializer(`${o.name}.bias`, [out], c.w.take(`${o.name}.bias`))];
   const pad = (k - 1) / 2;
   return c.op('Conv', [x, w, ...bias], `${o.name}.out`, [attr.ints('kernel_shape', [k]), attr.ints('pads', [pad, pad])]);
 }
@@ -118,7 +118,7 @@ export function rmsNorm(c: Ctx, x: string, o: { name: string; dim: number }): st
   const mean = c.op('ReduceMean', [sq], `${n}.ms`, [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
   const root = c.op('Sqrt', [c.op('Add', [mean, c.scalar(RMS_NORM_EPS)], `${n}.mse`)], `${n}.rms`);
   const y = c.op('Mul', [x, c.op('Reciprocal', [root], `${n}.rrms`)], `${n}.normed`);
-  return c.op('Mul', [y, c.g.addInitializer(`${n}.weight`, [o.dim], c.w.get(`${n}.weight`))], `${n}.out`);
+  return c.op('Mul', [y, c.g.addInitializer(`${n}.weight`, [o.dim], c.w.take(`${n}.weight`))], `${n}.out`);
 }
 
 /** `apply_rope` as x · cos + swap(x) · sin (tables from tables.ts, [N, 64], broadcast over batch and heads). */

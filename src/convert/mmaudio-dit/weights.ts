@@ -150,10 +150,14 @@ export function mmaudioDitTensorShapes(dims: MmaudioDitDims): Map<string, number
   return s;
 }
 
-/** The checkpoint's tensors by name, widened to float32, in torch's layout. */
+/**
+ * The checkpoint's tensors by name, widened to float32, in torch's layout. Each is handed out once
+ * (`take` forgets it), so a linear's original is freed once its transposed copy is in the graph: for
+ * large_44k_v2 that keeps the peak near one copy of the 4 GB of weights instead of two.
+ */
 export interface MmaudioDitWeights {
   dims: MmaudioDitDims;
-  get(name: string): Float32Array;
+  take(name: string): Float32Array;
 }
 
 /** Checks every tensor's presence and shape first, then reads them one at a time. */
@@ -168,9 +172,10 @@ export async function readMmaudioDitWeights(weights: WeightsFile): Promise<Mmaud
   }
   return {
     dims,
-    get(name) {
+    take(name) {
       const v = values.get(name);
-      if (!v) throw new TypeError(`MMAudio MM-DiT: tensor "${name}" was not read (not in mmaudioDitTensorShapes)`);
+      if (!v) throw new TypeError(`MMAudio MM-DiT: tensor "${name}" was not read (not in mmaudioDitTensorShapes) or was already taken`);
+      values.delete(name);
       return v;
     },
   };
