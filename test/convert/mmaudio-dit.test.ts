@@ -318,6 +318,12 @@ describe('MM-DiT: sizes and refusals', () => {
     expect(e.message).toContain(`"${name}" has shape [128,128,5], expected [128,128,3]`);
   });
 
+  it('refuses sequence lengths upstream could not run (sync not whole 8-frame segments)', async () => {
+    await expect(convertMmaudioDit({ weights, variant: 'small_16k', sequence: { latent: 20, clip: 8, sync: 12 } })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
   it('a v1 checkpoint named as a v2 variant is MODEL_LOAD_FAILED', async () => {
     const e = await refusal(convertMmaudioDit({ weights, variant: 'large_44k_v2' }));
     expect(e.code).toBe('MODEL_LOAD_FAILED');

@@ -7,7 +7,7 @@
  * the variant's 8 s table (config.ts) unless `sequence` says otherwise. Not yet called by a task.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, variantSequenceLengths } from './config.js';
+import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, SYNC_SEGMENT, variantSequenceLengths } from './config.js';
 import type { ExternalData, RecordingGraph } from './external-data.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
 import { type MmaudioDitDims, readMmaudioDitWeights } from './weights.js';
@@ -86,6 +86,10 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
     throw new WorkerError('MODEL_LOAD_FAILED', message, { details: { variant: o.variant, v2: dims.v2 } });
   }
   const sequence = o.sequence ?? variantSequenceLengths(o.variant);
+  const { latent, clip, sync } = sequence;
+  if (![latent, clip, sync].every((n) => Number.isInteger(n) && n > 0) || sync % SYNC_SEGMENT !== 0) {
+    throw new RangeError(`\`sequence\` must hold positive integers, sync a multiple of ${SYNC_SEGMENT}: got ${JSON.stringify(sequence)}`);
+  }
   const metadata = {
     ...(o.source === undefined ? {} : { source: o.source }),
     variant: o.variant,

@@ -32,10 +32,10 @@ export function transpose(m: Float32Array, rows: number, cols: number): Float32A
   return out;
 }
 
-/** `nn.Linear` on the last axis: x · Wᵀ (+ b). `weight` defaults to the checkpoint's `<name>.weight`. */
-export function linear(c: Ctx, x: string, o: { name: string; inOut: [number, number]; bias?: boolean; weight?: Float32Array }): string {
+/** `nn.Linear` on the last axis: x · Wᵀ (+ b), from the checkpoint's `<name>.weight` and `<name>.bias`. */
+export function linear(c: Ctx, x: string, o: { name: string; inOut: [number, number]; bias?: boolean }): string {
   const [fanIn, fanOut] = o.inOut;
-  const w = c.g.addInitializer(`${o.name}.weight_t`, [fanIn, fanOut], transpose(o.weight ?? c.w.take(`${o.name}.weight`), fanOut, fanIn));
+  const w = c.g.addInitializer(`${o.name}.weight_t`, [fanIn, fanOut], transpose(c.w.take(`${o.name}.weight`), fanOut, fanIn));
   const mm = c.op('MatMul', [x, w], `${o.name}.mm`);
   if (o.bias === false) return mm;
   const b = c.g.addInitializer(`${o.name}.bias`, [fanOut], c.w.take(`${o.name}.bias`));
