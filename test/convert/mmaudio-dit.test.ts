@@ -312,10 +312,11 @@ describe('MM-DiT: sizes and refusals', () => {
   it('a tensor of the wrong shape is MODEL_LOAD_FAILED naming it', async () => {
     const name = 'joint_blocks.0.clip_block.linear1.weight';
     const real = weights.tensors.get(name)!;
-    const file: WeightsFile = { ...weights, tensors: new Map([...weights.tensors, [name, { ...real, shape: [128, 128, 5] }]]) };
+    const h = real.shape[0]!;
+    const file: WeightsFile = { ...weights, tensors: new Map([...weights.tensors, [name, { ...real, shape: [h, h, 5] }]]) };
     const e = await refusal(convertMmaudioDit({ weights: file, variant: 'small_16k' }));
     expect(e.code).toBe('MODEL_LOAD_FAILED');
-    expect(e.message).toContain(`"${name}" has shape [128,128,5], expected [128,128,3]`);
+    expect(e.message).toContain(`"${name}" has shape [${h},${h},5], expected [${h},${h},3]`);
   });
 
   it('refuses sequence lengths upstream could not run (sync not whole 8-frame segments)', async () => {
