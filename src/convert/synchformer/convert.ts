@@ -48,7 +48,7 @@ export async function convertSynchformerModel(o: ConvertSynchformerOptions): Pro
   const model = buildSynchformerGraph(weights, { layerNormEps: SYNCHFORMER_CONFIG.layerNormEps }).encode({
     producerName: 'foley-worker synchformer',
     producerVersion: SYNCHFORMER_CONVERTER_VERSION,
-    docString: 'Synchformer visual encoder (MotionFormer, divided space-time): segments [B,S,frames,3,H,W] in [-1,1] → [B,S,tokens,width]',
+    docString: 'Synchformer visual encoder (divided space-time ViT): segments [B,S,frames,3,H,W] in [-1,1] → [B,S,tokens,width]',
     metadata: {
       ...(o.source === undefined ? {} : { source: o.source }),
       input_range: '[-1, 1]: (u8 / 255 - 0.5) / 0.5 of 224x224 centre crops at 25 fps',
