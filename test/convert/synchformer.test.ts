@@ -36,7 +36,9 @@ const EXPECTED = new Float32Array(new Uint8Array(readFileSync(new URL('synchform
  * fp32, both sides on the same fp16-rounded weights): max 2.0e-6, mean 3.9e-7. The bound leaves
  * 10× for other CPUs' kernels and still catches each detail gone wrong, as measured by changing it
  * in the graph: LayerNorm eps 1e-5 instead of 1e-6 → 9.0e-5; space attention before time attention
- * → 1.9; one head instead of two → 1.8 (a test below).
+ * → 1.9; one head instead of two → 1.8 (a test below). At full size (width 768, 12 heads of 64,
+ * 12 blocks, 224×224; a fixture written with the script's --out, run through FOLEY_SYNCHFORMER_FIXTURE):
+ * max 6.4e-6, mean 9.1e-7 on values up to 4.2, and all these tests pass.
  */
 const TOLERANCE = 2e-5;
 
