@@ -5,13 +5,15 @@
  * returns; MMAudio's `encode_video_with_sync` then reads it as [B, S·8, 768].
  *
  * Preprocessing stays outside the graph, as upstream's `sync_transform` (mmaudio/eval_utils.py):
- * frames at 25 fps, short side resized to 224 (bicubic), centre crop 224×224, RGB, then
- * ToDtype(float32, scale=True) and Normalize(0.5, 0.5): x = (u8 / 255 − 0.5) / 0.5, so every value
- * lies in [-1, 1]; segments of 16 frames every 8 frames, laid out [B, S, frames, channels, H, W].
+ * frames at 25 fps as uint8 RGB, short side resized to 224 (bicubic, on the uint8 frames), centre
+ * crop 224×224, then ToDtype(float32, scale=True) and Normalize(0.5, 0.5): x = (u8 / 255 − 0.5) / 0.5,
+ * so every value lies in [-1, 1] (steps of 2/255). Segments of 16 frames every 8 frames
+ * (`encode_video_with_sync`: S = (T − 16) // 8 + 1), laid out [B, S, frames, channels, H, W].
  *
  * Sizes are read off the tensors (weights.ts), so a reduced checkpoint of the same architecture
  * converts too; the head count comes from upstream's config (config.ts). For the real file: width 768,
- * 12 blocks, 12 heads of 64, about 121 M parameters used, an fp32 model of about 490 MB.
+ * 12 blocks, 12 heads of 64, about 121 M parameters used, an fp32 model of 487.5 MB (under protobuf's 2 GB:
+ * no external data); ORT CPU on 2 cores takes about 4 s a segment.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import { SYNCHFORMER_CONFIG } from './config.js';
