@@ -23,6 +23,7 @@ import { foldWeightNorm } from '../../src/convert/bigvgan/weights.js';
 import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
 import { openWeights, type TensorInfo, toFloat32, type WeightsFile } from '../../src/models/weights/index.js';
+import { loadFailure, readFloats, type Tampering, tamperedWeights } from '../helpers/weights.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'bigvgan');
 /**
@@ -47,44 +48,17 @@ interface Case {
   weight_norm: string;
 }
 
-async function floats(path: string): Promise<Float32Array> {
-  const b = await readFile(path);
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-}
-
 async function fixture(name: string) {
   const dir = join(FIXTURES, name);
   const meta = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as Case;
   const config = parseBigVganConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
   const weights = await openWeights(join(dir, 'generator.pt'));
   opened.push(weights);
-  return { meta, config, weights, mel: await floats(join(dir, 'mel.f32')), wav: await floats(join(dir, 'wav.f32')) };
+  return { meta, config, weights, mel: await readFloats(join(dir, 'mel.f32')), wav: await readFloats(join(dir, 'wav.f32')) };
 }
 
 /** The same file with some tensors hidden, or claiming another shape (checked before any read). */
-function tampered(file: WeightsFile, o: { drop?: string; reshape?: [string, number[]]; add?: string }): WeightsFile {
-  const tensors = new Map(file.tensors);
-  if (o.drop) expect(tensors.delete(o.drop)).toBe(true);
-  if (o.reshape) {
-    const [name, shape] = o.reshape;
-    const info = tensors.get(name);
-    expect(info).toBeDefined();
-    tensors.set(name, { ...(info as TensorInfo), shape });
-  }
-  if (o.add) tensors.set(o.add, file.tensors.get('generator.conv_pre.bias') as TensorInfo);
-  return { ...file, tensors, read: (n) => file.read(o.add === n ? 'generator.conv_pre.bias' : n) };
-}
-
-async function loadFailure(p: Promise<unknown>): Promise<{ message: string; details: unknown }> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isWorkerError(e)).toBe(true);
-  const we = e as { code: string; message: string; details: unknown };
-  expect(we.code).toBe('MODEL_LOAD_FAILED');
-  return we;
-}
+const tampered = (file: WeightsFile, o: Tampering): WeightsFile => tamperedWeights(file, { ...o, source: 'generator.conv_pre.bias' });
 
 describe('BigVGAN anti-aliasing filter', () => {
   it('is upstream’s Kaiser-windowed sinc: the buffers every checkpoint stores, to float32 rounding', async () => {

@@ -18,6 +18,7 @@ import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
 import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
 import { ClipTokenizer } from '../../src/text/clip-tokenizer.js';
+import { maxAbsDiff, spiedWeights } from '../helpers/weights.js';
 
 const DIR = new URL('../fixtures/clip-text/', import.meta.url);
 const CHECKPOINT = new URL('clip-text.pt', DIR).pathname;
@@ -59,28 +60,6 @@ async function runModel(model: Uint8Array, ids: readonly number[][]): Promise<Fl
   } finally {
     await session.release();
   }
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
-
-/** The same file with some tensors hidden, and every `read` recorded. */
-function spied(weights: WeightsFile, hide: readonly string[] = []): { file: WeightsFile; reads: string[] } {
-  const reads: string[] = [];
-  const tensors = new Map([...weights.tensors].filter(([name]) => !hide.includes(name)));
-  const file: WeightsFile = {
-    ...weights,
-    tensors,
-    read: (name) => {
-      reads.push(name);
-      return weights.read(name);
-    },
-  };
-  return { file, reads };
 }
 
 let weights: WeightsFile;
@@ -148,7 +127,7 @@ describe('CLIP text tower: parity with open_clip', () => {
 
 describe('CLIP text tower: what it reads', () => {
   it('reads exactly the text tower’s tensors: never visual.*, text_projection or logit_scale', async () => {
-    const { file, reads } = spied(weights);
+    const { file, reads } = spiedWeights(weights);
     await convertClipText({ weights: file });
     expect(new Set(reads)).toEqual(new Set(clipTextTensorShapes(clipTextDims(weights)).keys()));
     expect(reads).toHaveLength(new Set(reads).size);
@@ -196,7 +175,7 @@ describe('CLIP text tower: refusals', () => {
     'ln_final.weight',
     'token_embedding.weight',
   ])('a missing %s is MODEL_LOAD_FAILED naming it, before any tensor is read', async (name) => {
-    const { file, reads } = spied(weights, [name]);
+    const { file, reads } = spiedWeights(weights, [name]);
     const e = await refusal(convertClipText({ weights: file }));
     expect(e.code).toBe('MODEL_LOAD_FAILED');
     expect(e.message).toContain(`"${name}"`);

@@ -21,6 +21,7 @@ import {
 import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
 import { openWeights, type TensorInfo, type WeightsFile } from '../../src/models/weights/index.js';
+import { loadFailure, readFloats, type Tampering, tamperedWeights } from '../helpers/weights.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mmaudio-vae');
 /**
@@ -46,42 +47,16 @@ interface Case {
   upsample: number;
 }
 
-async function floats(path: string): Promise<Float32Array> {
-  const b = await readFile(path);
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-}
-
 async function fixture(name: string) {
   const dir = join(FIXTURES, name);
   const meta = JSON.parse(await readFile(join(dir, 'case.json'), 'utf8')) as Case;
   const weights = await openWeights(join(dir, 'vae.pt'));
   opened.push(weights);
-  return { meta, weights, z: await floats(join(dir, 'z.f32')), mel: await floats(join(dir, 'mel.f32')) };
+  return { meta, weights, z: await readFloats(join(dir, 'z.f32')), mel: await readFloats(join(dir, 'mel.f32')) };
 }
 
 /** The same file with one tensor hidden, re-shaped, or one more (a copy of decoder.conv_in.weight). */
-function tampered(file: WeightsFile, o: { drop?: string; reshape?: [string, number[]]; add?: string }): WeightsFile {
-  const tensors = new Map(file.tensors);
-  if (o.drop) expect(tensors.delete(o.drop)).toBe(true);
-  if (o.reshape) {
-    const [name, shape] = o.reshape;
-    tensors.set(name, { ...(tensors.get(name) as TensorInfo), shape });
-  }
-  const source = 'decoder.conv_in.weight';
-  if (o.add) tensors.set(o.add, file.tensors.get(source) as TensorInfo);
-  return { ...file, tensors, read: (n) => file.read(o.add === n ? source : n) };
-}
-
-async function loadFailure(p: Promise<unknown>): Promise<{ message: string; details: unknown }> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isWorkerError(e)).toBe(true);
-  const we = e as { code: string; message: string; details: unknown };
-  expect(we.code).toBe('MODEL_LOAD_FAILED');
-  return we;
-}
+const tampered = (file: WeightsFile, o: Tampering): WeightsFile => tamperedWeights(file, { ...o, source: 'decoder.conv_in.weight' });
 
 describe('MPConv1D weight folding', () => {
   it('per output channel: w / (1e-4 + ‖w‖·sqrt(1/fan_in)) / sqrt(fan_in), times the gain', () => {

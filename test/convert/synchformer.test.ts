@@ -17,6 +17,7 @@ import {
 import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
 import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
+import { maxAbsDiff, spiedWeights } from '../helpers/weights.js';
 
 const DIR = new URL(`${process.env.FOLEY_SYNCHFORMER_FIXTURE ?? '../fixtures/synchformer'}/`, import.meta.url);
 const CHECKPOINT = new URL('synchformer.pt', DIR).pathname;
@@ -54,32 +55,6 @@ async function runModel(model: Uint8Array, input: Float32Array, shape: readonly 
   } finally {
     await session.release();
   }
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
-
-/** The same file with some tensors hidden, and every `read` recorded. */
-function spied(weights: WeightsFile, hide: readonly string[] = []): { file: WeightsFile; reads: string[] } {
-  const reads: string[] = [];
-  const tensors = new Map([...weights.tensors].filter(([name]) => !hide.includes(name)));
-  const file: WeightsFile = {
-    ...weights,
-    tensors,
-    read: (name) => {
-      reads.push(name);
-      return weights.read(name);
-    },
-    stream: (name) => {
-      reads.push(name);
-      return weights.stream(name);
-    },
-  };
-  return { file, reads };
 }
 
 let weights: WeightsFile;
@@ -144,7 +119,7 @@ describe('Synchformer visual encoder: layout', () => {
 
 describe('Synchformer visual encoder: what it reads', () => {
   it('reads exactly the vfeat_extractor tensors the forward pass uses, each once: never the rest, nor the 2-D patch_embed', async () => {
-    const { file, reads } = spied(weights);
+    const { file, reads } = spiedWeights(weights);
     await convertSynchformer({ weights: file, heads: META.heads });
     const dims = synchformerDims(weights, { heads: META.heads });
     expect(new Set(reads)).toEqual(new Set([...synchformerTensorShapes(dims).keys()].map((n) => `vfeat_extractor.${n}`)));
@@ -157,7 +132,7 @@ describe('Synchformer visual encoder: what it reads', () => {
   });
 
   it('converts without the tensors it never reads, to the same bytes', async () => {
-    const { file } = spied(weights, [
+    const { file } = spiedWeights(weights, [
       'transformer.dummy',
       'vfeat_extractor.patch_embed.proj.weight',
       'vfeat_extractor.patch_embed.proj.bias',
@@ -195,7 +170,7 @@ describe('Synchformer visual encoder: refusals', () => {
     'vfeat_extractor.spatial_attn_agg.self_attn.in_proj_weight',
     'vfeat_extractor.spatial_attn_agg.linear1.weight',
   ])('a missing %s is MODEL_LOAD_FAILED naming it, before any tensor is read', async (name) => {
-    const { file, reads } = spied(weights, [name]);
+    const { file, reads } = spiedWeights(weights, [name]);
     const e = await refusal(convertSynchformer({ weights: file, heads: META.heads }));
     expect(e.code).toBe('MODEL_LOAD_FAILED');
     expect(e.message).toContain(`"${name}"`);
