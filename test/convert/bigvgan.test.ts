@@ -20,9 +20,8 @@ import {
   resampleFilter,
 } from '../../src/convert/bigvgan/index.js';
 import { foldWeightNorm } from '../../src/convert/bigvgan/weights.js';
-import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
-import { openWeights, type TensorInfo, toFloat32, type WeightsFile } from '../../src/models/weights/index.js';
+import { openWeights, toFloat32, type WeightsFile } from '../../src/models/weights/index.js';
 import { loadFailure, readFloats, type Tampering, tamperedWeights } from '../helpers/weights.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'bigvgan');

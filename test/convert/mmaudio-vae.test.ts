@@ -18,9 +18,8 @@ import {
   MMAUDIO_VAE_IO,
   type MmaudioVaeVariant,
 } from '../../src/convert/mmaudio-vae/index.js';
-import { isWorkerError } from '../../src/errors.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
-import { openWeights, type TensorInfo, type WeightsFile } from '../../src/models/weights/index.js';
+import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
 import { loadFailure, readFloats, type Tampering, tamperedWeights } from '../helpers/weights.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mmaudio-vae');
