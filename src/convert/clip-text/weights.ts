@@ -5,8 +5,11 @@
  * `logit_scale`), and every size comes from their shapes. A missing tensor or a shape that does not
  * fit the others is MODEL_LOAD_FAILED naming it, before anything is read.
  */
-import { WorkerError } from '../../errors.js';
-import { type TensorInfo, toFloat32, type WeightsFile } from '../../models/weights/index.js';
+import type { WeightsFile } from '../../models/weights/index.js';
+import { checkpointError, expectTensor, readFloat32, transposeRows } from '../checkpoint-tensors.js';
+
+/** What this converter's errors are led by. */
+const WHAT = 'CLIP text tower';
 
 /** open_clip's text towers (OpenAI's CLIP lineage) use 64-wide heads: DFN5B's 1024 / 64 = 16, its config's `heads`. */
 export const CLIP_TEXT_HEAD_SIZE = 64;
@@ -60,33 +63,11 @@ export interface ClipTextWeights {
   lnFinal: LayerNormWeights;
 }
 
-function loadFailed(message: string, details: Record<string, unknown>): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', `CLIP text tower: ${message}`, { details });
-}
-
-/** The tensor's info, or MODEL_LOAD_FAILED naming it; `shape` entries of -1 take any size. */
-function expectTensor(weights: WeightsFile, name: string, shape: readonly number[]): TensorInfo {
-  const info = weights.tensors.get(name);
-  if (!info) throw loadFailed(`the checkpoint has no tensor "${name}"`, { tensor: name });
-  const fits = info.shape.length === shape.length && shape.every((d, i) => d === -1 || info.shape[i] === d);
-  if (!fits) {
-    throw loadFailed(
-      `tensor "${name}" has shape [${info.shape.join(',')}], expected [${shape.map((d) => (d === -1 ? '?' : d)).join(',')}]`,
-      {
-        tensor: name,
-        shape: info.shape,
-      },
-    );
-  }
-  if (info.dtype === 'int64') throw loadFailed(`tensor "${name}" is int64, expected a float type`, { tensor: name });
-  return info;
-}
-
 /** The sizes, from the tensors' shapes alone (nothing is read). */
 export function clipTextDims(weights: WeightsFile, o: { heads?: number } = {}): ClipTextDims {
-  const embedding = expectTensor(weights, 'token_embedding.weight', [-1, -1]);
+  const embedding = expectTensor(weights, 'token_embedding.weight', [-1, -1], WHAT);
   const [vocab, width] = embedding.shape as [number, number];
-  const context = expectTensor(weights, 'positional_embedding', [-1, width]).shape[0]!;
+  const context = expectTensor(weights, 'positional_embedding', [-1, width], WHAT).shape[0]!;
   // Blocks: one past the highest N of any `transformer.resblocks.N.*` (a block with a tensor missing
   // is then refused by name, not silently dropped with the blocks after it).
   let layers = 0;
@@ -96,15 +77,19 @@ export function clipTextDims(weights: WeightsFile, o: { heads?: number } = {}): 
   }
   if (layers === 0) {
     const tensor = 'transformer.resblocks.0.ln_1.weight';
-    throw loadFailed(`the checkpoint has no tensor "${tensor}"`, { tensor });
+    throw checkpointError(WHAT, `the checkpoint has no tensor "${tensor}"`, { tensor });
   }
-  const mlpWidth = expectTensor(weights, 'transformer.resblocks.0.mlp.c_fc.weight', [-1, width]).shape[0]!;
+  const mlpWidth = expectTensor(weights, 'transformer.resblocks.0.mlp.c_fc.weight', [-1, width], WHAT).shape[0]!;
   const heads = o.heads ?? width / CLIP_TEXT_HEAD_SIZE;
   if (!Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
-    throw loadFailed(`width ${width} does not split into ${o.heads === undefined ? `heads of ${CLIP_TEXT_HEAD_SIZE}` : `${heads} heads`}`, {
-      width,
-      heads,
-    });
+    throw checkpointError(
+      WHAT,
+      `width ${width} does not split into ${o.heads === undefined ? `heads of ${CLIP_TEXT_HEAD_SIZE}` : `${heads} heads`}`,
+      {
+        width,
+        heads,
+      },
+    );
   }
   return { vocab, width, context, layers, mlpWidth, heads };
 }
@@ -140,16 +125,6 @@ export function clipTextTensorShapes(dims: ClipTextDims): Map<string, number[]> 
   return shapes;
 }
 
-/** [rows, cols] row-major → [cols, rows] row-major, for rows `from`..`from + rows` of a larger matrix. */
-function transposeRows(m: Float32Array, o: { cols: number; from: number; rows: number }): Float32Array {
-  const out = new Float32Array(o.rows * o.cols);
-  for (let r = 0; r < o.rows; r++) {
-    const src = (o.from + r) * o.cols;
-    for (let c = 0; c < o.cols; c++) out[c * o.rows + r] = m[src + c]!;
-  }
-  return out;
-}
-
 /**
  * Reads the text tower: checks every tensor's presence and shape first (so a bad checkpoint fails
  * before gigabytes are read), then reads them one at a time, widened to float32.
@@ -157,11 +132,8 @@ function transposeRows(m: Float32Array, o: { cols: number; from: number; rows: n
 export async function readClipTextWeights(weights: WeightsFile, o: { heads?: number } = {}): Promise<ClipTextWeights> {
   const dims = clipTextDims(weights, o);
   const shapes = clipTextTensorShapes(dims);
-  for (const [name, shape] of shapes) expectTensor(weights, name, shape);
-  const read = async (name: string): Promise<Float32Array> => {
-    const info = weights.tensors.get(name)!;
-    return toFloat32(info.dtype as Exclude<TensorInfo['dtype'], 'int64'>, await weights.read(name));
-  };
+  for (const [name, shape] of shapes) expectTensor(weights, name, shape, WHAT);
+  const read = (name: string): Promise<Float32Array> => readFloat32(weights, name);
   const { width: w, mlpWidth: m } = dims;
   const linear = async (prefix: string, inOut: { in: number; out: number }): Promise<LinearWeights> => ({
     weight: transposeRows(await read(`${prefix}.weight`), { cols: inOut.in, from: 0, rows: inOut.out }),

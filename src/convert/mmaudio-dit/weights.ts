@@ -8,9 +8,12 @@
  * checked before anything is read: a missing one is MODEL_LOAD_FAILED naming it. `t_embed.freqs`,
  * `latent_rot` and `clip_rot` are never read (upstream recomputes them; see tables.ts).
  */
-import { WorkerError } from '../../errors.js';
-import { type TensorInfo, toFloat32, type WeightsFile } from '../../models/weights/index.js';
+import type { WeightsFile } from '../../models/weights/index.js';
+import { checkpointError, expectTensor, readFloat32 } from '../checkpoint-tensors.js';
 import { MMAUDIO_HEAD_SIZE } from './config.js';
+
+/** What this converter's errors are led by. */
+const WHAT = 'MMAudio MM-DiT';
 
 /** The sizes of an MM-DiT, read off its tensors. */
 export interface MmaudioDitDims {
@@ -33,25 +36,7 @@ export interface MmaudioDitDims {
   v2: boolean;
 }
 
-function loadFailed(message: string, details: Record<string, unknown>): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', `MMAudio MM-DiT: ${message}`, { details });
-}
-
-function missing(name: string): WorkerError {
-  return loadFailed(`the checkpoint has no tensor "${name}"`, { tensor: name });
-}
-
-function expectTensor(weights: WeightsFile, name: string, shape: readonly number[]): TensorInfo {
-  const info = weights.tensors.get(name);
-  if (!info) throw missing(name);
-  const fits = info.shape.length === shape.length && shape.every((d, i) => d === -1 || info.shape[i] === d);
-  if (!fits) {
-    const want = shape.map((d) => (d === -1 ? '?' : d)).join(',');
-    throw loadFailed(`tensor "${name}" has shape [${info.shape.join(',')}], expected [${want}]`, { tensor: name, shape: info.shape });
-  }
-  if (info.dtype === 'int64') throw loadFailed(`tensor "${name}" is int64, expected a float type`, { tensor: name });
-  return info;
-}
+const missing = (name: string) => checkpointError(WHAT, `the checkpoint has no tensor "${name}"`, { tensor: name });
 
 /** One past the highest N of `<prefix>.N.*` (0 when there is none). */
 function countBlocks(weights: WeightsFile, prefix: string): number {
@@ -66,15 +51,16 @@ function countBlocks(weights: WeightsFile, prefix: string): number {
 
 /** The sizes, from the tensors' shapes alone (nothing is read). */
 export function mmaudioDitDims(weights: WeightsFile): MmaudioDitDims {
-  const [hidden, latentDim] = expectTensor(weights, 'audio_input_proj.0.weight', [-1, -1, 7]).shape as [number, number];
+  const [hidden, latentDim] = expectTensor(weights, 'audio_input_proj.0.weight', [-1, -1, 7], WHAT).shape as [number, number];
   const heads = hidden / MMAUDIO_HEAD_SIZE;
-  if (!Number.isInteger(heads) || heads < 1) throw loadFailed(`hidden size ${hidden} does not split into heads of 64`, { hidden });
-  const clipDim = expectTensor(weights, 'clip_input_proj.0.weight', [hidden, -1]).shape[1]!;
-  const syncDim = expectTensor(weights, 'sync_input_proj.0.weight', [hidden, -1, 7]).shape[1]!;
-  const textDim = expectTensor(weights, 'text_input_proj.0.weight', [hidden, -1]).shape[1]!;
-  const textLength = expectTensor(weights, 'empty_string_feat', [-1, textDim]).shape[0]!;
-  const mlpHidden = expectTensor(weights, 'global_cond_mlp.w1.weight', [-1, hidden]).shape[0]!;
-  const frequencies = expectTensor(weights, 't_embed.mlp.0.weight', [hidden, -1]).shape[1]!;
+  if (!Number.isInteger(heads) || heads < 1)
+    throw checkpointError(WHAT, `hidden size ${hidden} does not split into heads of 64`, { hidden });
+  const clipDim = expectTensor(weights, 'clip_input_proj.0.weight', [hidden, -1], WHAT).shape[1]!;
+  const syncDim = expectTensor(weights, 'sync_input_proj.0.weight', [hidden, -1, 7], WHAT).shape[1]!;
+  const textDim = expectTensor(weights, 'text_input_proj.0.weight', [hidden, -1], WHAT).shape[1]!;
+  const textLength = expectTensor(weights, 'empty_string_feat', [-1, textDim], WHAT).shape[0]!;
+  const mlpHidden = expectTensor(weights, 'global_cond_mlp.w1.weight', [-1, hidden], WHAT).shape[0]!;
+  const frequencies = expectTensor(weights, 't_embed.mlp.0.weight', [hidden, -1], WHAT).shape[1]!;
   // v1: clip_input_proj = Linear, ConvMLP; v2: Linear, SiLU, ConvMLP (index 2).
   const v2 = weights.tensors.has('clip_input_proj.2.w1.weight');
   const joint = countBlocks(weights, 'joint_blocks');
@@ -164,12 +150,9 @@ export interface MmaudioDitWeights {
 export async function readMmaudioDitWeights(weights: WeightsFile): Promise<MmaudioDitWeights> {
   const dims = mmaudioDitDims(weights);
   const shapes = mmaudioDitTensorShapes(dims);
-  for (const [name, shape] of shapes) expectTensor(weights, name, shape);
+  for (const [name, shape] of shapes) expectTensor(weights, name, shape, WHAT);
   const values = new Map<string, Float32Array>();
-  for (const name of shapes.keys()) {
-    const info = weights.tensors.get(name)!;
-    values.set(name, toFloat32(info.dtype as Exclude<TensorInfo['dtype'], 'int64'>, await weights.read(name)));
-  }
+  for (const name of shapes.keys()) values.set(name, await readFloat32(weights, name));
   return {
     dims,
     take(name) {

@@ -6,9 +6,12 @@
  * comes from their shapes. A missing tensor or a shape that does not fit the others is
  * MODEL_LOAD_FAILED naming it, before anything is read.
  */
-import { WorkerError } from '../../errors.js';
-import { type TensorInfo, toFloat32, type WeightsFile } from '../../models/weights/index.js';
+import type { WeightsFile } from '../../models/weights/index.js';
+import { checkpointError, expectTensor, readFloat32, transposeRows } from '../checkpoint-tensors.js';
 import { SYNCHFORMER_CONFIG, VFEAT_PREFIX } from './config.js';
+
+/** What this converter's errors are led by. */
+const WHAT = 'Synchformer';
 
 /** The sizes of a visual encoder, read off its tensors (upstream's values for the real file in brackets). */
 export interface SynchformerDims {
@@ -94,41 +97,23 @@ export interface SynchformerWeights {
   agg: AggregatorWeights;
 }
 
-function loadFailed(message: string, details: Record<string, unknown>): WorkerError {
-  return new WorkerError('MODEL_LOAD_FAILED', `Synchformer: ${message}`, { details });
-}
-
-/** The tensor's info (by its name under `vfeat_extractor.`), or MODEL_LOAD_FAILED naming it; -1 in `shape` takes any size. */
-function expectTensor(weights: WeightsFile, name: string, shape: readonly number[]): TensorInfo {
-  const tensor = VFEAT_PREFIX + name;
-  const info = weights.tensors.get(tensor);
-  if (!info) throw loadFailed(`the checkpoint has no tensor "${tensor}"`, { tensor });
-  const fits = info.shape.length === shape.length && shape.every((d, i) => d === -1 || info.shape[i] === d);
-  if (!fits) {
-    const want = shape.map((d) => (d === -1 ? '?' : d)).join(',');
-    throw loadFailed(`tensor "${tensor}" has shape [${info.shape.join(',')}], expected [${want}]`, { tensor, shape: info.shape });
-  }
-  if (info.dtype === 'int64') throw loadFailed(`tensor "${tensor}" is int64, expected a float type`, { tensor });
-  return info;
-}
-
 /** The sizes, from the tensors' shapes alone (nothing is read). */
 export function synchformerDims(weights: WeightsFile, o: { heads?: number } = {}): SynchformerDims {
-  const patchShape = expectTensor(weights, 'patch_embed_3d.proj.weight', [-1, -1, -1, -1, -1]).shape;
+  const patchShape = expectTensor(weights, `${VFEAT_PREFIX}patch_embed_3d.proj.weight`, [-1, -1, -1, -1, -1], WHAT).shape;
   const [width, channels, tubelet, patch] = patchShape as [number, number, number, number];
   if (patchShape[4] !== patch) {
-    throw loadFailed(`tensor "${VFEAT_PREFIX}patch_embed_3d.proj.weight" has non-square patches [${patchShape.join(',')}]`, {
+    throw checkpointError(WHAT, `tensor "${VFEAT_PREFIX}patch_embed_3d.proj.weight" has non-square patches [${patchShape.join(',')}]`, {
       tensor: `${VFEAT_PREFIX}patch_embed_3d.proj.weight`,
     });
   }
-  const spatialTokens = expectTensor(weights, 'pos_embed', [1, -1, width]).shape[1]! - 1;
+  const spatialTokens = expectTensor(weights, `${VFEAT_PREFIX}pos_embed`, [1, -1, width], WHAT).shape[1]! - 1;
   const grid = Math.round(Math.sqrt(spatialTokens));
   if (grid < 1 || grid * grid !== spatialTokens) {
-    throw loadFailed(`tensor "${VFEAT_PREFIX}pos_embed" has ${spatialTokens} patch rows, not a square grid`, {
+    throw checkpointError(WHAT, `tensor "${VFEAT_PREFIX}pos_embed" has ${spatialTokens} patch rows, not a square grid`, {
       tensor: `${VFEAT_PREFIX}pos_embed`,
     });
   }
-  const temporalTokens = expectTensor(weights, 'temp_embed', [1, -1, width]).shape[1]!;
+  const temporalTokens = expectTensor(weights, `${VFEAT_PREFIX}temp_embed`, [1, -1, width], WHAT).shape[1]!;
   let depth = 0;
   for (const name of weights.tensors.keys()) {
     const n = /^vfeat_extractor\.blocks\.(\d+)\./.exec(name)?.[1];
@@ -136,13 +121,13 @@ export function synchformerDims(weights: WeightsFile, o: { heads?: number } = {}
   }
   if (depth === 0) {
     const tensor = `${VFEAT_PREFIX}blocks.0.norm1.weight`;
-    throw loadFailed(`the checkpoint has no tensor "${tensor}"`, { tensor });
+    throw checkpointError(WHAT, `the checkpoint has no tensor "${tensor}"`, { tensor });
   }
-  const mlpWidth = expectTensor(weights, 'blocks.0.mlp.fc1.weight', [-1, width]).shape[0]!;
-  const aggMlpWidth = expectTensor(weights, 'spatial_attn_agg.linear1.weight', [-1, width]).shape[0]!;
+  const mlpWidth = expectTensor(weights, `${VFEAT_PREFIX}blocks.0.mlp.fc1.weight`, [-1, width], WHAT).shape[0]!;
+  const aggMlpWidth = expectTensor(weights, `${VFEAT_PREFIX}spatial_attn_agg.linear1.weight`, [-1, width], WHAT).shape[0]!;
   const heads = o.heads ?? SYNCHFORMER_CONFIG.heads;
   if (!Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
-    throw loadFailed(`width ${width} does not split into ${heads} heads`, { width, heads });
+    throw checkpointError(WHAT, `width ${width} does not split into ${heads} heads`, { width, heads });
   }
   return {
     width,
@@ -202,27 +187,14 @@ export function synchformerTensorShapes(dims: SynchformerDims): Map<string, numb
   return shapes;
 }
 
-/** [rows, cols] row-major → [cols, rows] row-major, for rows `from`..`from + rows` of a larger matrix. */
-function transposeRows(m: Float32Array, o: { cols: number; from: number; rows: number }): Float32Array {
-  const out = new Float32Array(o.rows * o.cols);
-  for (let r = 0; r < o.rows; r++) {
-    const src = (o.from + r) * o.cols;
-    for (let c = 0; c < o.cols; c++) out[c * o.rows + r] = m[src + c]!;
-  }
-  return out;
-}
-
 /**
  * Reads the visual encoder: checks every tensor's presence and shape first (so a bad checkpoint
  * fails before hundreds of megabytes are read), then reads them one at a time, widened to float32.
  */
 export async function readSynchformerWeights(weights: WeightsFile, o: { heads?: number } = {}): Promise<SynchformerWeights> {
   const dims = synchformerDims(weights, o);
-  for (const [name, shape] of synchformerTensorShapes(dims)) expectTensor(weights, name, shape);
-  const read = async (name: string): Promise<Float32Array> => {
-    const info = weights.tensors.get(VFEAT_PREFIX + name)!;
-    return toFloat32(info.dtype as Exclude<TensorInfo['dtype'], 'int64'>, await weights.read(VFEAT_PREFIX + name));
-  };
+  for (const [name, shape] of synchformerTensorShapes(dims)) expectTensor(weights, VFEAT_PREFIX + name, shape, WHAT);
+  const read = (name: string): Promise<Float32Array> => readFloat32(weights, VFEAT_PREFIX + name);
   const w = dims.width;
   const linear = async (prefix: string, inOut: [number, number]): Promise<LinearWeights> => ({
     weight: transposeRows(await read(`${prefix}.weight`), { cols: inOut[0], from: 0, rows: inOut[1] }),
