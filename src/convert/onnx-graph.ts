@@ -4,6 +4,8 @@
  * int32/int64/bool initializers and typed inputs/outputs exist for graph models whose index
  * arithmetic (shapes, argmax, gather indices) is integer. Names are checked for clashes as they are added,
  * because a duplicated tensor name makes ORT fail later with a message that names neither side.
+ * A model over protobuf's 2 GB (the larger MM-DiTs hold 2.5–4 GB of fp32 weights) is encoded with
+ * its large initializers in an external data file (`encodeSplit`).
  */
 import onnxProto from 'onnx-proto';
 
@@ -81,6 +83,56 @@ export interface OnnxGraph {
   addInput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
   addOutput(name: string, dims: readonly Dim[], type?: OnnxElemType): void;
   encode(o: EncodeOptions): Uint8Array;
+  /** The bytes every initializer holds. */
+  initializerBytes(): number;
+  /**
+   * The model with initializers of 1 KiB and more moved to `location`: each names its `location`
+   * (relative to the model's folder, as ORT resolves it), `offset` and `length`; the data file
+   * comes back as chunks in order (never one buffer over Node's limit).
+   */
+  encodeSplit(o: EncodeOptions & { location: string }): { model: Uint8Array; data: ExternalData };
+}
+
+/** A data file as written beside the model: its name (the `location` the model refers to) and its bytes in order. */
+export interface ExternalData {
+  location: string;
+  chunks: Uint8Array[];
+  byteLength: number;
+}
+
+/** Offsets in the data file are aligned to this (a page: ORT may memory-map the file). */
+const EXTERNAL_ALIGN = 4096;
+/** Initializers smaller than this stay in the model. */
+const MIN_EXTERNAL_BYTES = 1024;
+
+/** The initializers with the large ones' bytes moved out to one data file at `location`. */
+function externalize(
+  initializers: readonly onnxProto.onnx.ITensorProto[],
+  location: string,
+): { initializers: onnxProto.onnx.ITensorProto[]; data: ExternalData } {
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const moved = initializers.map((t) => {
+    const raw = t.rawData as Uint8Array;
+    if (raw.byteLength < MIN_EXTERNAL_BYTES) return t;
+    const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+    if (pad > 0) chunks.push(new Uint8Array(pad));
+    offset += pad;
+    chunks.push(raw);
+    const { rawData: _inModel, ...rest } = t;
+    const entry: onnxProto.onnx.ITensorProto = {
+      ...rest,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(raw.byteLength) },
+      ],
+    };
+    offset += raw.byteLength;
+    return entry;
+  });
+  return { initializers: moved, data: { location, chunks, byteLength: offset } };
 }
 
 function valueInfo(name: string, dims: readonly Dim[], type: OnnxElemType = 'float32'): onnxProto.onnx.IValueInfoProto {
@@ -136,17 +188,24 @@ export function createOnnxGraph(name: string): OnnxGraph {
     addOutput(tensor, dims, type) {
       output.push(valueInfo(tensor, dims, type));
     },
-    encode(o) {
-      const model = onnx.ModelProto.create({
-        irVersion: IR_VERSION,
-        producerName: o.producerName,
-        producerVersion: o.producerVersion,
-        opsetImport: [{ domain: '', version: OPSET }],
-        ...(o.docString === undefined ? {} : { docString: o.docString }),
-        metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
-        graph: { name, input, output, initializer, node },
-      });
-      return onnx.ModelProto.encode(model).finish();
+    encode: (o) => encodeModel(o, initializer),
+    initializerBytes: () => initializer.reduce((n, t) => n + (t.rawData?.byteLength ?? 0), 0),
+    encodeSplit(o) {
+      const split = externalize(initializer, o.location);
+      return { model: encodeModel(o, split.initializers), data: split.data };
     },
   };
+
+  function encodeModel(o: EncodeOptions, initializers: onnxProto.onnx.ITensorProto[]): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      producerName: o.producerName,
+      producerVersion: o.producerVersion,
+      opsetImport: [{ domain: '', version: OPSET }],
+      ...(o.docString === undefined ? {} : { docString: o.docString }),
+      metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
+      graph: { name, input, output, initializer: initializers, node },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
 }

@@ -4,8 +4,7 @@
  * for the empty one) and one flow step (`predict_flow`: latent + t + the conditions → velocity),
  * the split the trial export measured (learned-foley.md §3). fp32, opset 17, batch dynamic.
  */
-import { attr, type OnnxGraph } from '../onnx-graph.js';
-import { type RecordingGraph, recordingGraph } from './external-data.js';
+import { attr, createOnnxGraph, type OnnxGraph } from '../onnx-graph.js';
 import { finalBlock, fusedBlock, jointBlock, type Rotation } from './blocks.js';
 import { MMAUDIO_HEAD_SIZE, type MmaudioSequenceLengths, SYNC_SEGMENT } from './config.js';
 import { type Ctx, channelLastConv, gatedMlp, linear, selu, silu } from './layers.js';
@@ -53,9 +52,9 @@ function context(g: OnnxGraph, w: MmaudioDitWeights): Ctx {
  * v2: a SiLU after each first layer), the sync stream upsampled to the latent length
  * (`nearest-exact`), and the pooled clip and text conditions (mean over the sequence → Linear).
  */
-export function buildConditionsGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths): RecordingGraph {
+export function buildConditionsGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths): OnnxGraph {
   const d = w.dims;
-  const g = recordingGraph('mmaudio_conditions');
+  const g = createOnnxGraph('mmaudio_conditions');
   const c = context(g, w);
   const h = d.hidden;
   g.addInput(CONDITION_INPUTS.clip, ['batch', seq.clip, d.clipDim]);
@@ -115,9 +114,9 @@ function rotation(c: Ctx, o: { name: string; length: number; scaling: number }):
  * fused blocks, the final block → velocity [B, latent, C]. RoPE: latent_rot over the latent length,
  * clip_rot over the clip length with its frequencies scaled by latent / clip (`initialize_rotations`).
  */
-export function buildFlowGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths): RecordingGraph {
+export function buildFlowGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths): OnnxGraph {
   const d = w.dims;
-  const g = recordingGraph('mmaudio_flow');
+  const g = createOnnxGraph('mmaudio_flow');
   const c = context(g, w);
   const h = d.hidden;
   g.addInput(FLOW_INPUTS.latent, ['batch', seq.latent, d.latentDim]);

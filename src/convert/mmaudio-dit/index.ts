@@ -8,7 +8,6 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, SYNC_SEGMENT, variantSequenceLengths } from './config.js';
-import type { ExternalData, RecordingGraph } from './external-data.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
 import { type MmaudioDitDims, readMmaudioDitWeights } from './weights.js';
 import { WorkerError } from '../../errors.js';
@@ -20,7 +19,8 @@ export {
   mmaudioSequenceLengths,
   variantSequenceLengths,
 } from './config.js';
-export type { ExternalData } from './external-data.js';
+import type { ExternalData, OnnxGraph } from '../onnx-graph.js';
+export type { ExternalData } from '../onnx-graph.js';
 export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
 export { type MmaudioDitDims, mmaudioDitDims, mmaudioDitTensorShapes } from './weights.js';
 
@@ -101,7 +101,7 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
     sync: String(sequence.sync),
   };
   const storage = o.storage ?? 'auto';
-  const encode = (g: RecordingGraph, doc: string, location: string): ConvertedGraph => {
+  const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
     const e = { producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata };
     const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
     return external ? g.encodeSplit({ ...e, location }) : { model: g.encode(e) };
