@@ -340,7 +340,6 @@ export async function saveTorchStateDict(o: SaveTorchStateDictOptions): Promise<
       await zip.entry(name, b.length, (put) => put(b));
     }
     const zip64 = await zip.finish();
-    await handle.sync();
     await handle.close();
     o.signal?.throwIfAborted();
     await rename(tmp, o.path);
