@@ -147,3 +147,43 @@ export function decoderLevels(sd: VaeStateDict): DecoderLevel[] {
     return { index, blocks, attn, upsample: names.some((k) => k.startsWith(`${up}.upsample.`)) };
   });
 }
+
+/**
+ * The tensors of upstream's VAE file that matter here, with their shapes, for a `VAE` of
+ * `hidden` channels (`VAE_16k`: latent 20, mels 80, hidden 384; `VAE_44k`: 40, 128, 512): `data_mean`,
+ * `data_std`, every `decoder.*` tensor (ch_mult (1, 2, 4), 3 res blocks per level, attention in the
+ * middle only, a 2× upsample at level 1, kernel 3), and `encoder.conv_in.weight` standing in for the
+ * encoder, which the converter skips. For writing stand-in checkpoints (bench/mmaudio-stand-ins.ts).
+ */
+export function mmaudioVaeTensorShapes(o: { latent: number; mels: number; hidden: number }): Map<string, number[]> {
+  const h = o.hidden;
+  const mult = [1, 2, 4];
+  const top = h * mult.at(-1)!;
+  const s = new Map<string, number[]>([
+    ['data_mean', [1, o.mels, 1]],
+    ['data_std', [1, o.mels, 1]],
+    ['encoder.conv_in.weight', [h, o.mels, 3]],
+    ['decoder.learnable_gain', []],
+    ['decoder.conv_in.weight', [top, o.latent, 3]],
+  ]);
+  const res = (m: string, io: [number, number]) => {
+    s.set(`${m}.conv1.weight`, [io[1], io[0], 3]);
+    s.set(`${m}.conv2.weight`, [io[1], io[1], 3]);
+    if (io[0] !== io[1]) s.set(`${m}.nin_shortcut.weight`, [io[1], io[0], 1]);
+  };
+  res('decoder.mid.block_1', [top, top]);
+  s.set('decoder.mid.attn_1.qkv.weight', [3 * top, top, 1]);
+  s.set('decoder.mid.attn_1.proj_out.weight', [top, top, 1]);
+  res('decoder.mid.block_2', [top, top]);
+  let channels = top;
+  for (let level = mult.length - 1; level >= 0; level--) {
+    const out = h * mult[level]!;
+    for (let j = 0; j < 3; j++) {
+      res(`decoder.up.${level}.block.${j}`, [channels, out]);
+      channels = out;
+    }
+    if (level === 1) s.set(`decoder.up.${level}.upsample.conv.weight`, [out, out, 3]);
+  }
+  s.set('decoder.conv_out.weight', [o.mels, h, 3]);
+  return s;
+}

@@ -13,6 +13,7 @@ import type { WeightsFile } from './weights-file.js';
 export { bfloat16ToFloat32, float16ToFloat32, toFloat32 } from './float.js';
 export { DTYPE_BYTES, type TensorInfo, type WeightDtype, type WeightsLimits, type WeightsScalar } from './tensor-info.js';
 export type { WeightsFile } from './weights-file.js';
+export { type SavedTorchStateDict, type SaveTensor, type SaveTorchStateDictOptions, saveTorchStateDict } from './save.js';
 
 /**
  * Opens a weights file: a zip (`PK\x03\x04`) is read as torch.save, a bare pickle is refused (the
