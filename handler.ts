@@ -75,7 +75,9 @@ async function main(): Promise<number> {
   };
   // /health's `worker`: the hardware and models (when warm-up worked) and what a client may send.
   const limits = publicLimits(config);
-  const health = () => ({ ...(describeWorker ? (describeWorker() as object) : {}), limits });
+  const { engineLicences } = await import('./src/tasks/registry.js');
+  const engines = { foley_engine: config.models.foleyEngine ?? null, licences: engineLicences() };
+  const health = () => ({ ...(describeWorker ? (describeWorker() as object) : {}), limits, engines });
   return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, pages, describeWorker: health });
 }
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isWorkerError, WorkerError } from './errors.js';
 import type { ModelsConfig } from './models/options.js';
+import { FOLEY_ENGINE_NAMES, resolveEngineName, withEngineFiles } from './models/engine-files.js';
 import { parseModelsSpec, type RepoSpec } from './models/spec.js';
 
 export type { ModelsConfig } from './models/options.js';
@@ -95,6 +96,10 @@ const EnvSchema = z.object({
   CONVERTED_MODELS_DIR: optionalString,
   // The TF.js vision models' folder (centernet.json, movenet-lightning.json and their .bin).
   VISION_MODELS_DIR: optionalString,
+  // The learned Foley engine this worker serves (docs/engines.md): its Hub files are ensured with MODELS.
+  FOLEY_ENGINE: z.enum(FOLEY_ENGINE_NAMES).optional(),
+  // Where learned engines' converted graphs are cached (on the volume: every worker that mounts it reuses them).
+  ENGINE_GRAPHS_DIR: optionalString,
   // The Foley task's trained senses (vision, voice activity): a job's `vision` field can turn them off too.
   FOLEY_VISION: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -361,7 +366,7 @@ export function loadConfig(
       endpoint: v.HF_ENDPOINT.replace(/\/+$/, ''),
       token: v.HF_TOKEN,
       offline: v.HF_HUB_OFFLINE,
-      specs: Object.freeze(modelsSpec(v.MODELS)),
+      specs: Object.freeze(withEngineFiles(modelsSpec(v.MODELS), v.FOLEY_ENGINE)),
       lockStaleMs: v.MODELS_LOCK_STALE_S * 1000,
       lockWaitMs: v.MODELS_LOCK_WAIT_S * 1000,
       concurrency: v.MODELS_DOWNLOAD_CONCURRENCY,
@@ -371,6 +376,8 @@ export function loadConfig(
       convertedDir: resolve(cwd, v.CONVERTED_MODELS_DIR ?? join(packageRoot(), '.cache', 'converted-models')),
       visionDir: v.VISION_MODELS_DIR === undefined ? undefined : resolve(cwd, v.VISION_MODELS_DIR),
       foleyVision: v.FOLEY_VISION,
+      foleyEngine: v.FOLEY_ENGINE === undefined ? undefined : resolveEngineName(v.FOLEY_ENGINE),
+      graphsDir: resolve(cwd, v.ENGINE_GRAPHS_DIR ?? join(resolve(cwd, v.VOLUME_DIR), 'foley-worker', 'graphs')),
     }),
   });
 }

@@ -6,16 +6,20 @@
  * each source's fields (`video_*`, `image_*`, `audio_*`).
  */
 import { z } from 'zod';
-import { sourceFields } from '../job/fields.js';
+import { type SourceKind, sourceFields } from '../job/fields.js';
 import { TASKS, type TaskName } from '../tasks/registry.js';
 
 const SOURCES = { video: sourceFields('video'), image: sourceFields('image'), audio: sourceFields('audio') };
 
-/** `oneOf` one field of each source group the task has: exactly one of them, as the handler asks. */
-function exactlyOneSource(properties: Record<string, unknown>): object[] {
-  return Object.values(SOURCES)
-    .filter((fields) => fields.every((f) => f in properties))
-    .map((fields) => ({ oneOf: fields.map((f) => ({ required: [f] })) }));
+/**
+ * `oneOf` one field of each source group the task has: exactly one of them, as the handler asks.
+ * Kinds the task groups (Foley's video or still) share one `oneOf` over all their fields.
+ */
+function exactlyOneSource(properties: Record<string, unknown>, groups: readonly (readonly SourceKind[])[]): object[] {
+  const present = (Object.keys(SOURCES) as SourceKind[]).filter((k) => SOURCES[k].every((f) => f in properties));
+  const grouped = groups.map((g) => g.filter((k) => present.includes(k))).filter((g) => g.length > 0);
+  const alone = present.filter((k) => !grouped.some((g) => g.includes(k))).map((k) => [k]);
+  return [...grouped, ...alone].map((kinds) => ({ oneOf: kinds.flatMap((k) => SOURCES[k]).map((f) => ({ required: [f] })) }));
 }
 
 export function payloadJsonSchema(): object {
@@ -26,7 +30,7 @@ export function payloadJsonSchema(): object {
       properties?: Record<string, unknown>;
     };
     delete schema.$schema;
-    const one = exactlyOneSource(schema.properties ?? {});
+    const one = exactlyOneSource(schema.properties ?? {}, task.sourceGroups ?? []);
     defs[name] = { ...schema, title: `task: "${name}"`, description: task.description, ...(one.length > 0 ? { allOf: one } : {}) };
   }
   return {

@@ -68,6 +68,20 @@ export function requireOneSource(kind: SourceKind): (v: Record<string, unknown>,
   };
 }
 
+/** The refinement that exactly one source field is given over several kinds (a video or a still). */
+export function requireOneSourceOf(kinds: readonly SourceKind[]): (v: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  const fields = kinds.flatMap((k) => sourceFields(k));
+  return (v, ctx) => {
+    const given = fields.filter((k) => v[k] !== undefined);
+    if (given.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [fields[2]!], message: `one of ${fields.join(', ')} is required` });
+    } else if (given.length > 1) {
+      const message = `give exactly one of ${fields.join(', ')} (got ${given.join(', ')})`;
+      for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message });
+    }
+  };
+}
+
 /** The field that named a source of `kind` (for errors about the file it led to). */
 export function namedSourceField<K extends SourceKind>(kind: K, v: NamedSource<K>): `${K}_url` | `${K}_base64` | `${K}_path` {
   const fields = sourceFields(kind);

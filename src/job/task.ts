@@ -11,7 +11,7 @@ import type { Config, InputLimits } from '../config.js';
 import type { WorkerModels } from '../inference/warm-up.js';
 import type { WorkerInference } from '../inference/worker-inference.js';
 import type { MediaBinaries } from '../media/binaries.js';
-import type { Delivery } from './fields.js';
+import type { Delivery, SourceKind } from './fields.js';
 import type { ModelsConfig } from '../models/options.js';
 import type { AddressPolicy } from '../storage/address-policy.js';
 import type { Resolver } from '../storage/download.js';
@@ -25,6 +25,8 @@ export interface EngineEntry {
   /** Hub repos (from MODELS) it needs; empty for built-in or embedded engines. */
   models: readonly string[];
   description: string;
+  /** The licence of its weights, in a line (for /health); absent for an engine without weights. */
+  licence?: string | undefined;
 }
 
 /**
@@ -120,6 +122,11 @@ export interface TaskDefinition<I extends { task: string; delivery: Delivery } =
   /** The task's payload, strict (unknown fields rejected by name), `task` included. */
   readonly schema: z.ZodType<I>;
   readonly engines: readonly EngineEntry[];
+  /**
+   * Source kinds that stand for one another (exactly one field over the group: Foley's video or
+   * still); a kind in no group is its own. For the JSON Schema, which says what the refinement checks.
+   */
+  readonly sourceGroups?: readonly (readonly SourceKind[])[];
   /** Built once per handler; keeps what the task reuses across jobs (e.g. sessions). */
   create(deps: TaskDeps): TaskRunner<I>;
 }

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { animateTask } from './animate/task.js';
 import { foleyTask } from './foley/task.js';
 import { interpolateTask } from './interpolate/task.js';
+import { soundTask } from './sound/task.js';
 import type { TaskDefinition } from '../job/task.js';
 import { upscaleTask } from './upscale/task.js';
 
@@ -15,6 +16,7 @@ export const TASKS = {
   upscale: upscaleTask,
   animate: animateTask,
   interpolate: interpolateTask,
+  sound: soundTask,
 } as const;
 
 export type TaskName = keyof typeof TASKS;
@@ -31,4 +33,15 @@ export function taskDefinition(name: TaskName): TaskDefinition<JobInput> {
 /** Engine → the Hub repos it needs, over every task (for ModelRegistry.forEngine). */
 export function engineModels(): Record<string, readonly string[]> {
   return Object.fromEntries(Object.values(TASKS).flatMap((t) => t.engines.map((e) => [e.name, e.models] as const)));
+}
+
+/** Every task's engines with their weights' licences, for /health: the operator's choice, said plainly. */
+export function engineLicences(): { task: string; engine: string; licence: string }[] {
+  return Object.values(TASKS).flatMap((t) =>
+    t.engines.map((e) => ({
+      task: t.name,
+      engine: e.name,
+      licence: e.licence ?? (e.models.length === 0 ? 'built in: no Hub weights' : 'the licence of the repo MODELS names'),
+    })),
+  );
 }

@@ -128,13 +128,14 @@ export async function convertBigVgan(o: ConvertBigVganOptions): Promise<Uint8Arr
   const given = o.config ?? (o.variant === 'v1-16k' ? BIGVGAN_V1_16K_CONFIG : undefined);
   if (!given) throw checkpointError('BigVGAN-v2 needs the config.json that ships with its weights');
   // v1's code has neither switch: a bias on conv_post and tanh, whatever a config file says.
-  const config: BigVganConfig = o.variant === 'v1-16k' ? { ...given, useBiasAtFinal: true, useTanhAtFinal: true } : given;
+  const sd = new StateDict(o.weights);
+  // conv_pre and conv_post: kernel 7, padding 3 in both upstream versions. The width after conv_pre
+  // is a size the tensors carry: read from them (a reduced network of v1's table converts too).
+  const [initial, mels] = sd.weightShape('conv_pre', [undefined, given.numMels, EDGE_KERNEL]) as number[];
+  const sized: BigVganConfig = { ...given, upsampleInitialChannel: initial! };
+  const config: BigVganConfig = o.variant === 'v1-16k' ? { ...sized, useBiasAtFinal: true, useTanhAtFinal: true } : sized;
   const graph = createOnnxGraph(`bigvgan_${o.variant}`);
-  const w: Walk = { ctx: graphContext(graph), sd: new StateDict(o.weights), config };
-  const { sd } = w;
-
-  // conv_pre and conv_post: kernel 7, padding 3 in both upstream versions.
-  const [initial, mels] = sd.weightShape('conv_pre', [config.upsampleInitialChannel, config.numMels, EDGE_KERNEL]) as number[];
+  const w: Walk = { ctx: graphContext(graph), sd, config };
   graph.addInput(BIGVGAN_IO.input, ['batch', mels!, 'frames']);
   let x = conv1d(w.ctx, BIGVGAN_IO.input, {
     name: 'conv_pre',

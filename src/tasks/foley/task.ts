@@ -6,15 +6,24 @@
  * src/pipelines/foley/engines/ (one folder each, one list).
  */
 import type { Logger } from 'pino';
+import { prepareImage } from '../../job/image-input.js';
 import { prepareVideo } from '../../job/video-input.js';
 import type { FoleyEngine, FoleyRequest } from '../../pipelines/foley/engines/engine.js';
 import { FOLEY_ENGINES } from '../../pipelines/foley/engines/index.js';
-import { checkEngineModels, chooseEngine, loadChoice, LoadedEngines, type SkippedEngine } from '../../pipelines/foley/engines/select.js';
+import {
+  checkEngineModels,
+  chooseEngine,
+  loadChoice,
+  LoadedEngines,
+  preferenceOrder,
+  type SkippedEngine,
+} from '../../pipelines/foley/engines/select.js';
 import { randomSeed } from '../../pipelines/foley/rng.js';
 import type { TaskDefinition, TaskDeps, TaskRunner } from '../../job/task.js';
 import { aacAsIs, deliverTrack, wavIsResult } from './deliver-track.js';
 import { FoleyInputSchema, type FoleyInput } from './input.js';
 import { listen } from './listen.js';
+import { renderPictureless } from './pictureless.js';
 import { createFoleySenses } from './senses.js';
 
 export { onPictureClock } from './listen.js';
@@ -23,7 +32,7 @@ const MIME = { mp4: 'video/mp4', wav: 'audio/wav', flac: 'audio/flac', m4a: 'aud
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-function skippedWarning(skipped: readonly SkippedEngine[], ran: string): string {
+export function skippedWarning(skipped: readonly SkippedEngine[], ran: string): string {
   return `engine "auto": ${skipped.map((s) => `${s.name} is not available (${s.reason})`).join('; ')}; ${ran} ran instead`;
 }
 
@@ -46,12 +55,13 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
     log?.warn({ task: 'foley' }, problem);
   }
   const loaded = new LoadedEngines(deps);
-  for (const engine of engines) {
-    if (engine.available(deps) === true) {
-      loaded
-        .get(engine)
-        .catch((e: unknown) => log?.warn({ err: e, engine: engine.name }, 'engine failed to load at start-up; jobs will try again'));
-    }
+  // Loaded now: the engine `auto` would run (FOLEY_ENGINE's, converting its weights on the first
+  // start) and every engine without weights; other learned networks load when a job names them.
+  const available = preferenceOrder(engines, deps).filter((e) => e.available(deps) === true);
+  for (const engine of available.filter((e, i) => i === 0 || e.models.length === 0)) {
+    loaded
+      .get(engine)
+      .catch((e: unknown) => log?.warn({ err: e, engine: engine.name }, 'engine failed to load at start-up; jobs will try again'));
   }
   const senses = createFoleySenses(deps);
   return async (input, job) => {
@@ -62,10 +72,33 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
     const ready = loadChoice(choice, { auto: input.engine === 'auto', engines, deps, loaded });
     ready.catch(() => undefined);
     const bins = deps.binaries();
-    // The engine may start decoding at once; the probe runs alongside and stops it with its error.
-    const { file, media } = await prepareVideo(input, job, deps, { probeAlongside: true });
     const seed = input.seed ?? randomSeed();
     const format = input.output_format;
+    const output: FoleyRequest['output'] = {
+      mode: input.audio_mode,
+      // A WAV of the new track alone is delivered as the engine writes it.
+      sampleFormat: wavIsResult(format, input.audio_mode) ? 's16' : 'f32',
+      aac: aacAsIs(format, input.audio_mode) ? { ffmpeg: bins.ffmpeg, timeoutMs: config.ffmpegTimeoutMs } : undefined,
+    };
+    const common = {
+      prompt: input.prompt,
+      negativePrompt: input.negative_prompt,
+      seed,
+      duration: input.duration,
+      sampling: { steps: input.steps, cfgStrength: input.cfg_strength },
+      workDir: job.workDir,
+      signal: ctx.signal,
+      timeoutMs: config.ffmpegTimeoutMs,
+      limits: { maxFrames: config.limits.maxFrames, maxTimeS: config.limits.maxDurationS },
+      onProgress: (p: { stage: string; percent: number }) => ctx.progress({ stage: p.stage, percent: p.percent }),
+      log: ctx.log,
+    };
+    if (input.image_url !== undefined || input.image_base64 !== undefined || input.image_path !== undefined) {
+      const still = await prepareImage(input, job, deps);
+      return renderPictureless({ ready, request: { ...common, output }, format, job, deps, skippedWarning, still });
+    }
+    // The engine may start decoding at once; the probe runs alongside and stops it with its error.
+    const { file, media } = await prepareVideo(input, job, deps, { probeAlongside: true });
     const heard = await listen({
       senses,
       watching: input.vision && config.models.foleyVision,
@@ -79,11 +112,8 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
     const { engine, loaded: renderer, skipped } = await ready;
     if (skipped.length > 0) warnings.push(skippedWarning(skipped, engine.name));
     const request: FoleyRequest = {
+      ...common,
       source: { file, media },
-      prompt: input.prompt,
-      negativePrompt: input.negative_prompt,
-      seed,
-      duration: input.duration,
       // Never rejects: a failed detection (or probe) is no speech here, and the job's error elsewhere.
       senses: {
         vision: heard.vision,
@@ -92,18 +122,7 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
           () => [],
         ),
       },
-      output: {
-        mode: input.audio_mode,
-        // A WAV of the new track alone is delivered as the engine writes it.
-        sampleFormat: wavIsResult(format, input.audio_mode) ? 's16' : 'f32',
-        aac: aacAsIs(format, input.audio_mode) ? { ffmpeg: bins.ffmpeg, timeoutMs: config.ffmpegTimeoutMs } : undefined,
-      },
-      workDir: job.workDir,
-      signal: ctx.signal,
-      timeoutMs: config.ffmpegTimeoutMs,
-      limits: { maxFrames: config.limits.maxFrames, maxTimeS: config.limits.maxDurationS },
-      onProgress: (p) => ctx.progress({ stage: p.stage, percent: p.percent }),
-      log: ctx.log,
+      output,
     };
     const { track, fields } = await renderer.render(request, job);
     const probed = await media;
@@ -145,6 +164,7 @@ export const foleyTask: TaskDefinition<FoleyInput> = {
   name: 'foley',
   description: 'video in, synchronized sound effects out',
   schema: FoleyInputSchema,
-  engines: FOLEY_ENGINES.map((e) => ({ name: e.name, models: e.models, description: e.description })),
+  sourceGroups: [['video', 'image']],
+  engines: FOLEY_ENGINES.map((e) => ({ name: e.name, models: e.models, description: e.description, licence: e.licence })),
   create: (deps) => createFoleyRunner(deps),
 };

@@ -11,6 +11,7 @@ import type { InputLimits } from '../../../config.js';
 import type { WorkerModels } from '../../../inference/warm-up.js';
 import type { MediaBinaries } from '../../../media/binaries.js';
 import type { AudioMode } from '../../../media/mux.js';
+import type { Orientation } from '../../../media/exif-orientation.js';
 import type { MediaInfo } from '../../../media/probe.js';
 import type { WavSampleFormat } from '../../../media/wav.js';
 import type { ModelsConfig } from '../../../models/options.js';
@@ -55,10 +56,14 @@ export interface FoleyRequest {
    * a request without a picture (a text-only sound).
    */
   source?: { file: string; media: Promise<MediaInfo> } | undefined;
+  /** A still picture instead of a video (`image_*`): its file, the demuxer that reads it, its EXIF orientation. */
+  still?: { file: string; format: string; orientation: Orientation } | undefined;
   prompt: string;
   negativePrompt: string;
   /** The same seed and request give the same samples. */
   seed: number;
+  /** A learned engine's sampler settings (`steps`, `cfg_strength`); absent: its defaults. Others ignore them. */
+  sampling?: { steps?: number | undefined; cfgStrength?: number | undefined } | undefined;
   /** Seconds asked for (`duration`); absent: the source's length. */
   duration?: number | undefined;
   /** What the worker's trained senses give; each absent when it did not run or failed to load. */
@@ -136,6 +141,8 @@ export interface FoleyEngine {
   readonly description: string;
   /** Hub repos (MODELS entries, `org/name`) the engine needs; empty for one without weights. */
   readonly models: readonly string[];
+  /** The licence of its weights, in a line (for /health and results); absent for an engine without weights. */
+  readonly licence?: string;
   /** Whether it can run on this worker now; otherwise why not, in words for the user. */
   available(deps: EngineDeps): true | string;
   /** Loads what the engine keeps across jobs; called once per worker (again after a failure). */

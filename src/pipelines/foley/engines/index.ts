@@ -3,6 +3,7 @@
  * is available. A new engine is one folder beside `procedural/` and one line here.
  */
 import type { FoleyEngine } from './engine.js';
+import { MMAUDIO_ENGINES } from './mmaudio/index.js';
 import { proceduralEngine } from './procedural/index.js';
 
-export const FOLEY_ENGINES: readonly FoleyEngine[] = [proceduralEngine];
+export const FOLEY_ENGINES: readonly FoleyEngine[] = [...MMAUDIO_ENGINES, proceduralEngine];

@@ -6,6 +6,7 @@
  */
 import { WorkerError } from '../../../errors.js';
 import type { RepoSpec } from '../../../models/spec.js';
+import { isMmaudioEngineName, MMAUDIO_DEFAULT } from '../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../models/registry.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from './engine.js';
 
@@ -34,8 +35,27 @@ function notAvailable(requested: string, reason: string | undefined, engines: re
   });
 }
 
+/**
+ * `auto` tries the operator's engine (FOLEY_ENGINE) first, then the rest best first; `mmaudio`
+ * means the operator's MMAudio network, else the best one.
+ */
+export function preferenceOrder(engines: readonly FoleyEngine[], deps: EngineDeps): FoleyEngine[] {
+  const preferred = deps.config.models.foleyEngine;
+  const first = engines.filter((e) => e.name === preferred);
+  return [...first, ...engines.filter((e) => e.name !== preferred)];
+}
+
+/** A payload's engine name with `mmaudio` made the network it means on this worker. */
+export function resolveEngineAlias(requested: string, deps: EngineDeps): string {
+  if (requested !== 'mmaudio') return requested;
+  const configured = deps.config.models.foleyEngine;
+  return configured !== undefined && isMmaudioEngineName(configured) ? configured : MMAUDIO_DEFAULT;
+}
+
 /** The engine `requested` names (`auto`: the first available), or ENGINE_NOT_AVAILABLE. */
-export function chooseEngine(requested: string, engines: readonly FoleyEngine[], deps: EngineDeps): EngineChoice {
+export function chooseEngine(asked: string, all: readonly FoleyEngine[], deps: EngineDeps): EngineChoice {
+  const requested = resolveEngineAlias(asked, deps);
+  const engines = preferenceOrder(all, deps);
   if (requested !== 'auto') {
     const engine = engines.find((e) => e.name === requested);
     if (!engine) throw notAvailable(requested, undefined, engines, deps);
@@ -131,7 +151,8 @@ export async function loadChoice(
   if (!o.auto) return { ...choice, loaded: await o.loaded.get(choice.engine) };
   const skipped = [...choice.skipped];
   let failure: unknown;
-  for (const engine of o.engines.slice(o.engines.indexOf(choice.engine))) {
+  const order = preferenceOrder(o.engines, o.deps);
+  for (const engine of order.slice(order.indexOf(choice.engine))) {
     const ok = engine === choice.engine ? true : engine.available(o.deps);
     if (ok !== true) {
       skipped.push({ name: engine.name, reason: ok });

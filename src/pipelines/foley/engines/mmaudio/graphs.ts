@@ -1,0 +1,249 @@
+/**
+ * @module MMAudio's seven graphs, converted from the original checkpoints on the volume into the
+ * volume's graph cache (src/convert/graph-cache.ts) the first time a worker needs them, and found
+ * there by every later start: the CLIP image and text towers, Synchformer, the MM-DiT's conditions
+ * and flow graphs (with the learned empty features and the latent statistics beside them), the VAE
+ * decoder and the vocoder. Each component is its own cache entry keyed by its sources' sha256 and
+ * its converter's version, so two networks that share a file (every variant reads the same CLIP
+ * and Synchformer) convert it once. Sources are opened one at a time and closed after: a
+ * conversion holds one component's weights in memory, never the whole set.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIGVGAN_CONVERTER_VERSION, bigVganHop, convertBigVgan, parseBigVganConfig } from '../../../../convert/bigvgan/index.js';
+import { CLIP_IMAGE_CONVERTER_VERSION, convertClipImageModel } from '../../../../convert/clip-image/index.js';
+import { CLIP_TEXT_CONVERTER_VERSION, convertClipTextModel } from '../../../../convert/clip-text/convert.js';
+import { type CachedGraph, cachedGraph, discardGraph, type GraphFiles, graphKey } from '../../../../convert/graph-cache.js';
+import { convertMmaudioDit, MMAUDIO_DIT_CONVERTER_VERSION, type MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
+import { convertMmaudioVaeDecoder, MMAUDIO_VAE_CONVERTER_VERSION } from '../../../../convert/mmaudio-vae/index.js';
+import type { ExternalData } from '../../../../convert/onnx-graph.js';
+import { convertSynchformerModel, SYNCHFORMER_CONVERTER_VERSION } from '../../../../convert/synchformer/index.js';
+import { WorkerError } from '../../../../errors.js';
+import type { EngineFile } from '../../../../models/engine-files.js';
+import { openWeights, type WeightsFile } from '../../../../models/weights/index.js';
+
+/** A file of the engine on the volume: where it is, and its content hash (the store's blob name). */
+export interface SourceFile extends EngineFile {
+  local: string;
+  sha256: string;
+}
+
+/** The components, by the name their cache folders and timings use. */
+export const MMAUDIO_COMPONENTS = ['clip-image', 'clip-text', 'synchformer', 'dit', 'vae', 'vocoder'] as const;
+export type MmaudioComponent = (typeof MMAUDIO_COMPONENTS)[number];
+
+/** One component's cache entry, and the graph files in it. */
+export interface ComponentGraphs {
+  cached: CachedGraph;
+  /** Graph name → `.onnx` path (`model`, or `conditions` and `flow` for the DiT). */
+  graphs: Record<string, string>;
+}
+
+export interface MmaudioGraphSet {
+  components: Record<MmaudioComponent, ComponentGraphs>;
+  /** What the runner needs besides the graphs (read off the converted tensors). */
+  facts: MmaudioFacts;
+}
+
+/** Sizes and learned vectors the engine runs with. */
+export interface MmaudioFacts {
+  sampleRate: number;
+  /** Audio samples per latent frame (mel hop · 2). */
+  samplesPerLatent: number;
+  latent: { length: number; channels: number };
+  clip: { frames: number; dim: number; image: number };
+  sync: { tokens: number; dim: number; image: number; segmentFrames: number };
+  text: { length: number; dim: number };
+  empty: { clip: number[]; sync: number[]; text: number[] };
+  latentMean: number[];
+  latentStd: number[];
+}
+
+export interface EnsureGraphsOptions {
+  variant: MmaudioVariant;
+  /** The engine's files on the volume, by role. */
+  sources: Partial<Record<EngineFile['role'], SourceFile>>;
+  root: string;
+  lock: { staleMs: number; waitMs: number };
+  signal?: AbortSignal;
+  /** Hears each component as it becomes ready. */
+  onComponent?: (c: { component: MmaudioComponent; hit: boolean; convertMs: number }) => void;
+}
+
+function need(sources: EnsureGraphsOptions['sources'], role: EngineFile['role']): SourceFile {
+  const f = sources[role];
+  if (!f)
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `MMAudio needs its ${role} file, which is not on this worker`, { details: { role } });
+  return f;
+}
+
+/** Opens a source, runs `use`, and closes it whatever happens. */
+async function withWeights<T>(file: SourceFile, use: (w: WeightsFile) => Promise<T>): Promise<T> {
+  const weights = await openWeights(file.local);
+  try {
+    return await use(weights);
+  } finally {
+    await weights.close();
+  }
+}
+
+/** A graph with its external data, as files for the cache. */
+function graphFiles(name: string, g: { model: Uint8Array; data?: ExternalData | undefined }): GraphFiles['files'] {
+  return { [`${name}.onnx`]: g.model, ...(g.data ? { [g.data.location]: g.data.chunks } : {}) };
+}
+
+const asNumbers = (a: Float32Array): number[] => Array.from(a);
+
+interface ComponentPlan {
+  version: string;
+  files: SourceFile[];
+  options: Record<string, unknown>;
+  graphs: string[];
+  convert(): Promise<GraphFiles>;
+}
+
+function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> {
+  const { variant, sources } = o;
+  const clip = need(sources, 'clip');
+  const is16k = variant === 'small_16k';
+  const source = (f: SourceFile) => `${f.repo}/${f.path}`;
+  return {
+    'clip-image': {
+      version: CLIP_IMAGE_CONVERTER_VERSION,
+      files: [clip],
+      options: {},
+      graphs: ['model'],
+      convert: () =>
+        withWeights(clip, async (weights) => {
+          const c = await convertClipImageModel({ weights, source: source(clip) });
+          return { files: graphFiles('model', c), meta: { image: c.dims.grid * c.dims.patch, embed: c.dims.embed } };
+        }),
+    },
+    'clip-text': {
+      version: CLIP_TEXT_CONVERTER_VERSION,
+      files: [clip],
+      options: {},
+      graphs: ['model'],
+      convert: () =>
+        withWeights(clip, async (weights) => {
+          const c = await convertClipTextModel({ weights, source: source(clip) });
+          return { files: { 'model.onnx': c.model }, meta: { context: c.dims.context, width: c.dims.width } };
+        }),
+    },
+    synchformer: {
+      version: SYNCHFORMER_CONVERTER_VERSION,
+      files: [need(sources, 'synchformer')],
+      options: {},
+      graphs: ['model'],
+      convert: () =>
+        withWeights(need(sources, 'synchformer'), async (weights) => {
+          const c = await convertSynchformerModel({ weights, source: source(need(sources, 'synchformer')) });
+          return { files: { 'model.onnx': c.model }, meta: { image: c.dims.image, frames: c.dims.frames, width: c.dims.width } };
+        }),
+    },
+    dit: {
+      version: MMAUDIO_DIT_CONVERTER_VERSION,
+      files: [need(sources, 'dit')],
+      options: { variant },
+      graphs: ['conditions', 'flow'],
+      convert: () =>
+        withWeights(need(sources, 'dit'), async (weights) => {
+          const c = await convertMmaudioDit({ weights, variant, source: source(need(sources, 'dit')) });
+          return {
+            files: { ...graphFiles('conditions', c.conditions), ...graphFiles('flow', c.flow) },
+            meta: {
+              sequence: c.sequence,
+              dims: c.dims,
+              empty: { clip: asNumbers(c.empty.clip), sync: asNumbers(c.empty.sync), text: asNumbers(c.empty.text) },
+              latentMean: asNumbers(c.latentMean),
+              latentStd: asNumbers(c.latentStd),
+            },
+          };
+        }),
+    },
+    vae: {
+      version: MMAUDIO_VAE_CONVERTER_VERSION,
+      files: [need(sources, 'vae')],
+      options: { mode: is16k ? '16k' : '44k' },
+      graphs: ['model'],
+      convert: () =>
+        withWeights(need(sources, 'vae'), async (weights) => ({
+          files: {
+            'model.onnx': await convertMmaudioVaeDecoder({ weights, variant: is16k ? '16k' : '44k', source: source(need(sources, 'vae')) }),
+          },
+        })),
+    },
+    vocoder: {
+      version: BIGVGAN_CONVERTER_VERSION,
+      files: is16k ? [need(sources, 'vocoder')] : [need(sources, 'vocoder'), need(sources, 'vocoder-config')],
+      options: { variant: is16k ? 'v1-16k' : 'v2-44k' },
+      graphs: ['model'],
+      convert: async () => {
+        const configFile = is16k ? undefined : need(sources, 'vocoder-config');
+        const config = configFile ? parseBigVganConfig(JSON.parse(await readFile(configFile.local, 'utf8'))) : undefined;
+        return withWeights(need(sources, 'vocoder'), async (weights) => {
+          const model = await convertBigVgan({ weights, variant: is16k ? 'v1-16k' : 'v2-44k', ...(config ? { config } : {}) });
+          return { files: { 'model.onnx': model }, meta: config ? { hop: bigVganHop(config) } : { hop: 256 } };
+        });
+      },
+    },
+  };
+}
+
+/** The cache entry of one component: its name and key (for {@link discardComponent}). */
+export function componentEntry(o: EnsureGraphsOptions, component: MmaudioComponent): { root: string; name: string; key: string } {
+  const p = plans(o)[component];
+  const key = graphKey({ version: p.version, options: p.options, sources: p.files.map((f) => f.sha256) });
+  return { root: o.root, name: `mmaudio-${component}`, key };
+}
+
+/** Removes a component's cached graphs (one that would not load), so the next ensure converts it again. */
+export async function discardComponent(o: EnsureGraphsOptions, component: MmaudioComponent): Promise<void> {
+  await discardGraph(componentEntry(o, component));
+}
+
+/** Every component from the cache, or converted into it; then the facts the runner needs. */
+export async function ensureMmaudioGraphs(o: EnsureGraphsOptions): Promise<MmaudioGraphSet> {
+  const all = plans(o);
+  const components = {} as Record<MmaudioComponent, ComponentGraphs>;
+  for (const component of MMAUDIO_COMPONENTS) {
+    o.signal?.throwIfAborted();
+    const p = all[component];
+    const cached = await cachedGraph({
+      ...componentEntry(o, component),
+      convert: p.convert,
+      lock: o.lock,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    o.onComponent?.({ component, hit: cached.hit, convertMs: cached.convertMs });
+    components[component] = { cached, graphs: Object.fromEntries(p.graphs.map((g) => [g, join(cached.dir, `${g}.onnx`)])) };
+  }
+  return { components, facts: factsOf(components) };
+}
+
+type Meta = Record<string, unknown>;
+
+function factsOf(c: Record<MmaudioComponent, ComponentGraphs>): MmaudioFacts {
+  const dit = c.dit.cached.meta as Meta & {
+    sequence: { latent: number; clip: number; sync: number };
+    dims: { latentDim: number; clipDim: number; syncDim: number; textDim: number; textLength: number };
+    empty: MmaudioFacts['empty'];
+    latentMean: number[];
+    latentStd: number[];
+  };
+  const image = c['clip-image'].cached.meta as { image: number; embed: number };
+  const sync = c.synchformer.cached.meta as { image: number; frames: number; width: number };
+  const hop = (c.vocoder.cached.meta as { hop: number }).hop;
+  const sampleRate = hop === 256 ? 16000 : 44100;
+  return {
+    sampleRate,
+    samplesPerLatent: hop * 2,
+    latent: { length: dit.sequence.latent, channels: dit.dims.latentDim },
+    clip: { frames: dit.sequence.clip, dim: dit.dims.clipDim, image: image.image },
+    sync: { tokens: dit.sequence.sync, dim: dit.dims.syncDim, image: sync.image, segmentFrames: sync.frames },
+    text: { length: dit.dims.textLength, dim: dit.dims.textDim },
+    empty: dit.empty,
+    latentMean: dit.latentMean,
+    latentStd: dit.latentStd,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * @module The learned engine: MMAudio (hkchengrex/MMAudio, CVPR 2025) from its original
+ * checkpoints, one engine per network (`mmaudio-small-16k` … `mmaudio-large-44k-v2`). Available
+ * when every file the network reads is on the volume (FOLEY_ENGINE fetches them at start-up, or
+ * MODELS lists them); loading converts them into the volume's graph cache once and opens the
+ * seven sessions as one bundle; a graph in the cache that will not open is converted again.
+ * The weights are CC BY-NC 4.0 (MMAudio) and a research licence (DFN5B CLIP): the operator chooses
+ * them by naming the engine, and every result and /health say so.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from '../../../../config.js';
+import { isWorkerError, WorkerError } from '../../../../errors.js';
+import type { MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
+import {
+  type EngineFile,
+  MMAUDIO_ENGINE_NAMES,
+  type MmaudioEngineName,
+  mmaudioFiles,
+  mmaudioVariantId,
+} from '../../../../models/engine-files.js';
+import { ClipTokenizer } from '../../../../text/clip-tokenizer.js';
+import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
+import { type EnsureGraphsOptions, ensureMmaudioGraphs, discardComponent, type MmaudioComponent, type SourceFile } from './graphs.js';
+import { DEFAULT_CFG, DEFAULT_STEPS, renderMmaudio } from './render.js';
+import type { MmaudioRuntime } from './types.js';
+
+/** What every MMAudio result and /health say about the weights. */
+export const MMAUDIO_LICENCE =
+  'MMAudio weights: CC BY-NC 4.0 (non-commercial); DFN5B CLIP: Apple research licence; BigVGAN-v2: MIT. Chosen by the operator.';
+
+const SESSION_COMPONENT = {
+  clipImage: ['clip-image', 'model'],
+  clipText: ['clip-text', 'model'],
+  synchformer: ['synchformer', 'model'],
+  conditions: ['dit', 'conditions'],
+  flow: ['dit', 'flow'],
+  vae: ['vae', 'model'],
+  vocoder: ['vocoder', 'model'],
+} as const satisfies Record<keyof MmaudioRuntime['sessions'], readonly [MmaudioComponent, string]>;
+
+/** The network's files on this worker's volume, or why they are not all there. */
+function sourcesOf(name: MmaudioEngineName, deps: EngineDeps): Partial<Record<EngineFile['role'], SourceFile>> | string {
+  const registry = deps.models?.registry;
+  if (!registry) return `engine "${name}" needs its weights, and this worker's models did not load at start-up`;
+  const out: Partial<Record<EngineFile['role'], SourceFile>> = {};
+  for (const f of mmaudioFiles(name)) {
+    try {
+      const local = registry.file(f.repo, f.path);
+      out[f.role] = { ...f, local: local.local, sha256: local.sha256 ?? local.blob };
+    } catch (e) {
+      if (!isWorkerError(e)) throw e;
+      return `engine "${name}" needs ${f.repo}/${f.path}, not on this worker: set FOLEY_ENGINE=${name} (or add it to MODELS)`;
+    }
+  }
+  return out;
+}
+
+async function loadTokenizer(): Promise<ClipTokenizer> {
+  return ClipTokenizer.fromBpeGz(await readFile(join(packageRoot(), 'assets', 'clip', 'bpe_simple_vocab_16e6.txt.gz')));
+}
+
+function loadFailed(name: string, what: string, cause: unknown): WorkerError {
+  if (isWorkerError(cause) && (cause.code === 'MODEL_UNSAFE' || cause.code === 'CANCELLED' || cause.code === 'MODEL_LOCK_TIMEOUT'))
+    return cause;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new WorkerError('MODEL_LOAD_FAILED', `engine "${name}": ${what}: ${why}`, { cause, details: { engine: name } });
+}
+
+async function load(name: MmaudioEngineName, deps: EngineDeps): Promise<LoadedEngine> {
+  const sources = sourcesOf(name, deps);
+  if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
+  const models = deps.models!;
+  const { config } = deps;
+  const ensure: EnsureGraphsOptions = {
+    variant: mmaudioVariantId(name) as MmaudioVariant,
+    sources,
+    root: config.models.graphsDir,
+    lock: { staleMs: config.models.lockStaleMs, waitMs: config.models.lockWaitMs },
+  };
+  const set = await ensureMmaudioGraphs(ensure).catch((e: unknown) => {
+    throw loadFailed(name, 'its weights could not be converted', e);
+  });
+  const sessions = {} as Record<keyof typeof SESSION_COMPONENT, { model: string; reopen(e: unknown): Promise<string> }>;
+  for (const [key, [component, graph]] of Object.entries(SESSION_COMPONENT) as [
+    keyof typeof SESSION_COMPONENT,
+    readonly [MmaudioComponent, string],
+  ][]) {
+    sessions[key] = {
+      model: set.components[component].graphs[graph]!,
+      // A cached graph that will not open (a damaged volume) is converted again, once.
+      reopen: async () => {
+        await discardComponent(ensure, component);
+        return (await ensureMmaudioGraphs(ensure)).components[component].graphs[graph]!;
+      },
+    };
+  }
+  const bundle = await models.sessions
+    .bundle(`foley:${name}`, { sessions, loadError: (session, e) => loadFailed(name, `its ${session} graph would not load`, e) })
+    .catch((e: unknown) => {
+      throw loadFailed(name, 'its graphs would not load', e);
+    });
+  const rt: MmaudioRuntime = {
+    engine: name,
+    sessions: bundle.sessions,
+    facts: set.facts,
+    tokenizer: await loadTokenizer(),
+    ffmpeg: deps.binaries().ffmpeg,
+    flowBatch: 2,
+  };
+  return {
+    async render(request, job) {
+      const settings = { steps: request.sampling?.steps ?? DEFAULT_STEPS, cfgStrength: request.sampling?.cfgStrength ?? DEFAULT_CFG };
+      const out = await renderMmaudio(rt, request, job, settings);
+      return { ...out, fields: { ...out.fields, licence: MMAUDIO_LICENCE } };
+    },
+  };
+}
+
+function mmaudioEngine(name: MmaudioEngineName): FoleyEngine {
+  return {
+    name,
+    description: `MMAudio ${mmaudioVariantId(name)}: learned video-to-audio (flow matching), from the original weights`,
+    models: [...new Set(mmaudioFiles(name).map((f) => f.repo))],
+    licence: MMAUDIO_LICENCE,
+    available(deps) {
+      const s = sourcesOf(name, deps);
+      return typeof s === 'string' ? s : true;
+    },
+    load: (deps) => load(name, deps),
+  };
+}
+
+/** Every MMAudio network, best first. */
+export const MMAUDIO_ENGINES: readonly FoleyEngine[] = [...MMAUDIO_ENGINE_NAMES].reverse().map(mmaudioEngine);
