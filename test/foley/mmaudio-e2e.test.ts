@@ -7,8 +7,10 @@
  * that is not silent. A second start on the same volume asks the Hub nothing and converts nothing;
  * a damaged graph is converted again; an abort mid-sampling ends the job within a second.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ import { warmUpModels } from '../../src/inference/warm-up.js';
 import { mmaudioFiles } from '../../src/models/engine-files.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-import { decodeAudioMono, makeClip } from '../helpers/media.js';
+import { binaries, decodeAudioMono, makeClip } from '../helpers/media.js';
 
 const ENGINE = 'mmaudio-small-16k';
 const COMMIT = 'a'.repeat(40);
@@ -102,5 +104,98 @@ describe('MMAudio through the handler, from a stand-in Hub', () => {
     const audio = await decodeAudioMono(String(out.audio_path), 48_000);
     expect(Math.abs(audio.length / 48_000 - 3)).toBeLessThan(0.05);
     expect(Math.max(...secondsRms(audio, 48_000))).toBeGreaterThan(1e-3);
+  }, 120_000);
+
+  it('a sound job (text only) and a still: audio of the asked length, not silent; a 16 kHz network delivers 48 kHz files', async () => {
+    const sound = outputOf(await first.run({ task: 'sound', prompt: 'rain on a tin roof', duration: 2.5, steps: 2, seed: 3 }));
+    expect(sound).toMatchObject({ engine: ENGINE, mode: 'text', steps: 2 });
+    const s = await decodeAudioMono(String(sound.audio_path), 48_000);
+    expect(Math.abs(s.length / 48_000 - 2.5)).toBeLessThan(0.05);
+    expect(Math.max(...secondsRms(s, 48_000))).toBeGreaterThan(1e-3);
+
+    const still = join(first.config.volumeDir, 'still.png');
+    await promisify(execFile)(binaries().ffmpeg, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=1',
+      '-frames:v',
+      '1',
+      '-y',
+      still,
+    ]);
+    const image = outputOf(await first.run({ task: 'foley', image_path: still, engine: 'mmaudio', duration: 2, steps: 2, seed: 3 }));
+    expect(image).toMatchObject({ engine: ENGINE, mode: 'image' });
+    // MP4 for a still: the picture held for the sound's length.
+    const v = await decodeAudioMono(String(image.video_path), 48_000);
+    expect(Math.abs(v.length / 48_000 - 2)).toBeLessThan(0.1);
+  }, 120_000);
+
+  it('the same seed gives the same audio; another seed does not', async () => {
+    const job = { task: 'sound', prompt: 'a door creaks', duration: 1.5, steps: 2, output_format: 'wav' };
+    const a = await readFile(String(outputOf(await first.run({ ...job, seed: 5 })).audio_path));
+    const b = await readFile(String(outputOf(await first.run({ ...job, seed: 5 })).audio_path));
+    const c = await readFile(String(outputOf(await first.run({ ...job, seed: 6 })).audio_path));
+    expect(Buffer.compare(a, b)).toBe(0);
+    expect(Buffer.compare(a, c)).not.toBe(0);
+  }, 120_000);
+
+  it('a 20 s clip: three crossfaded windows, sound in every second', async () => {
+    const clip = join(first.config.volumeDir, 'twenty.mp4');
+    await makeClip(clip, ['testsrc2=size=160x120:rate=25:duration=20'], '[0:v]null[v]');
+    const out = outputOf(await first.run({ task: 'foley', video_path: clip, engine: ENGINE, steps: 1, seed: 2, output_format: 'wav' }));
+    expect(out.windows).toEqual([
+      { start: 0, end: 8 },
+      { start: 6, end: 14 },
+      { start: 12, end: 20 },
+    ]);
+    const audio = await decodeAudioMono(String(out.audio_path), 48_000);
+    const rms = secondsRms(audio, 48_000);
+    expect(rms.length).toBe(20);
+    for (const [i, r] of rms.entries()) expect(r, `second ${i}`).toBeGreaterThan(1e-3);
+  }, 180_000);
+
+  it('a second worker on the same volume asks the Hub nothing and converts nothing', async () => {
+    const before = hub.requests.length;
+    const folders = await graphFolders();
+    const second = await startWorker();
+    const out = outputOf(await second.run({ task: 'sound', prompt: 'wind', duration: 1, steps: 1, seed: 1 }));
+    expect(out.engine).toBe(ENGINE);
+    expect(hub.requests.length).toBe(before);
+    expect(await graphFolders()).toEqual(folders);
+  }, 120_000);
+
+  it('a damaged graph in the cache is converted again', async () => {
+    const root = join(volume, 'graphs');
+    const vae = (await readdir(root)).find((d) => d.startsWith('mmaudio-vae-') && !d.endsWith('.lock'))!;
+    const model = join(root, vae, 'model.onnx');
+    const good = await readFile(model);
+    // Same size, wrong bytes: the manifest's sizes match, the session will not open.
+    await writeFile(model, Buffer.alloc(good.length, 0x5a));
+    const third = await startWorker();
+    const out = outputOf(await third.run({ task: 'sound', prompt: 'wind', duration: 1, steps: 1, seed: 1 }));
+    expect(out.engine).toBe(ENGINE);
+    expect(Buffer.compare(await readFile(model), good)).toBe(0);
+  }, 120_000);
+
+  it('an abort mid-sampling ends the job as cancelled within a second', async () => {
+    const stop = new AbortController();
+    let abortedAt = 0;
+    const onProgress = (u: unknown): void => {
+      const p = u as { stage?: string; percent?: number };
+      if (abortedAt === 0 && p.stage === 'sampling' && (p.percent ?? 0) >= 1) {
+        abortedAt = performance.now();
+        stop.abort();
+      }
+    };
+    const r = await first.run(
+      { task: 'sound', prompt: 'engine hum', duration: 30, steps: 100, seed: 1 },
+      { signal: stop.signal, onProgress },
+    );
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(errorOf(r).code).toBe('CANCELLED');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
   }, 120_000);
 });

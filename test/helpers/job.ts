@@ -18,7 +18,10 @@ export interface TestWorker {
   handler: Handler;
   root: string;
   /** Runs one job like the runtime does; `progress` collects the updates. */
-  run(input: unknown, opts?: { id?: string; mode?: RunMode; signal?: AbortSignal }): Promise<JobResult & { progress: unknown[] }>;
+  run(
+    input: unknown,
+    opts?: { id?: string; mode?: RunMode; signal?: AbortSignal; onProgress?: (u: unknown) => void },
+  ): Promise<JobResult & { progress: unknown[] }>;
   close(): Promise<void>;
 }
 
@@ -59,7 +62,10 @@ export async function createTestWorker(
         mode: opts.mode ?? 'test',
         signal: opts.signal ?? new AbortController().signal,
         log: pino({ level: 'silent' }),
-        progress: (u) => progress.push(u),
+        progress: (u) => {
+          progress.push(u);
+          opts.onProgress?.(u);
+        },
       };
       const result = await runJob({ handler, job: { id, input }, ctx });
       return { ...result, progress };
