@@ -51,7 +51,11 @@ export interface FoleyRunnerOptions {
 export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): TaskRunner<FoleyInput> {
   const engines = o.engines ?? FOLEY_ENGINES;
   const log = o.log ?? deps.log;
-  for (const problem of checkEngineModels(engines, { specs: deps.config.models.specs, registry: deps.models?.registry })) {
+  for (const problem of checkEngineModels(engines, {
+    specs: deps.config.models.specs,
+    registry: deps.models?.registry,
+    wanted: deps.config.models.foleyEngine,
+  })) {
     log?.warn({ task: 'foley' }, problem);
   }
   const loaded = new LoadedEngines(deps);

@@ -52,11 +52,24 @@ describe('chooseEngine', () => {
     });
   });
 
+  it('auto tries FOLEY_ENGINE first; "mmaudio" means the configured network, else the best one', () => {
+    const sine = sineEngine();
+    const wanting = (engine: string): EngineDeps => ({ ...ready, config: loadConfig({ PATH: '', FOLEY_ENGINE: engine }, [], '/tmp') });
+    expect(chooseEngine('auto', [proceduralEngine, sine], wanting('procedural')).engine).toBe(proceduralEngine);
+    expect(chooseEngine('auto', [proceduralEngine, sine], ready).engine).toBe(proceduralEngine);
+    const small = thrown(() => chooseEngine('mmaudio', FOLEY_ENGINES, wanting('mmaudio-small-16k')));
+    expect((small as Error).message).toMatch(
+      /^engine: "mmaudio-small-16k" is not available: .*hkchengrex\/MMAudio\/weights\/mmaudio_small_16k\.pth/,
+    );
+    const best = thrown(() => chooseEngine('mmaudio', FOLEY_ENGINES, bare));
+    expect((best as Error).message).toMatch(/^engine: "mmaudio-large-44k-v2" is not available/);
+  });
+
   it('an unknown name is ENGINE_NOT_AVAILABLE naming the available engines, as before', () => {
-    const err = thrown(() => chooseEngine('mmaudio', FOLEY_ENGINES, bare));
+    const err = thrown(() => chooseEngine('hunyuan-foley', FOLEY_ENGINES, bare));
     expect(err).toMatchObject({
       code: 'ENGINE_NOT_AVAILABLE',
-      message: 'engine: "mmaudio" is not available; available: auto, procedural',
+      message: 'engine: "hunyuan-foley" is not available; available: auto, procedural',
       details: { field: 'engine', available: ['auto', 'procedural'] },
     });
     expect(chooseEngine('procedural', FOLEY_ENGINES, bare).engine).toBe(proceduralEngine);

@@ -88,7 +88,7 @@ const REPO_RE = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
  */
 export function checkEngineModels(
   engines: readonly FoleyEngine[],
-  o: { specs: readonly RepoSpec[]; registry?: ModelRegistry | undefined },
+  o: { specs: readonly RepoSpec[]; registry?: ModelRegistry | undefined; wanted?: string | undefined },
 ): string[] {
   const names = new Set<string>();
   const problems: string[] = [];
@@ -101,6 +101,9 @@ export function checkEngineModels(
       throw new TypeError(`Foley engine "${engine.name}" declares models that are not Hub repo ids (org/name): ${bad.join(', ')}`);
     const listed = new Set(o.specs.map((s) => s.repo));
     const unlisted = engine.models.filter((m) => !listed.has(m));
+    // An engine whose weights carry a licence is the operator's to choose: not asked for
+    // (FOLEY_ENGINE, or all its repos in MODELS), it is not a problem worth a line at every start.
+    if (engine.licence !== undefined && engine.name !== o.wanted && unlisted.length > 0) continue;
     if (unlisted.length > 0) {
       problems.push(
         `engine "${engine.name}" needs ${unlisted.join(', ')}, not in MODELS: it is unavailable until MODELS lists ${unlisted.join(',')}`,
