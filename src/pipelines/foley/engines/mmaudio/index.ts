@@ -19,6 +19,7 @@ import {
   mmaudioFiles,
   mmaudioVariantId,
 } from '../../../../models/engine-files.js';
+import type { ModelRegistry } from '../../../../models/registry.js';
 import { ClipTokenizer } from '../../../../text/clip-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
 import { type EnsureGraphsOptions, ensureMmaudioGraphs, discardComponent, type MmaudioComponent, type SourceFile } from './graphs.js';
@@ -40,8 +41,7 @@ const SESSION_COMPONENT = {
 } as const satisfies Record<keyof MmaudioRuntime['sessions'], readonly [MmaudioComponent, string]>;
 
 /** The network's files on this worker's volume, or why they are not all there. */
-function sourcesOf(name: MmaudioEngineName, deps: EngineDeps): Partial<Record<EngineFile['role'], SourceFile>> | string {
-  const registry = deps.models?.registry;
+function sourcesOf(name: MmaudioEngineName, registry: ModelRegistry | undefined): Partial<Record<EngineFile['role'], SourceFile>> | string {
   if (!registry) return `engine "${name}" needs its weights, and this worker's models did not load at start-up`;
   const out: Partial<Record<EngineFile['role'], SourceFile>> = {};
   for (const f of mmaudioFiles(name)) {
@@ -67,17 +67,34 @@ function loadFailed(name: string, what: string, cause: unknown): WorkerError {
   return new WorkerError('MODEL_LOAD_FAILED', `engine "${name}": ${what}: ${why}`, { cause, details: { engine: name } });
 }
 
-async function load(name: MmaudioEngineName, deps: EngineDeps): Promise<LoadedEngine> {
-  const sources = sourcesOf(name, deps);
+function ensureOptions(
+  name: MmaudioEngineName,
+  o: { registry: ModelRegistry | undefined; models: EngineDeps['config']['models'] },
+): EnsureGraphsOptions {
+  const sources = sourcesOf(name, o.registry);
   if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
-  const models = deps.models!;
-  const { config } = deps;
-  const ensure: EnsureGraphsOptions = {
+  return {
     variant: mmaudioVariantId(name) as MmaudioVariant,
     sources,
-    root: config.models.graphsDir,
-    lock: { staleMs: config.models.lockStaleMs, waitMs: config.models.lockWaitMs },
+    root: o.models.graphsDir,
+    lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },
   };
+}
+
+/**
+ * A network's graphs into the volume's cache ahead of any job (`--convert-models` with
+ * FOLEY_ENGINE): what a worker's first load would convert, component by component.
+ */
+export async function convertMmaudioAhead(
+  name: MmaudioEngineName,
+  o: { registry: ModelRegistry; models: EngineDeps['config']['models']; onComponent: NonNullable<EnsureGraphsOptions['onComponent']> },
+): Promise<void> {
+  await ensureMmaudioGraphs({ ...ensureOptions(name, o), onComponent: o.onComponent });
+}
+
+async function load(name: MmaudioEngineName, deps: EngineDeps): Promise<LoadedEngine> {
+  const ensure = ensureOptions(name, { registry: deps.models?.registry, models: deps.config.models });
+  const models = deps.models!;
   const set = await ensureMmaudioGraphs(ensure).catch((e: unknown) => {
     throw loadFailed(name, 'its weights could not be converted', e);
   });
@@ -124,7 +141,7 @@ function mmaudioEngine(name: MmaudioEngineName): FoleyEngine {
     models: [...new Set(mmaudioFiles(name).map((f) => f.repo))],
     licence: MMAUDIO_LICENCE,
     available(deps) {
-      const s = sourcesOf(name, deps);
+      const s = sourcesOf(name, deps.models?.registry);
       return typeof s === 'string' ? s : true;
     },
     load: (deps) => load(name, deps),
