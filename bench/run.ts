@@ -8,6 +8,7 @@ import { runFoleyBench } from './foley-bench.js';
 import { runInterpolateBench } from './interpolate-bench.js';
 import { runLoudnessBench } from './loudness-bench.js';
 import { runModelsBench } from './models-bench.js';
+import { runRangedBench } from './ranged-bench.js';
 import { runtimeBench } from './runtime-bench.js';
 import { runSoakBench } from './soak-bench.js';
 import { runUpscaleBench } from './upscale-bench.js';
@@ -17,6 +18,7 @@ import { linesSection, type BenchSection, type BenchTable } from './section.js';
 const SECTIONS: BenchSection[] = [
   runtimeBench,
   linesSection('models', 'Models on the volume', runModelsBench),
+  linesSection('ranged', 'Large model files: parallel ranged download', runRangedBench),
   linesSection('foley', 'Procedural engine', runFoleyBench),
   { name: 'loudness', title: 'Loudness of the output', run: runLoudnessBench },
   { name: 'upscale', title: 'Upscale (super-resolution)', run: runUpscaleBench },

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { WorkerError } from '../errors.js';
 import { defaultBackoff, downloadBlob } from './download.js';
 import { retry } from '../util/sleep.js';
-import { listCommitFiles, openFileStream, resolveCommit, type HubAccess, type RemoteFile } from './hub.js';
+import { listCommitFiles, openFileStream, probeRanges, resolveCommit, type HubAccess, type RemoteFile } from './hub.js';
 import { acquireLock } from './lock.js';
 import { linkSnapshotFile, hasFileOfSize } from './link.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
@@ -51,6 +51,8 @@ export interface EnsureOptions {
   lockWaitMs?: number;
   /** Files downloaded at once per repo. @default 4 */
   concurrency?: number;
+  /** Ranged GETs at once per file of at least PARALLEL_MIN_BYTES (64 MiB), where the server allows ranges. @default 8 */
+  parts?: number;
   /** Per-file consecutive failures without progress. @default 5 */
   retries?: number;
   /** Per-file hash mismatches tolerated. @default 2 */
@@ -206,7 +208,9 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
         repo: spec.repo,
         final: blobPath(p, f.blob),
         incomplete: incompletePath(p, f.blob),
-        open: (offset, signal) => openFileStream(o.hub, { repo: spec.repo, commit, file: f }, offset, signal),
+        open: (range, signal) => openFileStream(o.hub, { repo: spec.repo, commit, file: f }, range, signal),
+        probe: (signal) => probeRanges(o.hub, { repo: spec.repo, commit, file: f }, signal),
+        ...(o.parts === undefined ? {} : { parts: o.parts }),
         signal: o.signal,
         ...(o.retries === undefined ? {} : { retries: o.retries }),
         ...(o.corruptRetries === undefined ? {} : { corruptRetries: o.corruptRetries }),
@@ -220,7 +224,7 @@ async function populate(spec: RepoSpec, p: RepoPaths, o: EnsureOptions & { signa
       });
       progress.filesDone++;
       o.onProgress?.({ ...progress });
-      o.log.debug({ repo: spec.repo, path: f.path, bytes: f.size, resumedAt: r.resumedAt }, 'model file verified');
+      o.log.debug({ repo: spec.repo, path: f.path, bytes: f.size, parts: r.parts, resumedAt: r.resumedAt }, 'model file verified');
     });
     const s = (performance.now() - t0) / 1000;
     o.log.info(

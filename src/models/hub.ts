@@ -1,8 +1,8 @@
 /**
  * @module The Hub calls we make, through @huggingface/hub with `hubUrl`, `fetch` and the token
  * passed in (it reads no env): resolve a revision to a commit, list a commit's files, and open a
- * file's bytes from an offset (ranged GET) for resumable downloads. The only importer of
- * @huggingface/hub.
+ * file's bytes from an offset (ranged GET) for resumable downloads, or one byte range of it for
+ * parallel ones. The only importer of @huggingface/hub.
  */
 import { downloadFile, HubApiError, listFiles, modelInfo } from '@huggingface/hub';
 import { WorkerError } from '../errors.js';
@@ -110,18 +110,77 @@ export function resolveUrl(hub: HubAccess, repo: string, commit: string, path: s
   return `${hub.hubUrl}/${repo}/resolve/${commit}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** Bytes `start` to `end` of a file, both inclusive; no `end` means to the last byte. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** What a ranged request names: the repo, the pinned commit and the file. */
+export interface FileAt {
+  repo: string;
+  commit: string;
+  file: RemoteFile;
+}
+
+function authHeaders(hub: HubAccess, range?: string): Record<string, string> {
+  return {
+    ...(range === undefined ? {} : { range }),
+    ...(hub.accessToken === undefined ? {} : { authorization: `Bearer ${hub.accessToken}` }),
+  };
+}
+
 /**
- * The file's bytes from `offset` to the end. @huggingface/hub's `downloadFile` with the
- * download info we already have (no probe request) gives a lazy blob; slicing it issues
- * `Range: bytes=offset-…`. A server that ignores the Range (200 instead of 206) would make us
- * append the whole file to a partial one, so that answer is refused here.
+ * Whether the server serves byte ranges of the file: asks for its first byte and returns the total
+ * a 206 names in `Content-Range`, or undefined when it answers anything else (a 200 means it ignores
+ * Range). Like every GET here it follows the Hub's redirect of LFS files to the CDN, where the
+ * ranges are really served (fetch drops the Authorization header on a cross-origin redirect).
+ */
+export async function probeRanges(hub: HubAccess, at: FileAt, signal: AbortSignal): Promise<number | undefined> {
+  const res = await hub.fetch(resolveUrl(hub, at.repo, at.commit, at.file.path), { headers: authHeaders(hub, 'bytes=0-0'), signal });
+  await res.body?.cancel().catch(() => undefined);
+  if (res.status !== 206) return undefined;
+  const total = Number(res.headers.get('content-range')?.split('/').pop());
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+/**
+ * One part of a parallel download: `Range: bytes=start-end` straight through the injected fetch (no
+ * library blob and its extra stream stage: parts run at loopback speed in the bench). Anything but
+ * a 206 that starts at `start` is refused, so a server that stopped honouring ranges can never write
+ * the whole file into one part's place. 401/403/404/410 are permanent (MODEL_NOT_AVAILABLE).
+ */
+async function openRange(hub: HubAccess, at: FileAt, range: Required<ByteRange>, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const res = await hub.fetch(resolveUrl(hub, at.repo, at.commit, at.file.path), {
+    headers: authHeaders(hub, `bytes=${range.start}-${range.end}`),
+    signal,
+  });
+  const started = Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]);
+  if (res.status === 206 && started === range.start && res.body) return res.body;
+  await res.body?.cancel().catch(() => undefined);
+  if ([401, 403, 404, 410].includes(res.status)) {
+    throw new WorkerError('MODEL_NOT_AVAILABLE', `${at.repo}: ${at.file.path} answered ${res.status} to a ranged GET`, {
+      details: { repo: at.repo, path: at.file.path, status: res.status },
+    });
+  }
+  throw new Error(`the server answered ${res.status} to Range: bytes=${range.start}-${range.end}`);
+}
+
+/**
+ * The file's bytes from `range.start` to `range.end` (default: the end). A bounded range is one
+ * part of a parallel download (see openRange). An open one is the single stream: @huggingface/hub's
+ * `downloadFile` with the download info we already have (no probe request) gives a lazy blob;
+ * slicing it issues `Range: bytes=offset-…`. A server that ignores the Range (200 instead of 206)
+ * would make us append the whole file to a partial one, so that answer is refused here.
  */
 export async function openFileStream(
   hub: HubAccess,
-  at: { repo: string; commit: string; file: RemoteFile },
-  offset: number,
+  at: FileAt,
+  range: ByteRange,
   signal: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
+  if (range.end !== undefined) return openRange(hub, at, { start: range.start, end: range.end }, signal);
+  const offset = range.start;
   const { repo, commit, file } = at;
   const url = resolveUrl(hub, repo, commit, file.path);
   const checked: typeof fetch = async (input, init) => {

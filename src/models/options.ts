@@ -19,6 +19,8 @@ export interface ModelsConfig {
   lockStaleMs: number;
   lockWaitMs: number;
   concurrency: number;
+  /** MODELS_DOWNLOAD_PARTS: ranged GETs at once per file of 64 MiB or more, where the server allows ranges. */
+  parts: number;
   retries: number;
   stallMs: number;
   /** EXECUTION_PROVIDER for ONNX sessions: auto tries CUDA then falls back to CPU. */

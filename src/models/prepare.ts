@@ -58,6 +58,7 @@ export function ensureOptionsFrom(o: PrepareOptions): EnsureOptions {
     lockStaleMs: m.lockStaleMs,
     lockWaitMs: m.lockWaitMs,
     concurrency: m.concurrency,
+    parts: m.parts,
     retries: m.retries,
     stallMs: m.stallMs,
     ...(o.signal ? { signal: o.signal } : {}),

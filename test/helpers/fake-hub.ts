@@ -1,7 +1,8 @@
 /**
  * A fake Hugging Face Hub on 127.0.0.1:0 serving the routes @huggingface/hub calls
- * (../shared/docs/toolchain.md §4), with faults to inject: a socket destroyed mid-file, wrong
- * bytes, a slow link. Every request is recorded so tests can count them.
+ * (../shared/docs/toolchain.md §4), with faults to inject: a socket destroyed mid-file (or mid-part),
+ * wrong bytes, a slow link, a CDN redirect, a server that ignores Range. Every request is recorded so
+ * tests can count them.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,6 +26,10 @@ export interface FakeHubOptions {
   pageSize?: number;
   /** Bytes per second per transfer (sleeps between 64 KiB chunks). */
   throttle?: number;
+  /** Answer GETs of LFS files with a 302 to `/cdn/<repo>/<commit>/<path>`, as the Hub sends them to its CDN. */
+  redirect?: boolean;
+  /** Honour `Range` (206); false answers every GET with the whole file (200). @default true */
+  ranges?: boolean;
 }
 
 export interface RecordedRequest {
@@ -42,6 +47,8 @@ export interface Fault {
   corrupt?: boolean;
   /** How many GETs of the file this applies to; then it behaves. */
   times: number;
+  /** Only GETs whose range starts at this byte (one part of a parallel download). */
+  startsAt?: number;
 }
 
 export interface FakeHub {
@@ -135,7 +142,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     let start = 0;
     let end = bytes.length - 1;
     let status = 200;
-    const range = req.headers.range;
+    const range = options.ranges === false ? undefined : req.headers.range;
     if (range) {
       const mm = /^bytes=(\d+)-(\d*)$/.exec(range);
       if (!mm || Number(mm[1]) >= bytes.length) {
@@ -156,7 +163,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     }
     // A probe (bytes=0-0) is not a transfer: faults apply to real reads only.
     const key = `${repo.repo}/${path}`;
-    const fault = end > start ? faults.get(key) : undefined;
+    const candidate = end > start ? faults.get(key) : undefined;
+    const fault = candidate?.startsAt === undefined || candidate.startsAt === start ? candidate : undefined;
     if (fault) {
       fault.times--;
       if (fault.times <= 0) faults.delete(key);
@@ -235,14 +243,20 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         return 200;
       }
     }
-    if (parts[2] === 'resolve') {
-      const repo = findRepo(`${parts[0]}/${parts[1]}`);
+    const cdn = parts[0] === 'cdn' ? 1 : 0;
+    if (parts[2] === 'resolve' || cdn) {
+      const repo = findRepo(`${parts[cdn]}/${parts[cdn + 1]}`);
       const commit = repo && commitOf(repo, parts[3] ?? '');
       const path = parts.slice(4).join('/');
       const bytes = repo && commit ? repo.files[path] : undefined;
       if (!repo || !bytes) {
         json(res, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound' });
         return 404;
+      }
+      if (options.redirect && !cdn && bytes.length >= lfsFrom) {
+        res.writeHead(302, { location: `/cdn/${repo.repo}/${commit}/${path}` });
+        res.end();
+        return 302;
       }
       return sendFile({ req, res, repo, path, bytes });
     }
