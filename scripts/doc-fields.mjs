@@ -9,6 +9,7 @@ export const TASK_DOCS = {
   upscale: 'docs/tasks/upscale.md',
   interpolate: 'docs/tasks/interpolate.md',
   animate: 'docs/tasks/animate.md',
+  sound: 'docs/tasks/sound.md',
 };
 
 export const begin = (task) =>

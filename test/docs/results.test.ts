@@ -5,10 +5,16 @@
  * a documented name; the fields that appear only in some runs (a URL delivery, an audio format,
  * the RIFE engine, a preset that changes by scene), which these runs do not produce, are listed
  * below and checked the same way. What the fields mean is not checked, only that they are named.
+ *
+ * `sound` has no small job here: it runs only on a learned engine, and this worker has no learned
+ * weights (the job is checked to fail for that reason). Its page, and Foley's, are checked against
+ * the fields the MMAudio render and the pictureless task return, listed below from the code; the
+ * keys of real MMAudio results are checked against both pages in test/foley/mmaudio-e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TASK_NAMES } from '../../src/tasks/registry.js';
 import { documentedResultFields } from '../helpers/docs.js';
-import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
+import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
 
 const COMMON = documentedResultFields('docs/api.md');
 
@@ -41,6 +47,29 @@ const CASES = {
     sometimes: ['video_url', 'video_base64', 'url_expires_at'],
   },
 } as const;
+
+/** Tasks only a learned engine runs: no job on this worker. */
+const LEARNED_ONLY = ['sound'] as const;
+
+/**
+ * A learned (MMAudio) result's own fields: `renderMmaudio`'s (src/pipelines/foley/engines/mmaudio/render.ts;
+ * `cfg_batched` only after an out-of-memory fallback), the engine's `licence` (mmaudio/index.ts), and
+ * `engine` and `loudness` added by the task (src/tasks/foley/pictureless.ts, task.ts).
+ */
+const MMAUDIO_FIELDS = [
+  'engine',
+  'variant',
+  'mode',
+  'seed',
+  'steps',
+  'cfg_strength',
+  'windows',
+  'sample_rate',
+  'provider',
+  'cfg_batched',
+  'licence',
+  'loudness',
+];
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -77,5 +106,20 @@ describe('every result field is documented', () => {
       fields.filter((f) => !documented.has(f)),
       `add to the "Result" table of docs/tasks/${task}.md`,
     ).toEqual([]);
+  });
+
+  it('every task of the registry has a case here or runs only on a learned engine', () => {
+    expect([...Object.keys(CASES), ...LEARNED_ONLY].sort()).toEqual([...TASK_NAMES].sort());
+  });
+
+  it('sound: cannot run on this worker (no learned engine), so its page is checked against the code’s list', async () => {
+    expect(errorOf(await worker.run({ task: 'sound', prompt: 'rain', duration: 1 })).code).toBe('ENGINE_NOT_AVAILABLE');
+    for (const page of ['docs/tasks/sound.md', 'docs/tasks/foley.md']) {
+      const documented = new Set([...COMMON, ...documentedResultFields(page)]);
+      expect(
+        [...MMAUDIO_FIELDS, 'audio_path', 'audio_url', 'audio_base64', 'url_expires_at'].filter((f) => !documented.has(f)),
+        `add to the "Result" table of ${page}`,
+      ).toEqual([]);
+    }
   });
 });

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMmaudioStandIns } from '../../bench/mmaudio-stand-ins.js';
 import { warmUpModels } from '../../src/inference/warm-up.js';
 import { mmaudioFiles } from '../../src/models/engine-files.js';
+import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
 import { binaries, decodeAudioMono, makeClip } from '../helpers/media.js';
@@ -131,6 +132,27 @@ describe('MMAudio through the handler, from a stand-in Hub', () => {
     // MP4 for a still: the picture held for the sound's length.
     const v = await decodeAudioMono(String(image.video_path), 48_000);
     expect(Math.abs(v.length / 48_000 - 2)).toBeLessThan(0.1);
+  }, 120_000);
+
+  it('every key of a real MMAudio result is documented: foley.md (video, still) and sound.md, or api.md', async () => {
+    const common = documentedResultFields('docs/api.md');
+    const jobs = {
+      'docs/tasks/foley.md': [
+        { task: 'foley', video_path: 'chaplin.mp4', engine: ENGINE, duration: 1, steps: 1, seed: 1, output_format: 'wav' },
+        { task: 'foley', image_path: 'still.png', engine: ENGINE, duration: 1, steps: 1, seed: 1 },
+      ],
+      'docs/tasks/sound.md': [{ task: 'sound', prompt: 'rain', duration: 1, steps: 1, seed: 1, output_format: 'm4a' }],
+    };
+    for (const [page, inputs] of Object.entries(jobs)) {
+      const documented = new Set([...common, ...documentedResultFields(page)]);
+      for (const input of inputs) {
+        const keys = Object.keys(outputOf(await first.run(input)));
+        expect(
+          keys.filter((k) => !documented.has(k)),
+          `${JSON.stringify(input)}: add to the "Result" table of ${page}`,
+        ).toEqual([]);
+      }
+    }
   }, 120_000);
 
   it('the same seed gives the same audio; another seed does not', async () => {

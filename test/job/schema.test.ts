@@ -76,7 +76,7 @@ describe('payload JSON Schema', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
     // One example per task at least, in the README and on each task's page.
     const tasks = readmeInputs().map((p) => (p as { task?: string }).task ?? 'foley');
-    for (const t of ['foley', 'upscale', 'interpolate', 'animate'])
+    for (const t of ['foley', 'upscale', 'interpolate', 'animate', 'sound'])
       expect(tasks.filter((x) => x === t).length, t).toBeGreaterThanOrEqual(2);
     for (const p of examples) {
       expect(zodAccepts(p), JSON.stringify(p)).toBe(true);
@@ -98,8 +98,29 @@ describe('payload JSON Schema', () => {
     ['animate with two images', { task: 'animate', image_path: 'a.png', image_url: 'https://example.com/b.png', audio_path: 'tone.m4a' }],
     ['a valid Foley payload', { video_path: 'a.mp4', prompt: 'rain', seed: 3 }],
     ['a valid interpolate payload', { task: 'interpolate', video_path: 'a.mp4', factor: 2 }],
+    // Foley's source is one of six: a video or (learned engines) a still.
+    ['a Foley still', { image_path: 'still.png', prompt: 'waves' }],
+    ['a Foley video and a still', { video_path: 'a.mp4', image_path: 'still.png' }],
+    ['a Foley still twice', { image_path: 'still.png', image_url: 'https://example.com/b.png' }],
+    ['a valid sound payload', { task: 'sound', prompt: 'rain', duration: 10, steps: 10, cfg_strength: 3 }],
+    ['sound with a video', { task: 'sound', prompt: 'rain', video_path: 'a.mp4' }],
+    ['sound as MP4', { task: 'sound', prompt: 'rain', output_format: 'mp4' }],
+    ['steps out of range', { video_path: 'a.mp4', steps: 101 }],
+    ['a negative cfg_strength', { task: 'sound', prompt: 'rain', cfg_strength: -1 }],
   ] as const)('%s: the schema and the handler agree', (_name, payload) => {
     expect(validate(payload), JSON.stringify(validate.errors)).toBe(zodAccepts(payload));
+  });
+});
+
+describe('the source rules', () => {
+  it("Foley's source is one oneOf over video_* and image_*; sound has none", () => {
+    const defs = (payloadJsonSchema() as { $defs: Record<string, { allOf?: unknown[] }> }).$defs;
+    const six = ['video_url', 'video_base64', 'video_path', 'image_url', 'image_base64', 'image_path'];
+    expect(defs.foley!.allOf).toEqual([{ oneOf: six.map((f) => ({ required: [f] })) }]);
+    expect(defs.sound!.allOf).toBeUndefined();
+    expect(validate({ image_path: 'still.png' })).toBe(true);
+    expect(validate({ video_path: 'a.mp4', image_path: 'still.png' })).toBe(false);
+    expect(validate({ task: 'sound', prompt: 'rain' })).toBe(true);
   });
 });
 
@@ -117,7 +138,7 @@ describe('GET /schema.json on the local API', () => {
     const schema = (await res.json()) as {
       $defs: Record<string, { properties: Record<string, { description?: string; default?: unknown }> }>;
     };
-    expect(Object.keys(schema.$defs).sort()).toEqual(['animate', 'foley', 'interpolate', 'upscale']);
+    expect(Object.keys(schema.$defs).sort()).toEqual(['animate', 'foley', 'interpolate', 'sound', 'upscale']);
     expect(schema.$defs.foley!.properties.prompt!.description).toMatch(/preset/);
     expect(schema.$defs.foley!.properties.output_format!.default).toBe('mp4');
     expect((await fetch(`${api.url}/v2/any/schema.json`)).status).toBe(200);
