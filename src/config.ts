@@ -97,7 +97,7 @@ const EnvSchema = z.object({
   CONVERTED_MODELS_DIR: optionalString,
   // The TF.js vision models' folder (centernet.json, movenet-lightning.json and their .bin).
   VISION_MODELS_DIR: optionalString,
-  // The learned Foley engine this worker serves (docs/engines.md): its Hub files are ensured with MODELS.
+  // The learned Foley engine this worker serves (docs/operations.md "Learned engines"): its Hub files are ensured with MODELS.
   FOLEY_ENGINE: z.enum(FOLEY_ENGINE_NAMES).optional(),
   // Where learned engines' converted graphs are cached (on the volume: every worker that mounts it reuses them).
   ENGINE_GRAPHS_DIR: optionalString,

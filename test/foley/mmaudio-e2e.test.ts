@@ -20,7 +20,7 @@ import { mmaudioFiles } from '../../src/models/engine-files.js';
 import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
-import { binaries, decodeAudioMono, makeClip } from '../helpers/media.js';
+import { binaries, decodeAudioMono, makeClip, probeStreams } from '../helpers/media.js';
 
 const ENGINE = 'mmaudio-small-16k';
 const COMMIT = 'a'.repeat(40);
@@ -109,7 +109,8 @@ describe('MMAudio through the handler, from a stand-in Hub', () => {
 
   it('a sound job (text only) and a still: audio of the asked length, not silent; a 16 kHz network delivers 48 kHz files', async () => {
     const sound = outputOf(await first.run({ task: 'sound', prompt: 'rain on a tin roof', duration: 2.5, steps: 2, seed: 3 }));
-    expect(sound).toMatchObject({ engine: ENGINE, mode: 'text', steps: 2 });
+    expect(sound).toMatchObject({ engine: ENGINE, mode: 'text', steps: 2, sample_rate: 16000 });
+    expect(await probeStreams(String(sound.audio_path))).toMatchObject([{ codec_name: 'pcm_s16le', sample_rate: '48000', channels: 2 }]);
     const s = await decodeAudioMono(String(sound.audio_path), 48_000);
     expect(Math.abs(s.length / 48_000 - 2.5)).toBeLessThan(0.05);
     expect(Math.max(...secondsRms(s, 48_000))).toBeGreaterThan(1e-3);

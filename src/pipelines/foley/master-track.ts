@@ -34,6 +34,9 @@ export interface MasteredTrack extends TrackLevels {
   rule: 'target' | 'peak' | 'silence';
 }
 
+/** The delivery's rate (48 kHz stereo, as the procedural engine writes). */
+const DELIVERY_RATE = 48_000;
+
 const num = (v: string | undefined): number => (v === undefined || v === '-inf' ? Number.NEGATIVE_INFINITY : Number(v));
 
 /** Integrated loudness and true peak of a file's first audio stream, by ffmpeg's ebur128. */
@@ -78,7 +81,8 @@ export async function masterTrack(o: MasterTrackOptions): Promise<MasteredTrack>
       '-map',
       '0:a:0',
       '-af',
-      `volume=${gainDb.toFixed(4)}dB`,
+      // Delivered as every Foley track is, whatever rate the engine made (MMAudio: 16 or 44.1 kHz mono).
+      `volume=${gainDb.toFixed(4)}dB,aresample=${DELIVERY_RATE},aformat=channel_layouts=stereo`,
       '-c:a',
       codec,
       '-f',

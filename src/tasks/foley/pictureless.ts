@@ -6,6 +6,7 @@
  * upright), so a client that always asks for MP4 gets a playable video.
  */
 import { join } from 'node:path';
+import { WorkerError } from '../../errors.js';
 import type { PreparedImage } from '../../job/image-input.js';
 import type { TaskDeps, TaskJob, TaskOutput } from '../../job/task.js';
 import { uprightFilter } from '../../media/exif-orientation.js';
@@ -78,6 +79,13 @@ async function stillVideo(o: {
 
 export async function renderPictureless(o: PicturelessOptions): Promise<TaskOutput> {
   const { job, deps } = o;
+  // Without a picture the length is only what was asked for: held to the worker's limit here.
+  const max = deps.config.limits.maxDurationS;
+  if ((o.request.duration ?? 0) > max) {
+    throw new WorkerError('INVALID_INPUT', `duration: must be at most ${max} seconds on this worker (MAX_DURATION_S)`, {
+      details: { field: 'duration', max },
+    });
+  }
   const { engine, loaded, skipped } = await o.ready;
   if (skipped.length > 0) job.warnings.push(o.skippedWarning(skipped, engine.name));
   const still = o.still ? { file: o.still.file, format: o.still.format, orientation: o.still.orientation } : undefined;

@@ -6,6 +6,7 @@
  * src/pipelines/foley/engines/ (one folder each, one list).
  */
 import type { Logger } from 'pino';
+import { WorkerError } from '../../errors.js';
 import { prepareImage } from '../../job/image-input.js';
 import { prepareVideo } from '../../job/video-input.js';
 import type { FoleyEngine, FoleyRequest } from '../../pipelines/foley/engines/engine.js';
@@ -71,9 +72,21 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
   return async (input, job) => {
     const { config } = deps;
     const { ctx, warnings } = job;
+    const still = input.image_url !== undefined || input.image_base64 !== undefined || input.image_path !== undefined;
+    // A still is sound for a picture that does not move: only a learned engine makes it.
+    const pool = still ? engines.filter((e) => e.models.length > 0) : engines;
+    if (still && input.engine === 'procedural') {
+      throw new WorkerError(
+        'ENGINE_NOT_AVAILABLE',
+        'engine: "procedural" follows motion and needs a video; a still needs a learned engine',
+        {
+          details: { field: 'engine', engine: 'procedural' },
+        },
+      );
+    }
     // The engine is settled before anything is fetched: a name this worker cannot run costs nothing.
-    const choice = chooseEngine(input.engine, engines, deps);
-    const ready = loadChoice(choice, { auto: input.engine === 'auto', engines, deps, loaded });
+    const choice = chooseEngine(input.engine, pool, deps);
+    const ready = loadChoice(choice, { auto: input.engine === 'auto', engines: pool, deps, loaded });
     ready.catch(() => undefined);
     const bins = deps.binaries();
     const seed = input.seed ?? randomSeed();
@@ -97,15 +110,17 @@ export function createFoleyRunner(deps: TaskDeps, o: FoleyRunnerOptions = {}): T
       onProgress: (p: { stage: string; percent: number }) => ctx.progress({ stage: p.stage, percent: p.percent }),
       log: ctx.log,
     };
-    if (input.image_url !== undefined || input.image_base64 !== undefined || input.image_path !== undefined) {
-      const still = await prepareImage(input, job, deps);
-      return renderPictureless({ ready, request: { ...common, output }, format, job, deps, skippedWarning, still });
+    if (still) {
+      if (input.audio_mode === 'mix') warnings.push('audio_mode "mix": a still has no audio to mix with, so the new track is alone');
+      const image = await prepareImage(input, job, deps);
+      return renderPictureless({ ready, request: { ...common, output }, format, job, deps, skippedWarning, still: image });
     }
     // The engine may start decoding at once; the probe runs alongside and stops it with its error.
     const { file, media } = await prepareVideo(input, job, deps, { probeAlongside: true });
     const heard = await listen({
       senses,
-      watching: input.vision && config.models.foleyVision,
+      // What the vision models see steers the procedural engine only; a learned engine watches for itself.
+      watching: input.vision && config.models.foleyVision && choice.engine.models.length === 0,
       pose: input.pose,
       source: { file, media },
       maxSeconds: input.duration,

@@ -82,6 +82,7 @@ async function pictureConditions(o: {
   const t0 = performance.now();
   if (o.mode === 'image') {
     const [still] = await o.clip.range(0, 1, o.request.signal);
+    o.job.timings.clip_image = (o.job.timings.clip_image ?? 0) + Math.round(performance.now() - t0);
     return { clip: tiled(still!, facts.clip.frames), sync };
   }
   const from = Math.round(o.startS * CLIP_FPS);
@@ -205,6 +206,7 @@ async function render(rt: MmaudioRuntime, request: FoleyRequest, job: EngineJob,
     });
   }
   const wav = join(request.workDir, 'mmaudio.wav');
+  t = performance.now();
   await writeFile(wav, encodeWavFloat32([track], facts.sampleRate));
   job.mark('write', t);
   return {
