@@ -137,7 +137,7 @@ describe('BigVGAN → ONNX matches upstream PyTorch', () => {
     }
   });
 
-  it('v1 needs no config: MMAudio’s table is the default, its width read off the tensors (the reduced fixture is refused by its kernels)', async () => {
+  it('v1 needs no config: MMAudio’s table, its width read off the tensors (the reduced fixture is refused by its kernels)', async () => {
     const { weights } = await fixture('v1-16k');
     const e = await loadFailure(convertBigVgan({ weights, variant: 'v1-16k' }));
     // conv_pre's 32 channels are taken from the file; the second upsample's kernel (4, not the table's 8) is not in it.
