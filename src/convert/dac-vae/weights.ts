@@ -80,7 +80,8 @@ export class DacVaeStateDict extends WeightNormStateDict {
 /** A kwarg the metadata gives must be what the tensors say, else the file is not what it claims. */
 function agree(sd: DacVaeStateDict, key: string, fromTensors: unknown, tensor: string): void {
   const stored = sd.kwarg(key);
-  if (stored === undefined || JSON.stringify(stored) === JSON.stringify(fromTensors)) return;
+  // null is upstream's "derive it" (latent_dim = None in DAC's signature): nothing to compare.
+  if (stored === undefined || stored === null || JSON.stringify(stored) === JSON.stringify(fromTensors)) return;
   throw dacVaeCheckpointError(
     `metadata.kwargs.${key} is ${JSON.stringify(stored)}, but the tensors say ${JSON.stringify(fromTensors)} ("${sd.key(tensor)}")`,
     sd.key(tensor),
