@@ -5,25 +5,21 @@
  * low-pass), and the final tanh or clamp. Tensors are `[B, C, T]` float32 with B and T dynamic.
  */
 import { attr, type OnnxGraph } from '../onnx-graph.js';
+import { type ConvGraphContext, fresh, type SnakeSpec, snake } from '../snake-conv.js';
 import { ALIAS_FREE, resampleFilter, resampleGeometry } from './filter.js';
-import type { Tensor32 } from './weights.js';
 
-export interface GraphContext {
-  graph: OnnxGraph;
+// Conv1d, ConvTranspose1d, Snake and Add are shared with DAC (src/convert/snake-conv.ts).
+export { add, type ConvSpec, conv1d, convTranspose1d, type SnakeSpec } from '../snake-conv.js';
+
+export interface GraphContext extends ConvGraphContext {
   /** Per channel count: the two depthwise filters, shared by every activation of that width. */
   filters: Map<number, { up: string; down: string }>;
   /** Shared small constants by name. */
   constants: Set<string>;
-  counter: number;
 }
 
 export function graphContext(graph: OnnxGraph): GraphContext {
   return { graph, filters: new Map(), constants: new Set(), counter: 0 };
-}
-
-function fresh(ctx: GraphContext, what: string): string {
-  ctx.counter += 1;
-  return `${what}_${ctx.counter}`;
 }
 
 function int64s(ctx: GraphContext, name: string, values: readonly number[]): string {
@@ -44,91 +40,6 @@ export function scalar(ctx: GraphContext, name: string, value: number): string {
     ctx.constants.add(name);
   }
   return name;
-}
-
-export interface ConvSpec {
-  /** Initializer names are `<name>.weight` / `<name>.bias` (the state dict's module, so a graph reads like the checkpoint). */
-  name: string;
-  weight: Tensor32;
-  bias?: Tensor32 | undefined;
-  dilation?: number;
-  padding: number;
-}
-
-/** torch Conv1d (stride 1): weight `[out, in, k]`, symmetric zero padding. */
-export function conv1d(ctx: GraphContext, x: string, spec: ConvSpec): string {
-  const { graph } = ctx;
-  const inputs = [x, graph.addInitializer(`${spec.name}.weight`, spec.weight.shape, spec.weight.data)];
-  if (spec.bias) inputs.push(graph.addInitializer(`${spec.name}.bias`, spec.bias.shape, spec.bias.data));
-  const y = fresh(ctx, spec.name);
-  graph.addNode('Conv', inputs, [y], {
-    attributes: [
-      attr.ints('kernel_shape', [spec.weight.shape[2]!]),
-      attr.ints('dilations', [spec.dilation ?? 1]),
-      attr.ints('pads', [spec.padding, spec.padding]),
-      attr.ints('strides', [1]),
-    ],
-  });
-  return y;
-}
-
-/** torch ConvTranspose1d: weight `[in, out, k]` (ONNX's layout too), stride, `padding` cropped from both ends. */
-export function convTranspose1d(ctx: GraphContext, x: string, spec: ConvSpec & { stride: number }): string {
-  const { graph } = ctx;
-  const inputs = [x, graph.addInitializer(`${spec.name}.weight`, spec.weight.shape, spec.weight.data)];
-  if (spec.bias) inputs.push(graph.addInitializer(`${spec.name}.bias`, spec.bias.shape, spec.bias.data));
-  const y = fresh(ctx, spec.name);
-  graph.addNode('ConvTranspose', inputs, [y], {
-    attributes: [
-      attr.ints('kernel_shape', [spec.weight.shape[2]!]),
-      attr.ints('strides', [spec.stride]),
-      attr.ints('pads', [spec.padding, spec.padding]),
-    ],
-  });
-  return y;
-}
-
-/** Snake: x + 1/(α + 1e-9)·sin²(αx); SnakeBeta: x + 1/(β + 1e-9)·sin²(αx); log-scale parameters are exp'd first. */
-export interface SnakeSpec {
-  name: string;
-  alpha: Tensor32;
-  /** SnakeBeta's β; absent for Snake (the magnitude is α's). */
-  beta?: Tensor32;
-  logscale: boolean;
-}
-
-/**
- * α and 1/(β + 1e-9) as `[1, C, 1]` constants, rounded to float32 at each step as torch computes
- * them (exp, + 1e-9, reciprocal): only the elementwise part is left to the graph.
- */
-function snakeConstants(spec: SnakeSpec): { a: Float32Array; inv: Float32Array } {
-  const f = Math.fround;
-  const lift = (v: number) => (spec.logscale ? f(Math.exp(v)) : v);
-  const a = Float32Array.from(spec.alpha.data, lift);
-  const magnitude = spec.beta ? Float32Array.from(spec.beta.data, lift) : a;
-  const inv = Float32Array.from(magnitude, (m) => f(1 / f(m + 1e-9)));
-  return { a, inv };
-}
-
-function snake(ctx: GraphContext, x: string, spec: SnakeSpec): string {
-  const { graph } = ctx;
-  const channels = spec.alpha.data.length;
-  const { a, inv } = snakeConstants(spec);
-  const alpha = graph.addInitializer(`${spec.name}.alpha`, [1, channels, 1], a);
-  const scale = graph.addInitializer(`${spec.name}.inv_magnitude`, [1, channels, 1], inv);
-  const [ax, s, s2, t, y] = ['ax', 'sin', 'sin2', 'scaled', 'out'].map((p) => fresh(ctx, `${spec.name}.${p}`)) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  graph.addNode('Mul', [x, alpha], [ax]);
-  graph.addNode('Sin', [ax], [s]);
-  graph.addNode('Mul', [s, s], [s2]);
-  graph.addNode('Mul', [scale, s2], [t]);
-  graph.addNode('Add', [x, t], [y]);
-  return y;
 }
 
 /** The depthwise resampling filters for `channels`: up scaled by the ratio (upstream multiplies the output by it), down as is. */
@@ -187,13 +98,6 @@ export function antiAliasedSnake(ctx: GraphContext, x: string, spec: SnakeSpec):
     ],
   });
   return down;
-}
-
-/** `a + b` (a residual or the sum of a stage's resblocks, in upstream's order). */
-export function add(ctx: GraphContext, a: string, b: string): string {
-  const y = fresh(ctx, 'add');
-  ctx.graph.addNode('Add', [a, b], [y]);
-  return y;
 }
 
 /** `x / n` (a stage's mean over its resblocks: a Div, as upstream's `xs / num_kernels`). */
