@@ -32,7 +32,8 @@ function median(xs: number[]): number {
 /** The fake Hub in its own process (as the real Hub is), so server and client do not share an event loop. */
 async function startHubProcess(): Promise<{ url: string; stop(): void }> {
   const helper = new URL('../test/helpers/fake-hub.js', import.meta.url).href;
-  const repo = `{ repo: ${JSON.stringify(REPO)}, commit: ${JSON.stringify(COMMIT)}, files: { ${JSON.stringify(PATH)}: generatedBytes(${SIZE}, 5) } }`;
+  const files = `{ ${JSON.stringify(PATH)}: generatedBytes(${SIZE}, 5) }`;
+  const repo = `{ repo: ${JSON.stringify(REPO)}, commit: ${JSON.stringify(COMMIT)}, files: ${files} }`;
   const script = `const { startFakeHub, generatedBytes } = await import(${JSON.stringify(helper)});
 const hub = await startFakeHub({ redirect: true, repos: [${repo}] });
 process.stdout.write(hub.url + '\\n');`;
