@@ -34,11 +34,17 @@ function planar(rgb: Uint8Array, o: { frames: number; side: number; mean: readon
   return out;
 }
 
-/** CLIP image features per frame index, computed on first use. */
+/** A per-channel normalisation of [0, 1] pixels. */
+export interface PixelNorm {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/** Image features per frame index of the picture stream (CLIP's, or another image encoder's), computed on first use. */
 export class ClipFrameFeatures {
   private readonly done = new Map<number, Float32Array>();
 
-  constructor(private readonly o: { session: Session; frames: FrameFile; dim: number; onRun?: (ms: number) => void }) {}
+  constructor(private readonly o: { session: Session; frames: FrameFile; dim: number; norm?: PixelNorm; onRun?: (ms: number) => void }) {}
 
   get count(): number {
     return this.o.frames.count;
@@ -54,7 +60,8 @@ export class ClipFrameFeatures {
       const batch = missing.slice(k, k + CLIP_BATCH);
       // Consecutive indices (the usual case) read in one go; scattered ones one by one.
       const rgb = await readBatch(frames, batch);
-      const pixels = planar(rgb, { frames: batch.length, side: frames.side, mean: CLIP_MEAN, std: CLIP_STD });
+      const norm = this.o.norm ?? { mean: CLIP_MEAN, std: CLIP_STD };
+      const pixels = planar(rgb, { frames: batch.length, side: frames.side, ...norm });
       const t0 = performance.now();
       const out = await this.o.session.run({
         [this.o.session.inputNames[0]!]: tensor('float32', pixels, [batch.length, 3, frames.side, frames.side]),

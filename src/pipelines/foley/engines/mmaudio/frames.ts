@@ -15,8 +15,20 @@ import { ffmpegNumber, guardedInputArgs, inputArgs, runBinary } from '../../../.
 
 export const CLIP_FPS = 8;
 export const SYNC_FPS = 25;
-/** MMAudio resizes CLIP's input to 384 for a 378-pixel network: the size it squashes to is the network's · 384/378. */
-const CLIP_RESIZE = 384 / 378;
+
+/** How the 8 fps picture stream is made for an image encoder: squashed to a square, then cropped top-left. */
+export interface PictureStream {
+  /** The encoder's input side: what is kept. */
+  side: number;
+  /** The square the frame is squashed to first (≥ side). */
+  squashTo: number;
+  flags: 'bicubic' | 'bilinear';
+}
+
+/** MMAudio resizes CLIP's input to 384 for a 378-pixel network: squashed to the network's side · 384/378, bicubic. */
+export function clipPictureStream(side: number): PictureStream {
+  return { side, squashTo: Math.round((side * 384) / 378), flags: 'bicubic' };
+}
 
 /** A raw rgb24 frame file of square frames. */
 export interface FrameFile {
@@ -35,8 +47,8 @@ export interface DecodedFrames {
 export interface DecodeOptions {
   ffmpeg: string;
   workDir: string;
-  /** CLIP's input side (378 for DFN5B) and Synchformer's (224). */
-  clipSide: number;
+  /** The image encoder's stream (CLIP: 378 of 384², bicubic) and Synchformer's side (224). */
+  picture: PictureStream;
   syncSide: number;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
@@ -51,9 +63,8 @@ async function frameCount(file: string, side: number): Promise<number> {
   }
 }
 
-function clipChain(side: number): string {
-  const resized = Math.round(side * CLIP_RESIZE);
-  return `scale=${resized}:${resized}:flags=bicubic,crop=${side}:${side}:0:0,format=rgb24`;
+function pictureChain(p: PictureStream): string {
+  return `scale=${p.squashTo}:${p.squashTo}:flags=${p.flags},crop=${p.side}:${p.side}:0:0,format=rgb24`;
 }
 
 /** Decodes the first `durationS` seconds of a video into both frame files. */
@@ -62,7 +73,7 @@ export async function decodeVideoFrames(o: DecodeOptions & { file: string; durat
   const sync = join(o.workDir, 'mmaudio-sync.rgb');
   const s = o.syncSide;
   const filter =
-    `[0:v:0]split=2[c][s];[c]fps=${CLIP_FPS},${clipChain(o.clipSide)}[co];` +
+    `[0:v:0]split=2[c][s];[c]fps=${CLIP_FPS},${pictureChain(o.picture)}[co];` +
     `[s]fps=${SYNC_FPS},scale=${s}:${s}:force_original_aspect_ratio=increase:flags=bicubic,crop=${s}:${s},format=rgb24[so]`;
   const raw = (label: string, file: string) => ['-map', label, '-an', '-sn', '-dn', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-y', file];
   await runBinary(
@@ -83,7 +94,7 @@ export async function decodeVideoFrames(o: DecodeOptions & { file: string; durat
     { signal: o.signal, timeoutMs: o.timeoutMs },
   );
   const out: DecodedFrames = {
-    clip: { file: clip, side: o.clipSide, count: await frameCount(clip, o.clipSide) },
+    clip: { file: clip, side: o.picture.side, count: await frameCount(clip, o.picture.side) },
     sync: { file: sync, side: s, count: await frameCount(sync, s) },
   };
   if (out.clip.count === 0) throw new WorkerError('MEDIA_UNREADABLE', 'no video frame could be decoded');
@@ -96,7 +107,7 @@ export async function decodeStillFrame(
 ): Promise<DecodedFrames> {
   const clip = join(o.workDir, 'mmaudio-still.rgb');
   const upright = uprightFilter(o.orientation);
-  const chain = [upright, clipChain(o.clipSide)].filter((f) => f !== '').join(',');
+  const chain = [upright, pictureChain(o.picture)].filter((f) => f !== '').join(',');
   await runBinary(
     o.ffmpeg,
     [
@@ -119,9 +130,9 @@ export async function decodeStillFrame(
     ],
     { signal: o.signal, timeoutMs: o.timeoutMs },
   );
-  const count = await frameCount(clip, o.clipSide);
+  const count = await frameCount(clip, o.picture.side);
   if (count === 0) throw new WorkerError('MEDIA_UNREADABLE', 'the image could not be decoded');
-  return { clip: { file: clip, side: o.clipSide, count } };
+  return { clip: { file: clip, side: o.picture.side, count } };
 }
 
 /** Frames [from, from + count) of a frame file (fewer at its end), rgb24, concatenated. */

@@ -194,7 +194,8 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
 export function componentEntry(o: EnsureGraphsOptions, component: MmaudioComponent): { root: string; name: string; key: string } {
   const p = plans(o)[component];
   const key = graphKey({ version: p.version, options: p.options, sources: p.files.map((f) => f.sha256) });
-  return { root: o.root, name: `mmaudio-${component}`, key };
+  // Synchformer's graph is the same file for every engine that reads it (HunyuanVideo-Foley's too): one name.
+  return { root: o.root, name: component === 'synchformer' ? 'synchformer' : `mmaudio-${component}`, key };
 }
 
 /** Removes a component's cached graphs (one that would not load), so the next ensure converts it again. */

@@ -15,7 +15,7 @@ import { encodeWavFloat32 } from '../../../../media/wav.js';
 import type { Session } from '../../../../inference/ort.js';
 import type { EngineJob, FoleyRender, FoleyRequest } from '../engine.js';
 import { ClipFrameFeatures, SYNC_STRIDE, syncFeatures, textFeatures } from './encoders.js';
-import { CLIP_FPS, type DecodedFrames, decodeStillFrame, decodeVideoFrames, SYNC_FPS } from './frames.js';
+import { CLIP_FPS, clipPictureStream, type DecodedFrames, decodeStillFrame, decodeVideoFrames, SYNC_FPS } from './frames.js';
 import { gaussianNoise } from './noise.js';
 import { denoiseWindow } from './sample-window.js';
 import type { ConditionFeeds, MmaudioRuntime, RenderSettings } from './types.js';
@@ -42,7 +42,7 @@ async function decode(rt: MmaudioRuntime, request: FoleyRequest, durationS: numb
   const common = {
     ffmpeg: rt.ffmpeg,
     workDir: request.workDir,
-    clipSide: rt.facts.clip.image,
+    picture: clipPictureStream(rt.facts.clip.image),
     syncSide: rt.facts.sync.image,
     signal: request.signal,
     timeoutMs: request.timeoutMs,
