@@ -295,6 +295,25 @@ describe('HunyuanVideo-Foley DiT: sizes and refusals', () => {
     expect(e.message).toContain(`"${name}" has shape [${h},${h},1], expected [${h},${h},3]`);
   });
 
+  it('a released network named as the other variant is MODEL_LOAD_FAILED', async () => {
+    // The fixture's tensor list with XXL's width but XL's name: refused on its sizes, before anything is read.
+    const xxl = hvfVariantDims('xxl');
+    const tensors = new Map(
+      [...hvfDitTensorShapes({ ...xxl, triple: 1, single: 0 })].map(([n, shape]) => [
+        n,
+        { ...weights.tensors.get('sync_pos_emb')!, shape },
+      ]),
+    );
+    const read = async (): Promise<Buffer> => {
+      throw new Error('read');
+    };
+    const e = await refusal(convertHvfDit({ weights: { ...weights, tensors, read }, variant: 'xl' }));
+    expect(e.code).toBe('MODEL_LOAD_FAILED');
+    expect(e.message).toMatch(/hidden 1536, 1 triple \+ 0 single blocks\) is not the xl network/);
+    // Named right but with the wrong depths (a cut-down file) is refused too.
+    expect((await refusal(convertHvfDit({ weights: { ...weights, tensors, read }, variant: 'xxl' }))).code).toBe('MODEL_LOAD_FAILED');
+  });
+
   it('refuses sequence lengths upstream could not run (sync not whole 8-frame segments)', async () => {
     await expect(convertHvfDit({ weights, variant: 'xl', sequence: { ...seq, sync: 12 } })).rejects.toThrow(RangeError);
   });

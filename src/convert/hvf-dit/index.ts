@@ -12,7 +12,7 @@ import type { ConvertedGraph } from '../mmaudio-dit/index.js';
 import type { OnnxGraph } from '../onnx-graph.js';
 import { defaultSequenceLengths, HVF_CONFIG, HVF_VARIANTS, type HvfSequenceLengths, type HvfVariant } from './config.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
-import { type HvfDitDims, readHvfDitWeights } from './weights.js';
+import { type HvfDitDims, hvfDitDims, readHvfDitWeights } from './weights.js';
 
 export { type ConvertedGraph, EXTERNAL_DATA_FROM, type ExternalData } from '../mmaudio-dit/index.js';
 export {
@@ -35,7 +35,10 @@ export const HVF_DIT_CONVERTER_VERSION = '1';
 export interface ConvertHvfDitOptions {
   /** An open DiT checkpoint (`openWeights`). */
   weights: WeightsFile;
-  /** Which network the file is (recorded; the sizes are read off the tensors, see {@link HVF_VARIANTS}). */
+  /**
+   * Which network the file is: recorded, and checked when the file has a released network's hidden size (1408 or
+   * 1536): then its depths must be the named variant's. A reduced test network of another width converts under either.
+   */
   variant: HvfVariant;
   /** The window's lengths: `hvfSequenceLengths({ duration })` for a window of up to 15 s; default 8 s. */
   sequence?: HvfSequenceLengths;
@@ -74,8 +77,17 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
   if (![latent, clip, sync].every((n) => Number.isInteger(n) && n > 0) || sync % HVF_CONFIG.syncSegment !== 0) {
     throw new RangeError(`\`sequence\` must hold positive integers, sync a multiple of 8: got ${JSON.stringify(sequence)}`);
   }
+  const dims = hvfDitDims(o.weights);
+  // A released network named as the other one (the sizes would convert, but under the wrong name and cache key).
+  const named = HVF_VARIANTS[o.variant];
+  const released = Object.entries(HVF_VARIANTS).find(([, v]) => v.hidden === dims.hidden);
+  if (released && (released[0] !== o.variant || dims.triple !== named.triple || dims.single !== named.single)) {
+    const is = `hidden ${dims.hidden}, ${dims.triple} triple + ${dims.single} single blocks`;
+    const want = `hidden ${named.hidden}, ${named.triple} + ${named.single}`;
+    const message = `HunyuanVideo-Foley DiT: the checkpoint (${is}) is not the ${o.variant} network (${want})`;
+    throw new WorkerError('MODEL_LOAD_FAILED', message, { details: { variant: o.variant, hidden: dims.hidden } });
+  }
   const weights = await readHvfDitWeights(o.weights);
-  const { dims } = weights;
   const metadata = {
     ...(o.source === undefined ? {} : { source: o.source }),
     variant: o.variant,
