@@ -5,7 +5,20 @@
  */
 import { attr } from '../onnx-graph.js';
 import { MMAUDIO_HEAD_SIZE } from './config.js';
-import { adaLn, attention, type Ctx, channelLastConv, gatedMlp, layerNorm, linear, modulate, rmsNorm, rope, transpose } from './layers.js';
+import {
+  adaLn,
+  attention,
+  type Ctx,
+  channelLastConv,
+  gatedMlp,
+  interleavedQkv,
+  layerNorm,
+  linear,
+  modulate,
+  rmsNorm,
+  rope,
+  transpose,
+} from './layers.js';
 
 /** A stream's RoPE tables (initializer names), or none (text). */
 export interface Rotation {
@@ -20,25 +33,6 @@ interface PreAttention {
   post?: [string, string, string, string];
 }
 
-/**
- * The `qkv` Linear's rows are laid out `(h d j)` with j (q, k, v) innermost (`Rearrange('b n (h d j)
- * -> b h n d j')`): row (h·64 + d)·3 + j. Returns q's, k's and v's rows in (h d) order, with their biases.
- */
-function qkvParts(c: Ctx, name: string): { weight: Float32Array; bias: Float32Array }[] {
-  const { hidden } = c.w.dims;
-  const w = c.w.take(`${name}.weight`);
-  const b = c.w.take(`${name}.bias`);
-  return [0, 1, 2].map((j) => {
-    const weight = new Float32Array(hidden * hidden);
-    const bias = new Float32Array(hidden);
-    for (let r = 0; r < hidden; r++) {
-      weight.set(w.subarray((r * 3 + j) * hidden, (r * 3 + j + 1) * hidden), r * hidden);
-      bias[r] = b[r * 3 + j]!;
-    }
-    return { weight, bias };
-  });
-}
-
 /** `MMDitSingleBlock.pre_attention`: adaLN, modulated LayerNorm, q/k/v as [B, heads, N, 64] with RMS norm and RoPE. */
 function preAttention(c: Ctx, x: string, o: { name: string; cond: string; preOnly: boolean; rot?: Rotation }): PreAttention {
   const { hidden, heads } = c.w.dims;
@@ -46,7 +40,7 @@ function preAttention(c: Ctx, x: string, o: { name: string; cond: string; preOnl
   const parts = adaLn(c, o.cond, { name: `${n}.adaLN_modulation`, dim: hidden, parts: o.preOnly ? 2 : 6 });
   const h = modulate(c, layerNorm(c, x, { name: `${n}.norm1`, dim: hidden }), { name: `${n}.norm1`, shift: parts[0]!, scale: parts[1]! });
   const split = c.ints(`shape.heads`, [0, 0, heads, MMAUDIO_HEAD_SIZE]);
-  const qkvRows = qkvParts(c, `${n}.attn.qkv`);
+  const qkvRows = interleavedQkv(c, { name: `${n}.attn.qkv`, hidden });
   const head = (j: number, which: string): string => {
     const { weight, bias } = qkvRows[j]!;
     const y = c.op(

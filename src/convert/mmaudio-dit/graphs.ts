@@ -7,7 +7,7 @@
 import { attr, createOnnxGraph, type OnnxGraph } from '../onnx-graph.js';
 import { finalBlock, fusedBlock, jointBlock, type Rotation } from './blocks.js';
 import { MMAUDIO_HEAD_SIZE, type MmaudioSequenceLengths, SYNC_SEGMENT } from './config.js';
-import { type Ctx, channelLastConv, gatedMlp, linear, selu, silu } from './layers.js';
+import { type Ctx, channelLastConv, gatedMlp, linear, selu, silu, type TensorSource } from './layers.js';
 import { nearestExactIndices, pairSwap, ropeTables, timestepFrequencies } from './tables.js';
 import type { MmaudioDitWeights } from './weights.js';
 
@@ -19,7 +19,8 @@ export type ConditionName = (typeof CONDITION_NAMES)[number];
 export const FLOW_INPUTS = { latent: 'latent', t: 't' } as const;
 export const FLOW_OUTPUT = 'velocity';
 
-function context(g: OnnxGraph, w: MmaudioDitWeights): Ctx {
+/** A builder context over graph `g` taking tensors from `w` (shared with the HVF converter). */
+export function context<W extends TensorSource>(g: OnnxGraph, w: W): Ctx<W> {
   const shared = new Map<string, string>();
   const once = (key: string, make: () => string): string => {
     let name = shared.get(key);

@@ -39,7 +39,7 @@ export interface MmaudioDitDims {
 const missing = (name: string) => checkpointError(WHAT, `the checkpoint has no tensor "${name}"`, { tensor: name });
 
 /** One past the highest N of `<prefix>.N.*` (0 when there is none). */
-function countBlocks(weights: WeightsFile, prefix: string): number {
+export function countBlocks(weights: WeightsFile, prefix: string): number {
   let n = 0;
   const re = new RegExp(`^${prefix.replace('.', '\\.')}\\.(\\d+)\\.`);
   for (const name of weights.tensors.keys()) {
