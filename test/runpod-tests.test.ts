@@ -27,9 +27,12 @@ afterAll(async () => {
 });
 
 describe('.runpod/tests.json', () => {
-  it('has one request per task', async () => {
-    const { TASK_NAMES } = await import('../src/tasks/registry.js');
-    expect(new Set(TESTS.map((t) => (t.input.task as string | undefined) ?? 'foley'))).toEqual(new Set(TASK_NAMES));
+  it('has one request per task that runs without learned weights', async () => {
+    const { TASK_NAMES, TASKS } = await import('../src/tasks/registry.js');
+    // `sound` runs only on a learned engine, whose weights (CC BY-NC, research) RunPod's test worker does not have.
+    const builtIn = TASK_NAMES.filter((t) => TASKS[t].engines.some((e) => e.models.length === 0));
+    expect(TASK_NAMES.filter((t) => !builtIn.includes(t))).toEqual(['sound']);
+    expect(new Set(TESTS.map((t) => (t.input.task as string | undefined) ?? 'foley'))).toEqual(new Set(builtIn));
   });
 
   it.each(TESTS.map((t) => [t.name, t] as const))(

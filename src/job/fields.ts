@@ -71,10 +71,16 @@ export function requireOneSource(kind: SourceKind): (v: Record<string, unknown>,
 /** The refinement that exactly one source field is given over several kinds (a video or a still). */
 export function requireOneSourceOf(kinds: readonly SourceKind[]): (v: Record<string, unknown>, ctx: z.RefinementCtx) => void {
   const fields = kinds.flatMap((k) => sourceFields(k));
+  const either = (k: SourceKind): string => {
+    const [url, base64, path] = sourceFields(k);
+    return `${url}, ${base64} or ${path}`;
+  };
+  const [first, ...others] = kinds;
+  const missing = `one of ${either(first!)}${others.map((k) => ` (or instead ${either(k)})`).join('')} is required`;
   return (v, ctx) => {
     const given = fields.filter((k) => v[k] !== undefined);
     if (given.length === 0) {
-      ctx.addIssue({ code: 'custom', path: [fields[2]!], message: `one of ${fields.join(', ')} is required` });
+      ctx.addIssue({ code: 'custom', path: [fields[2]!], message: missing });
     } else if (given.length > 1) {
       const message = `give exactly one of ${fields.join(', ')} (got ${given.join(', ')})`;
       for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message });

@@ -215,8 +215,8 @@ describe('refused URLs name their own field', () => {
 
 describe("zod's own wording does not reach the client", () => {
   it.each([
-    [{ task: null }, 'task', 'must be one of "foley", "upscale", "animate", "interpolate" (got null)'],
-    [{ task: 7 }, 'task', 'must be one of "foley", "upscale", "animate", "interpolate" (got 7)'],
+    [{ task: null }, 'task', 'must be one of "foley", "upscale", "animate", "interpolate", "sound" (got null)'],
+    [{ task: 7 }, 'task', 'must be one of "foley", "upscale", "animate", "interpolate", "sound" (got 7)'],
     [{ video_path: 'x'.repeat(5000) }, 'video_path', 'must be at most 4096 characters long'],
     [{ video_url: [] }, 'video_url', 'must be a string (got an array)'],
   ])('%j → %s: %s', async (input, field, message) => {

@@ -164,7 +164,9 @@ describe.skipIf(!BROWSER_PATH)(`playground in headless Chromium (${BROWSER_PATH 
     await page.waitForSelector('#f-prompt');
     await page.click('#submit');
     const sourceError = await page.waitForSelector('#err-video:not([hidden])', { timeout: 30_000 });
-    expect(await sourceError.textContent()).toBe('INVALID_INPUT one of video_url, video_base64 or video_path is required');
+    expect(await sourceError.textContent()).toBe(
+      'INVALID_INPUT one of video_url, video_base64 or video_path (or instead image_url, image_base64 or image_path) is required',
+    );
     expect(await page.getAttribute('#src-video-file', 'aria-invalid')).toBe('true');
     expect(await page.$eval('html', (el) => el.scrollWidth)).toBeLessThanOrEqual(375);
     const form = await page.locator('#job-form').boundingBox();

@@ -43,7 +43,10 @@ function entry(f: Field): string {
 describe('playground form model', () => {
   it('has one form per task, with its sources', () => {
     expect(forms.map((f) => f.name)).toEqual([...TASK_NAMES]);
-    expect(form('foley').sources.map((s) => s.kind)).toEqual(['video']);
+    expect(form('foley').sources.map((s) => s.kind)).toEqual(['video', 'image']);
+    // A still instead of the video: one of the two is sent.
+    expect(form('foley').sources[1]?.insteadOf).toBe('video');
+    expect(form('sound').sources).toEqual([]);
     expect(form('animate').sources.map((s) => s.kind)).toEqual(['image', 'audio']);
     expect(form('foley').sources[0]?.fields).toEqual({ file: 'video_base64', url: 'video_url', path: 'video_path' });
     for (const f of forms) expect(f.fields.map((x) => x.name)).not.toContain('task');
@@ -83,7 +86,8 @@ describe('playground form model', () => {
     if (name === 'interpolate') delete payload.fps;
     const parsed = TASKS[name as TaskName].schema.safeParse(payload);
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-    expect(Object.keys(payload).length).toBe(1 + f.sources.length + f.fields.length - (name === 'interpolate' ? 1 : 0));
+    const sent = f.sources.filter((s) => s.insteadOf === undefined).length;
+    expect(Object.keys(payload).length).toBe(1 + sent + f.fields.length - (name === 'interpolate' ? 1 : 0));
   });
 
   it('places each issue at its field, a source field at its picker, the rest with the form', () => {

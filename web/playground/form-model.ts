@@ -21,7 +21,17 @@ export interface JsonSchemaProp {
 }
 
 export interface PayloadSchema {
-  $defs: Record<string, { title?: string; description?: string; properties?: Record<string, JsonSchemaProp>; required?: string[] }>;
+  $defs: Record<
+    string,
+    {
+      title?: string;
+      description?: string;
+      properties?: Record<string, JsonSchemaProp>;
+      required?: string[];
+      /** `oneOf` per source group: exactly one field of the group (Foley's video_* or image_*). */
+      allOf?: { oneOf?: { required?: string[] }[] }[];
+    }
+  >;
 }
 
 export type SourceKind = 'video' | 'image' | 'audio';
@@ -35,6 +45,8 @@ export interface SourceField {
   /** The payload field each mode fills. */
   fields: Record<SourceMode, string>;
   descriptions: Partial<Record<SourceMode, string>>;
+  /** Another kind this one stands in for (Foley's still instead of its video): only one of the two is sent. */
+  insteadOf?: SourceKind;
 }
 
 export interface Choice {
@@ -108,7 +120,10 @@ export function taskForms(schema: PayloadSchema): TaskForm[] {
         const d = props[fields[m]]?.description;
         if (d !== undefined) descriptions[m] = d;
       }
-      sources.push({ kind, fields, descriptions });
+      // A kind in one `oneOf` with an earlier kind is its alternative (the payload takes one of them).
+      const group = (def.allOf ?? []).find((g) => g.oneOf?.some((o) => o.required?.includes(fields.path)));
+      const first = sources.find((x) => group?.oneOf?.some((o) => o.required?.includes(x.fields.path)));
+      sources.push({ kind, fields, descriptions, ...(first ? { insteadOf: first.kind } : {}) });
     }
     const fields = Object.entries(props)
       .filter(([key]) => !taken.has(key))
@@ -140,6 +155,9 @@ export function buildPayload(
   const input: Record<string, unknown> = { task: form.name };
   for (const s of form.sources) {
     const given = sources[s.kind];
+    // The first of two alternatives that is given is sent, not both.
+    const other = s.insteadOf ? sources[s.insteadOf] : undefined;
+    if (other && other.value !== '') continue;
     if (given && given.value !== '') input[s.fields[given.mode]] = given.value;
   }
   for (const f of form.fields) {

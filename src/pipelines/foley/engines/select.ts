@@ -52,6 +52,23 @@ export function resolveEngineAlias(requested: string, deps: EngineDeps): string 
   return configured !== undefined && isMmaudioEngineName(configured) ? configured : MMAUDIO_DEFAULT;
 }
 
+/**
+ * Whether the operator asked for the engine: always for one without licensed weights; for a
+ * learned one, when FOLEY_ENGINE names it or MODELS lists all its repos. `auto` passes over a
+ * learned engine nobody asked for without a word (it is not a problem, only a choice not made).
+ */
+export function askedFor(
+  engine: Pick<FoleyEngine, 'name' | 'models' | 'licence'>,
+  o: { specs: readonly RepoSpec[]; wanted?: string | undefined },
+): boolean {
+  if (engine.licence === undefined || engine.name === o.wanted) return true;
+  return engine.models.every((m) => o.specs.some((s) => s.repo === m));
+}
+
+function askedIn(deps: EngineDeps): { specs: readonly RepoSpec[]; wanted?: string | undefined } {
+  return { specs: deps.config.models.specs, wanted: deps.config.models.foleyEngine };
+}
+
 /** The engine `requested` names (`auto`: the first available), or ENGINE_NOT_AVAILABLE. */
 export function chooseEngine(asked: string, all: readonly FoleyEngine[], deps: EngineDeps): EngineChoice {
   const requested = resolveEngineAlias(asked, deps);
@@ -67,7 +84,7 @@ export function chooseEngine(asked: string, all: readonly FoleyEngine[], deps: E
   for (const engine of engines) {
     const ok = engine.available(deps);
     if (ok === true) return { engine, skipped };
-    skipped.push({ name: engine.name, reason: ok });
+    if (askedFor(engine, askedIn(deps))) skipped.push({ name: engine.name, reason: ok });
   }
   throw new WorkerError(
     'ENGINE_NOT_AVAILABLE',
@@ -101,9 +118,8 @@ export function checkEngineModels(
       throw new TypeError(`Foley engine "${engine.name}" declares models that are not Hub repo ids (org/name): ${bad.join(', ')}`);
     const listed = new Set(o.specs.map((s) => s.repo));
     const unlisted = engine.models.filter((m) => !listed.has(m));
-    // An engine whose weights carry a licence is the operator's to choose: not asked for
-    // (FOLEY_ENGINE, or all its repos in MODELS), it is not a problem worth a line at every start.
-    if (engine.licence !== undefined && engine.name !== o.wanted && unlisted.length > 0) continue;
+    // A learned engine nobody asked for is not a problem worth a line at every start.
+    if (!askedFor(engine, o)) continue;
     if (unlisted.length > 0) {
       problems.push(
         `engine "${engine.name}" needs ${unlisted.join(', ')}, not in MODELS: it is unavailable until MODELS lists ${unlisted.join(',')}`,
@@ -158,7 +174,7 @@ export async function loadChoice(
   for (const engine of order.slice(order.indexOf(choice.engine))) {
     const ok = engine === choice.engine ? true : engine.available(o.deps);
     if (ok !== true) {
-      skipped.push({ name: engine.name, reason: ok });
+      if (askedFor(engine, askedIn(o.deps))) skipped.push({ name: engine.name, reason: ok });
       continue;
     }
     try {
