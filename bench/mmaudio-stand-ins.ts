@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { BIGVGAN_V1_16K_CONFIG, type BigVganConfig, type BigVganVariant, resampleFilter } from '../src/convert/bigvgan/index.js';
 import { ALIAS_FREE } from '../src/convert/bigvgan/filter.js';
 import { bigVganTensorShapes } from '../src/convert/bigvgan/weights.js';
+import { clipImageTensorShapes, type ClipImageDims as ConverterClipImageDims } from '../src/convert/clip-image/index.js';
 import { type ClipTextDims, clipTextTensorShapes } from '../src/convert/clip-text/weights.js';
 import { MMAUDIO_VARIANTS, type MmaudioDitDims, type MmaudioVariant, mmaudioDitTensorShapes } from '../src/convert/mmaudio-dit/index.js';
 import { MMAUDIO_VAE_VARIANTS, type MmaudioVaeVariant } from '../src/convert/mmaudio-vae/index.js';
@@ -24,19 +25,11 @@ import { writeFileAtomic } from '../src/util/write-atomic.js';
 
 export type StandInSize = 'reduced' | 'real';
 
-/** open_clip's VisionTransformer as DFN5B ViT-H/14-378 has it (real: width 1280, 32 layers, heads of 80). */
-export interface ClipImageDims {
-  width: number;
-  layers: number;
-  heads: number;
-  patch: number;
-  grid: number;
+/** open_clip's VisionTransformer as DFN5B ViT-H/14-378 has it (real: width 1280, 32 layers, heads of 80), and its side. */
+export type ClipImageDims = ConverterClipImageDims & {
   /** grid · patch: the pixels per side the tower takes (378). */
   image: number;
-  mlpWidth: number;
-  /** Columns of `visual.proj`: the image embedding (= the DiT's clipDim). */
-  embed: number;
-}
+};
 
 export interface MmaudioStandInDims {
   variant: MmaudioVariant;
@@ -146,42 +139,15 @@ export function mmaudioStandInDims(o: { variant: MmaudioVariant; size: StandInSi
   };
 }
 
-/** open_clip's CLIP state dict: the text tower as clip-text reads it, the image tower by VisionTransformer's names. */
+/** open_clip's CLIP state dict: both towers as their converters read them, and the CLIP tensors neither reads. */
 function clipTensorShapes(clip: MmaudioStandInDims['clip']): Map<string, number[]> {
   const { image: v, text } = clip;
   const s = new Map<string, number[]>([
     ['positional_embedding', [text.context, text.width]],
     ['text_projection', [text.width, v.embed]],
     ['logit_scale', []],
-    ['visual.class_embedding', [v.width]],
-    ['visual.positional_embedding', [1 + v.grid * v.grid, v.width]],
-    ['visual.proj', [v.width, v.embed]],
-    ['visual.conv1.weight', [v.width, 3, v.patch, v.patch]],
-    ['visual.ln_pre.weight', [v.width]],
-    ['visual.ln_pre.bias', [v.width]],
   ]);
-  const w = v.width;
-  for (let i = 0; i < v.layers; i++) {
-    const b = `visual.transformer.resblocks.${i}`;
-    for (const [name, shape] of [
-      ['ln_1.weight', [w]],
-      ['ln_1.bias', [w]],
-      ['attn.in_proj_weight', [3 * w, w]],
-      ['attn.in_proj_bias', [3 * w]],
-      ['attn.out_proj.weight', [w, w]],
-      ['attn.out_proj.bias', [w]],
-      ['ln_2.weight', [w]],
-      ['ln_2.bias', [w]],
-      ['mlp.c_fc.weight', [v.mlpWidth, w]],
-      ['mlp.c_fc.bias', [v.mlpWidth]],
-      ['mlp.c_proj.weight', [w, v.mlpWidth]],
-      ['mlp.c_proj.bias', [w]],
-    ] as const) {
-      s.set(`${b}.${name}`, [...shape]);
-    }
-  }
-  s.set('visual.ln_post.weight', [w]);
-  s.set('visual.ln_post.bias', [w]);
+  for (const [name, shape] of clipImageTensorShapes(v)) s.set(name, shape);
   for (const [name, shape] of clipTextTensorShapes(text)) s.set(name, shape);
   return s;
 }

@@ -43,3 +43,29 @@ export function transposeRows(m: Float32Array, o: { cols: number; from: number; 
   }
   return out;
 }
+
+/** Tensors handed out once by name: `take` forgets each, so its memory can go once the graph has its own copy. */
+export interface TakenTensors {
+  take(name: string): Float32Array;
+}
+
+/**
+ * Checks every tensor of `shapes` for presence and shape first (nothing is read from a file that
+ * does not fit), then reads them one at a time, widened to float32, for {@link TakenTensors.take}.
+ */
+export async function readTensorTable(
+  weights: WeightsFile,
+  o: { shapes: ReadonlyMap<string, readonly number[]>; what: string; table: string },
+): Promise<TakenTensors> {
+  for (const [name, shape] of o.shapes) expectTensor(weights, name, shape, o.what);
+  const values = new Map<string, Float32Array>();
+  for (const name of o.shapes.keys()) values.set(name, await readFloat32(weights, name));
+  return {
+    take(name) {
+      const v = values.get(name);
+      if (!v) throw new TypeError(`${o.what}: tensor "${name}" was not read (not in ${o.table}) or was already taken`);
+      values.delete(name);
+      return v;
+    },
+  };
+}

@@ -10,7 +10,7 @@
  * naming it. bf16 tensors are widened to float32 by the reader.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { checkpointError, expectTensor, readFloat32 } from '../checkpoint-tensors.js';
+import { checkpointError, expectTensor, readTensorTable } from '../checkpoint-tensors.js';
 import type { TensorSource } from '../mmaudio-dit/layers.js';
 import { countBlocks } from '../mmaudio-dit/weights.js';
 import { HVF_VARIANTS, type HvfVariant } from './config.js';
@@ -176,17 +176,6 @@ export interface HvfDitWeights extends TensorSource {
 export async function readHvfDitWeights(weights: WeightsFile): Promise<HvfDitWeights> {
   const dims = hvfDitDims(weights);
   if (dims.triple === 0) throw checkpointError(WHAT, 'the checkpoint has no triple-stream block', { tensor: 'triple_blocks.0' });
-  const shapes = hvfDitTensorShapes(dims);
-  for (const [name, shape] of shapes) expectTensor(weights, name, shape, WHAT);
-  const values = new Map<string, Float32Array>();
-  for (const name of shapes.keys()) values.set(name, await readFloat32(weights, name));
-  return {
-    dims,
-    take(name) {
-      const v = values.get(name);
-      if (!v) throw new TypeError(`${WHAT}: tensor "${name}" was not read (not in hvfDitTensorShapes) or was already taken`);
-      values.delete(name);
-      return v;
-    },
-  };
+  const table = await readTensorTable(weights, { shapes: hvfDitTensorShapes(dims), what: WHAT, table: 'hvfDitTensorShapes' });
+  return { dims, take: (name) => table.take(name) };
 }

@@ -9,7 +9,7 @@
  * `latent_rot` and `clip_rot` are never read (upstream recomputes them; see tables.ts).
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { checkpointError, expectTensor, readFloat32 } from '../checkpoint-tensors.js';
+import { checkpointError, expectTensor, readTensorTable } from '../checkpoint-tensors.js';
 import { MMAUDIO_HEAD_SIZE } from './config.js';
 
 /** What this converter's errors are led by. */
@@ -149,17 +149,6 @@ export interface MmaudioDitWeights {
 /** Checks every tensor's presence and shape first, then reads them one at a time. */
 export async function readMmaudioDitWeights(weights: WeightsFile): Promise<MmaudioDitWeights> {
   const dims = mmaudioDitDims(weights);
-  const shapes = mmaudioDitTensorShapes(dims);
-  for (const [name, shape] of shapes) expectTensor(weights, name, shape, WHAT);
-  const values = new Map<string, Float32Array>();
-  for (const name of shapes.keys()) values.set(name, await readFloat32(weights, name));
-  return {
-    dims,
-    take(name) {
-      const v = values.get(name);
-      if (!v) throw new TypeError(`MMAudio MM-DiT: tensor "${name}" was not read (not in mmaudioDitTensorShapes) or was already taken`);
-      values.delete(name);
-      return v;
-    },
-  };
+  const table = await readTensorTable(weights, { shapes: mmaudioDitTensorShapes(dims), what: WHAT, table: 'mmaudioDitTensorShapes' });
+  return { dims, take: (name) => table.take(name) };
 }

@@ -40,6 +40,12 @@ export const promptFields = {
     .describe('what the sound should not have: presets whose keywords appear here are never chosen'),
 };
 
+/** `engine`: which one runs; `builtIn` names the built-in choices the task has before the learned ones. */
+export function engineField(builtIn: string) {
+  const learned = '"mmaudio" (the worker\'s MMAudio network) or a network: "mmaudio-small-16k" … "mmaudio-large-44k-v2"';
+  return z.string().min(1).max(200).default('auto').describe(`${builtIn}${learned}`);
+}
+
 export const seedField = z
   .number({ error: 'must be an integer from 0 to 4294967295' })
   .int({ error: 'must be an integer from 0 to 4294967295' })
@@ -54,14 +60,7 @@ export const FoleyInputSchema = z
     ...videoSource,
     ...namedSource('image', 'still picture (learned engines: a sound for the still)'),
     ...promptFields,
-    engine: z
-      .string()
-      .min(1)
-      .max(200)
-      .default('auto')
-      .describe(
-        '"auto", "procedural", "mmaudio" (the worker\'s MMAudio network) or a network: "mmaudio-small-16k" … "mmaudio-large-44k-v2"',
-      ),
+    engine: engineField('"auto", "procedural", '),
     seed: seedField,
     ...samplingFields,
     duration: durationField,

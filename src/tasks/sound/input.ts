@@ -4,17 +4,12 @@
  */
 import { z } from 'zod';
 import { deliveryField } from '../../job/fields.js';
-import { promptFields, samplingFields, seedField } from '../foley/input.js';
+import { engineField, promptFields, samplingFields, seedField } from '../foley/input.js';
 
 export const SoundInputSchema = z.strictObject({
   task: z.literal('sound'),
   ...promptFields,
-  engine: z
-    .string()
-    .min(1)
-    .max(200)
-    .default('auto')
-    .describe('"auto" or "mmaudio" (the worker\'s MMAudio network) or a network: "mmaudio-small-16k" … "mmaudio-large-44k-v2"'),
+  engine: engineField('"auto", '),
   seed: seedField,
   ...samplingFields,
   duration: z

@@ -54,6 +54,9 @@ export interface DecodeOptions {
   timeoutMs: number;
 }
 
+/** ffmpeg says nothing but errors, reads no stdin. */
+const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+
 async function frameCount(file: string, side: number): Promise<number> {
   const handle = await open(file, 'r');
   try {
@@ -79,10 +82,7 @@ export async function decodeVideoFrames(o: DecodeOptions & { file: string; durat
   await runBinary(
     o.ffmpeg,
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
+      ...QUIET,
       ...inputArgs(o.file),
       '-t',
       ffmpegNumber(o.durationS),
@@ -111,10 +111,7 @@ export async function decodeStillFrame(
   await runBinary(
     o.ffmpeg,
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
+      ...QUIET,
       '-noautorotate',
       ...guardedInputArgs(o.file, [o.format]),
       '-frames:v',
