@@ -1,9 +1,10 @@
 /**
- * The CLAP text tower converter (src/convert/clap-text/) against a reference: test/fixtures/clap-text/,
- * written by scripts/fixtures/make-clap-text-fixtures.py. That reference is a plain-torch CLAP text tower
- * (RoBERTa) written from HF `modeling_clap.py`'s design (not upstream's code: `transformers` cannot be
- * installed there), its encoder cross-checked against torch's own nn.TransformerEncoderLayer; see the
- * fixture README. Our reader + converter + ORT (CPU) must give the same `last_hidden_state` for a padded
+ * The CLAP text tower converter (src/convert/clap-text/) against two references, both in
+ * test/fixtures/clap-text/ (scripts/fixtures/make-clap-text-fixtures.py): a plain-torch CLAP text tower
+ * (RoBERTa) written from HF `modeling_clap.py`'s design (Debian's torch 1.13, which cannot run transformers),
+ * and HF transformers' own `ClapTextModelWithProjection` run on the same checkpoint and ids
+ * (`--check-transformers`, transformers 5.17 and torch 2.14 from the machine's local wheels); see the fixture
+ * README. Our reader + converter + ORT (CPU) must give the same `last_hidden_state` for a padded
  * batch, every row (padded ones too, which HunyuanVideo-Foley keeps). Every size comes from clap-text.json.
  */
 import { readFileSync } from 'node:fs';
@@ -39,9 +40,12 @@ const META = JSON.parse(readFileSync(new URL('clap-text.json', DIR), 'utf8')) as
 };
 const EXPECTED = new Float32Array(new Uint8Array(readFileSync(new URL('clap-text.last_hidden_state.f32', DIR))).buffer);
 const [, TOKENS, WIDTH] = META.last_hidden_state.shape;
+/** The same states from HF transformers' ClapTextModelWithProjection (eager attention, all HF offers it). */
+const UPSTREAM = new Float32Array(new Uint8Array(readFileSync(new URL('clap-text.transformers.last_hidden_state.f32', DIR))).buffer);
 /**
  * Largest |ours − reference| allowed on a hidden state (post-LN values up to ~3.2 here). Measured (ORT
- * CPU, fp32, same float32 weights): 1.5e-6. The bound leaves ~5× for other CPUs' kernels and still
+ * CPU, fp32, same float32 weights): 1.5e-6 against the from-design reference, 1.4e-6 between that and HF's
+ * ClapTextModelWithProjection, 1.2e-6 against HF's. The bound leaves ~5× for other CPUs' kernels and still
  * catches each detail gone wrong, as measured by changing it in the graph: LayerNorm eps 1e-5 instead of
  * 1e-12 → 1.3e-5; tanh-GELU instead of exact → 5.9e-4; no padding mask → 1.3; positions without
  * RoBERTa's padding_idx offset → 2.8; pre-LN instead of post-LN → 4.6.
@@ -122,6 +126,7 @@ describe('CLAP text tower: parity with the reference', () => {
     expect(META.input_ids.some((row) => row.includes(META.pad_token_id))).toBe(true);
     const ours = await runModel(converted.model, META.input_ids);
     expect(maxAbsDiff(ours, EXPECTED)).toBeLessThan(TOLERANCE);
+    expect(maxAbsDiff(ours, UPSTREAM)).toBeLessThan(TOLERANCE);
     // The reference proves something: prompts differ, and a padded row is a state of its own (not the
     // last real token's, not zero; every <pad> of a row is the same id at position 1 seeing the same keys).
     const at = (row: number, token: number) => EXPECTED.subarray((row * TOKENS + token) * WIDTH, (row * TOKENS + token + 1) * WIDTH);

@@ -2,9 +2,10 @@
  * RoBERTa's tokenizer (src/text/roberta-tokenizer.ts) against an independent, hand-written Python
  * byte-level BPE: test/fixtures/clap-text/tokenizer/, written by scripts/fixtures/make-clap-text-fixtures.py
  * over a synthetic vocabulary it trains itself (larger_clap_general's real vocab.json/merges.txt cannot
- * be fetched here). Passing shows that the port runs GPT-2's algorithm (pattern, byte alphabet, merge loop,
- * `<s>` … `</s>`, `<pad>` padding) as that Python does on those files, for 240 prompts; it does not show
- * that HF's tokenizer gives the same ids over the real files (see the fixture README).
+ * be fetched here), whose ids HF's own RobertaTokenizer (transformers 5.17, tokenizers backend) reproduced
+ * for every case (the script's `--check-transformers`, recorded in clap-text.transformers-check.json).
+ * Passing shows that the port runs GPT-2's algorithm (pattern, byte alphabet, merge loop, `<s>` … `</s>`,
+ * `<pad>` padding) as both do on those files, for 240 prompts; not the real files' ids (see the fixture README).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,12 @@ const FIXTURE = JSON.parse(read('cases.json')) as {
   batches: { prompts: [string, string]; input_ids: number[][]; attention_mask: number[][] }[];
 };
 const tokenizer = RobertaTokenizer.fromVocabMerges(read('vocab.json'), read('merges.txt'));
+/** What HF's RobertaTokenizer gave on the same cases. */
+const HF_CHECK = JSON.parse(readFileSync(new URL('../clap-text.transformers-check.json', DIR), 'utf8')) as {
+  tokenizer_cases: number;
+  tokenizer_batches: number;
+  tokenizer_mismatches: unknown[];
+};
 
 describe('RoBERTa tokenizer: parity with a hand-written Python byte-level BPE', () => {
   it('finds the special tokens where RoBERTa has them', () => {
@@ -26,8 +33,10 @@ describe('RoBERTa tokenizer: parity with a hand-written Python byte-level BPE', 
     expect(tokenizer.vocabSize).toBe(FIXTURE.about.vocab);
   });
 
-  it('gives the same ids for every prompt (≥ 200, ASCII and not)', () => {
+  it('gives the same ids for every prompt (≥ 200, ASCII and not), which are also HF’s', () => {
     expect(FIXTURE.cases.length).toBeGreaterThanOrEqual(200);
+    expect(HF_CHECK).toMatchObject({ tokenizer_cases: FIXTURE.cases.length, tokenizer_batches: FIXTURE.batches.length });
+    expect(HF_CHECK.tokenizer_mismatches).toEqual([]);
     const wrong = FIXTURE.cases.filter((c) => {
       const batch = tokenizer.tokenize(c.prompt);
       return JSON.stringify(Array.from(batch.ids, Number)) !== JSON.stringify(c.ids);
