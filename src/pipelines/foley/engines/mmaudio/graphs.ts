@@ -9,35 +9,31 @@
  * conversion holds one component's weights in memory, never the whole set.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BIGVGAN_CONVERTER_VERSION, bigVganHop, convertBigVgan, parseBigVganConfig } from '../../../../convert/bigvgan/index.js';
 import { CLIP_IMAGE_CONVERTER_VERSION, convertClipImageModel } from '../../../../convert/clip-image/index.js';
 import { CLIP_TEXT_CONVERTER_VERSION, convertClipTextModel } from '../../../../convert/clip-text/convert.js';
-import { type CachedGraph, cachedGraph, discardGraph, type GraphFiles, graphKey } from '../../../../convert/graph-cache.js';
 import { convertMmaudioDit, MMAUDIO_DIT_CONVERTER_VERSION, type MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
 import { convertMmaudioVaeDecoder, MMAUDIO_VAE_CONVERTER_VERSION } from '../../../../convert/mmaudio-vae/index.js';
-import type { ExternalData } from '../../../../convert/onnx-graph.js';
 import { convertSynchformerModel, SYNCHFORMER_CONVERTER_VERSION } from '../../../../convert/synchformer/index.js';
-import { WorkerError } from '../../../../errors.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
-import { openWeights, type WeightsFile } from '../../../../models/weights/index.js';
+import {
+  type ComponentGraphs,
+  type ComponentPlan,
+  discardComponent,
+  ensureComponents,
+  graphFiles,
+  need as needFile,
+  type SourceFile,
+  type Sources,
+  sourceLabel,
+  withWeights,
+} from '../learned/components.js';
 
-/** A file of the engine on the volume: where it is, and its content hash (the store's blob name). */
-export interface SourceFile extends EngineFile {
-  local: string;
-  sha256: string;
-}
+export type { SourceFile } from '../learned/components.js';
 
 /** The components, by the name their cache folders and timings use. */
 export const MMAUDIO_COMPONENTS = ['clip-image', 'clip-text', 'synchformer', 'dit', 'vae', 'vocoder'] as const;
 export type MmaudioComponent = (typeof MMAUDIO_COMPONENTS)[number];
-
-/** One component's cache entry, and the graph files in it. */
-export interface ComponentGraphs {
-  cached: CachedGraph;
-  /** Graph name → `.onnx` path (`model`, or `conditions` and `flow` for the DiT). */
-  graphs: Record<string, string>;
-}
 
 export interface MmaudioGraphSet {
   components: Record<MmaudioComponent, ComponentGraphs>;
@@ -62,7 +58,7 @@ export interface MmaudioFacts {
 export interface EnsureGraphsOptions {
   variant: MmaudioVariant;
   /** The engine's files on the volume, by role. */
-  sources: Partial<Record<EngineFile['role'], SourceFile>>;
+  sources: Sources;
   root: string;
   lock: { staleMs: number; waitMs: number };
   signal?: AbortSignal;
@@ -70,45 +66,17 @@ export interface EnsureGraphsOptions {
   onComponent?: (c: { component: MmaudioComponent; hit: boolean; convertMs: number }) => void;
 }
 
-function need(sources: EnsureGraphsOptions['sources'], role: EngineFile['role']): SourceFile {
-  const f = sources[role];
-  if (!f)
-    throw new WorkerError('MODEL_NOT_AVAILABLE', `MMAudio needs its ${role} file, which is not on this worker`, { details: { role } });
-  return f;
-}
-
-/** Opens a source, runs `use`, and closes it whatever happens. */
-async function withWeights<T>(file: SourceFile, use: (w: WeightsFile) => Promise<T>): Promise<T> {
-  const weights = await openWeights(file.local);
-  try {
-    return await use(weights);
-  } finally {
-    await weights.close();
-  }
-}
-
-/** A graph with its external data, as files for the cache. */
-function graphFiles(name: string, g: { model: Uint8Array; data?: ExternalData | undefined }): GraphFiles['files'] {
-  return { [`${name}.onnx`]: g.model, ...(g.data ? { [g.data.location]: g.data.chunks } : {}) };
-}
-
 const asNumbers = (a: Float32Array): number[] => Array.from(a);
 
-interface ComponentPlan {
-  version: string;
-  files: SourceFile[];
-  options: Record<string, unknown>;
-  graphs: string[];
-  convert(): Promise<GraphFiles>;
-}
-
 function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> {
-  const { variant, sources } = o;
-  const clip = need(sources, 'clip');
+  const { variant } = o;
+  const need = (role: EngineFile['role']): SourceFile => needFile(o.sources, role, 'MMAudio');
+  const clip = need('clip');
   const is16k = variant === 'small_16k';
-  const source = (f: SourceFile) => `${f.repo}/${f.path}`;
+  const source = sourceLabel;
   return {
     'clip-image': {
+      name: 'mmaudio-clip-image',
       version: CLIP_IMAGE_CONVERTER_VERSION,
       files: [clip],
       options: {},
@@ -120,6 +88,7 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
         }),
     },
     'clip-text': {
+      name: 'mmaudio-clip-text',
       version: CLIP_TEXT_CONVERTER_VERSION,
       files: [clip],
       options: {},
@@ -131,24 +100,26 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
         }),
     },
     synchformer: {
+      name: 'synchformer',
       version: SYNCHFORMER_CONVERTER_VERSION,
-      files: [need(sources, 'synchformer')],
+      files: [need('synchformer')],
       options: {},
       graphs: ['model'],
       convert: () =>
-        withWeights(need(sources, 'synchformer'), async (weights) => {
-          const c = await convertSynchformerModel({ weights, source: source(need(sources, 'synchformer')) });
+        withWeights(need('synchformer'), async (weights) => {
+          const c = await convertSynchformerModel({ weights, source: source(need('synchformer')) });
           return { files: { 'model.onnx': c.model }, meta: { image: c.dims.image, frames: c.dims.frames, width: c.dims.width } };
         }),
     },
     dit: {
+      name: 'mmaudio-dit',
       version: MMAUDIO_DIT_CONVERTER_VERSION,
-      files: [need(sources, 'dit')],
+      files: [need('dit')],
       options: { variant },
       graphs: ['conditions', 'flow'],
       convert: () =>
-        withWeights(need(sources, 'dit'), async (weights) => {
-          const c = await convertMmaudioDit({ weights, variant, source: source(need(sources, 'dit')) });
+        withWeights(need('dit'), async (weights) => {
+          const c = await convertMmaudioDit({ weights, variant, source: source(need('dit')) });
           return {
             files: { ...graphFiles('conditions', c.conditions), ...graphFiles('flow', c.flow) },
             meta: {
@@ -162,26 +133,28 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
         }),
     },
     vae: {
+      name: 'mmaudio-vae',
       version: MMAUDIO_VAE_CONVERTER_VERSION,
-      files: [need(sources, 'vae')],
+      files: [need('vae')],
       options: { mode: is16k ? '16k' : '44k' },
       graphs: ['model'],
       convert: () =>
-        withWeights(need(sources, 'vae'), async (weights) => ({
+        withWeights(need('vae'), async (weights) => ({
           files: {
-            'model.onnx': await convertMmaudioVaeDecoder({ weights, variant: is16k ? '16k' : '44k', source: source(need(sources, 'vae')) }),
+            'model.onnx': await convertMmaudioVaeDecoder({ weights, variant: is16k ? '16k' : '44k', source: source(need('vae')) }),
           },
         })),
     },
     vocoder: {
+      name: 'mmaudio-vocoder',
       version: BIGVGAN_CONVERTER_VERSION,
-      files: is16k ? [need(sources, 'vocoder')] : [need(sources, 'vocoder'), need(sources, 'vocoder-config')],
+      files: is16k ? [need('vocoder')] : [need('vocoder'), need('vocoder-config')],
       options: { variant: is16k ? 'v1-16k' : 'v2-44k' },
       graphs: ['model'],
       convert: async () => {
-        const configFile = is16k ? undefined : need(sources, 'vocoder-config');
+        const configFile = is16k ? undefined : need('vocoder-config');
         const config = configFile ? parseBigVganConfig(JSON.parse(await readFile(configFile.local, 'utf8'))) : undefined;
-        return withWeights(need(sources, 'vocoder'), async (weights) => {
+        return withWeights(need('vocoder'), async (weights) => {
           const model = await convertBigVgan({ weights, variant: is16k ? 'v1-16k' : 'v2-44k', ...(config ? { config } : {}) });
           return { files: { 'model.onnx': model }, meta: config ? { hop: bigVganHop(config) } : { hop: 256 } };
         });
@@ -190,35 +163,14 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
   };
 }
 
-/** The cache entry of one component: its name and key (for {@link discardComponent}). */
-export function componentEntry(o: EnsureGraphsOptions, component: MmaudioComponent): { root: string; name: string; key: string } {
-  const p = plans(o)[component];
-  const key = graphKey({ version: p.version, options: p.options, sources: p.files.map((f) => f.sha256) });
-  // Synchformer's graph is the same file for every engine that reads it (HunyuanVideo-Foley's too): one name.
-  return { root: o.root, name: component === 'synchformer' ? 'synchformer' : `mmaudio-${component}`, key };
-}
-
 /** Removes a component's cached graphs (one that would not load), so the next ensure converts it again. */
-export async function discardComponent(o: EnsureGraphsOptions, component: MmaudioComponent): Promise<void> {
-  await discardGraph(componentEntry(o, component));
+export async function discardMmaudioComponent(o: EnsureGraphsOptions, component: MmaudioComponent): Promise<void> {
+  await discardComponent(plans(o)[component], o.root);
 }
 
 /** Every component from the cache, or converted into it; then the facts the runner needs. */
 export async function ensureMmaudioGraphs(o: EnsureGraphsOptions): Promise<MmaudioGraphSet> {
-  const all = plans(o);
-  const components = {} as Record<MmaudioComponent, ComponentGraphs>;
-  for (const component of MMAUDIO_COMPONENTS) {
-    o.signal?.throwIfAborted();
-    const p = all[component];
-    const cached = await cachedGraph({
-      ...componentEntry(o, component),
-      convert: p.convert,
-      lock: o.lock,
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    o.onComponent?.({ component, hit: cached.hit, convertMs: cached.convertMs });
-    components[component] = { cached, graphs: Object.fromEntries(p.graphs.map((g) => [g, join(cached.dir, `${g}.onnx`)])) };
-  }
+  const components = await ensureComponents(plans(o), { ...o, order: MMAUDIO_COMPONENTS });
   return { components, facts: factsOf(components) };
 }
 

@@ -22,7 +22,13 @@ import {
 import type { ModelRegistry } from '../../../../models/registry.js';
 import { ClipTokenizer } from '../../../../text/clip-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
-import { type EnsureGraphsOptions, ensureMmaudioGraphs, discardComponent, type MmaudioComponent, type SourceFile } from './graphs.js';
+import {
+  type EnsureGraphsOptions,
+  ensureMmaudioGraphs,
+  discardMmaudioComponent,
+  type MmaudioComponent,
+  type SourceFile,
+} from './graphs.js';
 import { DEFAULT_CFG, DEFAULT_STEPS, renderMmaudio } from './render.js';
 import type { MmaudioRuntime } from './types.js';
 
@@ -107,7 +113,7 @@ async function load(name: MmaudioEngineName, deps: EngineDeps): Promise<LoadedEn
       model: set.components[component].graphs[graph]!,
       // A cached graph that will not open (a damaged volume) is converted again, once.
       reopen: async () => {
-        await discardComponent(ensure, component);
+        await discardMmaudioComponent(ensure, component);
         return (await ensureMmaudioGraphs(ensure)).components[component].graphs[graph]!;
       },
     };
