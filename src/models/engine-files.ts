@@ -14,7 +14,7 @@ export interface EngineFile {
   /** Bytes on the Hub (rounded; the store checks the real size and hash). */
   bytes: number;
   /** The component it holds. */
-  role: 'dit' | 'vae' | 'vocoder' | 'vocoder-config' | 'synchformer' | 'clip';
+  role: 'dit' | 'vae' | 'vocoder' | 'vocoder-config' | 'synchformer' | 'clip' | 'siglip' | 'clap' | 'clap-vocab' | 'clap-merges';
 }
 
 export const MMAUDIO_REPO = 'hkchengrex/MMAudio';
@@ -75,18 +75,48 @@ export function isMmaudioEngineName(name: string): name is MmaudioEngineName {
   return (MMAUDIO_ENGINE_NAMES as readonly string[]).includes(name);
 }
 
-/** Every name `FOLEY_ENGINE` accepts. */
-export const FOLEY_ENGINE_NAMES = ['procedural', 'mmaudio', ...MMAUDIO_ENGINE_NAMES] as const;
+export const HVF_REPO = 'tencent/HunyuanVideo-Foley';
+export const SIGLIP2_REPO = 'google/siglip2-base-patch16-512';
+export const CLAP_REPO = 'laion/larger_clap_general';
 
-/** `mmaudio` → the default network; other names as they are. */
+/** HunyuanVideo-Foley's networks: XL (12 + 24 blocks) and XXL (18 + 36, bf16). */
+export const HVF_ENGINE_NAMES = ['hunyuan-foley-xl', 'hunyuan-foley-xxl'] as const;
+export type HvfEngineName = (typeof HVF_ENGINE_NAMES)[number];
+/** What `hunyuan-foley` means when `FOLEY_ENGINE` names no variant: the one that fits a 24 GB GPU. */
+export const HVF_DEFAULT: HvfEngineName = 'hunyuan-foley-xl';
+
+export function isHvfEngineName(name: string): name is HvfEngineName {
+  return (HVF_ENGINE_NAMES as readonly string[]).includes(name);
+}
+
+/** The files a HunyuanVideo-Foley network reads (sizes from learned-foley.md §4; the towers' are the Hub's, UNVERIFIED). */
+export function hvfFiles(name: HvfEngineName): EngineFile[] {
+  const xl = name === 'hunyuan-foley-xl';
+  return [
+    { repo: HVF_REPO, path: xl ? 'hunyuanvideo_foley_xl.pth' : 'hunyuanvideo_foley.pth', bytes: xl ? 5900 * MB : 10300 * MB, role: 'dit' },
+    { repo: HVF_REPO, path: 'vae_128d_48k.pth', bytes: 1490 * MB, role: 'vae' },
+    { repo: HVF_REPO, path: 'synchformer_state_dict.pth', bytes: 950 * MB, role: 'synchformer' },
+    { repo: SIGLIP2_REPO, path: 'model.safetensors', bytes: 1500 * MB, role: 'siglip' },
+    { repo: CLAP_REPO, path: 'model.safetensors', bytes: 776 * MB, role: 'clap' },
+    { repo: CLAP_REPO, path: 'vocab.json', bytes: 1 * MB, role: 'clap-vocab' },
+    { repo: CLAP_REPO, path: 'merges.txt', bytes: 0.5 * MB, role: 'clap-merges' },
+  ];
+}
+
+/** Every name `FOLEY_ENGINE` accepts. */
+export const FOLEY_ENGINE_NAMES = ['procedural', 'mmaudio', ...MMAUDIO_ENGINE_NAMES, 'hunyuan-foley', ...HVF_ENGINE_NAMES] as const;
+
+/** `mmaudio` / `hunyuan-foley` → the default network; other names as they are. */
 export function resolveEngineName(name: string): string {
-  return name === 'mmaudio' ? MMAUDIO_DEFAULT : name;
+  if (name === 'mmaudio') return MMAUDIO_DEFAULT;
+  return name === 'hunyuan-foley' ? HVF_DEFAULT : name;
 }
 
 /** The files an engine name needs from the Hub (none for an engine without weights). */
 export function engineFiles(name: string): EngineFile[] {
   const resolved = resolveEngineName(name);
-  return isMmaudioEngineName(resolved) ? mmaudioFiles(resolved) : [];
+  if (isMmaudioEngineName(resolved)) return mmaudioFiles(resolved);
+  return isHvfEngineName(resolved) ? hvfFiles(resolved) : [];
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { WorkerError } from '../../../errors.js';
 import type { RepoSpec } from '../../../models/spec.js';
-import { isMmaudioEngineName, MMAUDIO_DEFAULT } from '../../../models/engine-files.js';
+import { HVF_DEFAULT, isHvfEngineName, isMmaudioEngineName, MMAUDIO_DEFAULT } from '../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../models/registry.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from './engine.js';
 
@@ -37,7 +37,7 @@ function notAvailable(requested: string, reason: string | undefined, engines: re
 
 /**
  * `auto` tries the operator's engine (FOLEY_ENGINE) first, then the rest best first; `mmaudio`
- * means the operator's MMAudio network, else the best one.
+ * (`hunyuan-foley`) means the operator's network of that family, else its default.
  */
 export function preferenceOrder(engines: readonly FoleyEngine[], deps: EngineDeps): FoleyEngine[] {
   const preferred = deps.config.models.foleyEngine;
@@ -47,9 +47,10 @@ export function preferenceOrder(engines: readonly FoleyEngine[], deps: EngineDep
 
 /** A payload's engine name with `mmaudio` made the network it means on this worker. */
 export function resolveEngineAlias(requested: string, deps: EngineDeps): string {
-  if (requested !== 'mmaudio') return requested;
-  const configured = deps.config.models.foleyEngine;
-  return configured !== undefined && isMmaudioEngineName(configured) ? configured : MMAUDIO_DEFAULT;
+  const configured = deps.config.models.foleyEngine ?? '';
+  if (requested === 'mmaudio') return isMmaudioEngineName(configured) ? configured : MMAUDIO_DEFAULT;
+  if (requested === 'hunyuan-foley') return isHvfEngineName(configured) ? configured : HVF_DEFAULT;
+  return requested;
 }
 
 /**

@@ -11,6 +11,7 @@ import { type CachedGraph, cachedGraph, discardGraph, type GraphFiles, graphKey 
 import type { ExternalData } from '../../../../convert/onnx-graph.js';
 import { WorkerError } from '../../../../errors.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
+import { convertSynchformerModel, SYNCHFORMER_CONVERTER_VERSION } from '../../../../convert/synchformer/index.js';
 import { openWeights, type WeightsFile } from '../../../../models/weights/index.js';
 
 /** A file of the engine on the volume: where it is, and its content hash (the store's blob name). */
@@ -102,4 +103,20 @@ export async function ensureComponents<C extends string>(
     out[component] = { cached, graphs: Object.fromEntries(p.graphs.map((g) => [g, join(cached.dir, `${g}.onnx`)])) };
   }
   return out;
+}
+
+/** Synchformer's plan: the same file, converter and options for every engine that reads it, so one cache entry. */
+export function synchformerPlan(file: SourceFile): ComponentPlan {
+  return {
+    name: 'synchformer',
+    version: SYNCHFORMER_CONVERTER_VERSION,
+    files: [file],
+    options: {},
+    graphs: ['model'],
+    convert: () =>
+      withWeights(file, async (weights) => {
+        const c = await convertSynchformerModel({ weights, source: sourceLabel(file) });
+        return { files: { 'model.onnx': c.model }, meta: { image: c.dims.image, frames: c.dims.frames, width: c.dims.width } };
+      }),
+  };
 }

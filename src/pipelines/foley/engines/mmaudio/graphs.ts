@@ -14,7 +14,6 @@ import { CLIP_IMAGE_CONVERTER_VERSION, convertClipImageModel } from '../../../..
 import { CLIP_TEXT_CONVERTER_VERSION, convertClipTextModel } from '../../../../convert/clip-text/convert.js';
 import { convertMmaudioDit, MMAUDIO_DIT_CONVERTER_VERSION, type MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
 import { convertMmaudioVaeDecoder, MMAUDIO_VAE_CONVERTER_VERSION } from '../../../../convert/mmaudio-vae/index.js';
-import { convertSynchformerModel, SYNCHFORMER_CONVERTER_VERSION } from '../../../../convert/synchformer/index.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
 import {
   type ComponentGraphs,
@@ -26,6 +25,7 @@ import {
   type SourceFile,
   type Sources,
   sourceLabel,
+  synchformerPlan,
   withWeights,
 } from '../learned/components.js';
 
@@ -99,18 +99,7 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
           return { files: { 'model.onnx': c.model }, meta: { context: c.dims.context, width: c.dims.width } };
         }),
     },
-    synchformer: {
-      name: 'synchformer',
-      version: SYNCHFORMER_CONVERTER_VERSION,
-      files: [need('synchformer')],
-      options: {},
-      graphs: ['model'],
-      convert: () =>
-        withWeights(need('synchformer'), async (weights) => {
-          const c = await convertSynchformerModel({ weights, source: source(need('synchformer')) });
-          return { files: { 'model.onnx': c.model }, meta: { image: c.dims.image, frames: c.dims.frames, width: c.dims.width } };
-        }),
-    },
+    synchformer: synchformerPlan(need('synchformer')),
     dit: {
       name: 'mmaudio-dit',
       version: MMAUDIO_DIT_CONVERTER_VERSION,
