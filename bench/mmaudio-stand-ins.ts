@@ -211,7 +211,7 @@ function toHalfBits(v: number): number {
   return sign | Math.min(bits + ((x >>> 12) & 1), 0x7bff);
 }
 
-function standInTensor(o: { name: string; shape: number[]; seed: number; dtype: WeightDtype }): SaveTensor {
+export function standInTensor(o: { name: string; shape: number[]; seed: number; dtype: WeightDtype }): SaveTensor {
   const rule = valueRule(o.name);
   const next = normals(hash(o.name, o.seed));
   return {
@@ -224,6 +224,16 @@ function standInTensor(o: { name: string; shape: number[]; seed: number; dtype: 
         const half = new Uint16Array(count);
         for (let i = 0; i < count; i++) half[i] = toHalfBits(rule(next()));
         return half;
+      }
+      if (o.dtype === 'bfloat16') {
+        // bf16 is float32's upper half (rounded to nearest even), as torch's `.to(torch.bfloat16)` does.
+        const bf = new Uint16Array(count);
+        for (let i = 0; i < count; i++) {
+          F32[0] = rule(next());
+          const x = U32[0]!;
+          bf[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+        }
+        return bf;
       }
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = rule(next());

@@ -10,8 +10,9 @@ import type { Config } from '../config.js';
 import { EMBEDDED_SR_MODELS, loadEmbeddedSrModel } from '../convert/esrgan.js';
 import { convertHumanModel, HUMAN_MODELS, humanModelsIn, type HumanModelName } from '../convert/human.js';
 import { toJobErrorBody } from '../errors.js';
-import { isMmaudioEngineName } from '../models/engine-files.js';
+import { isHvfEngineName, isMmaudioEngineName } from '../models/engine-files.js';
 import { prepareModels } from '../models/prepare.js';
+import { convertHvfAhead } from '../pipelines/foley/engines/hunyuan/index.js';
 import { convertMmaudioAhead } from '../pipelines/foley/engines/mmaudio/index.js';
 
 export async function runConvertModelsCommand({ config, log }: { config: Readonly<Config>; log: Logger }): Promise<number> {
@@ -48,15 +49,13 @@ export async function runConvertModelsCommand({ config, log }: { config: Readonl
  */
 async function convertLearnedEngine({ config, log }: { config: Readonly<Config>; log: Logger }): Promise<number> {
   const name = config.models.foleyEngine;
-  if (name === undefined || !isMmaudioEngineName(name)) return 0;
+  if (name === undefined || !(isMmaudioEngineName(name) || isHvfEngineName(name))) return 0;
   try {
     const registry = await prepareModels({ config, log });
-    await convertMmaudioAhead(name, {
-      registry,
-      models: config.models,
-      onComponent: (c) =>
-        log.info({ engine: name, component: c.component, cached: c.hit, ms: Math.round(c.convertMs) }, 'learned engine graph ready'),
-    });
+    const onComponent = (c: { component: string; hit: boolean; convertMs: number }): void =>
+      log.info({ engine: name, component: c.component, cached: c.hit, ms: Math.round(c.convertMs) }, 'learned engine graph ready');
+    if (isMmaudioEngineName(name)) await convertMmaudioAhead(name, { registry, models: config.models, onComponent });
+    else await convertHvfAhead(name, { registry, models: config.models, onComponent });
     return 0;
   } catch (e) {
     log.error({ engine: name, error: toJobErrorBody(e) }, 'learned engine could not be converted');

@@ -42,7 +42,9 @@ export const promptFields = {
 
 /** `engine`: which one runs; `builtIn` names the built-in choices the task has before the learned ones. */
 export function engineField(builtIn: string) {
-  const learned = '"mmaudio" (the worker\'s MMAudio network) or a network: "mmaudio-small-16k" … "mmaudio-large-44k-v2"';
+  const learned =
+    '"mmaudio" or "hunyuan-foley" (the worker\'s network of that family) or a network: "mmaudio-small-16k" … "mmaudio-large-44k-v2", ' +
+    '"hunyuan-foley-xl", "hunyuan-foley-xxl"';
   return z.string().min(1).max(200).default('auto').describe(`${builtIn}${learned}`);
 }
 

@@ -10,25 +10,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../../../config.js';
-import { isWorkerError, WorkerError } from '../../../../errors.js';
+import { WorkerError } from '../../../../errors.js';
 import type { MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
-import {
-  type EngineFile,
-  MMAUDIO_ENGINE_NAMES,
-  type MmaudioEngineName,
-  mmaudioFiles,
-  mmaudioVariantId,
-} from '../../../../models/engine-files.js';
+import { MMAUDIO_ENGINE_NAMES, type MmaudioEngineName, mmaudioFiles, mmaudioVariantId } from '../../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../../models/registry.js';
+import { loadFailed, openBundle, sourcesOf } from '../learned/load.js';
 import { ClipTokenizer } from '../../../../text/clip-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
-import {
-  type EnsureGraphsOptions,
-  ensureMmaudioGraphs,
-  discardMmaudioComponent,
-  type MmaudioComponent,
-  type SourceFile,
-} from './graphs.js';
+import { type EnsureGraphsOptions, ensureMmaudioGraphs, discardMmaudioComponent, type MmaudioComponent } from './graphs.js';
 import { DEFAULT_CFG, DEFAULT_STEPS, renderMmaudio } from './render.js';
 import type { MmaudioRuntime } from './types.js';
 
@@ -46,38 +35,15 @@ const SESSION_COMPONENT = {
   vocoder: ['vocoder', 'model'],
 } as const satisfies Record<keyof MmaudioRuntime['sessions'], readonly [MmaudioComponent, string]>;
 
-/** The network's files on this worker's volume, or why they are not all there. */
-function sourcesOf(name: MmaudioEngineName, registry: ModelRegistry | undefined): Partial<Record<EngineFile['role'], SourceFile>> | string {
-  if (!registry) return `engine "${name}" needs its weights, and this worker's models did not load at start-up`;
-  const out: Partial<Record<EngineFile['role'], SourceFile>> = {};
-  for (const f of mmaudioFiles(name)) {
-    try {
-      const local = registry.file(f.repo, f.path);
-      out[f.role] = { ...f, local: local.local, sha256: local.sha256 ?? local.blob };
-    } catch (e) {
-      if (!isWorkerError(e)) throw e;
-      return `engine "${name}" needs ${f.repo}/${f.path}, not on this worker: set FOLEY_ENGINE=${name} (or add it to MODELS)`;
-    }
-  }
-  return out;
-}
-
 async function loadTokenizer(): Promise<ClipTokenizer> {
   return ClipTokenizer.fromBpeGz(await readFile(join(packageRoot(), 'assets', 'clip', 'bpe_simple_vocab_16e6.txt.gz')));
-}
-
-function loadFailed(name: string, what: string, cause: unknown): WorkerError {
-  if (isWorkerError(cause) && (cause.code === 'MODEL_UNSAFE' || cause.code === 'CANCELLED' || cause.code === 'MODEL_LOCK_TIMEOUT'))
-    return cause;
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return new WorkerError('MODEL_LOAD_FAILED', `engine "${name}": ${what}: ${why}`, { cause, details: { engine: name } });
 }
 
 function ensureOptions(
   name: MmaudioEngineName,
   o: { registry: ModelRegistry | undefined; models: EngineDeps['config']['models'] },
 ): EnsureGraphsOptions {
-  const sources = sourcesOf(name, o.registry);
+  const sources = sourcesOf(name, { files: mmaudioFiles(name), registry: o.registry });
   if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
   return {
     variant: mmaudioVariantId(name) as MmaudioVariant,
@@ -104,28 +70,19 @@ async function load(name: MmaudioEngineName, deps: EngineDeps): Promise<LoadedEn
   const set = await ensureMmaudioGraphs(ensure).catch((e: unknown) => {
     throw loadFailed(name, 'its weights could not be converted', e);
   });
-  const sessions = {} as Record<keyof typeof SESSION_COMPONENT, { model: string; reopen(e: unknown): Promise<string> }>;
-  for (const [key, [component, graph]] of Object.entries(SESSION_COMPONENT) as [
-    keyof typeof SESSION_COMPONENT,
-    readonly [MmaudioComponent, string],
-  ][]) {
-    sessions[key] = {
-      model: set.components[component].graphs[graph]!,
-      // A cached graph that will not open (a damaged volume) is converted again, once.
-      reopen: async () => {
-        await discardMmaudioComponent(ensure, component);
-        return (await ensureMmaudioGraphs(ensure)).components[component].graphs[graph]!;
-      },
-    };
-  }
-  const bundle = await models.sessions
-    .bundle(`foley:${name}`, { sessions, loadError: (session, e) => loadFailed(name, `its ${session} graph would not load`, e) })
-    .catch((e: unknown) => {
-      throw loadFailed(name, 'its graphs would not load', e);
-    });
+  const sessions = await openBundle({
+    name,
+    cache: models.sessions,
+    components: set.components,
+    layout: SESSION_COMPONENT,
+    reconvert: async (component) => {
+      await discardMmaudioComponent(ensure, component);
+      return (await ensureMmaudioGraphs(ensure)).components;
+    },
+  });
   const rt: MmaudioRuntime = {
     engine: name,
-    sessions: bundle.sessions,
+    sessions,
     facts: set.facts,
     tokenizer: await loadTokenizer(),
     ffmpeg: deps.binaries().ffmpeg,
@@ -147,7 +104,7 @@ function mmaudioEngine(name: MmaudioEngineName): FoleyEngine {
     models: [...new Set(mmaudioFiles(name).map((f) => f.repo))],
     licence: MMAUDIO_LICENCE,
     available(deps) {
-      const s = sourcesOf(name, deps.models?.registry);
+      const s = sourcesOf(name, { files: mmaudioFiles(name), registry: deps.models?.registry });
       return typeof s === 'string' ? s : true;
     },
     load: (deps) => load(name, deps),

@@ -1,0 +1,63 @@
+/**
+ * @module How a learned engine finds its files and opens its graphs: each file the network reads
+ * must be on this worker's volume (file by file: one Hub repo may hold every variant), the
+ * converted graphs open as one session bundle, and a cached graph that will not open is converted
+ * again once. Failures become MODEL_LOAD_FAILED naming the engine (a refused pickle stays
+ * MODEL_UNSAFE, an abort CANCELLED).
+ */
+import { isWorkerError, WorkerError } from '../../../../errors.js';
+import type { SessionCache } from '../../../../inference/sessions.js';
+import type { Session } from '../../../../inference/ort.js';
+import type { EngineFile } from '../../../../models/engine-files.js';
+import type { ModelRegistry } from '../../../../models/registry.js';
+import type { ComponentGraphs, Sources } from './components.js';
+
+/** The network's files on this worker's volume, or why they are not all there. */
+export function sourcesOf(name: string, o: { files: readonly EngineFile[]; registry: ModelRegistry | undefined }): Sources | string {
+  if (!o.registry) return `engine "${name}" needs its weights, and this worker's models did not load at start-up`;
+  const out: Sources = {};
+  for (const f of o.files) {
+    try {
+      const local = o.registry.file(f.repo, f.path);
+      out[f.role] = { ...f, local: local.local, sha256: local.sha256 ?? local.blob };
+    } catch (e) {
+      if (!isWorkerError(e)) throw e;
+      return `engine "${name}" needs ${f.repo}/${f.path}, not on this worker: set FOLEY_ENGINE=${name} (or add it to MODELS)`;
+    }
+  }
+  return out;
+}
+
+export function loadFailed(name: string, what: string, cause: unknown): WorkerError {
+  if (isWorkerError(cause) && (cause.code === 'MODEL_UNSAFE' || cause.code === 'CANCELLED' || cause.code === 'MODEL_LOCK_TIMEOUT'))
+    return cause;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new WorkerError('MODEL_LOAD_FAILED', `engine "${name}": ${what}: ${why}`, { cause, details: { engine: name } });
+}
+
+/**
+ * Opens the engine's sessions (session name → [component, graph]) as one bundle in the worker's
+ * cache; a graph that will not open is discarded and converted again once (`reconvert`).
+ */
+export async function openBundle<S extends string, C extends string>(o: {
+  name: string;
+  cache: SessionCache;
+  components: Record<C, ComponentGraphs>;
+  layout: Readonly<Record<S, readonly [C, string]>>;
+  reconvert: (component: C) => Promise<Record<C, ComponentGraphs>>;
+}): Promise<Record<S, Session>> {
+  const sessions = {} as Record<S, { model: string; reopen(e: unknown): Promise<string> }>;
+  for (const [key, [component, graph]] of Object.entries(o.layout) as [S, readonly [C, string]][]) {
+    sessions[key] = {
+      model: o.components[component].graphs[graph]!,
+      // A cached graph that will not open (a damaged volume) is converted again, once.
+      reopen: async () => (await o.reconvert(component))[component].graphs[graph]!,
+    };
+  }
+  const bundle = await o.cache
+    .bundle(`foley:${o.name}`, { sessions, loadError: (session, e) => loadFailed(o.name, `its ${session} graph would not load`, e) })
+    .catch((e: unknown) => {
+      throw loadFailed(o.name, 'its graphs would not load', e);
+    });
+  return bundle.sessions;
+}

@@ -1,0 +1,105 @@
+/**
+ * HunyuanVideo-Foley end to end, through the handler, from a stand-in Hub serving a reduced random
+ * set at the real repo paths (bench/hvf-stand-ins.ts: the DiT in bf16, SigLIP2 and CLAP as
+ * safetensors, the DAC-VAE, Synchformer, the CLAP tokenizer files): FOLEY_ENGINE fetches exactly
+ * the XL network's files, the worker converts them, and a 20 s video (three 8 s windows) and a
+ * sound job come back at 48 kHz, not silent; the Notice sits next to the converted DiT; a second
+ * start converts nothing and asks the Hub nothing.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeHvfStandIns } from '../../bench/hvf-stand-ins.js';
+import { warmUpModels } from '../../src/inference/warm-up.js';
+import { hvfFiles } from '../../src/models/engine-files.js';
+import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
+import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
+import { decodeAudioMono, makeClip } from '../helpers/media.js';
+
+const ENGINE = 'hunyuan-foley-xl';
+let hub: FakeHub;
+let volume: string;
+const workers: TestWorker[] = [];
+
+async function startWorker(): Promise<TestWorker> {
+  const w = await createTestWorker(
+    { HF_ENDPOINT: hub.url, FOLEY_ENGINE: ENGINE, HF_HUB_CACHE: join(volume, 'hub'), ENGINE_GRAPHS_DIR: join(volume, 'graphs') },
+    'stand-ins',
+    { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
+  );
+  workers.push(w);
+  return w;
+}
+
+function quietestSecond(samples: Float32Array, rate: number): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (let s = 0; s + rate <= samples.length; s += rate) {
+    let e = 0;
+    for (let i = s; i < s + rate; i++) e += samples[i]! ** 2;
+    min = Math.min(min, Math.sqrt(e / rate));
+  }
+  return min;
+}
+
+beforeAll(async () => {
+  volume = await mkdtemp(join(tmpdir(), 'hvf-volume-'));
+  const files = await writeHvfStandIns({ dir: join(volume, 'set'), seed: 5 });
+  const byRepo = new Map<string, Record<string, Uint8Array>>();
+  for (const f of files) byRepo.set(f.repo, { ...byRepo.get(f.repo), [f.path]: await readFile(f.local) });
+  // The XXL network's file sits in the repo too: FOLEY_ENGINE=hunyuan-foley-xl must not fetch it.
+  byRepo.get('tencent/HunyuanVideo-Foley')!['hunyuanvideo_foley.pth'] = new Uint8Array(4096).fill(3);
+  hub = await startFakeHub({ repos: [...byRepo].map(([repo, f]) => ({ repo, commit: 'c'.repeat(40), files: f })) });
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.close();
+  for (const w of workers) await w.close();
+  if (volume) await rm(volume, { recursive: true, force: true });
+});
+
+describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
+  it('fetches the XL files only; a 20 s video in three windows and a sound, at 48 kHz and not silent; the Notice beside the graphs', async () => {
+    const w = await startWorker();
+    const fetched = hub.fileGets().map((r) => decodeURIComponent(r.path));
+    for (const f of hvfFiles(ENGINE)) expect(fetched.some((p) => p.includes(f.repo) && p.endsWith(f.path))).toBe(true);
+    expect(fetched.some((p) => p.endsWith('/hunyuanvideo_foley.pth'))).toBe(false);
+
+    const clip = join(w.config.volumeDir, 'twenty.mp4');
+    await makeClip(clip, ['testsrc2=size=160x120:rate=25:duration=20'], '[0:v]null[v]');
+    const out = outputOf(
+      await w.run({ task: 'foley', video_path: clip, engine: 'hunyuan-foley', steps: 2, seed: 4, output_format: 'wav' }),
+    );
+    expect(out).toMatchObject({ engine: ENGINE, variant: ENGINE, mode: 'video', steps: 2, sample_rate: 48000 });
+    expect(out.windows).toEqual([
+      { start: 0, end: 8 },
+      { start: 6, end: 14 },
+      { start: 12, end: 20 },
+    ]);
+    expect(String(out.licence)).toMatch(/Tencent Hunyuan Community/);
+    const audio = await decodeAudioMono(String(out.audio_path), 48_000);
+    expect(Math.abs(audio.length / 48_000 - 20)).toBeLessThan(0.1);
+    expect(quietestSecond(audio, 48_000)).toBeGreaterThan(1e-3);
+
+    const sound = outputOf(await w.run({ task: 'sound', prompt: 'rain on a tin roof', engine: ENGINE, duration: 3, steps: 2, seed: 1 }));
+    expect(sound).toMatchObject({ engine: ENGINE, mode: 'text' });
+    const s = await decodeAudioMono(String(sound.audio_path), 48_000);
+    expect(Math.abs(s.length / 48_000 - 3)).toBeLessThan(0.05);
+    expect(quietestSecond(s, 48_000)).toBeGreaterThan(1e-3);
+
+    const graphs = await readdir(join(volume, 'graphs'));
+    const dit = graphs.find((d) => d.startsWith('hvf-dit-xl-') && !d.endsWith('.lock'))!;
+    expect(await readFile(join(volume, 'graphs', dit, 'NOTICE.txt'), 'utf8')).toMatch(/Tencent Hunyuan Community License/);
+  }, 300_000);
+
+  it('a second start on the same volume asks the Hub nothing and converts nothing', async () => {
+    const before = hub.requests.length;
+    const folders = (await readdir(join(volume, 'graphs'))).sort();
+    const w = await startWorker();
+    const out = outputOf(await w.run({ task: 'sound', prompt: 'wind', engine: ENGINE, duration: 1, steps: 1, seed: 1 }));
+    expect(out.engine).toBe(ENGINE);
+    expect(hub.requests.length).toBe(before);
+    expect((await readdir(join(volume, 'graphs'))).sort()).toEqual(folders);
+  }, 120_000);
+});
