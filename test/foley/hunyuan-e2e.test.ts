@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeHvfStandIns } from '../../bench/hvf-stand-ins.js';
+import { writeMmaudioStandIns } from '../../bench/mmaudio-stand-ins.js';
 import { warmUpModels } from '../../src/inference/warm-up.js';
-import { hvfFiles } from '../../src/models/engine-files.js';
+import { hvfFiles, mmaudioFiles } from '../../src/models/engine-files.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
 import { decodeAudioMono, makeClip } from '../helpers/media.js';
@@ -23,9 +24,9 @@ let hub: FakeHub;
 let volume: string;
 const workers: TestWorker[] = [];
 
-async function startWorker(): Promise<TestWorker> {
+async function startWorker(env: Record<string, string> = {}): Promise<TestWorker> {
   const w = await createTestWorker(
-    { HF_ENDPOINT: hub.url, FOLEY_ENGINE: ENGINE, HF_HUB_CACHE: join(volume, 'hub'), ENGINE_GRAPHS_DIR: join(volume, 'graphs') },
+    { HF_ENDPOINT: hub.url, FOLEY_ENGINE: ENGINE, HF_HUB_CACHE: join(volume, 'hub'), ENGINE_GRAPHS_DIR: join(volume, 'graphs'), ...env },
     'stand-ins',
     { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
   );
@@ -46,8 +47,12 @@ function quietestSecond(samples: Float32Array, rate: number): number {
 beforeAll(async () => {
   volume = await mkdtemp(join(tmpdir(), 'hvf-volume-'));
   const files = await writeHvfStandIns({ dir: join(volume, 'set'), seed: 5 });
+  const mmaudio = await writeMmaudioStandIns({ dir: join(volume, 'mmaudio-set'), variant: 'small_16k', size: 'reduced', seed: 5 });
   const byRepo = new Map<string, Record<string, Uint8Array>>();
-  for (const f of files) byRepo.set(f.repo, { ...byRepo.get(f.repo), [f.path]: await readFile(f.local) });
+  for (const f of [...files, ...mmaudio.files]) byRepo.set(f.repo, { ...byRepo.get(f.repo), [f.path]: await readFile(f.local) });
+  // Upstream ships one Synchformer file in both repos, byte for byte.
+  byRepo.get('tencent/HunyuanVideo-Foley')!['synchformer_state_dict.pth'] =
+    byRepo.get('hkchengrex/MMAudio')!['ext_weights/synchformer_state_dict.pth']!;
   // The XXL network's file sits in the repo too: FOLEY_ENGINE=hunyuan-foley-xl must not fetch it.
   byRepo.get('tencent/HunyuanVideo-Foley')!['hunyuanvideo_foley.pth'] = new Uint8Array(4096).fill(3);
   hub = await startFakeHub({ repos: [...byRepo].map(([repo, f]) => ({ repo, commit: 'c'.repeat(40), files: f })) });
@@ -102,4 +107,23 @@ describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
     expect(hub.requests.length).toBe(before);
     expect((await readdir(join(volume, 'graphs'))).sort()).toEqual(folders);
   }, 120_000);
+
+  it('MMAudio on the same volume reuses the Synchformer graph HunyuanVideo-Foley converted: one cache entry for both', async () => {
+    const mmaudio = mmaudioFiles('mmaudio-small-16k');
+    const models = [...new Set(mmaudio.map((f) => f.repo))]
+      .map(
+        (repo) =>
+          `${repo}:${mmaudio
+            .filter((f) => f.repo === repo)
+            .map((f) => f.path)
+            .join(',')}`,
+      )
+      .join(';');
+    const w = await startWorker({ MODELS: models });
+    const out = outputOf(await w.run({ task: 'sound', prompt: 'wind', engine: 'mmaudio-small-16k', duration: 1, steps: 1, seed: 1 }));
+    expect(out.engine).toBe('mmaudio-small-16k');
+    const graphs = await readdir(join(volume, 'graphs'));
+    expect(graphs.filter((d) => d.startsWith('synchformer-') && !d.endsWith('.lock'))).toHaveLength(1);
+    expect(graphs.some((d) => d.startsWith('mmaudio-dit-'))).toBe(true);
+  }, 180_000);
 });
