@@ -9,9 +9,12 @@
  * a real clip run through the handler with the job's `timings_ms` (per stage and `model_runs`, the
  * sum of every `session.run`). `MMAUDIO_BENCH_VARIANTS` (comma list, default both),
  * `MMAUDIO_BENCH_STEPS_LARGE` (default 4 on a CPU: the projection to 25 is reported),
- * `MMAUDIO_BENCH_JOBS` (default 2) and `MMAUDIO_BENCH_SIZE=reduced` (a quick check) tune it.
+ * `MMAUDIO_BENCH_JOBS` (default 2), `MMAUDIO_BENCH_SIZE=reduced` (a quick check) and
+ * `MMAUDIO_BENCH_STANDINS=<dir>` (stand-ins kept there, or written ahead by `… standins <variant>
+ * <dir>` beside another run) tune it; `… render <log>` prints the tables again from a run's stderr.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +32,7 @@ import { cpuInference } from '../src/inference/worker-inference.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
 import { type MmaudioEngineName, mmaudioFiles } from '../src/models/engine-files.js';
 import { ModelRegistry } from '../src/models/registry.js';
-import type { EnsuredRepo, LocalFile } from '../src/models/warm.js';
+import type { EnsuredRepo } from '../src/models/warm.js';
 import { ensureMmaudioGraphs, type MMAUDIO_COMPONENTS, type SourceFile } from '../src/pipelines/foley/engines/mmaudio/graphs.js';
 import { MMAUDIO_ENGINES } from '../src/pipelines/foley/engines/mmaudio/index.js';
 import { runJob } from '../src/runtime/run-job.js';
@@ -99,22 +102,16 @@ async function dirBytes(dir: string): Promise<number> {
   return n;
 }
 
+const STORED = { revision: 'main', commit: '0'.repeat(40), source: 'warm' } as const;
+
 /** The registry over the stand-in files, as warm-up would hand it over: one repo per org/name. */
 function standInRegistry(files: readonly { repo: string; path: string; local: string; size: number }[], root: string): ModelRegistry {
   const repos = new Map<string, EnsuredRepo>();
   for (const f of files) {
-    const r = repos.get(f.repo) ?? {
-      repo: f.repo,
-      revision: 'main',
-      commit: '0'.repeat(40),
-      snapshot: join(root, f.repo),
-      files: [],
-      source: 'warm' as const,
-    };
-    // A stable identity per file (what the graph cache keys on), without hashing GBs.
-    const id = Buffer.from(`${f.repo}/${f.path}:${f.size}`).toString('hex').padEnd(64, '0').slice(0, 64);
-    const local: LocalFile = { path: f.path, size: f.size, blob: id, sha256: id, local: f.local };
-    r.files.push(local);
+    const r = repos.get(f.repo) ?? { ...STORED, repo: f.repo, snapshot: join(root, f.repo), files: [] };
+    // A stable identity per file (what the graph cache keys on): of its name and size, without hashing GBs.
+    const id = createHash('sha256').update(`${f.repo}/${f.path}:${f.size}`).digest('hex');
+    r.files.push({ path: f.path, size: f.size, blob: id, sha256: id, local: f.local });
     repos.set(f.repo, r);
   }
   return new ModelRegistry([...repos.values()]);
@@ -150,6 +147,22 @@ function timedCache(cache: SessionCache, into: Record<string, number>): SessionC
   };
 }
 
+type StandIns = { set: { files: { repo: string; path: string; local: string; size: number }[] }; standIns: MmaudioChildReport['standIns'] };
+
+/**
+ * The variant's stand-ins under `hub`: written there (and listed in `files.json`), or the ones a
+ * `standins` run wrote there before (MMAUDIO_BENCH_STANDINS: written ahead, beside another run).
+ */
+async function standInSet(variant: MmaudioVariant, size: StandInSize, hub: string): Promise<StandIns> {
+  const listing = join(hub, 'files.json');
+  if (existsSync(listing)) return JSON.parse(readFileSync(listing, 'utf8')) as StandIns;
+  const t = performance.now();
+  const set = await writeMmaudioStandIns({ dir: hub, variant, size, seed: 1 });
+  const standIns = { ms: performance.now() - t, bytes: set.files.reduce((n, f) => n + f.size, 0), files: set.files.length };
+  writeFileSync(listing, JSON.stringify({ set: { files: set.files }, standIns }));
+  return { set, standIns };
+}
+
 async function child(variant: MmaudioVariant, steps: number, jobs: number): Promise<MmaudioChildReport> {
   const engineName = ENGINE_OF[variant]!;
   const size: StandInSize = process.env.MMAUDIO_BENCH_SIZE === 'reduced' ? 'reduced' : 'real';
@@ -160,25 +173,15 @@ async function child(variant: MmaudioVariant, steps: number, jobs: number): Prom
     await mkdir(volume, { recursive: true });
     const clip = existsSync(SHARED_CLIP) ? SHARED_CLIP : await generatedClip(join(dir, 'testsrc2.mp4'));
     await copyFile(clip, join(volume, 'clip.mp4'));
-    say(`writing ${size} stand-ins`);
-    let t = performance.now();
-    const set = await writeMmaudioStandIns({ dir: join(dir, 'hub'), variant, size, seed: 1 });
-    const standIns = { ms: performance.now() - t, bytes: set.files.reduce((n, f) => n + f.size, 0), files: set.files.length };
+    say(`${size} stand-ins`);
+    const hubDir = process.env.MMAUDIO_BENCH_STANDINS ? join(process.env.MMAUDIO_BENCH_STANDINS, variant) : join(dir, 'hub');
+    const { set, standIns } = await standInSet(variant, size, hubDir);
     say(`stand-ins: ${(standIns.bytes / 1e9).toFixed(2)} GB in ${(standIns.ms / 1000).toFixed(0)} s`);
+    let t = performance.now();
 
-    const config = loadConfig(
-      {
-        VOLUME_DIR: volume,
-        OUTPUT_DIR: join(dir, 'output'),
-        WORK_DIR: dir,
-        PATH: process.env.PATH ?? '',
-        FOLEY_ENGINE: engineName,
-        ENGINE_GRAPHS_DIR: join(dir, 'graphs'),
-      },
-      [],
-      dir,
-    );
-    const registry = standInRegistry(set.files, join(dir, 'hub'));
+    const env = { VOLUME_DIR: volume, OUTPUT_DIR: join(dir, 'output'), WORK_DIR: dir, PATH: process.env.PATH ?? '' };
+    const config = loadConfig({ ...env, FOLEY_ENGINE: engineName, ENGINE_GRAPHS_DIR: join(dir, 'graphs') }, [], dir);
+    const registry = standInRegistry(set.files, hubDir);
     const inference = cpuInference({ config });
     const sessionMs: Record<string, number> = {};
     const models: WorkerModels = {
@@ -223,17 +226,9 @@ async function child(variant: MmaudioVariant, steps: number, jobs: number): Prom
     // The handler shares the loaded sessions (one bundle per engine in the session cache).
     const handler = createHandler({ config, binaries: () => bins, models });
     const ctx = { mode: 'test' as const, signal: new AbortController().signal, log: pino({ level: 'silent' }), progress: () => {} };
-    const input = {
-      task: 'foley',
-      video_path: 'clip.mp4',
-      engine: engineName,
-      duration: 8,
-      steps,
-      seed: 1,
-      vision: false,
-      output_format: 'wav',
-      delivery: 'path',
-    };
+    const job = { task: 'foley', video_path: 'clip.mp4', engine: engineName, duration: 8, steps, seed: 1, output_format: 'wav' };
+    // vision: false keeps the job to the engine (the detector's cost is the vision section's); speech detection still runs.
+    const input = { ...job, vision: false, delivery: 'path' };
     const reports: JobReport[] = [];
     for (let i = 0; i < jobs; i++) {
       for (const k of Object.keys(sessionMs)) delete sessionMs[k];
@@ -385,6 +380,12 @@ function renderSaved(file: string): void {
 }
 
 if (process.argv[1] === SELF && process.argv[2] === 'render') renderSaved(process.argv[3]!);
+if (process.argv[1] === SELF && process.argv[2] === 'standins') {
+  const [, , , variant, hub] = process.argv;
+  void standInSet(variant as MmaudioVariant, 'real', join(hub!, variant!)).then((r) =>
+    process.stdout.write(`${JSON.stringify(r.standIns)}\n`),
+  );
+}
 if (process.argv[1] === SELF && process.argv[2] === 'child') {
   const [, , , variant, steps, jobs] = process.argv;
   child(variant as MmaudioVariant, Number(steps), Number(jobs)).then(
