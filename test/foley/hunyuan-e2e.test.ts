@@ -4,7 +4,8 @@
  * safetensors, the DAC-VAE, Synchformer, the CLAP tokenizer files): FOLEY_ENGINE fetches exactly
  * the XL network's files, the worker converts them, and a 20 s video (three 8 s windows) and a
  * sound job come back at 48 kHz, not silent; the Notice sits next to the converted DiT; a second
- * start converts nothing and asks the Hub nothing.
+ * start converts nothing and asks the Hub nothing. Every key of both results is documented (foley.md,
+ * sound.md or api.md), as test/foley/mmaudio-e2e.test.ts checks MMAudio's.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { writeHvfStandIns } from '../../bench/hvf-stand-ins.js';
 import { writeMmaudioStandIns } from '../../bench/mmaudio-stand-ins.js';
 import { warmUpModels } from '../../src/inference/warm-up.js';
 import { hvfFiles, mmaudioFiles } from '../../src/models/engine-files.js';
+import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
 import { decodeAudioMono, makeClip } from '../helpers/media.js';
@@ -65,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
-  it('fetches the XL files only; a 20 s video in three windows and a sound, at 48 kHz and not silent; the Notice beside the graphs', async () => {
+  it('XL files only; a 20 s video (3 windows) and a sound at 48 kHz, not silent, keys documented; the Notice by the DiT', async () => {
     const w = await startWorker();
     const fetched = hub.fileGets().map((r) => decodeURIComponent(r.path));
     for (const f of hvfFiles(ENGINE)) expect(fetched.some((p) => p.includes(f.repo) && p.endsWith(f.path))).toBe(true);
@@ -92,6 +94,19 @@ describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
     const s = await decodeAudioMono(String(sound.audio_path), 48_000);
     expect(Math.abs(s.length / 48_000 - 3)).toBeLessThan(0.05);
     expect(quietestSecond(s, 48_000)).toBeGreaterThan(1e-3);
+
+    // Every key of both results is named in its page's "Result" table or api.md's.
+    const common = documentedResultFields('docs/api.md');
+    for (const [page, result] of [
+      ['docs/tasks/foley.md', out],
+      ['docs/tasks/sound.md', sound],
+    ] as const) {
+      const documented = new Set([...common, ...documentedResultFields(page)]);
+      expect(
+        Object.keys(result).filter((k) => !documented.has(k)),
+        `add to the "Result" table of ${page}`,
+      ).toEqual([]);
+    }
 
     const graphs = await readdir(join(volume, 'graphs'));
     const dit = graphs.find((d) => d.startsWith('hvf-dit-xl-') && !d.endsWith('.lock'))!;
