@@ -74,7 +74,7 @@ export async function writeHvfStandIns(o: { dir: string; seed?: number }): Promi
   await saveTorchStateDict({ path: files.sync.local, tensors: tensorsOf(synchformerTensorShapes(sync), { prefix: VFEAT_PREFIX, seed }) });
   const siglip = { width: WIDTH, patch: 16, grid: 32, layers: 1, mlpWidth: 2 * WIDTH, heads: 1 };
   await saveSafetensors(files.siglip.local, tensorsOf(siglip2VisionTensorShapes(siglip), { seed }));
-  const clap = { vocab, width: WIDTH, positions: 82, maxTokens: 80, layers: 1, mlpWidth: 2 * WIDTH, heads: 1, padTokenId: 1 };
+  const clap = { vocab, width: WIDTH, positions: 514, maxTokens: 512, layers: 1, mlpWidth: 2 * WIDTH, heads: 1, padTokenId: 1 };
   await saveSafetensors(files.clap.local, tensorsOf(clapTextTensorShapes(clap), { seed }));
   for (const f of [files.vocab, files.merges]) {
     await mkdir(dirname(f.local), { recursive: true });

@@ -23,7 +23,6 @@ describe('job payload', () => {
       prompt: '',
       negative_prompt: '',
       engine: 'auto',
-      steps: 25,
       cfg_strength: 4.5,
       vision: true,
       pose: 'auto',

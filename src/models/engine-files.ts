@@ -82,7 +82,7 @@ export const CLAP_REPO = 'laion/larger_clap_general';
 /** HunyuanVideo-Foley's networks: XL (12 + 24 blocks) and XXL (18 + 36, bf16). */
 export const HVF_ENGINE_NAMES = ['hunyuan-foley-xl', 'hunyuan-foley-xxl'] as const;
 export type HvfEngineName = (typeof HVF_ENGINE_NAMES)[number];
-/** What `hunyuan-foley` means when `FOLEY_ENGINE` names no variant: the one that fits a 24 GB GPU. */
+/** What `hunyuan-foley` means when `FOLEY_ENGINE` names no variant: the smaller network (upstream: ~16 GB of VRAM, XXL ~20 GB). */
 export const HVF_DEFAULT: HvfEngineName = 'hunyuan-foley-xl';
 
 export function isHvfEngineName(name: string): name is HvfEngineName {

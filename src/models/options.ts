@@ -31,7 +31,7 @@ export interface ModelsConfig {
   visionDir: string | undefined;
   /** FOLEY_VISION: the Foley task's vision and voice-activity models are on (a job may still say `vision: false`). */
   foleyVision: boolean;
-  /** FOLEY_ENGINE, `mmaudio` resolved to its default network: `auto` prefers it, and its files are in `specs`. */
+  /** FOLEY_ENGINE, `mmaudio` / `hunyuan-foley` resolved to the family's default: `auto` prefers it, its files are in `specs`. */
   foleyEngine: string | undefined;
   /** ENGINE_GRAPHS_DIR: learned engines' converted graphs, on the volume (named by their sources' hashes). */
   graphsDir: string;

@@ -4,7 +4,8 @@
  * batch and text length dynamic): the conditions graph (the feature projections, once per window and
  * CFG side) and the flow graph (one velocity per step), plus the learned empty features CFG's
  * unconditional side uses. Every size is read off the tensors; the window's sequence lengths come
- * from `sequence` or default to 8 s (config.ts says why). Not yet called by a task.
+ * from `sequence` or default to 8 s (config.ts says why). Called by the hunyuan-foley engine
+ * (src/pipelines/foley/engines/hunyuan/graphs.ts).
  */
 import { WorkerError } from '../../errors.js';
 import type { WeightsFile } from '../../models/weights/index.js';

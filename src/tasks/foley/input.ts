@@ -17,8 +17,8 @@ export const samplingFields = {
     .int({ error: `must be an integer from 1 to ${MAX_STEPS}` })
     .min(1, { error: `must be an integer from 1 to ${MAX_STEPS}` })
     .max(MAX_STEPS, { error: `must be an integer from 1 to ${MAX_STEPS}` })
-    .default(25)
-    .describe('learned engines: sampler steps (Euler); more is slower and a little cleaner'),
+    .optional()
+    .describe("learned engines: sampler steps (Euler); default the network's own (MMAudio 25, HunyuanVideo-Foley 50)"),
   cfg_strength: z
     .number({ error: `must be a number from 0 to ${MAX_CFG}` })
     .min(0, { error: `must be a number from 0 to ${MAX_CFG}` })

@@ -89,7 +89,7 @@ async function load(name: HvfEngineName, deps: EngineDeps): Promise<LoadedEngine
 function hvfEngine(name: HvfEngineName): FoleyEngine {
   return {
     name,
-    description: `HunyuanVideo-Foley ${name.slice('hunyuan-foley-'.length).toUpperCase()}: learned video-to-audio at 48 kHz, from its weights`,
+    description: `HunyuanVideo-Foley ${name.slice('hunyuan-foley-'.length).toUpperCase()}: learned video-to-audio at 48 kHz`,
     models: [...new Set(hvfFiles(name).map((f) => f.repo))],
     licence: HVF_LICENCE,
     available(deps) {

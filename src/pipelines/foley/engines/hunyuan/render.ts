@@ -33,6 +33,8 @@ export const HVF_DEFAULT_CFG = 4.5;
 export const HVF_DEFAULT_NEGATIVE = 'noisy, harsh';
 /** Longest text the DiT takes (`text_length`). */
 const TEXT_LENGTH = 77;
+/** Longest text CLAP's RoBERTa takes (514 positions less padding_idx + 1). */
+const CLAP_MAX_TOKENS = 512;
 const DEFAULT_SOUND_S = 8;
 
 export interface HvfRuntime extends PairState {
@@ -43,13 +45,21 @@ export interface HvfRuntime extends PairState {
   ffmpeg: string;
 }
 
-/** CLAP's last hidden state of both prompts, padded to the longer (conditional row first). */
-async function textPair(rt: HvfRuntime, request: FoleyRequest): Promise<{ data: Float32Array; length: number }> {
+/**
+ * CLAP's last hidden state of both prompts, padded to the longer (conditional row first), then cut
+ * to the DiT's 77 tokens — upstream's order (`encode_text_feat`, then `feature_process` cuts), so a
+ * long prompt's first 77 states see the whole prompt. CLAP itself takes at most `CLAP_MAX_TOKENS`.
+ */
+async function textPair(rt: HvfRuntime, request: FoleyRequest, dim: number): Promise<{ data: Float32Array; length: number }> {
   const negative = request.negativePrompt.trim() === '' ? HVF_DEFAULT_NEGATIVE : request.negativePrompt;
-  const batch = rt.tokenizer.tokenize([request.prompt, negative], { maxLength: TEXT_LENGTH });
+  const batch = rt.tokenizer.tokenize([request.prompt, negative], { maxLength: CLAP_MAX_TOKENS });
   const clap = rt.sessions.clapText;
   const out = await clap.run({ [clap.inputNames[0]!]: tensor('int64', batch.ids, [batch.rows, batch.length]) });
-  return { data: out[clap.outputNames[0]!]!.data as Float32Array, length: batch.length };
+  const all = out[clap.outputNames[0]!]!.data as Float32Array;
+  const length = Math.min(batch.length, TEXT_LENGTH);
+  const data = new Float32Array(2 * length * dim);
+  for (let r = 0; r < 2; r++) data.set(all.subarray(r * batch.length * dim, (r * batch.length + length) * dim), r * length * dim);
+  return { data, length };
 }
 
 export async function renderHvf(
@@ -84,7 +94,7 @@ async function render(
   t = job.mark('frames', t);
   const norm = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
   const images = frames ? new ClipFrameFeatures({ session: sessions.siglip2, frames: frames.clip, dim: facts.clip.dim, norm }) : undefined;
-  const text = await textPair(rt, request);
+  const text = await textPair(rt, request, facts.text.dim);
   job.mark('clap_text', t);
   const row = text.length * facts.text.dim;
   const { channels, length } = facts.latent;
