@@ -2,7 +2,8 @@
  * Foley jobs that see and listen, end to end through the real handler: the converted vision
  * models on opencv-doc's street scene, Silero on espeak-ng speech, and the ways they are turned
  * off or fail. What is checked is what a user reads in the result: the preset an empty prompt
- * gets from what is seen (an explicit prompt still wins), `seen`, `speech`, `steps_from`,
+ * gets from what is seen (an explicit prompt still wins; people walking past in numbers are
+ * footsteps, the same people standing still a crowd), `seen`, `speech`, `steps_from`,
  * `events_at`, the models' timings, and warnings instead of failures.
  */
 import { execFile } from 'node:child_process';
@@ -113,6 +114,27 @@ describe('a Foley job that sees', () => {
     expect(Object.keys(out.timings_ms as object)).not.toContain('detect_model');
     expect(out.warnings).toEqual([]);
   });
+});
+
+describe('people in numbers: walking is footsteps, standing is a crowd', () => {
+  // vtest.avi 16–26 s: six people at a time on average (7, 5, 6, 6, 7, 4, 5, 6, 7, 7 detected a
+  // second), nearly all walking past; the rule before counted heads only and chose a crowd.
+  // Its frame at 24 s (seven people) held still for 8 s is the same crowd standing.
+  it('an empty prompt on a busy street of walkers chooses footsteps; the same people frozen still, crowd', async () => {
+    const { ffmpeg } = binaries();
+    const enc = ['-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
+    await run(ffmpeg, ['-v', 'error', '-y', '-ss', '16', '-t', '10', '-i', VTEST, ...enc, join(volume, 'busy.mp4')]);
+    await run(ffmpeg, [
+      ...['-v', 'error', '-y', '-ss', '24', '-i', VTEST],
+      ...['-vf', 'trim=end_frame=1,loop=loop=-1:size=1,fps=10', '-t', '8', ...enc, join(volume, 'standing.mp4')],
+    ]);
+    const walking = outputOf(await worker.run({ video_path: 'busy.mp4', ...wav }));
+    expect(walking.preset).toBe('footsteps');
+    expect(walking.preset_from).toBe('seen');
+    const standing = outputOf(await worker.run({ video_path: 'standing.mp4', ...wav }));
+    expect(standing.preset).toBe('crowd');
+    expect(standing.preset_from).toBe('seen');
+  }, 120_000);
 });
 
 describe('prompts read as words', () => {

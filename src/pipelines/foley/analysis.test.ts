@@ -126,7 +126,7 @@ describe('cut detection', () => {
     // flash at 20–21, cut at 42, a short shot at 62 that never returns to the look before it, cut at 65
     const bins = [...Array(20).fill(2), 30, 30, ...Array(20).fill(2), ...Array(20).fill(9), ...Array(3).fill(2), 16];
     bins.forEach((b, i) => {
-      d.push(i, i / 25, hist(b as number));
+      d.push(i, i / 25, { hist: hist(b as number) });
     });
     expect(d.finish()).toEqual([42, 62, 65]);
   });

@@ -6,7 +6,7 @@
  */
 import { detectCadence, locomotionSteps, type Cadence, type LocomotionOptions } from './cadence.js';
 import { CutDetector, type CutOptions } from './cuts.js';
-import { BLOCK_COLS, BLOCK_ROWS, frameFeatures, GRID_COLS, GRID_ROWS, HIST_BINS } from './frame-features.js';
+import { BLOCK_COLS, BLOCK_ROWS, EDGE_CHANNELS, frameFeatures, GRID_COLS, GRID_ROWS, HIST_BINS } from './frame-features.js';
 import { pickOnsets, repeatedFrames, type OnsetOptions } from './onsets.js';
 import { sceneStats, type Scene } from './scenes.js';
 import { Series } from './series.js';
@@ -98,6 +98,7 @@ export class MotionAnalyzer {
   private hist = new Float64Array(HIST_BINS);
   private prevHist = new Float64Array(HIST_BINS);
   private readonly blocks = new Float64Array(BLOCK_COLS * BLOCK_ROWS);
+  private readonly edges = new Float64Array(BLOCK_COLS * BLOCK_ROWS * EDGE_CHANNELS);
   private readonly cells = new Float64Array(GRID_COLS * GRID_ROWS);
   /** The last few frames, until their decay is known (FIFO: decay is pushed in frame order). */
   private pending: Pending[] = [];
@@ -140,6 +141,7 @@ export class MotionAnalyzer {
       width: this.width,
       height: this.height,
       blocks: this.blocks,
+      edges: this.edges,
       cellsOut: this.cells,
     });
     const index = this.s.times.length;
@@ -157,7 +159,7 @@ export class MotionAnalyzer {
     for (const p of this.pending) p.next.push({ v: this.cells[p.cell] as number, motion: f.motion });
     while (this.pending.length > 0 && (this.pending[0] as Pending).next.length >= 3) this.settle();
     this.pending.push({ cell: f.peakIndex, value: f.peakCell, motion: f.motion, next: [] });
-    this.cuts.push(index, time, this.hist, this.blocks);
+    this.cuts.push(index, time, { hist: this.hist, blocks: this.blocks, edges: this.edges });
     this.prev.set(frame.subarray(0, n));
     [this.prevHist, this.hist] = [this.hist, this.prevHist];
     this.hasPrev = true;

@@ -3,6 +3,9 @@
  * of a coarse grid, so we know where it happened (stereo placement, height) and roughly which way
  * it went (the motion centroid's drift), not just how much. A finer grid of block means is the
  * frame's layout for cut detection: two shots with the same colours still differ in where things are.
+ * On the same grid, the edge energy across and down each block is the frame's structure: two shots
+ * of the same palette and the same rough layout (two night streets, a man facing the other way)
+ * still put their edges in different places, while a fade only scales them.
  */
 
 export const HIST_BINS = 32;
@@ -13,6 +16,13 @@ export const BLOCK_COLS = 16;
 export const BLOCK_ROWS = 8;
 /** A block whose mean moved by this much (0..1) counts toward a layout change's spread. */
 export const SPREAD_LEVEL = 0.04;
+/** Edge channels per block: luma steps across (|∂x|) and down (|∂y|), a coarse orientation signature. */
+export const EDGE_CHANNELS = 2;
+/**
+ * Mean edge energy (0..1 of full scale per pixel) below which a frame has no structure to compare:
+ * black, a flat colour, the first frames of a fade from black, where only coding noise has edges.
+ */
+export const EDGE_FLOOR = 1 / 255;
 /** A pixel whose luma moved more than this (of 255) counts toward the changed area. */
 export const CHANGED_LEVEL = 24;
 
@@ -64,14 +74,17 @@ export interface FrameInput {
   width: number;
   height: number;
   blocks?: Float64Array | undefined;
+  /** Receives the edge energy per block and channel (BLOCK_COLS × BLOCK_ROWS × EDGE_CHANNELS, 0..1). */
+  edges?: Float64Array | undefined;
   cellsOut?: Float64Array | undefined;
 }
 
-export function frameFeatures({ frame, prev, prevHist, hist, width, height, blocks, cellsOut }: FrameInput): FrameFeatures {
+export function frameFeatures({ frame, prev, prevHist, hist, width, height, blocks, edges, cellsOut }: FrameInput): FrameFeatures {
   const n = width * height;
   const cells = new Float64Array(GRID_COLS * GRID_ROWS);
   hist.fill(0);
   blocks?.fill(0);
+  if (edges) edgeEnergy({ frame, width, height, edges });
   let diffSum = 0;
   let changed = 0;
   let lumaSum = 0;
@@ -134,6 +147,66 @@ export function frameFeatures({ frame, prev, prevHist, hist, width, height, bloc
     cb,
     cr,
   };
+}
+
+/**
+ * Edge energy per block: the mean |luma step| to the left neighbour and to the one above, 0..1.
+ * A separate pass over the luma plane keeps the motion loop as it was; at the analysis size (64
+ * columns) it is a few thousand subtractions a frame.
+ */
+function edgeEnergy({ frame, width, height, edges }: { frame: Uint8Array; width: number; height: number; edges: Float64Array }): void {
+  edges.fill(0);
+  const col = new Int32Array(width);
+  for (let x = 0; x < width; x++) col[x] = (((x * BLOCK_COLS) / width) | 0) * EDGE_CHANNELS;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const by = (((y * BLOCK_ROWS) / height) | 0) * BLOCK_COLS * EDGE_CHANNELS;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const v = frame[i] as number;
+      const k = by + (col[x] as number);
+      if (x > 0) edges[k]! += Math.abs(v - (frame[i - 1] as number));
+      if (y > 0) edges[k + 1]! += Math.abs(v - (frame[i - width] as number));
+    }
+  }
+  for (let by = 0; by < BLOCK_ROWS; by++) {
+    const rows = Math.ceil(((by + 1) * height) / BLOCK_ROWS) - Math.ceil((by * height) / BLOCK_ROWS);
+    for (let bx = 0; bx < BLOCK_COLS; bx++) {
+      const cols = Math.ceil(((bx + 1) * width) / BLOCK_COLS) - Math.ceil((bx * width) / BLOCK_COLS);
+      const k = (by * BLOCK_COLS + bx) * EDGE_CHANNELS;
+      for (let c = 0; c < EDGE_CHANNELS; c++) edges[k + c] = rows * cols > 0 ? (edges[k + c] as number) / (255 * rows * cols) : 0;
+    }
+  }
+}
+
+/**
+ * How different two frames' structures (edge energy per block and channel) are: one minus the
+ * correlation of their edge maps (0: edges in the same places, however strong; 1: unrelated).
+ * A fade scales every edge alike and keeps 0; people moving in a shot move a few blocks' edges;
+ * a new shot puts them elsewhere. 0 when either frame is flat (mean energy under EDGE_FLOOR).
+ */
+export function edgeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const k = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < k; i++) {
+    ma += a[i] as number;
+    mb += b[i] as number;
+  }
+  ma /= k;
+  mb /= k;
+  if (ma < EDGE_FLOOR || mb < EDGE_FLOOR) return 0;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < k; i++) {
+    const x = (a[i] as number) - ma;
+    const y = (b[i] as number) - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return saa > 0 && sbb > 0 ? 1 - sab / Math.sqrt(saa * sbb) : 0;
 }
 
 /** Block sums → mean luma 0..1 per block (blocks may hold unequal pixel counts on odd sizes). */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../../vision/types.js';
-import { LABEL_SOUNDS, mergeSeen, soundFromSeen, type DetectionSample } from './labels.js';
+import { LABEL_SOUNDS, mergeSeen, soundFromSeen, walkers, type DetectionSample } from './labels.js';
 
 const det = (label: string, score: number, size = 0.2, x = 0.3): Detection => ({
   label,
@@ -35,6 +35,19 @@ describe('mergeSeen', () => {
     expect(seen.map((x) => x.label)).toEqual(['person']);
     expect(seen[0]!.count).toBe(2);
   });
+
+  it('says how many of the people seen walk: boxes that travel between detections, not ones that jitter', () => {
+    // Six people a sample, a second apart: four walk 0.3 of their height a second, two jitter by 0.02.
+    const at = (i: number): Detection[] =>
+      Array.from({ length: 6 }, (_, k) => det('person', 0.8, 0.2, 0.05 + 0.15 * k + (k < 4 ? 0.06 * i : 0.004 * (i % 2))));
+    const walking = mergeSeen(samples(1, 6, at), { intervalS: 1 });
+    expect(walking[0]!.count).toBe(6);
+    expect(walking[0]!.moving).toBeCloseTo(4 / 6, 5);
+    expect(walkers([det('person', 0.8).box], [det('person', 0.8, 0.2, 0.31).box], 0.25)).toEqual({ matched: 1, walked: 0 });
+    expect(walkers([det('person', 0.8).box], [det('person', 0.8, 0.2, 0.34).box], 0.25)).toEqual({ matched: 1, walked: 1 });
+    // Someone far away is someone else, not one person who ran.
+    expect(walkers([det('person', 0.8).box], [det('person', 0.8, 0.2, 0.9).box], 1)).toEqual({ matched: 0, walked: 0 });
+  });
 });
 
 describe('soundFromSeen', () => {
@@ -59,8 +72,11 @@ describe('soundFromSeen', () => {
     expect(soundFromSeen([spans({ label: 'laptop', count: 1, size: 0.5, start: 0, end: 10 })], 0, 10)).toBeUndefined();
   });
 
-  it('people in numbers are a crowd; walking people count double', () => {
+  it('people in numbers are a crowd when they stand, footsteps when most walk; walking people count double', () => {
     expect(soundFromSeen([spans({ label: 'person', count: 7, size: 0.1, start: 0, end: 10 })], 0, 10)).toBe('crowd');
+    const crowd = spans({ label: 'person', count: 7, size: 0.1, start: 0, end: 10 });
+    expect(soundFromSeen([{ ...crowd, moving: 0.2 }], 0, 10)).toBe('crowd');
+    expect(soundFromSeen([{ ...crowd, moving: 0.8 }], 0, 10)).toBe('footsteps');
     const seen = [
       spans({ label: 'person', count: 1, size: 0.1, start: 0, end: 10 }),
       spans({ label: 'car', count: 1, size: 0.13, start: 0, end: 10 }),
