@@ -32,6 +32,9 @@ async function main(): Promise<number> {
   // Before any job: ensure MODELS on the volume (zero requests when already complete), detect the
   // hardware tier and settle the ONNX execution provider. A failure here must not stop the
   // built-in engine, which needs none of it: it is logged, and the worker serves on.
+  // Every engine's licence, in /health and in every result's metadata: the operator chose the weights, the client should know.
+  const { engineLicences } = await import('./src/tasks/registry.js');
+  const engines = { foley_engine: config.models.foleyEngine ?? null, licences: engineLicences() };
   let describeWorker: (() => unknown) | undefined;
   let models: WorkerModels | undefined;
   try {
@@ -39,7 +42,7 @@ async function main(): Promise<number> {
     models = await warmUpModels({ config, log });
     const info = models.describe();
     log.info({ worker: info }, 'worker ready');
-    describeWorker = () => info;
+    describeWorker = () => ({ ...info, engines });
   } catch (e) {
     log.error({ err: e, error: toJobErrorBody(e) }, 'warm-up failed: learned models are unavailable; the built-in engine still works');
   }
@@ -75,9 +78,7 @@ async function main(): Promise<number> {
   };
   // /health's `worker`: the hardware and models (when warm-up worked) and what a client may send.
   const limits = publicLimits(config);
-  const { engineLicences } = await import('./src/tasks/registry.js');
-  const engines = { foley_engine: config.models.foleyEngine ?? null, licences: engineLicences() };
-  const health = () => ({ ...(describeWorker ? (describeWorker() as object) : {}), limits, engines });
+  const health = () => ({ ...(describeWorker ? (describeWorker() as object) : { engines }), limits });
   return startWorker({ handler, config, log, cwd: process.cwd(), payloadSchema: payloadJsonSchema, pages, describeWorker: health });
 }
 
