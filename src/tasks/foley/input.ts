@@ -74,7 +74,7 @@ export const FoleyInputSchema = z
       .default('auto')
       .describe(
         "follow people's feet and hands with the pose model for steps at heel strikes; " +
-          '"auto": on GPU workers (on a CPU it makes a job several times slower)',
+          '"auto": on GPU workers for everyone; on a CPU worker only for people who walk, and only once someone does',
       ),
     audio_mode: z
       .enum(['replace', 'mix'], { error: 'must be "replace" or "mix"' })

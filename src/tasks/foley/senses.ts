@@ -22,8 +22,10 @@ export const SENSES_KEYS = { vision: 'foley:vision', vad: 'foley:vad' } as const
  * How densely the picture is watched, by tier, with pose and without. Measured on the 2-core CPU
  * tier (BENCHMARKS.md, "Foley: what the worker sees"): a detection costs ~16 ms and a pose ~12 ms
  * per person, so the one-third budget on a 10 s job holds about ten model runs: detection once a
- * second, no pose. Heel strikes need pose on every frame or two at walking pace (a step lasts
- * about half a second; the test's tolerance is two frames), which a GPU gives for little.
+ * second. Heel strikes need pose on every frame or two at walking pace (a step lasts about half a
+ * second; the test's tolerance is two frames), which a GPU gives for little; on a CPU `pose:
+ * "auto"` keeps the detection sampling and poses only walkers, on a decode of its own at the pose
+ * sampling ({@link watchPlan}); `pose: true` samples every frame at the pose rate for everyone.
  */
 export const SAMPLING: Record<Tier, { detect: Omit<FoleyVision, 'models' | 'pose'>; pose: Omit<FoleyVision, 'models' | 'pose'> }> = {
   cpu: { detect: { width: 320, everyS: 1, detectEveryS: 1 }, pose: { width: 512, everyS: 0.1, detectEveryS: 1 } },
@@ -32,9 +34,19 @@ export const SAMPLING: Record<Tier, { detect: Omit<FoleyVision, 'models' | 'pose
   'gpu-large': { detect: { width: 320, everyS: 0.25, detectEveryS: 0.25 }, pose: { width: 640, everyS: 1 / 15, detectEveryS: 0.25 } },
 };
 
-/** Pose by default where it is cheap: on GPU tiers. */
-export function poseByDefault(tier: Tier): boolean {
-  return tier !== 'cpu';
+/**
+ * A CPU worker's `pose: "auto"`: the picture is sampled as without pose (detection once a second),
+ * and pose runs on frames of a second decode at the pose sampling's size and rate, only once
+ * someone walks and only for those who walk (vision/pose-pass.ts): a clip where nobody walks costs
+ * what it costs without pose.
+ */
+export const CPU_POSE_FRAMES = { width: SAMPLING.cpu.pose.width, everyS: SAMPLING.cpu.pose.everyS } as const;
+
+/** How a job watches: pose or not, the sampling, and on a CPU with `pose: "auto"`, the pose pass. */
+export function watchPlan(tier: Tier, pose: 'auto' | boolean): Omit<FoleyVision, 'models'> {
+  if (pose === 'auto' && tier === 'cpu') return { pose: true, ...SAMPLING.cpu.detect, poseFrames: CPU_POSE_FRAMES };
+  const on = pose === 'auto' ? true : pose;
+  return { pose: on, ...SAMPLING[tier][on ? 'pose' : 'detect'] };
 }
 
 export interface FoleySenses {
@@ -60,8 +72,7 @@ export function createFoleySenses(deps: TaskDeps): FoleySenses {
           close: () => sessions.release(SENSES_KEYS.vision),
         }),
       );
-      const pose = o.pose === 'auto' ? poseByDefault(hardware.tier) : o.pose;
-      return { models, pose, ...SAMPLING[hardware.tier][pose ? 'pose' : 'detect'] };
+      return { models, ...watchPlan(hardware.tier, o.pose) };
     },
     async vad() {
       // On the CPU and the main thread always (speech/model.ts says why).
