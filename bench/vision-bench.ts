@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,8 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { createHandler } from '../src/dispatch/handler.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
+import { analysisScaleFilter } from '../src/media/frames.js';
+import { encodeWavFloat32 } from '../src/media/wav.js';
 import { detectSpeech } from '../src/pipelines/foley/speech/detect.js';
 import { openVadSession } from '../src/pipelines/foley/speech/model.js';
 import { runJob } from '../src/runtime/run-job.js';
@@ -133,7 +135,8 @@ async function modelCosts(ffmpeg: string, dir: string, street: string, speech: s
 type Variant = 'off' | 'detect' | 'pose';
 const VARIANTS: Record<Variant, object> = { off: { vision: false }, detect: { vision: true }, pose: { vision: true, pose: true } };
 
-async function jobTimes(dir: string, clips: Array<{ name: string; file: string }>): Promise<BenchTable> {
+/** A worker's handler (CPU provider) and a job context, as the local API runs jobs. */
+function benchWorker(dir: string): { handler: ReturnType<typeof createHandler>; ctx: Parameters<typeof runJob>[0]['ctx'] } {
   const config = loadConfig(
     {
       VOLUME_DIR: dir,
@@ -155,6 +158,11 @@ async function jobTimes(dir: string, clips: Array<{ name: string; file: string }
     log: pino({ level: 'silent' }),
     progress: () => {},
   };
+  return { handler, ctx };
+}
+
+async function jobTimes(dir: string, clips: Array<{ name: string; file: string }>): Promise<BenchTable> {
+  const { handler, ctx } = benchWorker(dir);
   const rows: (string | number)[][] = [];
   for (const clip of clips) {
     const ms: Record<Variant, number[]> = { off: [], detect: [], pose: [] };
@@ -183,7 +191,7 @@ async function jobTimes(dir: string, clips: Array<{ name: string; file: string }
       const m = quantile(ms[v], 0.5);
       rows.push([
         clip.name,
-        v === 'off' ? 'vision: false' : v === 'detect' ? 'vision (CPU default: detection 1/s)' : 'vision + pose: true',
+        v === 'off' ? 'vision: false' : v === 'detect' ? 'vision (CPU default: pose for walkers)' : 'vision + pose: true',
         Math.round(m),
         `${f2(m / off)}×`,
         Math.round(quantile(model[v], 0.5)),
@@ -200,6 +208,90 @@ async function jobTimes(dir: string, clips: Array<{ name: string; file: string }
       `with pose, frames every ${SAMPLING.cpu.pose.everyS} s at width ${SAMPLING.cpu.pose.width}. ` +
       'Model time overlaps the decode (the models run on their own thread); the ratio is what a user waits. ' +
       'Speech detection runs only where the probe finds an audio track (these clips have none).',
+  };
+}
+
+const BUDGET_RUNS = 3;
+const BUDGET_ROUNDS = 3;
+
+/**
+ * Issue 26's budget: the default payload (`pose: "auto"`) on a warm CPU worker, as job time over
+ * the ffmpeg floor of the same clip (decode at the analysis size to null + stream copy of a 10 s
+ * WAV: bench/foley-bench.ts's floor), on a street with walkers and on a clip with nobody in it.
+ * Each run is the median of `BUDGET_ROUNDS` rounds, each a floor then a job per clip, so the
+ * ratios of a run share the machine's moment.
+ */
+async function poseBudget(dir: string, clips: { street: string; empty: string }): Promise<BenchTable> {
+  const { ffmpeg } = resolveMediaBinaries({ searchPath: process.env.PATH });
+  const { handler, ctx } = benchWorker(dir);
+  const wav = join(dir, 'ten.wav');
+  await writeFile(wav, encodeWavFloat32([new Float32Array(480_000), new Float32Array(480_000)], 48_000));
+  const floor = async (file: string): Promise<number> => {
+    const t = performance.now();
+    const vf = `${analysisScaleFilter(64)},format=yuv444p`;
+    await run(ffmpeg, ['-v', 'error', '-i', join(dir, file), '-map', '0:v:0', '-vsync', 'passthrough', '-vf', vf, '-f', 'null', '-']);
+    await run(ffmpeg, ['-v', 'error', '-y', '-i', wav, '-c', 'copy', '-f', 'wav', join(dir, 'copy.wav')]);
+    return performance.now() - t;
+  };
+  const job = async (file: string, extra: object = {}): Promise<{ ms: number; feet: number; poseMs: number; stepsFrom: string }> => {
+    const t = performance.now();
+    const input = { video_path: file, output_format: 'wav', delivery: 'path', seed: 1, ...extra };
+    const res = await runJob({ handler, job: { id: 'budget', input }, ctx });
+    const ms = performance.now() - t;
+    if ('error' in res) throw new Error(`bench job failed: ${res.error}`);
+    const out = res.output as { timings_ms: Record<string, number>; events_from: string[]; steps_from: string };
+    const feet = out.events_from.filter((f) => f === 'foot').length;
+    return { ms, feet, poseMs: out.timings_ms.pose_model ?? 0, stepsFrom: out.steps_from };
+  };
+  // Warm: models loaded, the synthesis thread started, the JavaScript compiled (second job onwards).
+  await job(clips.street);
+  await job(clips.empty);
+  type Cell = { floor: number[]; job: number[]; off: number[]; last?: Awaited<ReturnType<typeof job>> };
+  const rows: (string | number)[][] = [];
+  for (let r = 0; r < BUDGET_RUNS; r++) {
+    const cells: Record<'street' | 'empty', Cell> = { street: { floor: [], job: [], off: [] }, empty: { floor: [], job: [], off: [] } };
+    for (let round = 0; round < BUDGET_ROUNDS; round++) {
+      for (const k of ['street', 'empty'] as const) {
+        cells[k].floor.push(await floor(clips[k]));
+        const j = await job(clips[k]);
+        cells[k].job.push(j.ms);
+        cells[k].last = j;
+        // The same job without pose: what pose adds is the difference.
+        cells[k].off.push((await job(clips[k], { pose: false })).ms);
+      }
+    }
+    const cols = (k: 'street' | 'empty'): (string | number)[] => {
+      const f = quantile(cells[k].floor, 0.5);
+      const m = quantile(cells[k].job, 0.5);
+      const last = cells[k].last!;
+      return [
+        Math.round(f),
+        Math.round(m),
+        `**${f2(m / f)}×**`,
+        `${f2(quantile(cells[k].off, 0.5) / f)}×`,
+        `${last.feet} (${last.stepsFrom})`,
+        Math.round(last.poseMs),
+      ];
+    };
+    rows.push([String.fromCharCode(65 + r), ...cols('street'), ...cols('empty')]);
+  }
+  const clipCols = (name: string): string[] => [
+    `${name}: floor ms`,
+    'job ms',
+    'ratio',
+    '`pose: false`',
+    'steps from pose',
+    'pose model ms',
+  ];
+  return {
+    title:
+      `The default payload (\`pose: "auto"\`) on a warm CPU worker against the ffmpeg floor, ` +
+      `${BUDGET_RUNS} runs (each the median of ${BUDGET_ROUNDS} interleaved rounds), WAV out`,
+    columns: ['run', ...clipCols('street'), ...clipCols('nobody')],
+    rows,
+    note:
+      'Street: vtest.avi at 1280×720 24 fps, 10 s (walkers throughout). Nobody: the Foley bench pattern (10 s 1280×720 24 fps). ' +
+      '`pose: false`: the same job with pose off, same rounds. Budget (issue 26): street ≤ 1.6×, nobody ≤ 1.05×.',
   };
 }
 
@@ -263,7 +355,9 @@ export async function runVisionBench(): Promise<(BenchTable | string)[]> {
       ]);
       clips.push({ name: 'Big Buck Bunny 0–10 s', file: 'bbb720.mp4' });
     }
-    return [await modelCosts(ffmpeg, dir, street, speech), await jobTimes(dir, clips)];
+    const budget = await poseBudget(dir, { street: 'street720.mp4', empty: 'pattern720.mp4' });
+    if (process.env.VISION_BENCH_BUDGET_ONLY) return [budget];
+    return [budget, await modelCosts(ffmpeg, dir, street, speech), await jobTimes(dir, clips)];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

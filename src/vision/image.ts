@@ -57,15 +57,37 @@ export function cropToInt(img: RgbImage, crop: { region: SquareRegion; size: num
   const { width: W, height: H, data } = img;
   const s = r.side / size;
   const px = (xx: number, yy: number, k: number): number => (xx < 0 || yy < 0 || xx >= W || yy >= H ? 0 : data[(yy * W + xx) * 3 + k]!);
+  // The columns' sample positions are the same on every row: worked out once. Inside the image
+  // the four neighbours are read directly (the bounds-checked path made a crop ~5 ms of JavaScript,
+  // a third of the pose model's own time per person); the arithmetic is the same, so are the values.
+  const xs = new Int32Array(size);
+  const dxs = new Float64Array(size);
+  for (let u = 0; u < size; u++) {
+    const fx = r.x + (u + 0.5) * s - 0.5;
+    xs[u] = Math.floor(fx);
+    dxs[u] = fx - xs[u]!;
+  }
   for (let v = 0; v < size; v++) {
     const fy = r.y + (v + 0.5) * s - 0.5;
     const y0 = Math.floor(fy);
     const dy = fy - y0;
+    const rowInside = y0 >= 0 && y0 + 1 < H;
     for (let u = 0; u < size; u++) {
-      const fx = r.x + (u + 0.5) * s - 0.5;
-      const x0 = Math.floor(fx);
-      const dx = fx - x0;
+      const x0 = xs[u]!;
+      const dx = dxs[u]!;
       const o = offset + (v * size + u) * 3;
+      if (rowInside && x0 >= 0 && x0 + 1 < W) {
+        const a = (y0 * W + x0) * 3;
+        const c = a + W * 3;
+        for (let k = 0; k < 3; k++) {
+          const p00 = data[a + k]!;
+          const p10 = data[c + k]!;
+          const top = p00 + (data[a + 3 + k]! - p00) * dx;
+          const bottom = p10 + (data[c + 3 + k]! - p10) * dx;
+          out[o + k] = Math.trunc(top + (bottom - top) * dy);
+        }
+        continue;
+      }
       for (let k = 0; k < 3; k++) {
         const top = px(x0, y0, k) + (px(x0 + 1, y0, k) - px(x0, y0, k)) * dx;
         const bottom = px(x0, y0 + 1, k) + (px(x0 + 1, y0 + 1, k) - px(x0, y0 + 1, k)) * dx;

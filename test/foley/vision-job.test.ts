@@ -11,6 +11,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeLavfiClip } from '../../bench/clips.js';
 import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
 import { binaries } from '../helpers/media.js';
 
@@ -41,6 +42,11 @@ beforeAll(async () => {
     'yuv420p',
     join(volume, 'street.mp4'),
   ]);
+  // 6 s with nobody in it: a test pattern and a box that jumps (the Foley bench's pattern).
+  await makeLavfiClip(ffmpeg, join(volume, 'nobody.mp4'), {
+    inputs: ['testsrc2=s=640x360:r=24:d=6', 'color=c=white:s=60x60:r=24:d=6'],
+    filter: "[0:v][1:v]overlay=x='50+75*mod(floor(2*t),7)':y=250:eval=frame[v]",
+  });
   // The street with espeak-ng speech from 2 s, silence elsewhere.
   const speech = join(worker.root, 'speech.wav');
   await run('espeak-ng', ['-w', speech, 'Good morning. The bus leaves from the corner in five minutes.']);
@@ -73,7 +79,7 @@ const wav = { output_format: 'wav', delivery: 'path', seed: 3 };
 
 describe('a Foley job that sees', () => {
   it('an empty prompt on a street with people chooses footsteps from what is seen; "rain" still gives rain', async () => {
-    const seen = outputOf(await worker.run({ video_path: 'street.mp4', ...wav }));
+    const seen = outputOf(await worker.run({ video_path: 'street.mp4', pose: true, ...wav }));
     expect(seen.preset).toBe('footsteps');
     expect(seen.warnings).toEqual([]);
     const spans = seen.seen as Array<{ label: string; score: number; start: number; end: number }>;
@@ -84,8 +90,10 @@ describe('a Foley job that sees', () => {
     expect(person!.end).toBeGreaterThan(7);
     const timings = seen.timings_ms as Record<string, number>;
     expect(timings.detect_model).toBeGreaterThan(0);
-    // On a CPU worker pose is off unless asked for: steps come from the motion.
-    expect(['motion', 'none']).toContain(seen.steps_from);
+    // A CPU worker's `pose: true`: people walk here, so pose runs for them and steps are heel strikes.
+    expect(seen.steps_from).toBe('pose');
+    expect(timings.pose_model).toBeGreaterThan(0);
+    expect((seen.events_from as string[]).filter((f) => f === 'foot').length).toBeGreaterThanOrEqual(6);
     expect(seen.events_at).toHaveLength(seen.events as number);
 
     const rain = outputOf(await worker.run({ video_path: 'street.mp4', prompt: 'rain', ...wav }));
@@ -105,6 +113,22 @@ describe('a Foley job that sees', () => {
     expect(from).toHaveLength(at.length);
     expect(from.filter((f) => f === 'foot').length).toBeGreaterThanOrEqual(6);
   }, 180_000);
+
+  it('pose costs nothing where nobody walks: no pose run on a clip without people, even with pose: true on a CPU', async () => {
+    const out = outputOf(await worker.run({ video_path: 'nobody.mp4', pose: true, ...wav }));
+    const timings = out.timings_ms as Record<string, number>;
+    expect(timings.detect_model).toBeGreaterThan(0);
+    // pose_model is the time inside pose runs: 0 means the pose session never ran.
+    expect(timings.pose_model).toBe(0);
+    expect(out.steps_from).not.toBe('pose');
+    expect(out.warnings).toEqual([]);
+  }, 60_000);
+
+  it('pose: false turns pose off on the street', async () => {
+    const out = outputOf(await worker.run({ video_path: 'street.mp4', pose: false, ...wav }));
+    expect(out.steps_from).not.toBe('pose');
+    expect(out.timings_ms).not.toHaveProperty('pose_model');
+  }, 60_000);
 
   it('vision: false is the motion-only engine: nothing seen or heard, no model time', async () => {
     const out = outputOf(await worker.run({ video_path: 'street-speech.mp4', vision: false, ...wav }));

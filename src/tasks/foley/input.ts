@@ -75,7 +75,7 @@ export const FoleyInputSchema = z
       .default('auto')
       .describe(
         "follow people's feet and hands with the pose model for steps at heel strikes; " +
-          '"auto": on GPU workers (on a CPU it makes a job several times slower)',
+          '"auto": on GPU workers, off on a CPU (it does not fit the budget there); true on a CPU poses only people who walk',
       ),
     audio_mode: z
       .enum(['replace', 'mix'], { error: 'must be "replace" or "mix"' })

@@ -22,8 +22,10 @@ export const SENSES_KEYS = { vision: 'foley:vision', vad: 'foley:vad' } as const
  * How densely the picture is watched, by tier, with pose and without. Measured on the 2-core CPU
  * tier (BENCHMARKS.md, "Foley: what the worker sees"): a detection costs ~16 ms and a pose ~12 ms
  * per person, so the one-third budget on a 10 s job holds about ten model runs: detection once a
- * second, no pose. Heel strikes need pose on every frame or two at walking pace (a step lasts
- * about half a second; the test's tolerance is two frames), which a GPU gives for little.
+ * second. Heel strikes need pose on every frame or two at walking pace (a step lasts about half a
+ * second; the test's tolerance is two frames), which a GPU gives for little; on a CPU `pose: true`
+ * keeps the detection sampling and poses only walkers, on a decode of its own at the pose
+ * sampling ({@link watchPlan}).
  */
 export const SAMPLING: Record<Tier, { detect: Omit<FoleyVision, 'models' | 'pose'>; pose: Omit<FoleyVision, 'models' | 'pose'> }> = {
   cpu: { detect: { width: 320, everyS: 1, detectEveryS: 1 }, pose: { width: 512, everyS: 0.1, detectEveryS: 1 } },
@@ -32,9 +34,21 @@ export const SAMPLING: Record<Tier, { detect: Omit<FoleyVision, 'models' | 'pose
   'gpu-large': { detect: { width: 320, everyS: 0.25, detectEveryS: 0.25 }, pose: { width: 640, everyS: 1 / 15, detectEveryS: 0.25 } },
 };
 
-/** Pose by default where it is cheap: on GPU tiers. */
-export function poseByDefault(tier: Tier): boolean {
-  return tier !== 'cpu';
+/**
+ * A CPU worker's pose (`pose: true`; `"auto"` leaves it off there: even this pass does not fit the
+ * CPU budget on a busy street, BENCHMARKS.md "pose on a CPU worker"): the picture is sampled as
+ * without pose (detection once a second), and pose runs on frames of a second decode at the pose
+ * sampling's size and rate, only once someone walks and only for those who walk
+ * (vision/pose-pass.ts): a clip where nobody walks costs what it costs without pose.
+ */
+export const CPU_POSE_FRAMES = { width: SAMPLING.cpu.pose.width, everyS: SAMPLING.cpu.pose.everyS } as const;
+
+/** How a job watches: pose or not (`"auto"`: on GPU tiers), the sampling, and on a CPU the pose pass. */
+export function watchPlan(tier: Tier, pose: 'auto' | boolean): Omit<FoleyVision, 'models'> {
+  const on = pose === 'auto' ? tier !== 'cpu' : pose;
+  if (!on) return { pose: false, ...SAMPLING[tier].detect };
+  if (tier === 'cpu') return { pose: true, ...SAMPLING.cpu.detect, poseFrames: CPU_POSE_FRAMES };
+  return { pose: true, ...SAMPLING[tier].pose };
 }
 
 export interface FoleySenses {
@@ -60,8 +74,7 @@ export function createFoleySenses(deps: TaskDeps): FoleySenses {
           close: () => sessions.release(SENSES_KEYS.vision),
         }),
       );
-      const pose = o.pose === 'auto' ? poseByDefault(hardware.tier) : o.pose;
-      return { models, pose, ...SAMPLING[hardware.tier][pose ? 'pose' : 'detect'] };
+      return { models, ...watchPlan(hardware.tier, o.pose) };
     },
     async vad() {
       // On the CPU and the main thread always (speech/model.ts says why).

@@ -39,6 +39,12 @@ export interface FoleyVision {
   detectEveryS: number;
   /** Follow people's keypoints (heel strikes, hand stops), or only detect what is there. */
   pose: boolean;
+  /**
+   * With pose: pose runs on frames of a second decode at this size and rate, started only once the
+   * detections show someone walking, and only for those who walk (a CPU worker's `pose: "auto"`,
+   * vision/pose-pass.ts); absent: pose on every sampled frame for everyone detected.
+   */
+  poseFrames?: { width: number; everyS: number } | undefined;
 }
 
 /** Progress of a render; engines name their own stages. */

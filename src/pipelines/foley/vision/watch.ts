@@ -23,6 +23,8 @@ export interface WatchOptions {
   maxPeople?: number;
   /** Frames waiting for the models at most. */
   queue?: number;
+  /** Each detection's people (tall enough, largest first, not capped at `maxPeople`): the pose pass follows them. */
+  onPeople?: (time: number, people: Box[], size: { width: number; height: number }) => void;
 }
 
 export interface VisionWatch {
@@ -123,7 +125,9 @@ export class VisionWatcher {
       const [found = []] = await m.detect([image], { minScore: KEEP_SCORE });
       this.result.modelMs.detect += m.modelMs.detect - before;
       this.result.detections.push({ time, detections: found });
-      this.people = people(found, this.minHeight, this.maxPeople);
+      const all = people(found, this.minHeight);
+      this.o.onPeople?.(time, all, image);
+      this.people = all.slice(0, this.maxPeople);
     }
     if (!this.o.pose || this.people.length === 0) return;
     const before = m.modelMs.pose;
@@ -135,10 +139,9 @@ export class VisionWatcher {
   }
 }
 
-function people(found: readonly Detection[], minHeight: number, max: number): Box[] {
+function people(found: readonly Detection[], minHeight: number): Box[] {
   return found
     .filter((d) => d.label === 'person' && d.score >= PERSON_SCORE && d.box.y1 - d.box.y0 >= minHeight)
     .sort((a, b) => (b.box.x1 - b.box.x0) * (b.box.y1 - b.box.y0) - (a.box.x1 - a.box.x0) * (a.box.y1 - a.box.y0))
-    .slice(0, max)
     .map((d) => d.box);
 }

@@ -4,7 +4,7 @@
  * CPU, and streams both ends (frames in, audio blocks out), so memory does not grow with length.
  */
 import { join } from 'node:path';
-import { streamGrayFrames } from '../../../../media/frames.js';
+import { streamGrayFrames, type GrayFrameSize } from '../../../../media/frames.js';
 import type { MediaInfo } from '../../../../media/probe.js';
 import type { WavSampleFormat } from '../../../../media/wav.js';
 import { MotionAnalyzer, type AnalysisResult } from '../../analysis.js';
@@ -17,7 +17,9 @@ import { eventsFromContacts, type EventSource } from '../../vision/events.js';
 import { chooseSound } from '../../vision/choose-sound.js';
 import { mergeSeen, type SeenSpan } from '../../vision/labels.js';
 import { trackPeople } from '../../vision/tracks.js';
+import { decodeForPose, PosePass, type PosePassResult } from '../../vision/pose-pass.js';
 import { VisionWatcher, type VisionWatch } from '../../vision/watch.js';
+import type { Box } from '../../../../vision/types.js';
 import type { FoleyVision } from '../engine.js';
 
 export interface FoleyProgress {
@@ -135,7 +137,20 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   let analyzer: MotionAnalyzer | undefined;
   let lastReport = 0;
   const vision = o.vision;
-  const watcher = vision ? new VisionWatcher({ models: vision.models, detectEveryS: vision.detectEveryS, pose: vision.pose }) : undefined;
+  // A CPU worker's pose: a second decode at the pose rate, only once someone walks (pose-pass.ts).
+  const pass = vision?.pose && vision.poseFrames ? new PosePass({ models: vision.models }) : undefined;
+  const stopPose = new AbortController();
+  const poseSignals = [stopPose.signal, stopDecoding.signal, ...(o.signal ? [o.signal] : [])];
+  const poseDecode =
+    pass && vision?.poseFrames ? decodeForPose({ ...o, pass, frames: vision.poseFrames, signal: AbortSignal.any(poseSignals) }) : undefined;
+  const watcher = vision
+    ? new VisionWatcher({
+        models: vision.models,
+        detectEveryS: vision.detectEveryS,
+        pose: vision.pose && !pass,
+        ...(pass ? { onPeople: (time: number, people: Box[], size: GrayFrameSize) => pass.detected(time, people, size) } : {}),
+      })
+    : undefined;
   let decoded: Awaited<ReturnType<typeof streamGrayFrames>>;
   try {
     decoded = await streamGrayFrames({
@@ -166,6 +181,9 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
       },
     });
   } catch (e) {
+    stopPose.abort();
+    pass?.end();
+    await poseDecode;
     await mediaReady;
     throw mediaFailed ? mediaFailed.error : e;
   }
@@ -176,7 +194,12 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   o.onProgress?.({ stage: 'analysis', percent: 100 });
   const motion = (analyzer ?? new MotionAnalyzer(64, 2)).finish(times);
   const watched = watcher ? await watcher.finish() : undefined;
-  const sight = watched && decoded.size.width > 0 ? see(motion, watched, decoded.size, o.vision as FoleyVision) : undefined;
+  // The pose decode runs beside the analysis decode and may still be posing its last frames.
+  pass?.end();
+  await poseDecode;
+  const posed = pass?.finish();
+  const sight =
+    watched && decoded.size.width > 0 ? see({ motion, watched, posed, size: decoded.size }, o.vision as FoleyVision) : undefined;
   let analysis: AnalysisResult = sight ? { ...motion, onsets: sight.onsets } : motion;
   let sources: EventSource[] = sight?.sources ?? motion.onsets.map(() => 'motion');
   if (o.thinUnderSpeech) {
@@ -243,7 +266,13 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     eventsFrom: sources,
     sight:
       sight && watched
-        ? { seen: sight.seen, stepsFrom: sight.stepsFrom, frames: watched.frames, modelMs: watched.modelMs, failure: watched.failure }
+        ? {
+            seen: sight.seen,
+            stepsFrom: sight.stepsFrom,
+            frames: watched.frames + (posed?.frames ?? 0),
+            modelMs: { detect: watched.modelMs.detect, pose: watched.modelMs.pose + (posed?.modelMs ?? 0) },
+            failure: watched.failure ?? posed?.failure,
+          }
         : undefined,
     stepsFrom: sight ? sight.stepsFrom : motion.cadences.length > 0 ? 'motion' : 'none',
     mastering: {
@@ -259,15 +288,22 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   };
 }
 
+interface Sighting {
+  motion: AnalysisResult;
+  watched: VisionWatch;
+  /** The pose pass's poses (a CPU worker's pose), when it ran. */
+  posed: PosePassResult | undefined;
+  size: { width: number; height: number };
+}
+
 /** From what the models saw to events and labels: tracks → heel strikes and hand stops → events. */
 function see(
-  motion: AnalysisResult,
-  watched: VisionWatch,
-  size: { width: number; height: number },
+  { motion, watched, posed, size }: Sighting,
   vision: FoleyVision,
 ): { seen: SeenSpan[]; onsets: AnalysisResult['onsets']; sources: EventSource[]; stepsFrom: FoleySight['stepsFrom'] } {
   const seen = mergeSeen(watched.detections, { intervalS: vision.detectEveryS });
-  const tracks = trackPeople(watched.poses, { maxGapS: 3 * vision.everyS });
+  const poseEveryS = vision.poseFrames?.everyS ?? vision.everyS;
+  const tracks = trackPeople(posed?.poses ?? watched.poses, { maxGapS: 3 * poseEveryS });
   const aspect = size.width / size.height;
   const ev = eventsFromContacts(motion, footContacts(tracks, { aspect }), handContacts(tracks, { aspect }));
   return { seen, onsets: ev.onsets, sources: ev.sources, stepsFrom: ev.stepsFrom };
