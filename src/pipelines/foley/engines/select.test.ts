@@ -66,10 +66,10 @@ describe('chooseEngine', () => {
   });
 
   it('an unknown name is ENGINE_NOT_AVAILABLE naming the available engines, as before', () => {
-    const err = thrown(() => chooseEngine('hunyuan-foley', FOLEY_ENGINES, bare));
+    const err = thrown(() => chooseEngine('audiogen', FOLEY_ENGINES, bare));
     expect(err).toMatchObject({
       code: 'ENGINE_NOT_AVAILABLE',
-      message: 'engine: "hunyuan-foley" is not available; available: auto, procedural',
+      message: 'engine: "audiogen" is not available; available: auto, procedural',
       details: { field: 'engine', available: ['auto', 'procedural'] },
     });
     expect(chooseEngine('procedural', FOLEY_ENGINES, bare).engine).toBe(proceduralEngine);
