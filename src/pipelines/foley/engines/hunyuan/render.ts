@@ -21,8 +21,8 @@ import {
   pictureConditions,
   renderWindows,
   tiled,
-  timedSessions,
-  windowFields,
+  withTimedRuntime,
+  learnedRender,
 } from '../learned/picture.js';
 import type { HvfFacts } from './graphs.js';
 import { sampleHvf } from './sampler.js';
@@ -68,13 +68,7 @@ export async function renderHvf(
   job: EngineJob,
   s: { steps: number; cfgStrength: number },
 ): Promise<FoleyRender> {
-  const rt: HvfRuntime = { ...shared, sessions: timedSessions(shared.sessions, job) };
-  try {
-    return await render(rt, request, job, s);
-  } finally {
-    shared.flowBatch = rt.flowBatch;
-    if (job.timings.model_runs !== undefined) job.timings.model_runs = Math.round(job.timings.model_runs);
-  }
+  return withTimedRuntime(shared, job, (rt) => render(rt, request, job, s));
 }
 
 async function render(
@@ -149,18 +143,5 @@ async function render(
       return audio.data as Float32Array;
     },
   });
-  return {
-    track: { wav, durationS: trackS, mastered: false },
-    fields: {
-      variant: rt.engine,
-      mode,
-      seed: request.seed,
-      steps: s.steps,
-      cfg_strength: s.cfgStrength,
-      windows: windowFields(windows),
-      sample_rate: facts.sampleRate,
-      provider: rt.sessions.flow.provider,
-      ...(rt.flowBatch === 1 ? { cfg_batched: false } : {}),
-    },
-  };
+  return learnedRender({ rt, request, settings: s, mode, track: { wav, durationS: trackS, windows }, sampleRate: facts.sampleRate });
 }

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Session } from '../../../../inference/ort.js';
 import { encodeWavFloat32 } from '../../../../media/wav.js';
-import type { EngineJob, FoleyRequest } from '../engine.js';
+import type { EngineJob, FoleyRender, FoleyRequest } from '../engine.js';
 import { type ClipFrameFeatures, SYNC_STRIDE, syncFeatures } from './encoders.js';
 import { CLIP_FPS, type DecodedFrames, decodeStillFrame, decodeVideoFrames, type PictureStream, SYNC_FPS } from './frames.js';
 import { gaussianNoise } from './noise.js';
@@ -197,4 +197,55 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 /** The result's `windows`: where each window's sound sits in the track (s). */
 export function windowFields(windows: readonly Window[]): { start: number; end: number }[] {
   return windows.map((w) => ({ start: round3(w.start), end: round3(w.start + w.length) }));
+}
+
+/** A loaded network as every learned engine keeps it: its name, sessions and the CFG pair's state. */
+export interface LearnedRuntime<K extends string> {
+  engine: string;
+  sessions: Record<K, Session>;
+  flowBatch: 1 | 2;
+}
+
+/**
+ * Runs one job on a copy of the runtime whose sessions are timed (timings.model_runs), and keeps
+ * what the job learned about memory (the CFG pair split after running out of it) for later jobs.
+ */
+export async function withTimedRuntime<K extends string, R extends LearnedRuntime<K>, T>(
+  shared: R,
+  job: EngineJob,
+  run: (rt: R) => Promise<T>,
+): Promise<T> {
+  const rt: R = { ...shared, sessions: timedSessions(shared.sessions, job) };
+  try {
+    return await run(rt);
+  } finally {
+    shared.flowBatch = rt.flowBatch;
+    if (job.timings.model_runs !== undefined) job.timings.model_runs = Math.round(job.timings.model_runs);
+  }
+}
+
+/** A learned engine's render: the unmastered track and the result fields every learned engine gives. */
+export function learnedRender(o: {
+  rt: LearnedRuntime<'flow'>;
+  request: FoleyRequest;
+  settings: { steps: number; cfgStrength: number };
+  mode: Mode;
+  track: { wav: string; durationS: number; windows: readonly Window[] };
+  sampleRate: number;
+}): FoleyRender {
+  const { rt, settings } = o;
+  return {
+    track: { wav: o.track.wav, durationS: o.track.durationS, mastered: false },
+    fields: {
+      variant: rt.engine,
+      mode: o.mode,
+      seed: o.request.seed,
+      steps: settings.steps,
+      cfg_strength: settings.cfgStrength,
+      windows: windowFields(o.track.windows),
+      sample_rate: o.sampleRate,
+      provider: rt.sessions.flow.provider,
+      ...(rt.flowBatch === 1 ? { cfg_batched: false } : {}),
+    },
+  };
 }

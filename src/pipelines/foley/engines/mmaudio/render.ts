@@ -18,9 +18,9 @@ import {
   pictureConditions,
   renderWindows,
   tiled,
-  timedSessions,
+  withTimedRuntime,
+  learnedRender,
   type WindowConditions,
-  windowFields,
 } from '../learned/picture.js';
 import { ClipFrameFeatures, textFeatures } from '../learned/encoders.js';
 import { clipPictureStream } from '../learned/frames.js';
@@ -50,14 +50,7 @@ export async function renderMmaudio(
   job: EngineJob,
   s: RenderSettings,
 ): Promise<FoleyRender> {
-  const rt: MmaudioRuntime = { ...shared, sessions: timedSessions(shared.sessions, job) };
-  try {
-    return await render(rt, request, job, s);
-  } finally {
-    // What a job learned about memory holds for the next ones.
-    shared.flowBatch = rt.flowBatch;
-    if (job.timings.model_runs !== undefined) job.timings.model_runs = Math.round(job.timings.model_runs);
-  }
+  return withTimedRuntime(shared, job, (rt) => render(rt, request, job, s));
 }
 
 async function render(rt: MmaudioRuntime, request: FoleyRequest, job: EngineJob, s: RenderSettings): Promise<FoleyRender> {
@@ -107,18 +100,5 @@ async function render(rt: MmaudioRuntime, request: FoleyRequest, job: EngineJob,
       return denoiseWindow({ rt, feeds, x0, settings: s, signal: request.signal, job, onStep });
     },
   });
-  return {
-    track: { wav, durationS: length, mastered: false },
-    fields: {
-      variant: rt.engine,
-      mode,
-      seed: request.seed,
-      steps: s.steps,
-      cfg_strength: s.cfgStrength,
-      windows: windowFields(windows),
-      sample_rate: facts.sampleRate,
-      provider: rt.sessions.flow.provider,
-      ...(rt.flowBatch === 1 ? { cfg_batched: false } : {}),
-    },
-  };
+  return learnedRender({ rt, request, settings: s, mode, track: { wav, durationS: length, windows }, sampleRate: facts.sampleRate });
 }
