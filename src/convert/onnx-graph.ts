@@ -209,3 +209,22 @@ export function createOnnxGraph(name: string): OnnxGraph {
     return onnx.ModelProto.encode(model).finish();
   }
 }
+
+/** Graphs with more initializer bytes than this are written with external data under `storage: 'auto'` (protobuf stops at 2 GB). */
+export const EXTERNAL_DATA_FROM = 1.5 * 2 ** 30;
+
+/** Where a converted graph's weights go: in the model, beside it (`location`), or `auto` by their size. */
+export type GraphStorage = 'auto' | 'inline' | 'external';
+
+/** One graph: the model's bytes and, with external data, the data file that must sit beside it under `data.location`. */
+export interface ConvertedGraph {
+  model: Uint8Array;
+  data?: ExternalData;
+}
+
+/** Encodes a graph inline, or with its weights in `location` when asked or past {@link EXTERNAL_DATA_FROM}. */
+export function encodeGraph(g: OnnxGraph, o: EncodeOptions & { storage?: GraphStorage | undefined; location: string }): ConvertedGraph {
+  const { storage = 'auto', location, ...e } = o;
+  const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
+  return external ? g.encodeSplit({ ...e, location }) : { model: g.encode(e) };
+}

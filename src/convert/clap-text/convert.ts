@@ -4,7 +4,7 @@
  * when asked or past {@link EXTERNAL_DATA_FROM}, with an external data file.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../mmaudio-dit/index.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
 import { buildClapTextGraph, CLAP_TEXT_INPUT, CLAP_TEXT_OUTPUT } from './graph.js';
 import { type ClapTextDims, readClapTextWeights } from './weights.js';
 
@@ -66,8 +66,6 @@ export async function convertClapTextModel(o: ConvertClapTextOptions): Promise<C
       pad_token_id: String(dims.padTokenId),
     },
   };
-  const storage = o.storage ?? 'auto';
-  const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
-  const encoded = external ? g.encodeSplit({ ...e, location: CLAP_TEXT_DATA_LOCATION }) : { model: g.encode(e) };
+  const encoded = encodeGraph(g, { ...e, storage: o.storage, location: CLAP_TEXT_DATA_LOCATION });
   return { ...encoded, dims, inputName: CLAP_TEXT_INPUT, outputName: CLAP_TEXT_OUTPUT };
 }

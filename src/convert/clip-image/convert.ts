@@ -5,7 +5,7 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import type { ClipActivation } from '../clip-transformer.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../mmaudio-dit/index.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
 import { buildClipImageGraph, CLIP_IMAGE_INPUT, CLIP_IMAGE_OUTPUT } from './graph.js';
 import { type ClipImageDims, readClipImageWeights } from './weights.js';
 
@@ -71,8 +71,6 @@ export async function convertClipImageModel(o: ConvertClipImageOptions): Promise
       embed: String(dims.embed),
     },
   };
-  const storage = o.storage ?? 'auto';
-  const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
-  const encoded = external ? g.encodeSplit({ ...e, location: CLIP_IMAGE_DATA_LOCATION }) : { model: g.encode(e) };
+  const encoded = encodeGraph(g, { ...e, storage: o.storage, location: CLIP_IMAGE_DATA_LOCATION });
   return { ...encoded, dims, inputName: CLIP_IMAGE_INPUT, outputName: CLIP_IMAGE_OUTPUT };
 }

@@ -20,8 +20,7 @@
  * MODEL_LOAD_FAILED naming it.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../mmaudio-dit/index.js';
-import { createOnnxGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, createOnnxGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
 import { add, type ConvGraphContext, conv1d, convTranspose1d, snake } from '../snake-conv.js';
 import {
   DAC_DILATIONS,
@@ -168,8 +167,6 @@ export async function convertDacVaeDecoder(o: ConvertDacVaeOptions): Promise<Con
       ...(o.source === undefined ? {} : { source: o.source }),
     },
   };
-  const storage = o.storage ?? 'auto';
-  const external = storage === 'external' || (storage === 'auto' && graph.initializerBytes() > EXTERNAL_DATA_FROM);
-  const encoded = external ? graph.encodeSplit({ ...e, location: DAC_VAE_DATA_LOCATION }) : { model: graph.encode(e) };
+  const encoded = encodeGraph(graph, { ...e, storage: o.storage, location: DAC_VAE_DATA_LOCATION });
   return { ...encoded, dims };
 }

@@ -9,13 +9,12 @@
  */
 import { WorkerError } from '../../errors.js';
 import type { WeightsFile } from '../../models/weights/index.js';
-import type { ConvertedGraph } from '../mmaudio-dit/index.js';
-import type { OnnxGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, encodeGraph, type OnnxGraph } from '../onnx-graph.js';
 import { defaultSequenceLengths, HVF_CONFIG, HVF_VARIANTS, type HvfSequenceLengths, type HvfVariant } from './config.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
 import { type HvfDitDims, hvfDitDims, readHvfDitWeights } from './weights.js';
 
-export { type ConvertedGraph, EXTERNAL_DATA_FROM, type ExternalData } from '../mmaudio-dit/index.js';
+export { type ConvertedGraph, EXTERNAL_DATA_FROM, type ExternalData } from '../onnx-graph.js';
 export {
   defaultSequenceLengths,
   HVF_CONFIG,
@@ -27,8 +26,6 @@ export {
 } from './config.js';
 export { HVF_CONDITION_INPUTS, HVF_CONDITION_NAMES, HVF_FLOW_INPUTS, HVF_FLOW_OUTPUT, type HvfConditionName } from './graphs.js';
 export { type HvfDitDims, hvfDitDims, hvfDitTensorShapes, hvfVariantDims, UNUSED_TENSORS } from './weights.js';
-
-import { EXTERNAL_DATA_FROM } from '../mmaudio-dit/index.js';
 
 /** Bump when the graphs this produces change (a cached conversion is keyed on it). */
 export const HVF_DIT_CONVERTER_VERSION = '1';
@@ -102,8 +99,7 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
     const e = { producerName: 'foley-worker hvf-dit', producerVersion: HVF_DIT_CONVERTER_VERSION, docString: doc, metadata };
-    const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
-    return external ? g.encodeSplit({ ...e, location }) : { model: g.encode(e) };
+    return encodeGraph(g, { ...e, storage, location });
   };
   return {
     conditions: encode(

@@ -19,7 +19,7 @@ export {
   mmaudioSequenceLengths,
   variantSequenceLengths,
 } from './config.js';
-import type { ExternalData, OnnxGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, encodeGraph, type OnnxGraph } from '../onnx-graph.js';
 export type { ExternalData } from '../onnx-graph.js';
 export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
 export { type MmaudioDitDims, mmaudioDitDims, mmaudioDitTensorShapes } from './weights.js';
@@ -45,14 +45,7 @@ export interface ConvertMmaudioDitOptions {
   storage?: 'auto' | 'inline' | 'external';
 }
 
-/** Graphs with more initializer bytes than this are written with external data under `storage: 'auto'`. */
-export const EXTERNAL_DATA_FROM = 1.5 * 2 ** 30;
-
-/** One graph: the model's bytes and, with external data, the data file that must sit beside it under `data.location`. */
-export interface ConvertedGraph {
-  model: Uint8Array;
-  data?: ExternalData;
-}
+export { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../onnx-graph.js';
 
 export interface ConvertedMmaudioDit {
   /** `preprocess_conditions`: inputs {@link CONDITION_INPUTS}, outputs {@link CONDITION_NAMES}. */
@@ -103,8 +96,7 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
     const e = { producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata };
-    const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
-    return external ? g.encodeSplit({ ...e, location }) : { model: g.encode(e) };
+    return encodeGraph(g, { ...e, storage, location });
   };
   return {
     conditions: encode(

@@ -5,7 +5,7 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import type { ClipActivation } from '../clip-transformer.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../mmaudio-dit/index.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
 import { buildSiglip2VisionGraph, SIGLIP2_VISION_INPUT, SIGLIP2_VISION_OUTPUT } from './graph.js';
 import { readSiglip2VisionWeights, type Siglip2VisionDims } from './weights.js';
 
@@ -69,8 +69,6 @@ export async function convertSiglip2VisionModel(o: ConvertSiglip2VisionOptions):
       mlp_width: String(dims.mlpWidth),
     },
   };
-  const storage = o.storage ?? 'auto';
-  const external = storage === 'external' || (storage === 'auto' && g.initializerBytes() > EXTERNAL_DATA_FROM);
-  const encoded = external ? g.encodeSplit({ ...e, location: SIGLIP2_VISION_DATA_LOCATION }) : { model: g.encode(e) };
+  const encoded = encodeGraph(g, { ...e, storage: o.storage, location: SIGLIP2_VISION_DATA_LOCATION });
   return { ...encoded, dims, inputName: SIGLIP2_VISION_INPUT, outputName: SIGLIP2_VISION_OUTPUT };
 }
