@@ -101,6 +101,8 @@ const EnvSchema = z.object({
   FOLEY_ENGINE: z.enum(FOLEY_ENGINE_NAMES).optional(),
   // Where learned engines' converted graphs are cached (on the volume: every worker that mounts it reuses them).
   ENGINE_GRAPHS_DIR: optionalString,
+  // resident: a learned engine's sessions stay open; sequential: each job phase's open only during it (smaller GPUs).
+  LEARNED_MEMORY: z.enum(['resident', 'sequential']).default('resident'),
   // The Foley task's trained senses (vision, voice activity): a job's `vision` field can turn them off too.
   FOLEY_VISION: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -379,6 +381,7 @@ export function loadConfig(
       visionDir: v.VISION_MODELS_DIR === undefined ? undefined : resolve(cwd, v.VISION_MODELS_DIR),
       foleyVision: v.FOLEY_VISION,
       foleyEngine: v.FOLEY_ENGINE === undefined ? undefined : resolveEngineName(v.FOLEY_ENGINE),
+      learnedMemory: v.LEARNED_MEMORY,
       graphsDir: resolve(cwd, v.ENGINE_GRAPHS_DIR ?? join(resolve(cwd, v.VOLUME_DIR), 'foley-worker', 'graphs')),
     }),
   });

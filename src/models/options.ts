@@ -33,6 +33,12 @@ export interface ModelsConfig {
   foleyVision: boolean;
   /** FOLEY_ENGINE, `mmaudio` / `hunyuan-foley` resolved to the family's default: `auto` prefers it, its files are in `specs`. */
   foleyEngine: string | undefined;
+  /**
+   * LEARNED_MEMORY: `resident` keeps a learned engine's sessions open between jobs; `sequential`
+   * opens each phase's (encoders, then the DiT, then the decoder) only while a job is in it, for a
+   * GPU too small for them all (HunyuanVideo-Foley).
+   */
+  learnedMemory: 'resident' | 'sequential';
   /** ENGINE_GRAPHS_DIR: learned engines' converted graphs, on the volume (named by their sources' hashes). */
   graphsDir: string;
 }

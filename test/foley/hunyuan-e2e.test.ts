@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeHvfStandIns } from '../../bench/hvf-stand-ins.js';
 import { writeMmaudioStandIns } from '../../bench/mmaudio-stand-ins.js';
-import { warmUpModels } from '../../src/inference/warm-up.js';
+import { type WorkerModels, warmUpModels } from '../../src/inference/warm-up.js';
 import { hvfFiles, mmaudioFiles } from '../../src/models/engine-files.js';
 import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
@@ -140,5 +140,29 @@ describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
     const graphs = await readdir(join(volume, 'graphs'));
     expect(graphs.filter((d) => d.startsWith('synchformer-') && !d.endsWith('.lock'))).toHaveLength(1);
     expect(graphs.some((d) => d.startsWith('mmaudio-dit-'))).toBe(true);
+  }, 180_000);
+
+  it('LEARNED_MEMORY=sequential: each phase’s sessions are open only while it runs; the same seed gives the same sound', async () => {
+    let models: WorkerModels | undefined;
+    const env = {
+      HF_ENDPOINT: hub.url,
+      FOLEY_ENGINE: ENGINE,
+      HF_HUB_CACHE: join(volume, 'hub'),
+      ENGINE_GRAPHS_DIR: join(volume, 'graphs'),
+    };
+    const job = { task: 'sound', prompt: 'gravel', engine: ENGINE, duration: 2, steps: 2, seed: 9, output_format: 'wav' };
+    const sequential = await createTestWorker({ ...env, LEARNED_MEMORY: 'sequential' }, 'stand-ins', {
+      models: async (config) => {
+        models = await warmUpModels({ config, log: pino({ level: 'silent' }) });
+        return models;
+      },
+    });
+    workers.push(sequential);
+    const a = outputOf(await sequential.run(job));
+    expect(a.engine).toBe(ENGINE);
+    expect(models!.sessions.loaded().filter((k) => k.includes(ENGINE))).toEqual([]);
+    const resident = await startWorker();
+    const b = outputOf(await resident.run(job));
+    expect(Buffer.compare(await readFile(String(a.audio_path)), await readFile(String(b.audio_path)))).toBe(0);
   }, 180_000);
 });

@@ -4,7 +4,8 @@
  * Python: `hunyuan-foley-xl` (12 + 24 blocks) and `hunyuan-foley-xxl` (18 + 36, bf16). Available
  * when every file the network reads is on the volume (FOLEY_ENGINE fetches them at start-up);
  * loading converts them into the volume's graph cache once (Synchformer's entry is MMAudio's) and
- * opens the six sessions as one bundle. Its licence is the Tencent Hunyuan Community License: not
+ * opens the six sessions as one bundle (or, under LEARNED_MEMORY=sequential, each phase's when the
+ * job reaches it, released after). Its licence is the Tencent Hunyuan Community License: not
  * valid in the EU, the UK and South Korea, a Notice travels with the weights (written next to the
  * converted graphs), and the outputs must not train other models.
  */
@@ -17,7 +18,16 @@ import { RobertaTokenizer } from '../../../../text/roberta-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
 import { loadFailed, openBundle, sourcesOf } from '../learned/load.js';
 import { discardHvfComponent, ensureHvfGraphs, type HvfComponent, type HvfGraphOptions } from './graphs.js';
-import { HVF_DEFAULT_CFG, HVF_DEFAULT_STEPS, type HvfRuntime, renderHvf } from './render.js';
+import {
+  HVF_DEFAULT_CFG,
+  HVF_DEFAULT_STEPS,
+  HVF_PHASES,
+  type HvfPhase,
+  type HvfPhases,
+  type HvfRuntime,
+  type HvfSessionName,
+  renderHvf,
+} from './render.js';
 
 export const HVF_LICENCE =
   'HunyuanVideo-Foley weights: Tencent Hunyuan Community License (not valid in the EU, UK, South Korea; outputs must not train ' +
@@ -30,7 +40,46 @@ const SESSION_COMPONENT = {
   conditions: ['dit', 'conditions'],
   flow: ['dit', 'flow'],
   vae: ['vae', 'model'],
-} as const satisfies Record<keyof HvfRuntime['sessions'], readonly [HvfComponent, string]>;
+} as const satisfies Record<HvfSessionName, readonly [HvfComponent, string]>;
+
+/** The phases' sessions: all open from the load (resident), or each phase's opened and released around it (sequential). */
+function phaseSessions(o: {
+  name: HvfEngineName;
+  deps: EngineDeps;
+  options: HvfGraphOptions;
+  components: Awaited<ReturnType<typeof ensureHvfGraphs>>['components'];
+}): { phases: HvfPhases; ready: Promise<unknown> } {
+  const cache = o.deps.models!.sessions;
+  const open = (phase: HvfPhase | 'all') => {
+    const names: readonly HvfSessionName[] = phase === 'all' ? (Object.keys(SESSION_COMPONENT) as HvfSessionName[]) : HVF_PHASES[phase];
+    const layout = Object.fromEntries(names.map((n) => [n, SESSION_COMPONENT[n]])) as Record<
+      HvfSessionName,
+      readonly [HvfComponent, string]
+    >;
+    return openBundle({
+      name: o.name,
+      key: phase === 'all' ? `foley:${o.name}` : `foley:${o.name}:${phase}`,
+      cache,
+      components: o.components,
+      layout,
+      reconvert: async (component) => {
+        await discardHvfComponent(o.options, component);
+        return (await ensureHvfGraphs(o.options)).components;
+      },
+    });
+  };
+  if (o.deps.config.models.learnedMemory === 'sequential') {
+    return {
+      ready: Promise.resolve(),
+      phases: {
+        open: (phase) => open(phase) as never,
+        close: (phase) => cache.release(`foley:${o.name}:${phase}`),
+      },
+    };
+  }
+  const all = open('all');
+  return { ready: all, phases: { open: async () => (await all) as never, close: async () => undefined } };
+}
 
 function graphOptions(
   name: HvfEngineName,
@@ -59,23 +108,14 @@ async function load(name: HvfEngineName, deps: EngineDeps): Promise<LoadedEngine
   const set = await ensureHvfGraphs(options).catch((e: unknown) => {
     throw loadFailed(name, 'its weights could not be converted', e);
   });
-  const sessions = await openBundle({
-    name,
-    cache: deps.models!.sessions,
-    components: set.components,
-    layout: SESSION_COMPONENT,
-    reconvert: async (component) => {
-      await discardHvfComponent(options, component);
-      return (await ensureHvfGraphs(options)).components;
-    },
-  });
+  const { phases, ready } = phaseSessions({ name, deps, options, components: set.components });
+  await ready;
   const vocab = options.sources['clap-vocab']!;
   const merges = options.sources['clap-merges']!;
   const tokenizer = RobertaTokenizer.fromVocabMerges(await readFile(vocab.local, 'utf8'), await readFile(merges.local, 'utf8'));
-  const rt: HvfRuntime = { engine: name, sessions, facts: set.facts, tokenizer, ffmpeg: deps.binaries().ffmpeg, flowBatch: 2 };
+  const rt: HvfRuntime = { engine: name, phases, facts: set.facts, tokenizer, ffmpeg: deps.binaries().ffmpeg, flowBatch: 2 };
   return {
     async render(request, job) {
-      // The payload's `steps` default (25) serves every learned engine; upstream's HVF default is 50.
       const settings = {
         steps: request.sampling?.steps ?? HVF_DEFAULT_STEPS,
         cfgStrength: request.sampling?.cfgStrength ?? HVF_DEFAULT_CFG,

@@ -19,11 +19,13 @@ import {
   lengthOf,
   modeOf,
   pictureConditions,
-  renderWindows,
+  layTrack,
   tiled,
-  withTimedRuntime,
+  timedSessions,
   learnedRender,
 } from '../learned/picture.js';
+import { gaussianNoise } from '../learned/noise.js';
+import { planWindows } from '../learned/windows.js';
 import type { HvfFacts } from './graphs.js';
 import { sampleHvf } from './sampler.js';
 
@@ -37,9 +39,31 @@ const TEXT_LENGTH = 77;
 const CLAP_MAX_TOKENS = 512;
 const DEFAULT_SOUND_S = 8;
 
+export type HvfSessionName = 'siglip2' | 'clapText' | 'synchformer' | 'conditions' | 'flow' | 'vae';
+
+/** A job's three phases, in order: the encoders, the DiT (sampling), the DAC-VAE. */
+export const HVF_PHASES = {
+  encoders: ['siglip2', 'clapText', 'synchformer'],
+  dit: ['conditions', 'flow'],
+  vae: ['vae'],
+} as const satisfies Record<string, readonly HvfSessionName[]>;
+export type HvfPhase = keyof typeof HVF_PHASES;
+
+/**
+ * The sessions of a phase: all resident (opened at load, `close` does nothing), or opened when the
+ * phase starts and released when it ends (LEARNED_MEMORY=sequential), so only one phase's weights
+ * are held at a time — the memory a smaller GPU has.
+ */
+export interface HvfPhases {
+  open<P extends HvfPhase>(phase: P): Promise<Record<(typeof HVF_PHASES)[P][number], Session>>;
+  close(phase: HvfPhase): Promise<void>;
+}
+
 export interface HvfRuntime extends PairState {
   engine: string;
-  sessions: Record<'siglip2' | 'clapText' | 'synchformer' | 'conditions' | 'flow' | 'vae', Session>;
+  /** Where the flow graph last ran (the result's `provider`). */
+  provider?: string;
+  phases: HvfPhases;
   facts: HvfFacts;
   tokenizer: RobertaTokenizer;
   ffmpeg: string;
@@ -50,10 +74,15 @@ export interface HvfRuntime extends PairState {
  * to the DiT's 77 tokens — upstream's order (`encode_text_feat`, then `feature_process` cuts), so a
  * long prompt's first 77 states see the whole prompt. CLAP itself takes at most `CLAP_MAX_TOKENS`.
  */
-async function textPair(rt: HvfRuntime, request: FoleyRequest, dim: number): Promise<{ data: Float32Array; length: number }> {
+async function textPair(o: {
+  rt: HvfRuntime;
+  clap: Session;
+  request: FoleyRequest;
+  dim: number;
+}): Promise<{ data: Float32Array; length: number }> {
+  const { request, clap, dim } = o;
   const negative = request.negativePrompt.trim() === '' ? HVF_DEFAULT_NEGATIVE : request.negativePrompt;
-  const batch = rt.tokenizer.tokenize([request.prompt, negative], { maxLength: CLAP_MAX_TOKENS });
-  const clap = rt.sessions.clapText;
+  const batch = o.rt.tokenizer.tokenize([request.prompt, negative], { maxLength: CLAP_MAX_TOKENS });
   const out = await clap.run({ [clap.inputNames[0]!]: tensor('int64', batch.ids, [batch.rows, batch.length]) });
   const all = out[clap.outputNames[0]!]!.data as Float32Array;
   const length = Math.min(batch.length, TEXT_LENGTH);
@@ -62,13 +91,36 @@ async function textPair(rt: HvfRuntime, request: FoleyRequest, dim: number): Pro
   return { data, length };
 }
 
+/**
+ * A job in three phases, each over every window — the encoders' conditions, then the DiT's latents,
+ * then the DAC-VAE's audio, laid with crossfades — so that under LEARNED_MEMORY=sequential only one
+ * phase's sessions are open at a time. Each window's conditions and latent (a few hundred KB) wait
+ * between phases.
+ */
 export async function renderHvf(
-  shared: HvfRuntime,
+  rt: HvfRuntime,
   request: FoleyRequest,
   job: EngineJob,
   s: { steps: number; cfgStrength: number },
 ): Promise<FoleyRender> {
-  return withTimedRuntime(shared, job, (rt) => render(rt, request, job, s));
+  try {
+    return await render(rt, request, job, s);
+  } finally {
+    if (job.timings.model_runs !== undefined) job.timings.model_runs = Math.round(job.timings.model_runs);
+  }
+}
+
+/** A phase's sessions, timed into the job, released (in sequential mode) when `use` ends. */
+async function inPhase<P extends HvfPhase, T>(
+  o: { rt: HvfRuntime; phase: P; job: EngineJob },
+  use: (sessions: Record<(typeof HVF_PHASES)[P][number], Session>) => Promise<T>,
+): Promise<T> {
+  const opened = await o.rt.phases.open(o.phase);
+  try {
+    return await use(timedSessions(opened, o.job));
+  } finally {
+    await o.rt.phases.close(o.phase);
+  }
 }
 
 async function render(
@@ -77,9 +129,12 @@ async function render(
   job: EngineJob,
   s: { steps: number; cfgStrength: number },
 ): Promise<FoleyRender> {
-  const { facts, sessions } = rt;
+  const { facts } = rt;
   const mode = modeOf(request);
   const durationS = await lengthOf(request, DEFAULT_SOUND_S);
+  const { channels, length } = facts.latent;
+  const windowS = (length * facts.samplesPerLatent) / facts.sampleRate;
+  const windows = planWindows(durationS, windowS);
   request.onProgress({ stage: 'frames', percent: 0 });
   let t = performance.now();
   const side = facts.clip.image;
@@ -87,61 +142,66 @@ async function render(
   const frames = await decodePicture({ ffmpeg: rt.ffmpeg, request, durationS, picture, syncSide: facts.sync.image });
   t = job.mark('frames', t);
   const norm = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-  const images = frames ? new ClipFrameFeatures({ session: sessions.siglip2, frames: frames.clip, dim: facts.clip.dim, norm }) : undefined;
-  const text = await textPair(rt, request, facts.text.dim);
-  job.mark('clap_text', t);
-  const row = text.length * facts.text.dim;
-  const { channels, length } = facts.latent;
-  const {
-    wav,
-    durationS: trackS,
-    windows,
-  } = await renderWindows({
-    durationS,
-    windowS: (length * facts.samplesPerLatent) / facts.sampleRate,
-    sampleRate: facts.sampleRate,
-    latentSize: length * channels,
-    request,
-    steps: s.steps,
-    job,
-    render: async ({ window, x0, onStep }) => {
-      const seen = await pictureConditions({
-        facts,
-        synchformer: sessions.synchformer,
-        mode,
-        frames,
-        images,
-        startS: window.start,
-        signal: request.signal,
-        job,
-      });
+  const { text, seen } = await inPhase({ rt, phase: 'encoders', job }, async (sessions) => {
+    const images = frames
+      ? new ClipFrameFeatures({ session: sessions.siglip2, frames: frames.clip, dim: facts.clip.dim, norm })
+      : undefined;
+    const pair = await textPair({ rt, clap: sessions.clapText, request, dim: facts.text.dim });
+    job.mark('clap_text', t);
+    const visual = [];
+    for (const w of windows) {
+      const o = { facts, synchformer: sessions.synchformer, mode, frames, images, startS: w.start, signal: request.signal, job };
+      visual.push(await pictureConditions(o));
+    }
+    return { text: pair, seen: visual };
+  });
+  const latents = await inPhase({ rt, phase: 'dit', job }, async (sessions) => {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < windows.length; i++) {
+      request.signal.throwIfAborted();
       let tw = performance.now();
       const conditions = await runConditions(sessions.conditions, {
-        clip: { data: join2(seen.clip, tiled(facts.empty.clip, facts.clip.frames)), dims: [2, facts.clip.frames, facts.clip.dim] },
-        sync: { data: join2(seen.sync, tiled(facts.empty.sync, facts.sync.tokens)), dims: [2, facts.sync.tokens, facts.sync.dim] },
-        text: { data: text.data.slice(0, 2 * row), dims: [2, text.length, facts.text.dim] },
+        clip: { data: join2(seen[i]!.clip, tiled(facts.empty.clip, facts.clip.frames)), dims: [2, facts.clip.frames, facts.clip.dim] },
+        sync: { data: join2(seen[i]!.sync, tiled(facts.empty.sync, facts.sync.tokens)), dims: [2, facts.sync.tokens, facts.sync.dim] },
+        text: { data: text.data, dims: [2, text.length, facts.text.dim] },
       });
       addTime(job, 'conditions', tw);
       tw = performance.now();
-      const cfg = s.cfgStrength > 1;
       const velocity = pairVelocity({
         flow: sessions.flow,
         conditions,
         latentShape: [channels, length],
-        cfg,
+        cfg: s.cfgStrength > 1,
         state: rt,
         job,
         what: 'HunyuanVideo-Foley',
       });
-      const z = await sampleHvf({ x0, steps: s.steps, guidanceScale: s.cfgStrength, velocity, onStep, signal: request.signal });
+      const x0 = gaussianNoise({ seed: request.seed, stream: i, count: length * channels });
+      const onStep = (done: number): void =>
+        request.onProgress({ stage: 'sampling', percent: Math.round((100 * (i * s.steps + done)) / (windows.length * s.steps)) });
+      out.push(await sampleHvf({ x0, steps: s.steps, guidanceScale: s.cfgStrength, velocity, onStep, signal: request.signal }));
       addTime(job, 'sampling', tw);
-      tw = performance.now();
-      request.signal.throwIfAborted();
-      const vae = sessions.vae;
-      const audio = (await vae.run({ [vae.inputNames[0]!]: tensor('float32', z, [1, channels, length]) }))[vae.outputNames[0]!]!;
-      addTime(job, 'vae', tw);
-      return audio.data as Float32Array;
-    },
+      rt.provider = sessions.flow.provider;
+    }
+    return out;
   });
-  return learnedRender({ rt, request, settings: s, mode, track: { wav, durationS: trackS, windows }, sampleRate: facts.sampleRate });
+  const track = await inPhase({ rt, phase: 'vae', job }, (sessions) =>
+    layTrack({
+      windows,
+      sampleRate: facts.sampleRate,
+      durationS,
+      request,
+      job,
+      audio: async (i) => {
+        const tw = performance.now();
+        const vae = sessions.vae;
+        const z = tensor('float32', latents[i]!, [1, channels, length]);
+        const audio = (await vae.run({ [vae.inputNames[0]!]: z }))[vae.outputNames[0]!]!.data as Float32Array;
+        addTime(job, 'vae', tw);
+        return audio;
+      },
+    }),
+  );
+  const provider = rt.provider ?? 'cpu';
+  return learnedRender({ rt, provider, request, settings: s, mode, track: { ...track, windows }, sampleRate: facts.sampleRate });
 }

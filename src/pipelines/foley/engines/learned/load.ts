@@ -45,6 +45,8 @@ export async function openBundle<S extends string, C extends string>(o: {
   components: Record<C, ComponentGraphs>;
   layout: Readonly<Record<S, readonly [C, string]>>;
   reconvert: (component: C) => Promise<Record<C, ComponentGraphs>>;
+  /** The bundle's key in the cache. @default `foley:<name>` */
+  key?: string;
 }): Promise<Record<S, Session>> {
   const sessions = {} as Record<S, { model: string; reopen(e: unknown): Promise<string> }>;
   for (const [key, [component, graph]] of Object.entries(o.layout) as [S, readonly [C, string]][]) {
@@ -55,7 +57,10 @@ export async function openBundle<S extends string, C extends string>(o: {
     };
   }
   const bundle = await o.cache
-    .bundle(`foley:${o.name}`, { sessions, loadError: (session, e) => loadFailed(o.name, `its ${session} graph would not load`, e) })
+    .bundle(o.key ?? `foley:${o.name}`, {
+      sessions,
+      loadError: (session, e) => loadFailed(o.name, `its ${session} graph would not load`, e),
+    })
     .catch((e: unknown) => {
       throw loadFailed(o.name, 'its graphs would not load', e);
     });

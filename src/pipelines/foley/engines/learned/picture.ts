@@ -155,9 +155,38 @@ export type WindowRenderer = (o: {
 }) => Promise<Float32Array>;
 
 /**
- * The track, window by window: each window's noise from (seed, index), its sound laid in with an
- * equal-power crossfade over the overlap, progress as steps done over all steps; then the WAV (float,
- * mono, at the network's rate) in the job's folder.
+ * The track from each window's sound: laid in order with an equal-power crossfade over the overlap,
+ * then the WAV (float, mono, at the network's rate) in the job's folder.
+ */
+export async function layTrack(o: {
+  windows: readonly Window[];
+  sampleRate: number;
+  durationS: number;
+  request: FoleyRequest;
+  job: EngineJob;
+  audio: (index: number) => Promise<Float32Array>;
+}): Promise<{ wav: string; durationS: number }> {
+  const { windows, sampleRate } = o;
+  const track = new Float32Array(Math.max(1, Math.round(o.durationS * sampleRate)));
+  for (const [index, window] of windows.entries()) {
+    o.request.signal.throwIfAborted();
+    const audio = await o.audio(index);
+    layWindow(track, {
+      audio,
+      startSample: Math.round(window.start * sampleRate),
+      fadeSamples: overlapSamples(windows, index, sampleRate),
+    });
+  }
+  const wav = join(o.request.workDir, 'learned.wav');
+  const t = performance.now();
+  await writeFile(wav, encodeWavFloat32([track], sampleRate));
+  o.job.mark('write', t);
+  return { wav, durationS: track.length / sampleRate };
+}
+
+/**
+ * The track, window by window: each window's noise from (seed, index), its sound from `render`,
+ * progress as steps done over all steps, laid by {@link layTrack}.
  */
 export async function renderWindows(o: {
   durationS: number;
@@ -171,25 +200,21 @@ export async function renderWindows(o: {
 }): Promise<{ wav: string; durationS: number; windows: Window[] }> {
   const { request } = o;
   const windows = planWindows(o.durationS, o.windowS);
-  const track = new Float32Array(Math.max(1, Math.round(o.durationS * o.sampleRate)));
   const totalSteps = windows.length * o.steps;
-  for (const [index, window] of windows.entries()) {
-    request.signal.throwIfAborted();
-    const x0 = gaussianNoise({ seed: request.seed, stream: index, count: o.latentSize });
-    const onStep = (done: number): void =>
-      request.onProgress({ stage: 'sampling', percent: Math.round((100 * (index * o.steps + done)) / totalSteps) });
-    const audio = await o.render({ index, window, x0, onStep });
-    layWindow(track, {
-      audio,
-      startSample: Math.round(window.start * o.sampleRate),
-      fadeSamples: overlapSamples(windows, index, o.sampleRate),
-    });
-  }
-  const wav = join(request.workDir, 'learned.wav');
-  const t = performance.now();
-  await writeFile(wav, encodeWavFloat32([track], o.sampleRate));
-  o.job.mark('write', t);
-  return { wav, durationS: track.length / o.sampleRate, windows };
+  const track = await layTrack({
+    windows,
+    sampleRate: o.sampleRate,
+    durationS: o.durationS,
+    request,
+    job: o.job,
+    audio: (index) => {
+      const x0 = gaussianNoise({ seed: request.seed, stream: index, count: o.latentSize });
+      const onStep = (done: number): void =>
+        request.onProgress({ stage: 'sampling', percent: Math.round((100 * (index * o.steps + done)) / totalSteps) });
+      return o.render({ index, window: windows[index]!, x0, onStep });
+    },
+  });
+  return { ...track, windows };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -226,7 +251,9 @@ export async function withTimedRuntime<K extends string, R extends LearnedRuntim
 
 /** A learned engine's render: the unmastered track and the result fields every learned engine gives. */
 export function learnedRender(o: {
-  rt: LearnedRuntime<'flow'>;
+  rt: Pick<LearnedRuntime<string>, 'engine' | 'flowBatch'>;
+  /** Where the flow graph ran. */
+  provider: string;
   request: FoleyRequest;
   settings: { steps: number; cfgStrength: number };
   mode: Mode;
@@ -244,7 +271,7 @@ export function learnedRender(o: {
       cfg_strength: settings.cfgStrength,
       windows: windowFields(o.track.windows),
       sample_rate: o.sampleRate,
-      provider: rt.sessions.flow.provider,
+      provider: o.provider,
       ...(rt.flowBatch === 1 ? { cfg_batched: false } : {}),
     },
   };

@@ -100,5 +100,14 @@ async function render(rt: MmaudioRuntime, request: FoleyRequest, job: EngineJob,
       return denoiseWindow({ rt, feeds, x0, settings: s, signal: request.signal, job, onStep });
     },
   });
-  return learnedRender({ rt, request, settings: s, mode, track: { wav, durationS: length, windows }, sampleRate: facts.sampleRate });
+  const provider = rt.sessions.flow.provider;
+  return learnedRender({
+    rt,
+    provider,
+    request,
+    settings: s,
+    mode,
+    track: { wav, durationS: length, windows },
+    sampleRate: facts.sampleRate,
+  });
 }
