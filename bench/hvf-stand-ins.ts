@@ -50,15 +50,36 @@ async function saveSafetensors(path: string, tensors: readonly SaveTensor[]): Pr
 const tensorsOf = (shapes: Map<string, number[]>, o: { prefix?: string; seed: number; dtype?: 'float32' | 'bfloat16' }): SaveTensor[] =>
   [...shapes].map(([name, shape]) => standInTensor({ name: (o.prefix ?? '') + name, shape, seed: o.seed, dtype: o.dtype ?? 'float32' }));
 
+/** The sizes of every component: reduced (tests), or the released XL network's (the bench; random values either way). */
+function sizes(size: 'reduced' | 'real', vocab: number) {
+  const sync = mmaudioStandInDims({ variant: 'small_16k', size }).synchformer;
+  const xl = hvfVariantDims('xl');
+  if (size === 'real') {
+    return {
+      sync,
+      dit: xl,
+      dac: { latentDim: 128, channels: 2048, rates: [8, 5, 4, 3, 2], outChannels: 1, continuous: true },
+      siglip: { width: 768, patch: 16, grid: 32, layers: 12, mlpWidth: 3072, heads: 12 },
+      // RoBERTa's real vocabulary size; the tokenizer's synthetic vocabulary uses its first ids.
+      clap: { vocab: 50265, width: 768, positions: 514, maxTokens: 512, layers: 12, mlpWidth: 3072, heads: 12, padTokenId: 1 },
+    };
+  }
+  const dit = { ...xl, hidden: 64, heads: 2, headSize: 32, clipDim: WIDTH, syncDim: sync.width, textDim: WIDTH, triple: 1, single: 1 };
+  return {
+    sync,
+    dit: { ...dit, mlpHidden: 128, convMlpHidden: 96, syncMlpHidden: 96 },
+    dac: { latentDim: 128, channels: 64, rates: [8, 5, 4, 3, 2], outChannels: 1, continuous: true },
+    siglip: { width: WIDTH, patch: 16, grid: 32, layers: 1, mlpWidth: 2 * WIDTH, heads: 1 },
+    clap: { vocab, width: WIDTH, positions: 514, maxTokens: 512, layers: 1, mlpWidth: 2 * WIDTH, heads: 1, padTokenId: 1 },
+  };
+}
+
 /** Writes the XL network's files under `<dir>/<org>/<repo>/<path>`; returns where each is. */
-export async function writeHvfStandIns(o: { dir: string; seed?: number }): Promise<HvfStandInFile[]> {
+export async function writeHvfStandIns(o: { dir: string; seed?: number; size?: 'reduced' | 'real' }): Promise<HvfStandInFile[]> {
   const seed = o.seed ?? 0;
   const at = (repo: string, path: string): HvfStandInFile => ({ repo, path, local: join(o.dir, repo, path) });
-  const sync = mmaudioStandInDims({ variant: 'small_16k', size: 'reduced' }).synchformer;
-  const xl = hvfVariantDims('xl');
-  const dit = { ...xl, hidden: 64, heads: 2, headSize: 32, clipDim: WIDTH, syncDim: sync.width, textDim: WIDTH, triple: 1, single: 1 };
-  const ditDims = { ...dit, mlpHidden: 128, convMlpHidden: 96, syncMlpHidden: 96 };
   const vocab = Object.keys(JSON.parse(await readFile(new URL('vocab.json', TOKENIZER), 'utf8')) as object).length;
+  const { sync, dit: ditDims, dac, siglip, clap } = sizes(o.size ?? 'reduced', vocab);
   const files = {
     dit: at(HVF_REPO, 'hunyuanvideo_foley_xl.pth'),
     vae: at(HVF_REPO, 'vae_128d_48k.pth'),
@@ -69,12 +90,9 @@ export async function writeHvfStandIns(o: { dir: string; seed?: number }): Promi
     merges: at(CLAP_REPO, 'merges.txt'),
   };
   await saveTorchStateDict({ path: files.dit.local, tensors: tensorsOf(hvfDitTensorShapes(ditDims), { seed, dtype: 'bfloat16' }) });
-  const dac = { latentDim: 128, channels: 64, rates: [8, 5, 4, 3, 2], outChannels: 1, continuous: true };
   await saveTorchStateDict({ path: files.vae.local, tensors: tensorsOf(dacVaeTensorShapes(dac), { seed }) });
   await saveTorchStateDict({ path: files.sync.local, tensors: tensorsOf(synchformerTensorShapes(sync), { prefix: VFEAT_PREFIX, seed }) });
-  const siglip = { width: WIDTH, patch: 16, grid: 32, layers: 1, mlpWidth: 2 * WIDTH, heads: 1 };
   await saveSafetensors(files.siglip.local, tensorsOf(siglip2VisionTensorShapes(siglip), { seed }));
-  const clap = { vocab, width: WIDTH, positions: 514, maxTokens: 512, layers: 1, mlpWidth: 2 * WIDTH, heads: 1, padTokenId: 1 };
   await saveSafetensors(files.clap.local, tensorsOf(clapTextTensorShapes(clap), { seed }));
   for (const f of [files.vocab, files.merges]) {
     await mkdir(dirname(f.local), { recursive: true });

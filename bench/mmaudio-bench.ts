@@ -74,13 +74,13 @@ export interface MmaudioChildReport {
 }
 
 /** A field of /proc/self/status in MiB (VmRSS, VmHWM). */
-function procMb(field: 'VmRSS' | 'VmHWM'): number {
+export function procMb(field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
 /** Resets VmHWM to the current RSS (Linux clear_refs 5), so the next peak is the next phase's own. */
-function resetPeak(): void {
+export function resetPeak(): void {
   try {
     writeFileSync('/proc/self/clear_refs', '5');
   } catch {
@@ -88,7 +88,7 @@ function resetPeak(): void {
   }
 }
 
-async function dirBytes(dir: string): Promise<number> {
+export async function dirBytes(dir: string): Promise<number> {
   let n = 0;
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
@@ -100,7 +100,10 @@ async function dirBytes(dir: string): Promise<number> {
 const STORED = { revision: 'main', commit: '0'.repeat(40), source: 'warm' } as const;
 
 /** The registry over the stand-in files, as warm-up would hand it over: one repo per org/name. */
-function standInRegistry(files: readonly { repo: string; path: string; local: string; size: number }[], root: string): ModelRegistry {
+export function standInRegistry(
+  files: readonly { repo: string; path: string; local: string; size: number }[],
+  root: string,
+): ModelRegistry {
   const repos = new Map<string, EnsuredRepo>();
   for (const f of files) {
     const r = repos.get(f.repo) ?? { ...STORED, repo: f.repo, snapshot: join(root, f.repo), files: [] };
@@ -258,7 +261,7 @@ async function child(variant: MmaudioVariant, steps: number, jobs: number): Prom
   }
 }
 
-async function generatedClip(out: string): Promise<string> {
+export async function generatedClip(out: string): Promise<string> {
   const { ffmpeg } = resolveMediaBinaries({ searchPath: process.env.PATH });
   await run(ffmpeg, [...'-v error -y -f lavfi -i testsrc2=s=640x360:r=25:d=9 -c:v libx264 -pix_fmt yuv420p'.split(' '), out]);
   return out;

@@ -7,6 +7,7 @@ import { runAnimateBench } from './animate-bench.js';
 import { runFoleyBench } from './foley-bench.js';
 import { runInterpolateBench } from './interpolate-bench.js';
 import { runLoudnessBench } from './loudness-bench.js';
+import { runHvfBench } from './hvf-bench.js';
 import { runMmaudioBench } from './mmaudio-bench.js';
 import { runModelsBench } from './models-bench.js';
 import { runRangedBench } from './ranged-bench.js';
@@ -28,6 +29,7 @@ const SECTIONS: BenchSection[] = [
   { name: 'vision', title: 'Foley: what the worker sees and hears', run: runVisionBench },
   { name: 'soak', title: 'Soak', run: runSoakBench },
   { name: 'mmaudio', title: 'MMAudio (learned Foley) on this CPU', run: runMmaudioBench },
+  linesSection('hvf', 'HunyuanVideo-Foley XL on this CPU', runHvfBench),
 ];
 
 function renderTable(t: BenchTable | string): string {
