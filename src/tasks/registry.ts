@@ -35,13 +35,18 @@ export function engineModels(): Record<string, readonly string[]> {
   return Object.fromEntries(Object.values(TASKS).flatMap((t) => t.engines.map((e) => [e.name, e.models] as const)));
 }
 
-/** Every task's engines with their weights' licences, for /health: the operator's choice, said plainly. */
-export function engineLicences(): { task: string; engine: string; licence: string }[] {
-  return Object.values(TASKS).flatMap((t) =>
-    t.engines.map((e) => ({
-      task: t.name,
-      engine: e.name,
-      licence: e.licence ?? (e.models.length === 0 ? 'built in: no Hub weights' : 'the licence of the repo MODELS names'),
-    })),
-  );
+/**
+ * The licences of the weights this worker can run, for /health and every result's metadata: one
+ * entry per licence with the engines under it (an engine is named once, whatever tasks run it).
+ * Engines without Hub weights are built in and not listed.
+ */
+export function engineLicences(): { licence: string; engines: string[] }[] {
+  const byLicence = new Map<string, Set<string>>();
+  for (const t of Object.values(TASKS)) {
+    for (const e of t.engines) {
+      if (e.licence === undefined) continue;
+      byLicence.set(e.licence, (byLicence.get(e.licence) ?? new Set()).add(e.name));
+    }
+  }
+  return [...byLicence].map(([licence, engines]) => ({ licence, engines: [...engines] }));
 }
