@@ -8,6 +8,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../src/config.js';
 import { clapTextTensorShapes } from '../src/convert/clap-text/index.js';
 import { dacVaeTensorShapes } from '../src/convert/dac-vae/index.js';
 import { hvfDitTensorShapes, hvfVariantDims } from '../src/convert/hvf-dit/index.js';
@@ -23,7 +25,8 @@ export interface HvfStandInFile {
   local: string;
 }
 
-const TOKENIZER = new URL('../test/fixtures/clap-text/tokenizer/', import.meta.url);
+/** The package's own copy, found from the package root (this file runs from bench/ and from dist/bench/). */
+const TOKENIZER = pathToFileURL(join(packageRoot(), 'test', 'fixtures', 'clap-text', 'tokenizer') + '/');
 /** Reduced widths: SigLIP2 and CLAP one 64-wide head each, Synchformer MMAudio's reduced 48. */
 const WIDTH = 64;
 
