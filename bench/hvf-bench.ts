@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- hvf`: HunyuanVideo-Foley XL on this CPU at real size (random weights with the
- * released network's shapes, bench/hvf-stand-ins.ts): each component's conversion time, cache size
+ * `npm run bench -- hvf`: HunyuanVideo-Foley on this CPU at real size (random weights with the
+ * released network's shapes, bench/hvf-stand-ins.ts; HVF_BENCH_VARIANT=xl (default) or xxl, and
+ * LEARNED_PRECISION / LEARNED_MEMORY passed on to the worker): each component's conversion time, cache size
  * and peak RSS, the engine's load, and one 8 s window through the handler with its per-stage times
  * (the DiT at HVF_BENCH_STEPS steps, default 1: a step is what scales), the job over the sum of its
  * session.run, and the process's peak RSS. The stand-ins are written first and are not the
@@ -22,21 +23,23 @@ import { writeHvfStandIns } from './hvf-stand-ins.js';
 import { dirBytes, generatedClip, procMb, resetPeak, standInRegistry } from './mmaudio-bench.js';
 
 const SHARED_CLIP = new URL('../../../shared/media/chaplin.mp4', import.meta.url).pathname;
-const ENGINE = 'hunyuan-foley-xl';
-
 export async function runHvfBench(say: (line: string) => void): Promise<void> {
   const steps = Number(process.env.HVF_BENCH_STEPS ?? 1);
+  const variant = process.env.HVF_BENCH_VARIANT === 'xxl' ? 'xxl' : 'xl';
+  const ENGINE = `hunyuan-foley-${variant}`;
+  const passed = Object.fromEntries(['LEARNED_PRECISION', 'LEARNED_MEMORY'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
+  say(`${ENGINE}, ${JSON.stringify(passed)}`);
   const dir = await mkdtemp(join(tmpdir(), 'hvf-bench-'));
   try {
     const volume = join(dir, 'volume');
     const clip = existsSync(SHARED_CLIP) ? SHARED_CLIP : await generatedClip(join(dir, 'testsrc2.mp4'));
     let t = performance.now();
-    const written = await writeHvfStandIns({ dir: join(dir, 'hub'), seed: 1, size: 'real' });
+    const written = await writeHvfStandIns({ dir: join(dir, 'hub'), seed: 1, size: 'real', variant });
     const files = await Promise.all(written.map(async (f) => ({ ...f, size: (await stat(f.local)).size })));
     const standInBytes = files.reduce((n, f) => n + f.size, 0);
     say(`stand-ins (not the worker's work): ${(standInBytes / 1e9).toFixed(2)} GB in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     const env = { VOLUME_DIR: volume, OUTPUT_DIR: join(dir, 'output'), WORK_DIR: dir, PATH: process.env.PATH ?? '' };
-    const config = loadConfig({ ...env, FOLEY_ENGINE: ENGINE, ENGINE_GRAPHS_DIR: join(dir, 'graphs') }, [], dir);
+    const config = loadConfig({ ...env, ...passed, FOLEY_ENGINE: ENGINE, ENGINE_GRAPHS_DIR: join(dir, 'graphs') }, [], dir);
     await mkdir(volume, { recursive: true });
     await copyFile(clip, join(volume, 'clip.mp4'));
     const inference = cpuInference({ config });

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/config.js';
 import { clapTextTensorShapes } from '../src/convert/clap-text/index.js';
 import { dacVaeTensorShapes } from '../src/convert/dac-vae/index.js';
-import { hvfDitTensorShapes, hvfVariantDims } from '../src/convert/hvf-dit/index.js';
+import { type HvfVariant, hvfDitTensorShapes, hvfVariantDims } from '../src/convert/hvf-dit/index.js';
 import { siglip2VisionTensorShapes } from '../src/convert/siglip2-vision/index.js';
 import { synchformerTensorShapes, VFEAT_PREFIX } from '../src/convert/synchformer/index.js';
 import { CLAP_REPO, HVF_REPO, SIGLIP2_REPO } from '../src/models/engine-files.js';
@@ -26,7 +26,7 @@ export interface HvfStandInFile {
 }
 
 /** The package's own copy, found from the package root (this file runs from bench/ and from dist/bench/). */
-const TOKENIZER = pathToFileURL(join(packageRoot(), 'test', 'fixtures', 'clap-text', 'tokenizer') + '/');
+const TOKENIZER = pathToFileURL(`${join(packageRoot(), 'test', 'fixtures', 'clap-text', 'tokenizer')}/`);
 /** Reduced widths: SigLIP2 and CLAP one 64-wide head each, Synchformer MMAudio's reduced 48. */
 const WIDTH = 64;
 
@@ -53,14 +53,15 @@ async function saveSafetensors(path: string, tensors: readonly SaveTensor[]): Pr
 const tensorsOf = (shapes: Map<string, number[]>, o: { prefix?: string; seed: number; dtype?: 'float32' | 'bfloat16' }): SaveTensor[] =>
   [...shapes].map(([name, shape]) => standInTensor({ name: (o.prefix ?? '') + name, shape, seed: o.seed, dtype: o.dtype ?? 'float32' }));
 
-/** The sizes of every component: reduced (tests), or the released XL network's (the bench; random values either way). */
-function sizes(size: 'reduced' | 'real', vocab: number) {
+/** The sizes of every component: reduced (tests), or a released network's (the bench; random values either way). */
+function sizes(o: { size: 'reduced' | 'real'; variant: HvfVariant; vocab: number }) {
+  const { size, vocab } = o;
   const sync = mmaudioStandInDims({ variant: 'small_16k', size }).synchformer;
   const xl = hvfVariantDims('xl');
   if (size === 'real') {
     return {
       sync,
-      dit: xl,
+      dit: hvfVariantDims(o.variant),
       dac: { latentDim: 128, channels: 2048, rates: [8, 5, 4, 3, 2], outChannels: 1, continuous: true },
       siglip: { width: 768, patch: 16, grid: 32, layers: 12, mlpWidth: 3072, heads: 12 },
       // RoBERTa's real vocabulary size; the tokenizer's synthetic vocabulary uses its first ids.
@@ -77,14 +78,20 @@ function sizes(size: 'reduced' | 'real', vocab: number) {
   };
 }
 
-/** Writes the XL network's files under `<dir>/<org>/<repo>/<path>`; returns where each is. */
-export async function writeHvfStandIns(o: { dir: string; seed?: number; size?: 'reduced' | 'real' }): Promise<HvfStandInFile[]> {
+/** Writes a network's files (XL unless `variant` says XXL) under `<dir>/<org>/<repo>/<path>`; returns where each is. */
+export async function writeHvfStandIns(o: {
+  dir: string;
+  seed?: number;
+  size?: 'reduced' | 'real';
+  variant?: HvfVariant;
+}): Promise<HvfStandInFile[]> {
   const seed = o.seed ?? 0;
+  const variant = o.variant ?? 'xl';
   const at = (repo: string, path: string): HvfStandInFile => ({ repo, path, local: join(o.dir, repo, path) });
   const vocab = Object.keys(JSON.parse(await readFile(new URL('vocab.json', TOKENIZER), 'utf8')) as object).length;
-  const { sync, dit: ditDims, dac, siglip, clap } = sizes(o.size ?? 'reduced', vocab);
+  const { sync, dit: ditDims, dac, siglip, clap } = sizes({ size: o.size ?? 'reduced', variant, vocab });
   const files = {
-    dit: at(HVF_REPO, 'hunyuanvideo_foley_xl.pth'),
+    dit: at(HVF_REPO, variant === 'xl' ? 'hunyuanvideo_foley_xl.pth' : 'hunyuanvideo_foley.pth'),
     vae: at(HVF_REPO, 'vae_128d_48k.pth'),
     sync: at(HVF_REPO, 'synchformer_state_dict.pth'),
     siglip: at(SIGLIP2_REPO, 'model.safetensors'),

@@ -201,6 +201,7 @@ async function child(variant: MmaudioVariant, steps: number, jobs: number): Prom
     t = performance.now();
     const graphs = await ensureMmaudioGraphs({
       variant,
+      precision: config.models.learnedPrecision,
       sources,
       root: config.models.graphsDir,
       lock: { staleMs: config.models.lockStaleMs, waitMs: config.models.lockWaitMs },

@@ -103,6 +103,8 @@ const EnvSchema = z.object({
   ENGINE_GRAPHS_DIR: optionalString,
   // resident: a learned engine's sessions stay open; sequential: each job phase's open only during it (smaller GPUs).
   LEARNED_MEMORY: z.enum(['resident', 'sequential']).default('resident'),
+  // How the learned engines' DiT weights are stored: fp16 halves them (auto: fp16 where fp32 would not fit a 24 GB GPU).
+  LEARNED_PRECISION: z.enum(['auto', 'fp32', 'fp16']).default('auto'),
   // The Foley task's trained senses (vision, voice activity): a job's `vision` field can turn them off too.
   FOLEY_VISION: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -382,6 +384,7 @@ export function loadConfig(
       foleyVision: v.FOLEY_VISION,
       foleyEngine: v.FOLEY_ENGINE === undefined ? undefined : resolveEngineName(v.FOLEY_ENGINE),
       learnedMemory: v.LEARNED_MEMORY,
+      learnedPrecision: v.LEARNED_PRECISION,
       graphsDir: resolve(cwd, v.ENGINE_GRAPHS_DIR ?? join(resolve(cwd, v.VOLUME_DIR), 'foley-worker', 'graphs')),
     }),
   });

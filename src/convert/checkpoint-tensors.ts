@@ -44,6 +44,11 @@ export function transposeRows(m: Float32Array, o: { cols: number; from: number; 
   return out;
 }
 
+/** The bytes a table of tensor shapes takes in fp32 (what a converter's `precision: 'auto'` weighs). */
+export function fp32Bytes(shapes: ReadonlyMap<string, readonly number[]>): number {
+  return [...shapes.values()].reduce((n, shape) => n + 4 * shape.reduce((a, b) => a * b, 1), 0);
+}
+
 /** Tensors handed out once by name: `take` forgets each, so its memory can go once the graph has its own copy. */
 export interface TakenTensors {
   take(name: string): Float32Array;
@@ -51,21 +56,24 @@ export interface TakenTensors {
 
 /**
  * Checks every tensor of `shapes` for presence and shape first (nothing is read from a file that
- * does not fit), then reads them one at a time, widened to float32, for {@link TakenTensors.take}.
+ * does not fit), then reads them one at a time in their stored type, widened to float32 only when
+ * taken: a bf16 checkpoint (HunyuanVideo-Foley XXL's 10.3 GB) then holds its own size in memory
+ * while its graph is built, not twice that.
  */
 export async function readTensorTable(
   weights: WeightsFile,
   o: { shapes: ReadonlyMap<string, readonly number[]>; what: string; table: string },
 ): Promise<TakenTensors> {
   for (const [name, shape] of o.shapes) expectTensor(weights, name, shape, o.what);
-  const values = new Map<string, Float32Array>();
-  for (const name of o.shapes.keys()) values.set(name, await readFloat32(weights, name));
+  const stored = new Map<string, Uint8Array>();
+  for (const name of o.shapes.keys()) stored.set(name, await weights.read(name));
   return {
     take(name) {
-      const v = values.get(name);
-      if (!v) throw new TypeError(`${o.what}: tensor "${name}" was not read (not in ${o.table}) or was already taken`);
-      values.delete(name);
-      return v;
+      const bytes = stored.get(name);
+      if (!bytes) throw new TypeError(`${o.what}: tensor "${name}" was not read (not in ${o.table}) or was already taken`);
+      stored.delete(name);
+      const { dtype } = weights.tensors.get(name)!;
+      return toFloat32(dtype as Exclude<TensorInfo['dtype'], 'int64'>, bytes);
     },
   };
 }

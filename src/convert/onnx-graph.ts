@@ -5,9 +5,12 @@
  * arithmetic (shapes, argmax, gather indices) is integer. Names are checked for clashes as they are added,
  * because a duplicated tensor name makes ORT fail later with a message that names neither side.
  * A model over protobuf's 2 GB (the larger MM-DiTs hold 2.5–4 GB of fp32 weights) is encoded with
- * its large initializers in an external data file (`encodeSplit`).
+ * its large initializers in an external data file (`encodeSplit`). A graph built with `weights: 'fp16'`
+ * stores its large float weights in half precision and widens each where it is read (see
+ * {@link WeightPrecision}).
  */
 import onnxProto from 'onnx-proto';
+import { toFloat16 } from '../inference/float16.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -69,9 +72,10 @@ export interface EncodeOptions {
 export interface OnnxGraph {
   /**
    * A constant (float32 unless the data is Int32Array, BigInt64Array, or Uint8Array for bool); returns its name.
-   * `data.length` must match `dims`.
+   * `data.length` must match `dims`. `exact`: stays float32 under `weights: 'fp16'` (a table computed
+   * here, such as RoPE's angles, not a learned weight).
    */
-  addInitializer(name: string, dims: readonly number[], data: InitializerData): string;
+  addInitializer(name: string, dims: readonly number[], data: InitializerData, o?: { exact?: boolean }): string;
   /** One operator; `''` in `inputs` marks an omitted optional input. */
   addNode(
     opType: string,
@@ -147,9 +151,43 @@ function valueInfo(name: string, dims: readonly Dim[], type: OnnxElemType = 'flo
   };
 }
 
-export function createOnnxGraph(name: string): OnnxGraph {
+/**
+ * How a graph stores its float weights. `fp16`: every float32 initializer of {@link HALF_WEIGHTS_FROM}
+ * values or more is stored as float16 and widened back to float32 by a Cast in front of its readers,
+ * so the file and the session hold half the bytes while every operator still computes in float32.
+ * Chosen over an fp16 graph (activations in half too) because the networks it serves were trained in
+ * bf16, whose range fp16 lacks: a residual stream past 65504 becomes ∞ in fp16 but not here. ORT does
+ * not fold such a Cast into a float32 constant at load (measured: a session of 805 MB of fp32 weights
+ * stored as fp16 holds half the memory and runs as fast on the CPU); the error is fp16's rounding of
+ * each weight (relative 2⁻¹¹).
+ */
+export type WeightPrecision = 'fp32' | 'fp16';
+
+/**
+ * Under `precision: 'auto'`, a network whose fp32 weights pass this is stored in fp16: a 24 GB GPU
+ * (RunPod's smallest tier that runs these engines) holds 16 GiB of weights beside the activations of a
+ * batch-2 step, the CUDA context and the other graphs of a window. HunyuanVideo-Foley XXL's flow
+ * graph (19.1 GiB in fp32) is stored in fp16; XL (10.8 GiB) and every MMAudio network stay fp32.
+ */
+export const HALF_WEIGHTS_AUTO_FROM = 16 * 2 ** 30;
+
+/** A converter's `precision` option: a stored precision, or `auto` by the network's size. */
+export type PrecisionChoice = 'auto' | WeightPrecision;
+
+/** `auto` resolved for a network of `fp32Bytes` of weights ({@link HALF_WEIGHTS_AUTO_FROM}). */
+export function resolvePrecision(choice: PrecisionChoice | undefined, fp32Bytes: number): WeightPrecision {
+  if (choice === 'fp32' || choice === 'fp16') return choice;
+  return fp32Bytes > HALF_WEIGHTS_AUTO_FROM ? 'fp16' : 'fp32';
+}
+
+/** Initializers with fewer values than this (norms, most biases) stay float32 under `weights: 'fp16'`: they weigh nothing. */
+export const HALF_WEIGHTS_FROM = 1024;
+
+export function createOnnxGraph(name: string, o: { weights?: WeightPrecision } = {}): OnnxGraph {
   const initializer: onnxProto.onnx.ITensorProto[] = [];
   const node: onnxProto.onnx.INodeProto[] = [];
+  /** The Casts widening half weights: first in the node list, as they read initializers alone. */
+  const widen: onnxProto.onnx.INodeProto[] = [];
   const input: onnxProto.onnx.IValueInfoProto[] = [];
   const output: onnxProto.onnx.IValueInfoProto[] = [];
   const produced = new Set<string>();
@@ -161,11 +199,19 @@ export function createOnnxGraph(name: string): OnnxGraph {
   };
 
   return {
-    addInitializer(tensor, dims, data) {
+    addInitializer(tensor, dims, data, { exact = false } = {}) {
       const size = dims.reduce((a, b) => a * b, 1);
       if (size !== data.length)
         throw new RangeError(`initializer "${tensor}": dims [${dims.join(',')}] hold ${size} values, data has ${data.length}`);
       claim(tensor);
+      if (o.weights === 'fp16' && !exact && data instanceof Float32Array && data.length >= HALF_WEIGHTS_FROM) {
+        const stored = `${tensor}.fp16`;
+        claim(stored);
+        const half = toFloat16(data);
+        initializer.push({ name: stored, dims: [...dims], dataType: DT.FLOAT16, rawData: new Uint8Array(half.buffer) });
+        widen.push({ opType: 'Cast', input: [stored], output: [tensor], attribute: [attr.int('to', DT.FLOAT)] });
+        return tensor;
+      }
       // raw_data is little-endian, as typed arrays are on the hosts we run on (x86-64, arm64).
       const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       initializer.push({ name: tensor, dims: [...dims], dataType: dataTypeOf(data), rawData: raw });
@@ -204,7 +250,7 @@ export function createOnnxGraph(name: string): OnnxGraph {
       opsetImport: [{ domain: '', version: OPSET }],
       ...(o.docString === undefined ? {} : { docString: o.docString }),
       metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
-      graph: { name, input, output, initializer: initializers, node },
+      graph: { name, input, output, initializer: initializers, node: [...widen, ...node] },
     });
     return onnx.ModelProto.encode(model).finish();
   }

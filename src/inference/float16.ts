@@ -5,13 +5,13 @@
  * NaN stays NaN, and values below the smallest normal become subnormals. Pure.
  */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /** One float32 value as float16 bits. */
 export function toHalfBits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
+  return toFloat16([value])[0]!;
+}
+
+/** float32 bits → float16 bits, rounding to nearest even (the loop body of {@link toFloat16}). */
+function halfOf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -45,10 +45,15 @@ export function fromHalfBits(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/** A float32 array as float16 bits, ready for `tensor('float16', …)`. */
+/**
+ * A float32 array as float16 bits, ready for `tensor('float16', …)`; also how a converter stores a
+ * graph's weights in half precision (gigabytes at a time: it reads the values' bits in place).
+ */
 export function toFloat16(values: Float32Array | readonly number[]): Uint16Array {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toHalfBits(values[i]!);
+  const f = values instanceof Float32Array ? values : Float32Array.from(values);
+  const bits = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  const out = new Uint16Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = halfOf(bits[i]!);
   return out;
 }
 

@@ -39,6 +39,12 @@ export interface ModelsConfig {
    * GPU too small for them all (HunyuanVideo-Foley).
    */
   learnedMemory: 'resident' | 'sequential';
+  /**
+   * LEARNED_PRECISION: how a learned engine's DiT flow graph stores its weights — `fp16` halves the
+   * file, the session and the VRAM they take while computing in fp32; `auto` is fp16 where the fp32
+   * weights would not fit a 24 GB GPU (HunyuanVideo-Foley XXL), fp32 elsewhere.
+   */
+  learnedPrecision: 'auto' | 'fp32' | 'fp16';
   /** ENGINE_GRAPHS_DIR: learned engines' converted graphs, on the volume (named by their sources' hashes). */
   graphsDir: string;
 }

@@ -6,13 +6,13 @@
  *   (`nearest-exact`), and `cond_in` on the CLAP text states. None of them sees t or the latent.
  * - flow (every step): the latent's patch embedding, the t-embedding, the triple blocks (whose
  *   visual stream is modulated by t, so it cannot be precomputed), the single blocks, the final layer.
- * fp32, opset 17, batch dynamic, the text length dynamic (≤ 77: upstream pads the two prompts to the
+ * fp32 (the flow graph's weights optionally stored in fp16), opset 17, batch dynamic, the text length dynamic (≤ 77: upstream pads the two prompts to the
  * longer one and attends without a mask, so the graph takes whatever length the text encoder gave).
  */
 import { context } from '../mmaudio-dit/graphs.js';
 import { gatedMlp, linear, silu } from '../mmaudio-dit/layers.js';
 import { nearestExactIndices, pairSwap } from '../mmaudio-dit/tables.js';
-import { attr, createOnnxGraph, type OnnxGraph } from '../onnx-graph.js';
+import { attr, createOnnxGraph, type OnnxGraph, type WeightPrecision } from '../onnx-graph.js';
 import { finalLayer, type HvfCtx, type Rotation, type Rotations, singleBlock, tripleBlock } from './blocks.js';
 import { HVF_CONFIG, type HvfSequenceLengths } from './config.js';
 import { interleavedRope, range, ropeRows, timestepFrequencies } from './tables.js';
@@ -71,8 +71,8 @@ function rotation(c: HvfCtx, o: { name: string; positions: readonly number[] }):
   const { headSize } = c.w.dims;
   const rows = ropeRows({ positions: o.positions, dim: headSize });
   return {
-    cos: c.g.addInitializer(`${o.name}.cos`, [rows.length, headSize], rows.cos),
-    sin: c.g.addInitializer(`${o.name}.sin`, [rows.length, headSize], rows.sin),
+    cos: c.g.addInitializer(`${o.name}.cos`, [rows.length, headSize], rows.cos, { exact: true }),
+    sin: c.g.addInitializer(`${o.name}.sin`, [rows.length, headSize], rows.sin, { exact: true }),
     swap: c.ints('rope.swap', pairSwap(headSize)),
   };
 }
@@ -101,10 +101,10 @@ function rotations(c: HvfCtx, seq: HvfSequenceLengths): Rotations {
  * modulated by vec; the single blocks and the final layer modulated per token by sync + vec;
  * unpatchify1d back to [B, 128, L].
  */
-export function buildFlowGraph(w: HvfDitWeights, seq: HvfSequenceLengths): OnnxGraph {
+export function buildFlowGraph(w: HvfDitWeights, seq: HvfSequenceLengths, weights: WeightPrecision = 'fp32'): OnnxGraph {
   const d = w.dims;
   const h = d.hidden;
-  const g = createOnnxGraph('hvf_flow');
+  const g = createOnnxGraph('hvf_flow', { weights });
   const c: HvfCtx = context(g, w);
   g.addInput(HVF_FLOW_INPUTS.latent, ['batch', d.latentDim, seq.latent]);
   g.addInput(HVF_FLOW_INPUTS.t, ['batch']);

@@ -1,18 +1,25 @@
 /**
  * @module HunyuanVideo-Foley's DiT (tencent/HunyuanVideo-Foley, `hunyuanvideo_foley_xl.pth` /
- * `hunyuanvideo_foley.pth`) converted from its original weights to two ONNX graphs (fp32, opset 17,
- * batch and text length dynamic): the conditions graph (the feature projections, once per window and
- * CFG side) and the flow graph (one velocity per step), plus the learned empty features CFG's
+ * `hunyuanvideo_foley.pth`) converted from its original weights to two ONNX graphs (opset 17, batch
+ * and text length dynamic; computing in fp32, the flow graph's weights stored in fp16 for XXL): the
+ * conditions graph (the feature projections, once per window and CFG side) and the flow graph (one velocity per step), plus the learned empty features CFG's
  * unconditional side uses. Every size is read off the tensors; the window's sequence lengths come
  * from `sequence` or default to 8 s (config.ts says why). Called by the hunyuan-foley engine
  * (src/pipelines/foley/engines/hunyuan/graphs.ts).
  */
 import { WorkerError } from '../../errors.js';
 import type { WeightsFile } from '../../models/weights/index.js';
-import { type ConvertedGraph, encodeGraph, type OnnxGraph } from '../onnx-graph.js';
+import {
+  type ConvertedGraph,
+  encodeGraph,
+  type OnnxGraph,
+  type PrecisionChoice,
+  resolvePrecision,
+  type WeightPrecision,
+} from '../onnx-graph.js';
 import { defaultSequenceLengths, HVF_CONFIG, HVF_VARIANTS, type HvfSequenceLengths, type HvfVariant } from './config.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
-import { type HvfDitDims, hvfDitDims, readHvfDitWeights } from './weights.js';
+import { type HvfDitDims, hvfDitDims, hvfDitFp32Bytes, readHvfDitWeights } from './weights.js';
 
 export { type ConvertedGraph, EXTERNAL_DATA_FROM, type ExternalData } from '../onnx-graph.js';
 export {
@@ -25,7 +32,7 @@ export {
   hvfSequenceLengths,
 } from './config.js';
 export { HVF_CONDITION_INPUTS, HVF_CONDITION_NAMES, HVF_FLOW_INPUTS, HVF_FLOW_OUTPUT, type HvfConditionName } from './graphs.js';
-export { type HvfDitDims, hvfDitDims, hvfDitTensorShapes, hvfVariantDims, UNUSED_TENSORS } from './weights.js';
+export { type HvfDitDims, hvfDitDims, hvfDitFp32Bytes, hvfDitTensorShapes, hvfVariantDims, UNUSED_TENSORS } from './weights.js';
 
 /** Bump when the graphs this produces change (a cached conversion is keyed on it). */
 export const HVF_DIT_CONVERTER_VERSION = '1';
@@ -50,6 +57,13 @@ export interface ConvertHvfDitOptions {
    * @default 'auto'
    */
   storage?: 'auto' | 'inline' | 'external';
+  /**
+   * How the flow graph stores its weights (onnx-graph.ts `WeightPrecision`: fp16 halves the file and
+   * the session, every operator still computes in fp32); `auto`: fp16 past `HALF_WEIGHTS_AUTO_FROM`
+   * of fp32 weights (XXL), fp32 below (XL). The conditions graph is always fp32 (tens of MB).
+   * @default 'auto'
+   */
+  precision?: PrecisionChoice;
 }
 
 export interface ConvertedHvfDit {
@@ -59,6 +73,8 @@ export interface ConvertedHvfDit {
   flow: ConvertedGraph;
   dims: HvfDitDims;
   sequence: HvfSequenceLengths;
+  /** How the flow graph's weights are stored (`precision` resolved). */
+  precision: WeightPrecision;
   /**
    * The learned empty features (`get_empty_clip_sequence` / `get_empty_sync_sequence`) for CFG's
    * unconditional side, fed broadcast to every frame. There is no learned empty text: upstream's
@@ -85,6 +101,7 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
     const message = `HunyuanVideo-Foley DiT: the checkpoint (${is}) is not the ${o.variant} network (${want})`;
     throw new WorkerError('MODEL_LOAD_FAILED', message, { details: { variant: o.variant, hidden: dims.hidden } });
   }
+  const precision = resolvePrecision(o.precision, hvfDitFp32Bytes(dims));
   const weights = await readHvfDitWeights(o.weights);
   const metadata = {
     ...(o.source === undefined ? {} : { source: o.source }),
@@ -95,6 +112,7 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
     latent: String(latent),
     clip: String(clip),
     sync: String(sync),
+    weights: precision,
   };
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
@@ -107,9 +125,14 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
       'HunyuanVideo-Foley conditions: SigLIP2, Synchformer, CLAP features → visual, sync, text',
       'hvf_conditions.onnx.data',
     ),
-    flow: encode(buildFlowGraph(weights, sequence), 'HunyuanVideo-Foley DiT: latent, t, conditions → velocity', 'hvf_flow.onnx.data'),
+    flow: encode(
+      buildFlowGraph(weights, sequence, precision),
+      'HunyuanVideo-Foley DiT: latent, t, conditions → velocity',
+      'hvf_flow.onnx.data',
+    ),
     dims,
     sequence,
+    precision,
     empty: { clip: weights.take('empty_clip_feat'), sync: weights.take('empty_sync_feat') },
   };
 }

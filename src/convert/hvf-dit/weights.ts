@@ -10,7 +10,7 @@
  * naming it. bf16 tensors are widened to float32 by the reader.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { checkpointError, expectTensor, readTensorTable } from '../checkpoint-tensors.js';
+import { checkpointError, expectTensor, fp32Bytes, readTensorTable } from '../checkpoint-tensors.js';
 import type { TensorSource } from '../mmaudio-dit/layers.js';
 import { countBlocks } from '../mmaudio-dit/weights.js';
 import { HVF_VARIANTS, type HvfVariant } from './config.js';
@@ -165,6 +165,11 @@ export function hvfDitTensorShapes(d: HvfDitDims): Map<string, number[]> {
   s.set('empty_clip_feat', [1, d.clipDim]);
   s.set('empty_sync_feat', [1, d.syncDim]);
   return s;
+}
+
+/** The bytes the network's weights take in fp32 (what `precision: 'auto'` weighs): XL 10.8 GiB, XXL 19.1 GiB. */
+export function hvfDitFp32Bytes(d: HvfDitDims): number {
+  return fp32Bytes(hvfDitTensorShapes(d));
 }
 
 /** The checkpoint's tensors by name, widened to float32, each handed out once (`take` forgets it). */

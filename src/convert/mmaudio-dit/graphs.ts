@@ -4,7 +4,7 @@
  * for the empty one) and one flow step (`predict_flow`: latent + t + the conditions → velocity),
  * the split the trial export measured (learned-foley.md §3). fp32, opset 17, batch dynamic.
  */
-import { attr, createOnnxGraph, type OnnxGraph } from '../onnx-graph.js';
+import { attr, createOnnxGraph, type OnnxGraph, type WeightPrecision } from '../onnx-graph.js';
 import { finalBlock, fusedBlock, jointBlock, type Rotation } from './blocks.js';
 import { MMAUDIO_HEAD_SIZE, type MmaudioSequenceLengths, SYNC_SEGMENT } from './config.js';
 import { type Ctx, channelLastConv, gatedMlp, linear, selu, silu, type TensorSource } from './layers.js';
@@ -34,7 +34,7 @@ export function context<W extends TensorSource>(g: OnnxGraph, w: W): Ctx<W> {
     g,
     w,
     scalar: (value) => once(`scalar:${value}`, () => g.addInitializer(`const.${shared.size}`, [], new Float32Array([value]))),
-    constant: (name, dims, data) => once(`const:${name}`, () => g.addInitializer(name, dims, data())),
+    constant: (name, dims, data) => once(`const:${name}`, () => g.addInitializer(name, dims, data(), { exact: true })),
     ints: (name, values) =>
       once(`ints:${name}`, () => {
         const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values, (v) => BigInt(v));
@@ -103,8 +103,8 @@ export function buildConditionsGraph(w: MmaudioDitWeights, seq: MmaudioSequenceL
 function rotation(c: Ctx, o: { name: string; length: number; scaling: number }): Rotation {
   const { cos, sin } = ropeTables({ length: o.length, dim: MMAUDIO_HEAD_SIZE, scaling: o.scaling });
   return {
-    cos: c.g.addInitializer(`${o.name}.cos`, [o.length, MMAUDIO_HEAD_SIZE], cos),
-    sin: c.g.addInitializer(`${o.name}.sin`, [o.length, MMAUDIO_HEAD_SIZE], sin),
+    cos: c.g.addInitializer(`${o.name}.cos`, [o.length, MMAUDIO_HEAD_SIZE], cos, { exact: true }),
+    sin: c.g.addInitializer(`${o.name}.sin`, [o.length, MMAUDIO_HEAD_SIZE], sin, { exact: true }),
     swap: c.ints('rope.swap', pairSwap(MMAUDIO_HEAD_SIZE)),
   };
 }
@@ -115,9 +115,9 @@ function rotation(c: Ctx, o: { name: string; length: number; scaling: number }):
  * fused blocks, the final block → velocity [B, latent, C]. RoPE: latent_rot over the latent length,
  * clip_rot over the clip length with its frequencies scaled by latent / clip (`initialize_rotations`).
  */
-export function buildFlowGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths): OnnxGraph {
+export function buildFlowGraph(w: MmaudioDitWeights, seq: MmaudioSequenceLengths, weights: WeightPrecision = 'fp32'): OnnxGraph {
   const d = w.dims;
-  const g = createOnnxGraph('mmaudio_flow');
+  const g = createOnnxGraph('mmaudio_flow', { weights });
   const c = context(g, w);
   const h = d.hidden;
   g.addInput(FLOW_INPUTS.latent, ['batch', seq.latent, d.latentDim]);

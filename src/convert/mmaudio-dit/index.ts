@@ -9,7 +9,7 @@
 import type { WeightsFile } from '../../models/weights/index.js';
 import { MMAUDIO_VARIANTS, type MmaudioSequenceLengths, type MmaudioVariant, SYNC_SEGMENT, variantSequenceLengths } from './config.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
-import { type MmaudioDitDims, readMmaudioDitWeights } from './weights.js';
+import { type MmaudioDitDims, mmaudioDitTensorShapes, readMmaudioDitWeights } from './weights.js';
 import { WorkerError } from '../../errors.js';
 
 export {
@@ -19,7 +19,15 @@ export {
   mmaudioSequenceLengths,
   variantSequenceLengths,
 } from './config.js';
-import { type ConvertedGraph, encodeGraph, type OnnxGraph } from '../onnx-graph.js';
+import { fp32Bytes } from '../checkpoint-tensors.js';
+import {
+  type ConvertedGraph,
+  encodeGraph,
+  type OnnxGraph,
+  type PrecisionChoice,
+  resolvePrecision,
+  type WeightPrecision,
+} from '../onnx-graph.js';
 export type { ExternalData } from '../onnx-graph.js';
 export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
 export { type MmaudioDitDims, mmaudioDitDims, mmaudioDitTensorShapes } from './weights.js';
@@ -43,6 +51,12 @@ export interface ConvertMmaudioDitOptions {
    * @default 'auto'
    */
   storage?: 'auto' | 'inline' | 'external';
+  /**
+   * How the flow graph stores its weights (onnx-graph.ts `WeightPrecision`); `auto` keeps every
+   * released network in fp32 (large_44k's 4.1 GB is far below `HALF_WEIGHTS_AUTO_FROM`).
+   * @default 'auto'
+   */
+  precision?: PrecisionChoice;
 }
 
 export { type ConvertedGraph, EXTERNAL_DATA_FROM } from '../onnx-graph.js';
@@ -54,6 +68,8 @@ export interface ConvertedMmaudioDit {
   flow: ConvertedGraph;
   dims: MmaudioDitDims;
   sequence: MmaudioSequenceLengths;
+  /** How the flow graph's weights are stored (`precision` resolved). */
+  precision: WeightPrecision;
   /** The learned empty features, for CFG's unconditional side: feed them, broadcast, to the conditions graph. */
   empty: {
     /** `empty_clip_feat` [clipDim]: every CLIP frame. */
@@ -72,6 +88,7 @@ export interface ConvertedMmaudioDit {
 export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<ConvertedMmaudioDit> {
   const weights = await readMmaudioDitWeights(o.weights);
   const { dims } = weights;
+  const precision = resolvePrecision(o.precision, fp32Bytes(mmaudioDitTensorShapes(dims)));
   const expectV2 = MMAUDIO_VARIANTS[o.variant].v2;
   if (dims.v2 !== expectV2) {
     const is = (v2: boolean) => (v2 ? 'a v2 network' : 'not a v2 network');
@@ -92,6 +109,7 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
     latent: String(sequence.latent),
     clip: String(sequence.clip),
     sync: String(sequence.sync),
+    weights: precision,
   };
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
@@ -104,9 +122,14 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
       'MMAudio preprocess_conditions: clip, sync, text features → conditions',
       'mmaudio_conditions.onnx.data',
     ),
-    flow: encode(buildFlowGraph(weights, sequence), 'MMAudio predict_flow: latent, t, conditions → velocity', 'mmaudio_flow.onnx.data'),
+    flow: encode(
+      buildFlowGraph(weights, sequence, precision),
+      'MMAudio predict_flow: latent, t, conditions → velocity',
+      'mmaudio_flow.onnx.data',
+    ),
     dims,
     sequence,
+    precision,
     empty: { clip: weights.take('empty_clip_feat'), sync: weights.take('empty_sync_feat'), text: weights.take('empty_string_feat') },
     latentMean: weights.take('latent_mean'),
     latentStd: weights.take('latent_std'),

@@ -9,6 +9,7 @@
 import { CLAP_TEXT_CONVERTER_VERSION, convertClapTextModel } from '../../../../convert/clap-text/index.js';
 import { convertDacVaeDecoder, DAC_VAE_CONVERTER_VERSION, dacVaeHop } from '../../../../convert/dac-vae/index.js';
 import { convertHvfDit, HVF_DIT_CONVERTER_VERSION, type HvfVariant } from '../../../../convert/hvf-dit/index.js';
+import type { PrecisionChoice } from '../../../../convert/onnx-graph.js';
 import { convertSiglip2VisionModel, SIGLIP2_VISION_CONVERTER_VERSION } from '../../../../convert/siglip2-vision/index.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
 import {
@@ -39,6 +40,8 @@ using the outputs to train other models. See the LICENSE and NOTICE files of ten
 
 export interface HvfGraphOptions extends CacheSettings {
   variant: HvfVariant;
+  /** LEARNED_PRECISION: how the DiT's flow graph stores its weights (`auto`: fp16 for XXL). Part of the cache key. */
+  precision: PrecisionChoice;
   sources: Sources;
   onComponent?: ((c: { component: HvfComponent; hit: boolean; convertMs: number }) => void) | undefined;
 }
@@ -95,18 +98,18 @@ function plans(o: HvfGraphOptions): Record<HvfComponent, ComponentPlan> {
       name: `hvf-dit-${o.variant}`,
       version: HVF_DIT_CONVERTER_VERSION,
       files: [dit],
-      options: { variant: o.variant },
+      options: { variant: o.variant, precision: o.precision },
       graphs: ['conditions', 'flow'],
       convert: () =>
         withWeights(dit, async (weights) => {
-          const c = await convertHvfDit({ weights, variant: o.variant, source: sourceLabel(dit) });
+          const c = await convertHvfDit({ weights, variant: o.variant, precision: o.precision, source: sourceLabel(dit) });
           return {
             files: {
               ...graphFiles('conditions', c.conditions),
               ...graphFiles('flow', c.flow),
               'NOTICE.txt': new TextEncoder().encode(HVF_NOTICE),
             },
-            meta: { sequence: c.sequence, dims: c.dims, empty: { clip: Array.from(c.empty.clip), sync: Array.from(c.empty.sync) } },
+            meta: { sequence: c.sequence, dims: c.dims, precision: c.precision, empty: { clip: Array.from(c.empty.clip), sync: Array.from(c.empty.sync) } },
           };
         }),
     },

@@ -89,6 +89,7 @@ function graphOptions(
   if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
   return {
     variant: name.slice('hunyuan-foley-'.length) as HvfVariant,
+    precision: o.models.learnedPrecision,
     sources,
     root: o.models.graphsDir,
     lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { BIGVGAN_CONVERTER_VERSION, bigVganHop, convertBigVgan, parseBigVganConfig } from '../../../../convert/bigvgan/index.js';
 import { CLIP_IMAGE_CONVERTER_VERSION, convertClipImageModel } from '../../../../convert/clip-image/index.js';
 import { CLIP_TEXT_CONVERTER_VERSION, convertClipTextModel } from '../../../../convert/clip-text/convert.js';
+import type { PrecisionChoice } from '../../../../convert/onnx-graph.js';
 import { convertMmaudioDit, MMAUDIO_DIT_CONVERTER_VERSION, type MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
 import { convertMmaudioVaeDecoder, MMAUDIO_VAE_CONVERTER_VERSION } from '../../../../convert/mmaudio-vae/index.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
@@ -57,6 +58,8 @@ export interface MmaudioFacts {
 
 export interface EnsureGraphsOptions {
   variant: MmaudioVariant;
+  /** LEARNED_PRECISION: how the MM-DiT's flow graph stores its weights (`auto`: fp32 for every network). Part of the cache key. */
+  precision: PrecisionChoice;
   /** The engine's files on the volume, by role. */
   sources: Sources;
   root: string;
@@ -104,11 +107,11 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
       name: 'mmaudio-dit',
       version: MMAUDIO_DIT_CONVERTER_VERSION,
       files: [need('dit')],
-      options: { variant },
+      options: { variant, precision: o.precision },
       graphs: ['conditions', 'flow'],
       convert: () =>
         withWeights(need('dit'), async (weights) => {
-          const c = await convertMmaudioDit({ weights, variant, source: source(need('dit')) });
+          const c = await convertMmaudioDit({ weights, variant, precision: o.precision, source: source(need('dit')) });
           return {
             files: { ...graphFiles('conditions', c.conditions), ...graphFiles('flow', c.flow) },
             meta: {

@@ -47,6 +47,7 @@ function ensureOptions(
   if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
   return {
     variant: mmaudioVariantId(name) as MmaudioVariant,
+    precision: o.models.learnedPrecision,
     sources,
     root: o.models.graphsDir,
     lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },
