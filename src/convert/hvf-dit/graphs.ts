@@ -6,8 +6,9 @@
  *   (`nearest-exact`), and `cond_in` on the CLAP text states. None of them sees t or the latent.
  * - flow (every step): the latent's patch embedding, the t-embedding, the triple blocks (whose
  *   visual stream is modulated by t, so it cannot be precomputed), the single blocks, the final layer.
- * fp32 (the flow graph's weights optionally stored in fp16), opset 17, batch dynamic, the text length dynamic (≤ 77: upstream pads the two prompts to the
- * longer one and attends without a mask, so the graph takes whatever length the text encoder gave).
+ * fp32 (the flow graph's weights optionally stored in fp16), opset 17, batch dynamic, the text
+ * length dynamic (≤ 77: upstream pads the two prompts to the longer one and attends without a
+ * mask, so the graph takes whatever length the text encoder gave).
  */
 import { context } from '../mmaudio-dit/graphs.js';
 import { gatedMlp, linear, silu } from '../mmaudio-dit/layers.js';

@@ -2,10 +2,10 @@
  * @module HunyuanVideo-Foley's DiT (tencent/HunyuanVideo-Foley, `hunyuanvideo_foley_xl.pth` /
  * `hunyuanvideo_foley.pth`) converted from its original weights to two ONNX graphs (opset 17, batch
  * and text length dynamic; computing in fp32, the flow graph's weights stored in fp16 for XXL): the
- * conditions graph (the feature projections, once per window and CFG side) and the flow graph (one velocity per step), plus the learned empty features CFG's
- * unconditional side uses. Every size is read off the tensors; the window's sequence lengths come
- * from `sequence` or default to 8 s (config.ts says why). Called by the hunyuan-foley engine
- * (src/pipelines/foley/engines/hunyuan/graphs.ts).
+ * conditions graph (the feature projections, once per window and CFG side) and the flow graph (one
+ * velocity per step), plus the learned empty features CFG's unconditional side uses. Every size is
+ * read off the tensors; the window's sequence lengths come from `sequence` or default to 8 s
+ * (config.ts says why). Called by the hunyuan-foley engine (src/pipelines/foley/engines/hunyuan/graphs.ts).
  */
 import { WorkerError } from '../../errors.js';
 import type { WeightsFile } from '../../models/weights/index.js';

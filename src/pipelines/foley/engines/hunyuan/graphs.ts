@@ -109,7 +109,12 @@ function plans(o: HvfGraphOptions): Record<HvfComponent, ComponentPlan> {
               ...graphFiles('flow', c.flow),
               'NOTICE.txt': new TextEncoder().encode(HVF_NOTICE),
             },
-            meta: { sequence: c.sequence, dims: c.dims, precision: c.precision, empty: { clip: Array.from(c.empty.clip), sync: Array.from(c.empty.sync) } },
+            meta: {
+              sequence: c.sequence,
+              dims: c.dims,
+              precision: c.precision,
+              empty: { clip: Array.from(c.empty.clip), sync: Array.from(c.empty.sync) },
+            },
           };
         }),
     },
