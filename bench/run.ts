@@ -29,7 +29,7 @@ const SECTIONS: BenchSection[] = [
   { name: 'vision', title: 'Foley: what the worker sees and hears', run: runVisionBench },
   { name: 'soak', title: 'Soak', run: runSoakBench },
   { name: 'mmaudio', title: 'MMAudio (learned Foley) on this CPU', run: runMmaudioBench },
-  linesSection('hvf', 'HunyuanVideo-Foley XL on this CPU', runHvfBench),
+  linesSection('hvf', 'HunyuanVideo-Foley on this CPU', runHvfBench),
 ];
 
 function renderTable(t: BenchTable | string): string {

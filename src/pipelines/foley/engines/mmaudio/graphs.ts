@@ -116,6 +116,7 @@ function plans(o: EnsureGraphsOptions): Record<MmaudioComponent, ComponentPlan> 
             files: { ...graphFiles('conditions', c.conditions), ...graphFiles('flow', c.flow) },
             meta: {
               sequence: c.sequence,
+              precision: c.precision,
               dims: c.dims,
               empty: { clip: asNumbers(c.empty.clip), sync: asNumbers(c.empty.sync), text: asNumbers(c.empty.text) },
               latentMean: asNumbers(c.latentMean),
