@@ -156,10 +156,10 @@ function valueInfo(name: string, dims: readonly Dim[], type: OnnxElemType = 'flo
  * values or more is stored as float16 and widened back to float32 by a Cast in front of its readers,
  * so the file and the session hold half the bytes while every operator still computes in float32.
  * Chosen over an fp16 graph (activations in half too) because the networks it serves were trained in
- * bf16, whose range fp16 lacks: a residual stream past 65504 becomes ∞ in fp16 but not here. ORT does
- * not fold such a Cast into a float32 constant at load (measured: a session of 805 MB of fp32 weights
- * stored as fp16 holds half the memory and runs as fast on the CPU); the error is fp16's rounding of
- * each weight (relative 2⁻¹¹).
+ * bf16, whose range fp16 lacks: a residual stream past 65504 becomes ∞ in fp16 but not here. The
+ * error is fp16's rounding of each weight (relative 2⁻¹¹; none for a bf16 checkpoint's values in
+ * fp16's normal range). ORT's graph optimizers fold each such Cast back into an fp32 copy at load,
+ * so such a graph must be opened with them off (engines/learned/load.ts says what that measured).
  */
 export type WeightPrecision = 'fp32' | 'fp16';
 
