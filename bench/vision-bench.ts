@@ -275,14 +275,7 @@ async function poseBudget(dir: string, clips: { street: string; empty: string })
     };
     rows.push([String.fromCharCode(65 + r), ...cols('street'), ...cols('empty')]);
   }
-  const clipCols = (name: string): string[] => [
-    `${name}: floor ms`,
-    'job ms',
-    'ratio',
-    '`pose: false`',
-    'steps from pose',
-    'pose model ms',
-  ];
+  const clipCols = (name: string): string[] => [`${name}: floor ms`, 'job ms', 'ratio', '`pose: false`', 'steps (from)', 'pose model ms'];
   return {
     title:
       `The default payload (\`pose: "auto"\`) on a warm CPU worker against the ffmpeg floor, ` +

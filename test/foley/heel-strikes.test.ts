@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { streamGrayFrames } from '../../src/media/frames.js';
 import { type Contact, footContacts } from '../../src/pipelines/foley/vision/contacts.js';
+import { FeetMotion } from '../../src/pipelines/foley/vision/feet-motion.js';
 import { decodeForPose, PosePass } from '../../src/pipelines/foley/vision/pose-pass.js';
 import { trackPeople } from '../../src/pipelines/foley/vision/tracks.js';
 import { VisionWatcher } from '../../src/pipelines/foley/vision/watch.js';
@@ -67,11 +68,13 @@ function boxAt(p: Person, frame: number): [number, number, number, number] {
 async function contactsIn(clip: string, pose: true | 'auto'): Promise<{ contacts: Contact[]; poseRuns: number }> {
   const plan = watchPlan('cpu', pose);
   const pass = plan.poseFrames ? new PosePass({ models }) : undefined;
+  const feet = plan.feet ? new FeetMotion() : undefined;
+  const follower = pass ?? feet;
   const watcher = new VisionWatcher({
     models,
     detectEveryS: plan.detectEveryS,
-    pose: !pass,
-    ...(pass ? { onPeople: (t: number, people: Box[], s: { width: number; height: number }) => pass.detected(t, people, s) } : {}),
+    pose: plan.pose && !pass,
+    ...(follower ? { onPeople: (t: number, people: Box[], s: { width: number; height: number }) => follower.detected(t, people, s) } : {}),
   });
   const poseDecode =
     pass && plan.poseFrames
@@ -97,10 +100,14 @@ async function contactsIn(clip: string, pose: true | 'auto'): Promise<{ contacts
         size = s;
         return watcher.setSize(s);
       },
-      onFrame: (rgb, t) => watcher.push(rgb, t),
+      onFrame: (rgb, t) => {
+        feet?.frame(rgb, t, size);
+        return watcher.push(rgb, t);
+      },
     },
   });
   const seen = await watcher.finish();
+  if (feet) return { contacts: feet.finish().contacts, poseRuns: seen.poses.length };
   pass?.end();
   await poseDecode;
   const posed = pass?.finish();
@@ -188,8 +195,17 @@ it('heel strikes from pose (`pose: true` on a CPU: walkers, on their own decode)
   expect(recall).toBeGreaterThanOrEqual(0.7);
 }, 300_000);
 
-it('`pose: "auto"` plans no pose on a CPU worker (it does not fit the budget there) and pose for everyone on a GPU', () => {
-  expect(watchPlan('cpu', 'auto').pose).toBe(false);
+it('heel strikes from the feet’s motion (`pose: "auto"` on a CPU: no pose model at all) match the labelled ones within 2 frames', async () => {
+  const { precision, recall, poseRuns } = await score('auto');
+  expect(poseRuns).toBe(0);
+  // Measured 0.82 / 0.71 (2026-12-07; pose gives 0.88 / 0.75 on the same strikes). The misses are
+  // walkers the once-a-second detection does not follow yet (at the frame's edge, occluded), not steps.
+  expect(precision).toBeGreaterThanOrEqual(0.8);
+  expect(recall).toBeGreaterThanOrEqual(0.7);
+}, 300_000);
+
+it('`pose: "auto"` plans the feet’s motion and no pose on a CPU worker (pose does not fit the budget there), pose on a GPU', () => {
+  expect(watchPlan('cpu', 'auto')).toMatchObject({ pose: false, feet: true, everyS: 0.1, detectEveryS: 1 });
   expect(watchPlan('gpu', 'auto')).toMatchObject({ pose: true });
   expect(watchPlan('gpu', 'auto')).not.toHaveProperty('poseFrames');
 });

@@ -114,6 +114,20 @@ describe('a Foley job that sees', () => {
     expect(from.filter((f) => f === 'foot').length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
+  it('the default payload on a CPU worker makes steps of heel strikes from the feet’s motion, with no pose run', async () => {
+    const out = outputOf(await worker.run({ video_path: 'street.mp4', ...wav }));
+    expect(out.steps_from).toBe('feet');
+    expect(out.preset).toBe('footsteps');
+    const at = out.events_at as number[];
+    const from = out.events_from as string[];
+    expect(from.filter((f) => f === 'foot').length).toBeGreaterThanOrEqual(6);
+    for (const t of at) expect(Math.abs(t * 10 - Math.round(t * 10))).toBeLessThan(1e-6);
+    expect((out.timings_ms as Record<string, number>).pose_model ?? 0).toBe(0);
+    // On a clip without people nothing steps.
+    const nobody = outputOf(await worker.run({ video_path: 'nobody.mp4', ...wav }));
+    expect(nobody.steps_from).not.toBe('feet');
+  }, 120_000);
+
   it('pose costs nothing where nobody walks: no pose run on a clip without people, even with pose: true on a CPU', async () => {
     const out = outputOf(await worker.run({ video_path: 'nobody.mp4', pose: true, ...wav }));
     const timings = out.timings_ms as Record<string, number>;

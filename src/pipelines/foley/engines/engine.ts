@@ -45,6 +45,11 @@ export interface FoleyVision {
    * vision/pose-pass.ts); absent: pose on every sampled frame for everyone detected.
    */
   poseFrames?: { width: number; everyS: number } | undefined;
+  /**
+   * Without pose: heel strikes from the feet's own motion in each walker's box, on every sampled
+   * frame (a CPU worker's `pose: "auto"`, vision/feet-motion.ts).
+   */
+  feet?: boolean | undefined;
 }
 
 /** Progress of a render; engines name their own stages. */

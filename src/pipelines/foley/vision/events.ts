@@ -15,8 +15,8 @@ export interface SeenEvents {
   onsets: Onset[];
   /** Where each onset came from (same order). */
   sources: EventSource[];
-  /** Where the footsteps came from: pose (heel strikes), motion (the onset cadence), or none. */
-  stepsFrom: 'pose' | 'motion' | 'none';
+  /** Where the footsteps came from: heel strikes (from pose, or from the feet's motion), the motion cadence, or none. */
+  stepsFrom: 'pose' | 'feet' | 'motion' | 'none';
 }
 
 export interface EventOptions {
@@ -26,6 +26,8 @@ export interface EventOptions {
   motionScale?: number;
   /** Fewer heel strikes than this and the motion cadence stays in charge. */
   minSteps?: number;
+  /** What found the heel strikes (`feet`: vision/feet-motion.ts). @default 'pose' */
+  stepsFrom?: 'pose' | 'feet';
 }
 
 /** The frame whose time is nearest `t` (times sorted). */
@@ -88,7 +90,7 @@ export function eventsFromContacts(
   all.sort((x, y) => x.onset.time - y.onset.time || y.onset.strength - x.onset.strength);
   // One event a frame (two people landing on one frame are one sound): the strongest stays.
   const one = all.filter((e, i) => i === 0 || e.onset.frame !== all[i - 1]!.onset.frame);
-  return { onsets: one.map((e) => e.onset), sources: one.map((e) => e.source), stepsFrom: 'pose' };
+  return { onsets: one.map((e) => e.onset), sources: one.map((e) => e.source), stepsFrom: o.stepsFrom ?? 'pose' };
 }
 
 /**

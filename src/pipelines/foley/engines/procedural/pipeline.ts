@@ -12,11 +12,12 @@ import type { PresetName } from '../../presets.js';
 import { readPrompt } from '../../prompt.js';
 import { thinEventsInSpeech } from '../../speech/thin.js';
 import { prestartSynthWorker, startSynthRunner } from '../../synth-worker.js';
-import { footContacts, handContacts } from '../../vision/contacts.js';
+import { type Contact, footContacts, handContacts } from '../../vision/contacts.js';
 import { eventsFromContacts, type EventSource } from '../../vision/events.js';
 import { chooseSound } from '../../vision/choose-sound.js';
 import { mergeSeen, type SeenSpan } from '../../vision/labels.js';
 import { trackPeople } from '../../vision/tracks.js';
+import { FeetMotion } from '../../vision/feet-motion.js';
 import { decodeForPose, PosePass, type PosePassResult } from '../../vision/pose-pass.js';
 import { VisionWatcher, type VisionWatch } from '../../vision/watch.js';
 import type { Box } from '../../../../vision/types.js';
@@ -65,7 +66,7 @@ export interface ProceduralFoleyOptions {
 /** What the vision models added to the job (absent when they did not run). */
 export interface FoleySight {
   seen: SeenSpan[];
-  stepsFrom: 'pose' | 'motion' | 'none';
+  stepsFrom: 'pose' | 'feet' | 'motion' | 'none';
   frames: number;
   modelMs: { detect: number; pose: number };
   /** Set when a model failed part-way: the job went on with what the motion gave. */
@@ -98,7 +99,7 @@ export interface ProceduralFoleyResult {
   /** What the vision models saw and did (undefined without them). */
   sight: FoleySight | undefined;
   /** Steps' origin when no vision ran: the motion cadence, or none. */
-  stepsFrom: 'pose' | 'motion' | 'none';
+  stepsFrom: 'pose' | 'feet' | 'motion' | 'none';
   /** What mastering did: output loudness (LUFS), true peak (dBTP), gain (dB) and the rule that set it. */
   mastering: { loudnessLufs: number; truePeakDbtp: number; eventsGainDb: number; bedGainDb: number; rule: string; bedCapped: boolean };
   timingsMs: { analysis: number; synthesis: number };
@@ -139,6 +140,13 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   const vision = o.vision;
   // A CPU worker's pose: a second decode at the pose rate, only once someone walks (pose-pass.ts).
   const pass = vision?.pose && vision.poseFrames ? new PosePass({ models: vision.models }) : undefined;
+  // A CPU worker's default: heel strikes from the feet's motion on the sampled frames (feet-motion.ts).
+  const feet = vision?.feet && !vision.pose ? new FeetMotion() : undefined;
+  const onPeople = pass
+    ? (time: number, people: Box[], size: GrayFrameSize) => pass.detected(time, people, size)
+    : feet
+      ? (time: number, people: Box[], size: GrayFrameSize) => feet.detected(time, people, size)
+      : undefined;
   const stopPose = new AbortController();
   const poseSignals = [stopPose.signal, stopDecoding.signal, ...(o.signal ? [o.signal] : [])];
   const poseDecode =
@@ -148,9 +156,10 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
         models: vision.models,
         detectEveryS: vision.detectEveryS,
         pose: vision.pose && !pass,
-        ...(pass ? { onPeople: (time: number, people: Box[], size: GrayFrameSize) => pass.detected(time, people, size) } : {}),
+        ...(onPeople ? { onPeople } : {}),
       })
     : undefined;
+  let sampleSize: GrayFrameSize = { width: 0, height: 0 };
   let decoded: Awaited<ReturnType<typeof streamGrayFrames>>;
   try {
     decoded = await streamGrayFrames({
@@ -165,8 +174,14 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
           ? {
               width: vision.width,
               everyS: vision.everyS,
-              onSize: (size) => watcher.setSize(size),
-              onFrame: (rgb, time) => watcher.push(rgb, time),
+              onSize: (size) => {
+                sampleSize = size;
+                watcher.setSize(size);
+              },
+              onFrame: (rgb, time) => {
+                feet?.frame(rgb, time, sampleSize);
+                return watcher.push(rgb, time);
+              },
             }
           : undefined,
       onSize: (size) => {
@@ -198,8 +213,11 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   pass?.end();
   await poseDecode;
   const posed = pass?.finish();
+  const stepped = feet?.finish();
   const sight =
-    watched && decoded.size.width > 0 ? see({ motion, watched, posed, size: decoded.size }, o.vision as FoleyVision) : undefined;
+    watched && decoded.size.width > 0
+      ? see({ motion, watched, posed, stepped: stepped?.contacts, size: decoded.size }, o.vision as FoleyVision)
+      : undefined;
   let analysis: AnalysisResult = sight ? { ...motion, onsets: sight.onsets } : motion;
   let sources: EventSource[] = sight?.sources ?? motion.onsets.map(() => 'motion');
   if (o.thinUnderSpeech) {
@@ -214,7 +232,7 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
     seen: sight?.seen,
     scenes: motion.scenes,
     duration: motion.duration,
-    stepsSeen: sight?.stepsFrom === 'pose',
+    stepsSeen: sight?.stepsFrom === 'pose' || sight?.stepsFrom === 'feet',
   });
   const preset = choice.preset;
   const durationS = analysis.duration;
@@ -293,18 +311,21 @@ interface Sighting {
   watched: VisionWatch;
   /** The pose pass's poses (a CPU worker's pose), when it ran. */
   posed: PosePassResult | undefined;
+  /** Heel strikes from the feet's motion (a CPU worker's default), when that ran. */
+  stepped: Contact[] | undefined;
   size: { width: number; height: number };
 }
 
 /** From what the models saw to events and labels: tracks → heel strikes and hand stops → events. */
 function see(
-  { motion, watched, posed, size }: Sighting,
+  { motion, watched, posed, stepped, size }: Sighting,
   vision: FoleyVision,
 ): { seen: SeenSpan[]; onsets: AnalysisResult['onsets']; sources: EventSource[]; stepsFrom: FoleySight['stepsFrom'] } {
   const seen = mergeSeen(watched.detections, { intervalS: vision.detectEveryS });
   const poseEveryS = vision.poseFrames?.everyS ?? vision.everyS;
   const tracks = trackPeople(posed?.poses ?? watched.poses, { maxGapS: 3 * poseEveryS });
   const aspect = size.width / size.height;
-  const ev = eventsFromContacts(motion, footContacts(tracks, { aspect }), handContacts(tracks, { aspect }));
+  const feet = stepped ?? footContacts(tracks, { aspect });
+  const ev = eventsFromContacts(motion, feet, handContacts(tracks, { aspect }), { stepsFrom: stepped ? 'feet' : 'pose' });
   return { seen, onsets: ev.onsets, sources: ev.sources, stepsFrom: ev.stepsFrom };
 }
