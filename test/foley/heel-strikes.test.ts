@@ -195,7 +195,7 @@ it('heel strikes from pose (`pose: true` on a CPU: walkers, on their own decode)
   expect(recall).toBeGreaterThanOrEqual(0.7);
 }, 300_000);
 
-it('heel strikes from the feet’s motion (`pose: "auto"` on a CPU: no pose model at all) match the labelled ones within 2 frames', async () => {
+it('heel strikes from the feet’s motion (`pose: "auto"` on a CPU, no pose model) match the labelled ones within 2 frames', async () => {
   const { precision, recall, poseRuns } = await score('auto');
   expect(poseRuns).toBe(0);
   // Measured 0.82 / 0.71 (2026-12-07; pose gives 0.88 / 0.75 on the same strikes). The misses are
