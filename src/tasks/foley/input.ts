@@ -75,7 +75,8 @@ export const FoleyInputSchema = z
       .default('auto')
       .describe(
         "follow people's feet and hands with the pose model for steps at heel strikes; " +
-          '"auto": on GPU workers, off on a CPU (it does not fit the budget there); true on a CPU poses only people who walk',
+          '"auto": on GPU workers; on a CPU no pose model, steps at heel strikes from the feet\'s motion instead; ' +
+          'true on a CPU poses only people who walk',
       ),
     audio_mode: z
       .enum(['replace', 'mix'], { error: 'must be "replace" or "mix"' })
