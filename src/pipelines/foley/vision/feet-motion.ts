@@ -58,8 +58,8 @@ const lerp = (p: Box, q: Box, u: number): Box => ({
 
 export class FeetMotion {
   private readonly seen: Detection[] = [];
-  private readonly pending: Array<{ time: number; gray: Uint8Array }> = [];
-  private previous: Uint8Array | undefined;
+  private readonly pending: Array<{ time: number; rgb: Uint8Array }> = [];
+  private previous: { time: number; rgb: Uint8Array; gray?: Uint8Array } | undefined;
   private size = { width: 0, height: 0 };
   private readonly series = new Map<number, Sample[]>();
   private nextTrack = 0;
@@ -87,12 +87,13 @@ export class FeetMotion {
     this.drain(false);
   }
 
-  /** A sampled RGB frame (in time order); kept as luma until the detection after it has come. */
+  /**
+   * A sampled RGB frame (in time order, the buffer ours to keep): held until the detections around
+   * it are known, and only read where someone walks (a clip with nobody walking costs no pixel work).
+   */
   frame(rgb: Uint8Array, time: number, size: { width: number; height: number }): void {
     this.size = { width: size.width, height: size.height };
-    const gray = new Uint8Array(size.width * size.height);
-    for (let i = 0, j = 0; i < gray.length; i++, j += 3) gray[i] = (77 * rgb[j]! + 150 * rgb[j + 1]! + 29 * rgb[j + 2]!) >> 8;
-    this.pending.push({ time, gray });
+    this.pending.push({ time, rgb });
     this.drain(false);
   }
 
@@ -132,14 +133,26 @@ export class FeetMotion {
     while (this.pending.length > 0 && (all || this.pending[0]!.time < known)) {
       const f = this.pending.shift()!;
       this.frames++;
-      if (this.previous) this.measure(f.time, this.previous, f.gray);
-      this.previous = f.gray;
+      const walkers = this.previous ? this.walkersAt(f.time) : [];
+      const now: { time: number; rgb: Uint8Array; gray?: Uint8Array } = { ...f };
+      if (walkers.length > 0 && this.previous) {
+        this.previous.gray ??= this.luma(this.previous.rgb);
+        now.gray = this.luma(f.rgb);
+        this.measure(f.time, walkers, this.previous.gray, now.gray);
+      }
+      this.previous = now;
     }
   }
 
+  private luma(rgb: Uint8Array): Uint8Array {
+    const gray = new Uint8Array(this.size.width * this.size.height);
+    for (let i = 0, j = 0; i < gray.length; i++, j += 3) gray[i] = (77 * rgb[j]! + 150 * rgb[j + 1]! + 29 * rgb[j + 2]!) >> 8;
+    return gray;
+  }
+
   /** Each walker's foot-strip change between two consecutive sampled frames. */
-  private measure(time: number, before: Uint8Array, now: Uint8Array): void {
-    for (const w of this.walkersAt(time)) {
+  private measure(time: number, walkers: Array<{ track: number; box: Box }>, before: Uint8Array, now: Uint8Array): void {
+    for (const w of walkers) {
       const s = footStrip(w.box);
       const { width, height } = this.size;
       const xa = Math.max(0, Math.round(s.x0 * width));
