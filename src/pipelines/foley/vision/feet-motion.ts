@@ -12,7 +12,7 @@
  */
 import type { Box } from '../../../vision/types.js';
 import type { Contact } from './contacts.js';
-import { matchPeople } from './pose-pass.js';
+import { lerp, matchPeople } from './pose-pass.js';
 
 export interface FeetMotionOptions {
   /** Slowest walk that is followed: the box centre's speed in body heights per second (as the pose pass). */
@@ -42,19 +42,15 @@ interface Sample {
   w: number;
 }
 
+/** Frames waiting for their detections at most (two intervals of once a second at 0.1 s, with room). */
+const MAX_PENDING = 40;
+
 /** The strip where the feet are: the bottom fifth of the box and a little below, a little wider. */
 function footStrip(b: Box): Box {
   const w = b.x1 - b.x0;
   const h = b.y1 - b.y0;
   return { x0: b.x0 - 0.1 * w, x1: b.x1 + 0.1 * w, y0: b.y1 - 0.2 * h, y1: b.y1 + 0.05 * h };
 }
-
-const lerp = (p: Box, q: Box, u: number): Box => ({
-  x0: p.x0 + (q.x0 - p.x0) * u,
-  y0: p.y0 + (q.y0 - p.y0) * u,
-  x1: p.x1 + (q.x1 - p.x1) * u,
-  y1: p.y1 + (q.y1 - p.y1) * u,
-});
 
 export class FeetMotion {
   private readonly seen: Detection[] = [];
@@ -95,6 +91,11 @@ export class FeetMotion {
     this.size = { width: size.width, height: size.height };
     this.pending.push({ time, rgb });
     this.drain(false);
+    // Detections stopped (the model failed part-way): frames nobody can be placed in are let go, not hoarded.
+    while (this.pending.length > MAX_PENDING) {
+      this.frames++;
+      this.previous = this.pending.shift()!;
+    }
   }
 
   /** The heel strikes: one contact per peak of each walker's foot-strip change. */

@@ -71,7 +71,8 @@ export function matchPeople(a: readonly Box[], b: readonly Box[], o: { aspect: n
   });
 }
 
-const lerp = (p: Box, q: Box, u: number): Box => ({
+/** The box a fraction `u` of the way from `p` to `q` (beyond 1, or below 0, carried on along the same line). */
+export const lerp = (p: Box, q: Box, u: number): Box => ({
   x0: p.x0 + (q.x0 - p.x0) * u,
   y0: p.y0 + (q.y0 - p.y0) * u,
   x1: p.x1 + (q.x1 - p.x1) * u,
