@@ -25,7 +25,8 @@ import {
   hvfVariantDims,
   UNUSED_TENSORS,
 } from '../../src/convert/hvf-dit/index.js';
-import { buildFlowGraph } from '../../src/convert/hvf-dit/graphs.js';
+import { buildConditionsGraph, buildFlowGraph } from '../../src/convert/hvf-dit/graphs.js';
+import { hvfWindowTables, type WindowTable } from '../../src/convert/hvf-dit/window-tables.js';
 import { interleavedRope } from '../../src/convert/hvf-dit/tables.js';
 import { readHvfDitWeights } from '../../src/convert/hvf-dit/weights.js';
 import { resolvePrecision } from '../../src/convert/onnx-graph.js';
@@ -101,6 +102,20 @@ const broadcast = (row: Float32Array, times: number): Float32Array => {
   return out;
 };
 const seq = { latent: m.latent_len, clip: m.clip_len, sync: m.sync_len };
+/** The same network, another window (written with `--lengths 30 10 24`; its weights are the fixture's, byte for byte). */
+const second = (() => {
+  const dir = new URL('length-30/', DIR);
+  const c = JSON.parse(readFileSync(new URL('case.json', dir), 'utf8')) as Case;
+  const b = new Uint8Array(readFileSync(new URL('hvf-dit.f32', dir)));
+  return {
+    m: c,
+    get(name: string): Float32Array {
+      const { shape, offset } = c.tensors[name]!;
+      const n = shape.reduce((x, y) => x * y, 1);
+      return new Float32Array(b.slice(offset, offset + 4 * n).buffer);
+    },
+  };
+})();
 
 describe('HunyuanVideo-Foley DiT: parity with upstream', () => {
   let weights: WeightsFile;
@@ -230,6 +245,45 @@ describe('HunyuanVideo-Foley DiT: parity with upstream', () => {
       expect(relDiff(out.velocity!.data as Float32Array, get('velocity'))).toBeLessThan(TOLERANCE);
     } finally {
       await session.release();
+    }
+  });
+
+  it('one length-dynamic graph pair, fed each window’s tables, gives upstream’s conditions and velocity at two lengths', async () => {
+    const enc = (g: { encode: (o: { producerName: string; producerVersion: string }) => Uint8Array }) =>
+      g.encode({ producerName: 'test', producerVersion: '0' });
+    const cond = await runtime.createSession(enc(buildConditionsGraph(await readHvfDitWeights(weights), 'dynamic')), { cpuOnly: true });
+    const dyn = await runtime.createSession(enc(buildFlowGraph(await readHvfDitWeights(weights), 'dynamic')), { cpuOnly: true });
+    const feed = (t: Record<string, WindowTable>) =>
+      Object.fromEntries(Object.entries(t).map(([k, v]) => [k, tensor(v.type, v.data, v.dims)]));
+    try {
+      // The fixture's window (latent 20, clip 8, sync 16) and a second one upstream ran on the same weights (30, 10, 24).
+      for (const c of [{ m, get }, second]) {
+        const n = { latent: c.m.latent_len, clip: c.m.clip_len, sync: c.m.sync_len };
+        const tables = hvfWindowTables(n, m.head_size);
+        const text = c.get('text_feat');
+        const out = await cond.run({
+          clip_features: tensor('float32', c.get('clip_feat'), [m.batch, n.clip, m.clip_dim]),
+          sync_features: tensor('float32', c.get('sync_feat'), [m.batch, n.sync, m.sync_feat_dim]),
+          text_features: tensor('float32', text, [m.batch, text.length / m.batch / m.condition_dim, m.condition_dim]),
+          ...feed(tables.conditions),
+        });
+        const ref = { visual: c.get('cond.visual'), sync: c.get('cond.sync'), text: c.get('cond.text') };
+        for (const k of HVF_CONDITION_NAMES)
+          expect(relDiff(out[k]!.data as Float32Array, ref[k]), `${k} at ${n.latent}`).toBeLessThan(TOLERANCE);
+        const feeds = {
+          latent: tensor('float32', c.get('latent'), [m.batch, m.latent_dim, n.latent]),
+          t: tensor('float32', c.get('t'), [m.batch]),
+          visual: tensor('float32', ref.visual, [m.batch, n.clip, m.hidden]),
+          sync: tensor('float32', ref.sync, [m.batch, n.latent, m.hidden]),
+          text: tensor('float32', ref.text, [m.batch, ref.text.length / m.batch / m.hidden, m.hidden]),
+          ...feed(tables.flow),
+        };
+        const v = await dyn.run(feeds);
+        expect(relDiff(v.velocity!.data as Float32Array, c.get('velocity')), `velocity at ${n.latent}`).toBeLessThan(TOLERANCE);
+      }
+    } finally {
+      await cond.release();
+      await dyn.release();
     }
   });
 

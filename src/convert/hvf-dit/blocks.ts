@@ -114,11 +114,10 @@ export interface TripleStreams {
 export function tripleBlock(
   c: HvfCtx,
   x: TripleStreams,
-  o: { index: number; vecAct: string; text: string; rot: Rotations; lengths: { clip: number; latent: number } },
+  o: { index: number; vecAct: string; text: string; rot: Rotations; split: string },
 ): TripleStreams {
   const n = `triple_blocks.${o.index}`;
   const { hidden: h, headSize } = c.w.dims;
-  const { clip: clipLength, latent: latentLength } = o.lengths;
   const last = o.index === c.w.dims.triple - 1;
   const am = modulation(c, o.vecAct, { name: `${n}.audio_mod`, parts: 9 });
   const vm = modulation(c, o.vecAct, { name: `${n}.v_cond_mod`, parts: 9 });
@@ -156,7 +155,7 @@ export function tripleBlock(
   const cat = (a: string, b: string, name: string) => c.op('Concat', [a, b], `${n}.self.${name}`, [attr.int('axis', 2)]);
   const selfOut = attention(c, [cat(vq, aqr, 'q'), cat(vk, akr, 'k'), cat(vv, av, 'v')], { name: `${n}.self`, hidden: h, headSize });
   const [vAttn, aAttn] = [`${n}.self.visual`, `${n}.self.audio`];
-  c.g.addNode('Split', [selfOut, c.ints(`split.${clipLength}x${latentLength}`, [clipLength, latentLength])], [vAttn, aAttn], {
+  c.g.addNode('Split', [selfOut, o.split], [vAttn, aAttn], {
     attributes: [attr.int('axis', 1)],
   });
   let audio = gated(c, x.audio, { y: linear(c, aAttn, { name: `${n}.audio_self_proj`, inOut: [h, h] }), gate: am[2]!, name: `${n}.a1` });
@@ -191,7 +190,7 @@ export function tripleBlock(
     const q = c.op('Concat', [vCq, aCq], `${n}.cross.q`, [attr.int('axis', 2)]);
     const out = attention(c, [q, textK, textV], { name: `${n}.cross`, hidden: h, headSize });
     [vCross, aCross] = [`${n}.cross.visual`, `${n}.cross.audio`];
-    c.g.addNode('Split', [out, c.ints(`split.${clipLength}x${latentLength}`, [clipLength, latentLength])], [vCross, aCross], {
+    c.g.addNode('Split', [out, o.split], [vCross, aCross], {
       attributes: [attr.int('axis', 1)],
     });
   }

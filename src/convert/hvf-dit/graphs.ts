@@ -13,7 +13,7 @@
 import { context } from '../mmaudio-dit/graphs.js';
 import { gatedMlp, linear, silu } from '../mmaudio-dit/layers.js';
 import { nearestExactIndices, pairSwap } from '../mmaudio-dit/tables.js';
-import { attr, createOnnxGraph, type OnnxGraph, type WeightPrecision } from '../onnx-graph.js';
+import { attr, createOnnxGraph, type Dim, type OnnxGraph, type WeightPrecision } from '../onnx-graph.js';
 import { finalLayer, type HvfCtx, type Rotation, type Rotations, singleBlock, tripleBlock } from './blocks.js';
 import { HVF_CONFIG, type HvfSequenceLengths } from './config.js';
 import { interleavedRope, range, ropeRows, timestepFrequencies } from './tables.js';
@@ -28,16 +28,23 @@ export type HvfConditionName = (typeof HVF_CONDITION_NAMES)[number];
 export const HVF_FLOW_INPUTS = { latent: 'latent', t: 't' } as const;
 /** The velocity [B, 128, latent]. */
 export const HVF_FLOW_OUTPUT = 'velocity';
+/**
+ * What a length-dynamic pair of graphs takes per window besides the features (`hvfWindowTables`):
+ * the sync → latent upsampling's source indices (conditions), the triple blocks' visual-token
+ * gather (flow), and the RoPE tables `rope.{interleaved.audio,interleaved.visual,audio,visual}.{cos,sin}`.
+ */
+export const HVF_WINDOW_INPUTS = { syncIndex: 'sync_index', visualSource: 'visual_source' } as const;
 
 /** The conditions: everything of `forward` that depends on the features alone. */
-export function buildConditionsGraph(w: HvfDitWeights, seq: HvfSequenceLengths): OnnxGraph {
+export function buildConditionsGraph(w: HvfDitWeights, seq: HvfSequenceLengths | 'dynamic'): OnnxGraph {
   const d = w.dims;
   const h = d.hidden;
   const g = createOnnxGraph('hvf_conditions');
   const c: HvfCtx = context(g, w);
   const I = HVF_CONDITION_INPUTS;
-  g.addInput(I.clip, ['batch', seq.clip, d.clipDim]);
-  g.addInput(I.sync, ['batch', seq.sync, d.syncDim]);
+  const n = lengthsOf(seq);
+  g.addInput(I.clip, ['batch', n.clip, d.clipDim]);
+  g.addInput(I.sync, ['batch', n.sync, d.syncDim]);
   g.addInput(I.text, ['batch', 'text', d.textDim]);
 
   // SwiGLU(clip_dim, hidden, hidden): w2(silu(w1 x) · w3 x), bias-free.
@@ -49,27 +56,50 @@ export function buildConditionsGraph(w: HvfDitWeights, seq: HvfSequenceLengths):
   // sync_in = Linear → SiLU → ConvMLP(k=1), and F.interpolate(size=latent, 'nearest-exact') as a gather.
   const pos = w.take('sync_pos_emb');
   const seg = HVF_CONFIG.syncSegment;
-  const tiled = new Float32Array(seq.sync * d.syncDim);
-  for (let i = 0; i < seq.sync; i++) tiled.set(pos.subarray((i % seg) * d.syncDim, ((i % seg) + 1) * d.syncDim), i * d.syncDim);
-  let sync = c.op('Add', [I.sync, g.addInitializer('sync_pos_emb.tiled', [seq.sync, d.syncDim], tiled)], 'sync.pos');
+  let sync: string;
+  if (seq === 'dynamic') {
+    // Any whole number of segments: [B, S, D] → [B, S/8, 8, D] + the 8 rows → [B, S, D], as upstream's view does.
+    const segments = c.op('Reshape', [I.sync, c.ints('shape.sync_segments', [0, -1, seg, d.syncDim])], 'sync.segments');
+    const added = c.op('Add', [segments, g.addInitializer('sync_pos_emb', [seg, d.syncDim], pos)], 'sync.segments_pos');
+    sync = c.op('Reshape', [added, c.ints('shape.sync_tokens', [0, -1, d.syncDim])], 'sync.pos');
+  } else {
+    const tiled = new Float32Array(seq.sync * d.syncDim);
+    for (let i = 0; i < seq.sync; i++) tiled.set(pos.subarray((i % seg) * d.syncDim, ((i % seg) + 1) * d.syncDim), i * d.syncDim);
+    sync = c.op('Add', [I.sync, g.addInitializer('sync_pos_emb.tiled', [seq.sync, d.syncDim], tiled)], 'sync.pos');
+  }
   sync = silu(c, linear(c, sync, { name: 'sync_in.0', inOut: [d.syncDim, h] }), 'sync_in.1');
   sync = gatedMlp(c, sync, { name: 'sync_in.2', dim: h, hidden: d.syncMlpHidden, k: 1 });
-  const upsample = c.ints('sync.upsample', nearestExactIndices({ from: seq.sync, to: seq.latent }));
+  let upsample: string;
+  if (seq === 'dynamic') {
+    upsample = HVF_WINDOW_INPUTS.syncIndex;
+    g.addInput(upsample, ['latent'], 'int64');
+  } else {
+    upsample = c.ints('sync.upsample', nearestExactIndices({ from: seq.sync, to: seq.latent }));
+  }
   c.op('Gather', [sync, upsample], 'sync', [attr.int('axis', 1)]);
 
   // ConditionProjection: Linear → SiLU → Linear.
   const t1 = silu(c, linear(c, I.text, { name: 'cond_in.linear_1', inOut: [d.textDim, h] }), 'cond_in.act_1');
   c.op('Identity', [linear(c, t1, { name: 'cond_in.linear_2', inOut: [h, h] })], 'text');
   c.op('Identity', [visual], 'visual');
-  g.addOutput('visual', ['batch', seq.clip, h]);
-  g.addOutput('sync', ['batch', seq.latent, h]);
+  g.addOutput('visual', ['batch', n.clip, h]);
+  g.addOutput('sync', ['batch', n.latent, h]);
   g.addOutput('text', ['batch', 'text', h]);
   return g;
 }
 
-/** A RoPE table pair as initializers. */
-function rotation(c: HvfCtx, o: { name: string; positions: readonly number[] }): Rotation {
+/** A window's lengths as graph dimensions: numbers, or named (dynamic) dimensions. */
+function lengthsOf(seq: HvfSequenceLengths | 'dynamic'): { latent: Dim; clip: Dim; sync: Dim } {
+  return seq === 'dynamic' ? { latent: 'latent', clip: 'clip', sync: 'sync' } : seq;
+}
+
+/** A RoPE table pair as initializers, or (`positions` a dimension name) as inputs fed per window. */
+function rotation(c: HvfCtx, o: { name: string; positions: readonly number[] | string }): Rotation {
   const { headSize } = c.w.dims;
+  if (typeof o.positions === 'string') {
+    for (const part of ['cos', 'sin']) c.g.addInput(`${o.name}.${part}`, [o.positions, headSize]);
+    return { cos: `${o.name}.cos`, sin: `${o.name}.sin`, swap: c.ints('rope.swap', pairSwap(headSize)) };
+  }
   const rows = ropeRows({ positions: o.positions, dim: headSize });
   return {
     cos: c.g.addInitializer(`${o.name}.cos`, [rows.length, headSize], rows.cos, { exact: true }),
@@ -79,20 +109,32 @@ function rotation(c: HvfCtx, o: { name: string; positions: readonly number[] }):
 }
 
 /** Every attention's tables: the interleaved ones of the triple self-attention, and positions from 0 for the rest. */
-function rotations(c: HvfCtx, seq: HvfSequenceLengths): Rotations {
-  const inter = interleavedRope({ latent: seq.latent, clip: seq.clip });
-  const identity = inter.visualSource.every((s, i) => s === i) && inter.visualSource.length === seq.clip;
+function rotations(c: HvfCtx, seq: HvfSequenceLengths | 'dynamic'): Rotations {
   const text = rotation(c, { name: 'rope.text.full', positions: range(HVF_CONFIG.textLength) });
   // The text keys' table cut to the text's length T (Shape(text)[1]) at run time.
   const length = c.op('Shape', ['text'], 'text.length', [attr.int('start', 1), attr.int('end', 2)]);
   const cut = (table: string, name: string) => c.op('Slice', [table, c.ints('ints.0', [0]), length, c.ints('ints.0', [0])], name);
+  const textRot = { cos: cut(text.cos, 'rope.text.cos'), sin: cut(text.sin, 'rope.text.sin'), swap: text.swap };
+  if (seq === 'dynamic') {
+    c.g.addInput(HVF_WINDOW_INPUTS.visualSource, ['clip'], 'int64');
+    return {
+      audioInterleaved: rotation(c, { name: 'rope.interleaved.audio', positions: 'latent' }),
+      visualInterleaved: rotation(c, { name: 'rope.interleaved.visual', positions: 'clip' }),
+      visualSource: HVF_WINDOW_INPUTS.visualSource,
+      audio: rotation(c, { name: 'rope.audio', positions: 'latent' }),
+      visual: rotation(c, { name: 'rope.visual', positions: 'clip' }),
+      text: textRot,
+    };
+  }
+  const inter = interleavedRope({ latent: seq.latent, clip: seq.clip });
+  const identity = inter.visualSource.every((s, i) => s === i) && inter.visualSource.length === seq.clip;
   return {
     audioInterleaved: rotation(c, { name: 'rope.interleaved.audio', positions: inter.audio }),
     visualInterleaved: rotation(c, { name: 'rope.interleaved.visual', positions: inter.visual }),
     ...(identity ? {} : { visualSource: c.ints('rope.interleaved.visual_source', inter.visualSource) }),
     audio: rotation(c, { name: 'rope.audio', positions: range(seq.latent) }),
     visual: rotation(c, { name: 'rope.visual', positions: range(seq.clip) }),
-    text: { cos: cut(text.cos, 'rope.text.cos'), sin: cut(text.sin, 'rope.text.sin'), swap: text.swap },
+    text: textRot,
   };
 }
 
@@ -102,15 +144,16 @@ function rotations(c: HvfCtx, seq: HvfSequenceLengths): Rotations {
  * modulated by vec; the single blocks and the final layer modulated per token by sync + vec;
  * unpatchify1d back to [B, 128, L].
  */
-export function buildFlowGraph(w: HvfDitWeights, seq: HvfSequenceLengths, weights: WeightPrecision = 'fp32'): OnnxGraph {
+export function buildFlowGraph(w: HvfDitWeights, seq: HvfSequenceLengths | 'dynamic', weights: WeightPrecision = 'fp32'): OnnxGraph {
   const d = w.dims;
   const h = d.hidden;
   const g = createOnnxGraph('hvf_flow', { weights });
   const c: HvfCtx = context(g, w);
-  g.addInput(HVF_FLOW_INPUTS.latent, ['batch', d.latentDim, seq.latent]);
+  const n = lengthsOf(seq);
+  g.addInput(HVF_FLOW_INPUTS.latent, ['batch', d.latentDim, n.latent]);
   g.addInput(HVF_FLOW_INPUTS.t, ['batch']);
-  g.addInput('visual', ['batch', seq.clip, h]);
-  g.addInput('sync', ['batch', seq.latent, h]);
+  g.addInput('visual', ['batch', n.clip, h]);
+  g.addInput('sync', ['batch', n.latent, h]);
   g.addInput('text', ['batch', 'text', h]);
 
   // PatchEmbed1D (patch 1): a k=1 Conv1d on [B, C, L], i.e. a Linear on [B, L, C].
@@ -128,16 +171,27 @@ export function buildFlowGraph(w: HvfDitWeights, seq: HvfSequenceLengths, weight
   const vecAct = silu(c, vec, 'vec.act');
 
   const rot = rotations(c, seq);
+  // The joint self-attention's output split back into its visual and audio tokens.
+  const split =
+    seq === 'dynamic'
+      ? c.op(
+          'Concat',
+          [
+            c.op('Shape', ['visual'], 'visual.length', [attr.int('start', 1), attr.int('end', 2)]),
+            c.op('Shape', [HVF_FLOW_INPUTS.latent], 'latent.length', [attr.int('start', 2), attr.int('end', 3)]),
+          ],
+          'split.streams',
+          [attr.int('axis', 0)],
+        )
+      : c.ints(`split.${seq.clip}x${seq.latent}`, [seq.clip, seq.latent]);
   let streams = { audio: c.op('Add', [audio0, 'sync'], 'audio.sync'), visual: 'visual' };
-  for (let i = 0; i < d.triple; i++) {
-    streams = tripleBlock(c, streams, { index: i, vecAct, text: 'text', rot, lengths: { clip: seq.clip, latent: seq.latent } });
-  }
+  for (let i = 0; i < d.triple; i++) streams = tripleBlock(c, streams, { index: i, vecAct, text: 'text', rot, split });
   // The single blocks are modulated by add_sync_feat_to_audio + vec, per token (the final layer's modulation is a no-op upstream).
   const condAct = silu(c, c.op('Add', ['sync', vec], 'single.cond'), 'single.cond');
   let x = streams.audio;
   for (let i = 0; i < d.single; i++) x = singleBlock(c, x, { index: i, condAct, rot: rot.audio });
   const out = finalLayer(c, x);
   c.op('Transpose', [out], HVF_FLOW_OUTPUT, [attr.ints('perm', [0, 2, 1])]);
-  g.addOutput(HVF_FLOW_OUTPUT, ['batch', d.latentDim, seq.latent]);
+  g.addOutput(HVF_FLOW_OUTPUT, ['batch', d.latentDim, n.latent]);
   return g;
 }

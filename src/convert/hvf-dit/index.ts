@@ -31,11 +31,19 @@ export {
   type HvfVariantConfig,
   hvfSequenceLengths,
 } from './config.js';
-export { HVF_CONDITION_INPUTS, HVF_CONDITION_NAMES, HVF_FLOW_INPUTS, HVF_FLOW_OUTPUT, type HvfConditionName } from './graphs.js';
+export {
+  HVF_CONDITION_INPUTS,
+  HVF_CONDITION_NAMES,
+  HVF_FLOW_INPUTS,
+  HVF_FLOW_OUTPUT,
+  HVF_WINDOW_INPUTS,
+  type HvfConditionName,
+} from './graphs.js';
+export { hvfWindowTables, type WindowTable } from './window-tables.js';
 export { type HvfDitDims, hvfDitDims, hvfDitFp32Bytes, hvfDitTensorShapes, hvfVariantDims, UNUSED_TENSORS } from './weights.js';
 
 /** Bump when the graphs this produces change (a cached conversion is keyed on it). */
-export const HVF_DIT_CONVERTER_VERSION = '1';
+export const HVF_DIT_CONVERTER_VERSION = '2';
 
 export interface ConvertHvfDitOptions {
   /** An open DiT checkpoint (`openWeights`). */
@@ -45,8 +53,12 @@ export interface ConvertHvfDitOptions {
    * 1536): then its depths must be the named variant's. A reduced test network of another width converts under either.
    */
   variant: HvfVariant;
-  /** The window's lengths: `hvfSequenceLengths({ duration })` for a window of up to 15 s; default 8 s. */
-  sequence?: HvfSequenceLengths;
+  /**
+   * The window's lengths: `hvfSequenceLengths({ duration })` for graphs of one window length, or
+   * `'dynamic'`: graphs that take any window up to 15 s, fed its tables (`hvfWindowTables`) with
+   * each window, as upstream computes its lengths from each clip. Default 8 s, fixed.
+   */
+  sequence?: HvfSequenceLengths | 'dynamic';
   /** Stored in the models' metadata (where the weights came from). */
   source?: string;
   /**
@@ -72,7 +84,7 @@ export interface ConvertedHvfDit {
   /** Inputs `latent` [B, 128, L], `t` [B] (σ · 1000) and the conditions; output `velocity` [B, 128, L]. */
   flow: ConvertedGraph;
   dims: HvfDitDims;
-  sequence: HvfSequenceLengths;
+  sequence: HvfSequenceLengths | 'dynamic';
   /** How the flow graph's weights are stored (`precision` resolved). */
   precision: WeightPrecision;
   /**
@@ -87,8 +99,11 @@ export interface ConvertedHvfDit {
 export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedHvfDit> {
   if (!(o.variant in HVF_VARIANTS)) throw new WorkerError('MODEL_LOAD_FAILED', `HunyuanVideo-Foley DiT: unknown variant ${o.variant}`);
   const sequence = o.sequence ?? defaultSequenceLengths();
-  const { latent, clip, sync } = sequence;
-  if (![latent, clip, sync].every((n) => Number.isInteger(n) && n > 0) || sync % HVF_CONFIG.syncSegment !== 0) {
+  const fixed = sequence === 'dynamic' ? undefined : sequence;
+  if (
+    fixed &&
+    (![fixed.latent, fixed.clip, fixed.sync].every((n) => Number.isInteger(n) && n > 0) || fixed.sync % HVF_CONFIG.syncSegment !== 0)
+  ) {
     throw new RangeError(`\`sequence\` must hold positive integers, sync a multiple of 8: got ${JSON.stringify(sequence)}`);
   }
   const dims = hvfDitDims(o.weights);
@@ -109,9 +124,9 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
     hidden: String(dims.hidden),
     triple: String(dims.triple),
     single: String(dims.single),
-    latent: String(latent),
-    clip: String(clip),
-    sync: String(sync),
+    latent: String(fixed?.latent ?? 'dynamic'),
+    clip: String(fixed?.clip ?? 'dynamic'),
+    sync: String(fixed?.sync ?? 'dynamic'),
     weights: precision,
   };
   const storage = o.storage ?? 'auto';

@@ -8,7 +8,7 @@
  */
 import { CLAP_TEXT_CONVERTER_VERSION, convertClapTextModel } from '../../../../convert/clap-text/index.js';
 import { convertDacVaeDecoder, DAC_VAE_CONVERTER_VERSION, dacVaeHop } from '../../../../convert/dac-vae/index.js';
-import { convertHvfDit, HVF_DIT_CONVERTER_VERSION, type HvfVariant } from '../../../../convert/hvf-dit/index.js';
+import { convertHvfDit, HVF_CONFIG, HVF_DIT_CONVERTER_VERSION, type HvfVariant } from '../../../../convert/hvf-dit/index.js';
 import type { PrecisionChoice } from '../../../../convert/onnx-graph.js';
 import { convertSiglip2VisionModel, SIGLIP2_VISION_CONVERTER_VERSION } from '../../../../convert/siglip2-vision/index.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
@@ -51,9 +51,13 @@ export interface HvfFacts {
   sampleRate: number;
   /** Audio samples per latent frame (the DAC's hop: 960 at 48 kHz, 50 Hz). */
   samplesPerLatent: number;
-  latent: { length: number; channels: number };
-  clip: { frames: number; dim: number; image: number };
-  sync: { tokens: number; dim: number; image: number; segmentFrames: number };
+  /** The graphs take any window up to this long (s): each window's lengths and tables come with it. */
+  maxWindowS: number;
+  /** The DiT's attention head size (the RoPE tables' width). */
+  headSize: number;
+  latent: { channels: number };
+  clip: { dim: number; image: number };
+  sync: { dim: number; image: number; segmentFrames: number };
   text: { dim: number };
   empty: { clip: number[]; sync: number[] };
 }
@@ -102,7 +106,13 @@ function plans(o: HvfGraphOptions): Record<HvfComponent, ComponentPlan> {
       graphs: ['conditions', 'flow'],
       convert: () =>
         withWeights(dit, async (weights) => {
-          const c = await convertHvfDit({ weights, variant: o.variant, precision: o.precision, source: sourceLabel(dit) });
+          const c = await convertHvfDit({
+            weights,
+            variant: o.variant,
+            precision: o.precision,
+            sequence: 'dynamic',
+            source: sourceLabel(dit),
+          });
           return {
             files: {
               ...graphFiles('conditions', c.conditions),
@@ -141,8 +151,7 @@ export async function discardHvfComponent(o: HvfGraphOptions, component: HvfComp
 export async function ensureHvfGraphs(o: HvfGraphOptions): Promise<HvfGraphSet> {
   const components = await ensureComponents(plans(o), { ...o, order: HVF_COMPONENTS });
   const dit = components.dit.cached.meta as {
-    sequence: { latent: number; clip: number; sync: number };
-    dims: { latentDim: number; clipDim: number; syncDim: number; textDim: number };
+    dims: { latentDim: number; clipDim: number; syncDim: number; textDim: number; headSize: number };
     empty: HvfFacts['empty'];
   };
   const vae = components.vae.cached.meta as { hop: number; sampleRate: number };
@@ -153,9 +162,11 @@ export async function ensureHvfGraphs(o: HvfGraphOptions): Promise<HvfGraphSet> 
     facts: {
       sampleRate: vae.sampleRate,
       samplesPerLatent: vae.hop,
-      latent: { length: dit.sequence.latent, channels: dit.dims.latentDim },
-      clip: { frames: dit.sequence.clip, dim: dit.dims.clipDim, image: siglip.image },
-      sync: { tokens: dit.sequence.sync, dim: dit.dims.syncDim, image: sync.image, segmentFrames: sync.frames },
+      maxWindowS: HVF_CONFIG.maxDuration,
+      headSize: dit.dims.headSize,
+      latent: { channels: dit.dims.latentDim },
+      clip: { dim: dit.dims.clipDim, image: siglip.image },
+      sync: { dim: dit.dims.syncDim, image: sync.image, segmentFrames: sync.frames },
       text: { dim: dit.dims.textDim },
       empty: dit.empty,
     },

@@ -28,6 +28,7 @@ import { gaussianNoise } from '../learned/noise.js';
 import { planWindows } from '../learned/windows.js';
 import type { HvfFacts } from './graphs.js';
 import { sampleHvf } from './sampler.js';
+import { hvfWindowShape } from './window-inputs.js';
 
 /** Upstream's defaults (`constants.py`, `cli.py`): 50 steps, guidance 4.5, this negative prompt. */
 export const HVF_DEFAULT_STEPS = 50;
@@ -132,9 +133,10 @@ async function render(
   const { facts } = rt;
   const mode = modeOf(request);
   const durationS = await lengthOf(request, DEFAULT_SOUND_S);
-  const { channels, length } = facts.latent;
-  const windowS = (length * facts.samplesPerLatent) / facts.sampleRate;
-  const windows = planWindows(durationS, windowS);
+  const { channels } = facts.latent;
+  // Windows of up to the trained 15 s, each converted lengths of its own (one window for a clip of ≤ 15 s).
+  const windows = planWindows(durationS, facts.maxWindowS);
+  const shapes = windows.map((w) => hvfWindowShape(facts, w.length));
   request.onProgress({ stage: 'frames', percent: 0 });
   let t = performance.now();
   const side = facts.clip.image;
@@ -149,7 +151,8 @@ async function render(
     const pair = await textPair({ rt, clap: sessions.clapText, request, dim: facts.text.dim });
     job.mark('clap_text', t);
     const visual = [];
-    for (const w of windows) {
+    for (const [i, w] of windows.entries()) {
+      const facts = shapes[i]!.picture;
       const o = { facts, synchformer: sessions.synchformer, mode, frames, images, startS: w.start, signal: request.signal, job };
       visual.push(await pictureConditions(o));
     }
@@ -160,23 +163,29 @@ async function render(
     for (let i = 0; i < windows.length; i++) {
       request.signal.throwIfAborted();
       let tw = performance.now();
-      const conditions = await runConditions(sessions.conditions, {
-        clip: { data: join2(seen[i]!.clip, tiled(facts.empty.clip, facts.clip.frames)), dims: [2, facts.clip.frames, facts.clip.dim] },
-        sync: { data: join2(seen[i]!.sync, tiled(facts.empty.sync, facts.sync.tokens)), dims: [2, facts.sync.tokens, facts.sync.dim] },
-        text: { data: text.data, dims: [2, text.length, facts.text.dim] },
-      });
+      const { seq, tables } = shapes[i]!;
+      const conditions = await runConditions(
+        sessions.conditions,
+        {
+          clip: { data: join2(seen[i]!.clip, tiled(facts.empty.clip, seq.clip)), dims: [2, seq.clip, facts.clip.dim] },
+          sync: { data: join2(seen[i]!.sync, tiled(facts.empty.sync, seq.sync)), dims: [2, seq.sync, facts.sync.dim] },
+          text: { data: text.data, dims: [2, text.length, facts.text.dim] },
+        },
+        tables.conditions,
+      );
       addTime(job, 'conditions', tw);
       tw = performance.now();
       const velocity = pairVelocity({
         flow: sessions.flow,
         conditions,
-        latentShape: [channels, length],
+        latentShape: [channels, seq.latent],
+        extra: tables.flow,
         cfg: s.cfgStrength > 1,
         state: rt,
         job,
         what: 'HunyuanVideo-Foley',
       });
-      const x0 = gaussianNoise({ seed: request.seed, stream: i, count: length * channels });
+      const x0 = gaussianNoise({ seed: request.seed, stream: i, count: seq.latent * channels });
       const onStep = (done: number): void =>
         request.onProgress({ stage: 'sampling', percent: Math.round((100 * (i * s.steps + done)) / (windows.length * s.steps)) });
       out.push(await sampleHvf({ x0, steps: s.steps, guidanceScale: s.cfgStrength, velocity, onStep, signal: request.signal }));
@@ -195,7 +204,7 @@ async function render(
       audio: async (i) => {
         const tw = performance.now();
         const vae = sessions.vae;
-        const z = tensor('float32', latents[i]!, [1, channels, length]);
+        const z = tensor('float32', latents[i]!, [1, channels, shapes[i]!.seq.latent]);
         const audio = (await vae.run({ [vae.inputNames[0]!]: z }))[vae.outputNames[0]!]!.data as Float32Array;
         addTime(job, 'vae', tw);
         return audio;

@@ -15,13 +15,18 @@ export interface PairState {
   flowBatch: 1 | 2;
 }
 
-/** Runs the conditions graph on batch-2 feeds, each input found by what its name says it is. */
+/**
+ * Runs the conditions graph on batch-2 feeds, each input found by what its name says it is; `extra`
+ * feeds the inputs it names as they are (a length-dynamic graph's per-window tables).
+ */
 export async function runConditions(
   session: Session,
   feeds: Record<'clip' | 'sync' | 'text', { data: Float32Array; dims: readonly number[] }>,
+  extra: Readonly<Record<string, Tensor>> = {},
 ): Promise<Record<string, Tensor>> {
   const pick = (n: string) => (n.includes('clip') ? feeds.clip : n.includes('sync') ? feeds.sync : feeds.text);
-  return session.run(Object.fromEntries(session.inputNames.map((n) => [n, tensor('float32', pick(n).data, pick(n).dims)])));
+  const feed = (n: string): Tensor => extra[n] ?? tensor('float32', pick(n).data, pick(n).dims);
+  return session.run(Object.fromEntries(session.inputNames.map((n) => [n, feed(n)])));
 }
 
 /** Row `r` of a batch-2 tensor (its first dimension halved). */
@@ -39,6 +44,8 @@ export function pairVelocity(o: {
   conditions: Record<string, Tensor>;
   /** The latent's shape without the batch dimension. */
   latentShape: readonly number[];
+  /** Inputs fed as they are whatever the batch (a length-dynamic graph's per-window tables). */
+  extra?: Readonly<Record<string, Tensor>>;
   cfg: boolean;
   state: PairState;
   job: EngineJob;
@@ -55,6 +62,11 @@ export function pairVelocity(o: {
     };
     for (const name of flow.inputNames) {
       if (name in feeds) continue;
+      const fixed = o.extra?.[name];
+      if (fixed) {
+        feeds[name] = fixed;
+        continue;
+      }
       const c = o.conditions[name];
       if (!c) throw new TypeError(`the flow graph wants ${name}, which the conditions graph does not give`);
       feeds[name] = b === 2 ? c : half(c, rows[0]!);

@@ -1,10 +1,11 @@
 /**
- * @module Any length from a model trained on 8 s: the track is cut into windows of the trained
- * span that overlap by at least a second, each sampled on its own, and joined with equal-power
- * crossfades (cos/sin: the summed power stays constant where two windows of unrelated noise
- * meet). A source shorter than one window gets one window; the part past its end is conditioned
- * on the learned "no picture" features and cut off. Window starts sit on the 8 fps grid, so each
- * window's CLIP frames are whole frames of the one decode.
+ * @module Any length from a model trained on a span (MMAudio 8 s, HunyuanVideo-Foley up to 15 s):
+ * the track is cut into windows of the trained span that overlap by at least a second, each sampled
+ * on its own, and joined with equal-power crossfades (cos/sin: the summed power stays constant where
+ * two windows of unrelated noise meet). A source shorter than one window gets one window, of the
+ * source's length (MMAudio's fixed-length graphs then condition the part past its end on the learned
+ * "no picture" features and cut it off). Window starts sit on the 8 fps grid, so each window's
+ * CLIP frames are whole frames of the one decode.
  */
 
 /** The least overlap between two windows (s). */
