@@ -27,6 +27,7 @@ import type { MmaudioVariant } from '../src/convert/mmaudio-dit/index.js';
 import { createHandler } from '../src/dispatch/handler.js';
 import type { Session } from '../src/inference/ort.js';
 import type { SessionCache } from '../src/inference/sessions.js';
+import { timedSession } from '../src/inference/timed-session.js';
 import type { WorkerModels } from '../src/inference/warm-up.js';
 import { cpuInference } from '../src/inference/worker-inference.js';
 import { resolveMediaBinaries } from '../src/media/binaries.js';
@@ -117,20 +118,10 @@ export function standInRegistry(
 
 /** The cache with every bundle's sessions timed into `into` (session name → ms), so a job's model time splits by session. */
 function timedCache(cache: SessionCache, into: Record<string, number>): SessionCache {
-  const timed = (name: string, s: Session): Session => ({
-    provider: s.provider,
-    inputNames: s.inputNames,
-    outputNames: s.outputNames,
-    release: () => s.release(),
-    async run(feeds, options) {
-      const t0 = performance.now();
-      try {
-        return await s.run(feeds, options);
-      } finally {
-        into[name] = (into[name] ?? 0) + performance.now() - t0;
-      }
-    },
-  });
+  const timed = (name: string, s: Session): Session =>
+    timedSession(s, (ms) => {
+      into[name] = (into[name] ?? 0) + ms;
+    });
   return {
     async bundle(key, spec) {
       const b = await cache.bundle(key, spec);

@@ -268,6 +268,14 @@ export interface ConvertedGraph {
   data?: ExternalData;
 }
 
+/** A graph's metadata as ONNX keeps it (strings): where its weights came from, when known, then `entries`. */
+export function graphMetadata(
+  source: string | undefined,
+  entries: Readonly<Record<string, string | number | boolean>>,
+): Record<string, string> {
+  return { ...(source === undefined ? {} : { source }), ...Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, String(v)])) };
+}
+
 /** Encodes a graph inline, or with its weights in `location` when asked or past {@link EXTERNAL_DATA_FROM}. */
 export function encodeGraph(g: OnnxGraph, o: EncodeOptions & { storage?: GraphStorage | undefined; location: string }): ConvertedGraph {
   const { storage = 'auto', location, ...e } = o;

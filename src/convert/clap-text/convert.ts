@@ -4,7 +4,7 @@
  * when asked or past {@link EXTERNAL_DATA_FROM}, with an external data file.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph, graphMetadata } from '../onnx-graph.js';
 import { buildClapTextGraph, CLAP_TEXT_INPUT, CLAP_TEXT_OUTPUT } from './graph.js';
 import { type ClapTextDims, readClapTextWeights } from './weights.js';
 
@@ -55,16 +55,15 @@ export async function convertClapTextModel(o: ConvertClapTextOptions): Promise<C
     producerName: 'foley-worker clap-text',
     producerVersion: CLAP_TEXT_CONVERTER_VERSION,
     docString: 'HF ClapTextModelWithProjection text tower: RoBERTa token ids → last_hidden_state (HunyuanVideo-Foley text_feat)',
-    metadata: {
-      ...(o.source === undefined ? {} : { source: o.source }),
-      vocab: String(dims.vocab),
-      width: String(dims.width),
-      max_tokens: String(dims.maxTokens),
-      layers: String(dims.layers),
-      heads: String(dims.heads),
-      mlp_width: String(dims.mlpWidth),
-      pad_token_id: String(dims.padTokenId),
-    },
+    metadata: graphMetadata(o.source, {
+      vocab: dims.vocab,
+      width: dims.width,
+      max_tokens: dims.maxTokens,
+      layers: dims.layers,
+      heads: dims.heads,
+      mlp_width: dims.mlpWidth,
+      pad_token_id: dims.padTokenId,
+    }),
   };
   const encoded = encodeGraph(g, { ...e, storage: o.storage, location: CLAP_TEXT_DATA_LOCATION });
   return { ...encoded, dims, inputName: CLAP_TEXT_INPUT, outputName: CLAP_TEXT_OUTPUT };

@@ -5,7 +5,7 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import type { ClipActivation } from '../clip-transformer.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph, graphMetadata } from '../onnx-graph.js';
 import { buildClipImageGraph, CLIP_IMAGE_INPUT, CLIP_IMAGE_OUTPUT } from './graph.js';
 import { type ClipImageDims, readClipImageWeights } from './weights.js';
 
@@ -60,16 +60,15 @@ export async function convertClipImageModel(o: ConvertClipImageOptions): Promise
     producerName: 'foley-worker clip-image',
     producerVersion: CLIP_IMAGE_CONVERTER_VERSION,
     docString: 'open_clip CLIP image tower: normalised pixels → L2-normalised image features (encode_image(x, normalize=True))',
-    metadata: {
-      ...(o.source === undefined ? {} : { source: o.source }),
+    metadata: graphMetadata(o.source, {
       activation,
-      width: String(dims.width),
-      patch: String(dims.patch),
-      grid: String(dims.grid),
-      layers: String(dims.layers),
-      heads: String(dims.heads),
-      embed: String(dims.embed),
-    },
+      width: dims.width,
+      patch: dims.patch,
+      grid: dims.grid,
+      layers: dims.layers,
+      heads: dims.heads,
+      embed: dims.embed,
+    }),
   };
   const encoded = encodeGraph(g, { ...e, storage: o.storage, location: CLIP_IMAGE_DATA_LOCATION });
   return { ...encoded, dims, inputName: CLIP_IMAGE_INPUT, outputName: CLIP_IMAGE_OUTPUT };

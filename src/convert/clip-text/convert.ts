@@ -11,6 +11,7 @@
  * fp32 model of about 1.4 GB (under protobuf's 2 GB, so no external data).
  */
 import type { WeightsFile } from '../../models/weights/index.js';
+import { graphMetadata } from '../onnx-graph.js';
 import { buildClipTextGraph, CLIP_TEXT_INPUT, CLIP_TEXT_OUTPUT, type ClipTextActivation } from './graph.js';
 import { type ClipTextDims, readClipTextWeights } from './weights.js';
 
@@ -52,15 +53,14 @@ export async function convertClipTextModel(o: ConvertClipTextOptions): Promise<C
     producerName: 'foley-worker clip-text',
     producerVersion: CLIP_TEXT_CONVERTER_VERSION,
     docString: 'open_clip CLIP text tower: token ids → L2-normalised token states after ln_final (MMAudio encode_text)',
-    metadata: {
-      ...(o.source === undefined ? {} : { source: o.source }),
+    metadata: graphMetadata(o.source, {
       activation,
-      vocab: String(dims.vocab),
-      width: String(dims.width),
-      context: String(dims.context),
-      layers: String(dims.layers),
-      heads: String(dims.heads),
-    },
+      vocab: dims.vocab,
+      width: dims.width,
+      context: dims.context,
+      layers: dims.layers,
+      heads: dims.heads,
+    }),
   });
   return { model, dims, inputName: CLIP_TEXT_INPUT, outputName: CLIP_TEXT_OUTPUT };
 }

@@ -20,7 +20,7 @@
  * MODEL_LOAD_FAILED naming it.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { type ConvertedGraph, createOnnxGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, createOnnxGraph, EXTERNAL_DATA_FROM, encodeGraph, graphMetadata } from '../onnx-graph.js';
 import { add, type ConvGraphContext, conv1d, convTranspose1d, snake } from '../snake-conv.js';
 import {
   DAC_DILATIONS,
@@ -156,16 +156,15 @@ export async function convertDacVaeDecoder(o: ConvertDacVaeOptions): Promise<Con
     producerName: 'foley-worker',
     producerVersion: DAC_VAE_CONVERTER_VERSION,
     docString: `DAC-VAE decoder: z [batch, ${latentDim}, frames] → wav [batch, ${dims.outChannels}, frames · ${hop}]`,
-    metadata: {
-      latent_dim: String(latentDim),
-      decoder_dim: String(channels),
+    metadata: graphMetadata(o.source, {
+      latent_dim: latentDim,
+      decoder_dim: channels,
       rates: dims.rates.join(','),
-      hop: String(hop),
-      sample_rate: String(dims.sampleRate),
-      continuous: String(dims.continuous),
+      hop,
+      sample_rate: dims.sampleRate,
+      continuous: dims.continuous,
       converter: DAC_VAE_CONVERTER_VERSION,
-      ...(o.source === undefined ? {} : { source: o.source }),
-    },
+    }),
   };
   const encoded = encodeGraph(graph, { ...e, storage: o.storage, location: DAC_VAE_DATA_LOCATION });
   return { ...encoded, dims };

@@ -16,6 +16,7 @@ import {
   type PrecisionChoice,
   resolvePrecision,
   type WeightPrecision,
+  graphMetadata,
 } from '../onnx-graph.js';
 import { defaultSequenceLengths, HVF_CONFIG, HVF_VARIANTS, type HvfSequenceLengths, type HvfVariant } from './config.js';
 import { buildConditionsGraph, buildFlowGraph } from './graphs.js';
@@ -118,17 +119,16 @@ export async function convertHvfDit(o: ConvertHvfDitOptions): Promise<ConvertedH
   }
   const precision = resolvePrecision(o.precision, hvfDitFp32Bytes(dims));
   const weights = await readHvfDitWeights(o.weights);
-  const metadata = {
-    ...(o.source === undefined ? {} : { source: o.source }),
+  const metadata = graphMetadata(o.source, {
     variant: o.variant,
-    hidden: String(dims.hidden),
-    triple: String(dims.triple),
-    single: String(dims.single),
-    latent: String(fixed?.latent ?? 'dynamic'),
-    clip: String(fixed?.clip ?? 'dynamic'),
-    sync: String(fixed?.sync ?? 'dynamic'),
+    hidden: dims.hidden,
+    triple: dims.triple,
+    single: dims.single,
+    latent: fixed?.latent ?? 'dynamic',
+    clip: fixed?.clip ?? 'dynamic',
+    sync: fixed?.sync ?? 'dynamic',
     weights: precision,
-  };
+  });
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
     const e = { producerName: 'foley-worker hvf-dit', producerVersion: HVF_DIT_CONVERTER_VERSION, docString: doc, metadata };

@@ -27,6 +27,7 @@ import {
   type PrecisionChoice,
   resolvePrecision,
   type WeightPrecision,
+  graphMetadata,
 } from '../onnx-graph.js';
 export type { ExternalData } from '../onnx-graph.js';
 export { CONDITION_INPUTS, CONDITION_NAMES, type ConditionName, FLOW_INPUTS, FLOW_OUTPUT } from './graphs.js';
@@ -100,17 +101,16 @@ export async function convertMmaudioDit(o: ConvertMmaudioDitOptions): Promise<Co
   if (![latent, clip, sync].every((n) => Number.isInteger(n) && n > 0) || sync % SYNC_SEGMENT !== 0) {
     throw new RangeError(`\`sequence\` must hold positive integers, sync a multiple of ${SYNC_SEGMENT}: got ${JSON.stringify(sequence)}`);
   }
-  const metadata = {
-    ...(o.source === undefined ? {} : { source: o.source }),
+  const metadata = graphMetadata(o.source, {
     variant: o.variant,
-    hidden: String(dims.hidden),
-    joint: String(dims.joint),
-    fused: String(dims.fused),
-    latent: String(sequence.latent),
-    clip: String(sequence.clip),
-    sync: String(sequence.sync),
+    hidden: dims.hidden,
+    joint: dims.joint,
+    fused: dims.fused,
+    latent: sequence.latent,
+    clip: sequence.clip,
+    sync: sequence.sync,
     weights: precision,
-  };
+  });
   const storage = o.storage ?? 'auto';
   const encode = (g: OnnxGraph, doc: string, location: string): ConvertedGraph => {
     const e = { producerName: 'foley-worker mmaudio-dit', producerVersion: MMAUDIO_DIT_CONVERTER_VERSION, docString: doc, metadata };

@@ -16,7 +16,7 @@
  * from their names (see weights.ts `decoderLevels`); what neither carries is the table below.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
-import { createOnnxGraph } from '../onnx-graph.js';
+import { createOnnxGraph, graphMetadata } from '../onnx-graph.js';
 import { attention, clamp, conv, type GraphContext, graphContext, MP_SUM_T, mpSilu, mpSum, pixelNorm, repeatTwice } from './graph.js';
 import { decoderLevels, type Tensor32, VaeStateDict, vaeCheckpointError } from './weights.js';
 
@@ -179,13 +179,12 @@ export async function convertMmaudioVaeDecoder(o: ConvertMmaudioVaeOptions): Pro
     producerName: 'foley-worker',
     producerVersion: MMAUDIO_VAE_CONVERTER_VERSION,
     docString: `MMAudio VAE decoder ${o.variant}: z [batch, ${expected.latent}, frames] → mel [batch, ${mels}, frames · ${factor}]`,
-    metadata: {
+    metadata: graphMetadata(o.source, {
       variant: o.variant,
-      latent_channels: String(expected.latent),
-      n_mels: String(mels),
-      upsample: String(factor),
+      latent_channels: expected.latent,
+      n_mels: mels,
+      upsample: factor,
       converter: MMAUDIO_VAE_CONVERTER_VERSION,
-      ...(o.source === undefined ? {} : { source: o.source }),
-    },
+    }),
   });
 }

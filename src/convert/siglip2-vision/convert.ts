@@ -5,7 +5,7 @@
  */
 import type { WeightsFile } from '../../models/weights/index.js';
 import type { ClipActivation } from '../clip-transformer.js';
-import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph } from '../onnx-graph.js';
+import { type ConvertedGraph, EXTERNAL_DATA_FROM, encodeGraph, graphMetadata } from '../onnx-graph.js';
 import { buildSiglip2VisionGraph, SIGLIP2_VISION_INPUT, SIGLIP2_VISION_OUTPUT } from './graph.js';
 import { readSiglip2VisionWeights, type Siglip2VisionDims } from './weights.js';
 
@@ -58,16 +58,15 @@ export async function convertSiglip2VisionModel(o: ConvertSiglip2VisionOptions):
     producerName: 'foley-worker siglip2-vision',
     producerVersion: SIGLIP2_VISION_CONVERTER_VERSION,
     docString: 'HF SiglipModel vision tower: normalised pixels → get_image_features (MAP-head pooled output)',
-    metadata: {
-      ...(o.source === undefined ? {} : { source: o.source }),
+    metadata: graphMetadata(o.source, {
       activation,
-      width: String(dims.width),
-      patch: String(dims.patch),
-      grid: String(dims.grid),
-      layers: String(dims.layers),
-      heads: String(dims.heads),
-      mlp_width: String(dims.mlpWidth),
-    },
+      width: dims.width,
+      patch: dims.patch,
+      grid: dims.grid,
+      layers: dims.layers,
+      heads: dims.heads,
+      mlp_width: dims.mlpWidth,
+    }),
   };
   const encoded = encodeGraph(g, { ...e, storage: o.storage, location: SIGLIP2_VISION_DATA_LOCATION });
   return { ...encoded, dims, inputName: SIGLIP2_VISION_INPUT, outputName: SIGLIP2_VISION_OUTPUT };

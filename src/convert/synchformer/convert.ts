@@ -16,6 +16,7 @@
  * no external data); ORT CPU on 2 cores takes about 4 s a segment.
  */
 import type { WeightsFile } from '../../models/weights/index.js';
+import { graphMetadata } from '../onnx-graph.js';
 import { SYNCHFORMER_CONFIG } from './config.js';
 import { buildSynchformerGraph, SYNCHFORMER_INPUT, SYNCHFORMER_OUTPUT } from './graph.js';
 import { readSynchformerWeights, type SynchformerDims } from './weights.js';
@@ -51,16 +52,15 @@ export async function convertSynchformerModel(o: ConvertSynchformerOptions): Pro
     producerName: 'foley-worker synchformer',
     producerVersion: SYNCHFORMER_CONVERTER_VERSION,
     docString: 'Synchformer visual encoder (divided space-time ViT): segments [B,S,frames,3,H,W] in [-1,1] → [B,S,tokens,width]',
-    metadata: {
-      ...(o.source === undefined ? {} : { source: o.source }),
+    metadata: graphMetadata(o.source, {
       input_range: '[-1, 1]: (u8 / 255 - 0.5) / 0.5 of 224x224 centre crops at 25 fps',
-      width: String(dims.width),
-      heads: String(dims.heads),
-      depth: String(dims.depth),
-      frames: String(dims.frames),
-      image: String(dims.image),
-      temporal_tokens: String(dims.temporalTokens),
-    },
+      width: dims.width,
+      heads: dims.heads,
+      depth: dims.depth,
+      frames: dims.frames,
+      image: dims.image,
+      temporal_tokens: dims.temporalTokens,
+    }),
   });
   return { model, dims, inputName: SYNCHFORMER_INPUT, outputName: SYNCHFORMER_OUTPUT };
 }

@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Session } from '../../../../inference/ort.js';
+import { timedSession } from '../../../../inference/timed-session.js';
 import { encodeWavFloat32 } from '../../../../media/wav.js';
 import type { EngineJob, FoleyRender, FoleyRequest } from '../engine.js';
 import { type ClipFrameFeatures, SYNC_STRIDE, syncFeatures } from './encoders.js';
@@ -128,21 +129,11 @@ export function join2(a: Float32Array, b: Float32Array): Float32Array {
  * the job's time over that sum is the worker's own overhead, which the bench reports.
  */
 export function timedSessions<K extends string>(sessions: Readonly<Record<K, Session>>, job: EngineJob): Record<K, Session> {
-  const wrap = (s: Session): Session => ({
-    provider: s.provider,
-    inputNames: s.inputNames,
-    outputNames: s.outputNames,
-    release: () => s.release(),
-    async run(feeds, options) {
-      const t0 = performance.now();
-      try {
-        return await s.run(feeds, options);
-      } finally {
-        job.timings.model_runs = (job.timings.model_runs ?? 0) + (performance.now() - t0);
-        job.timings.model_run_count = (job.timings.model_run_count ?? 0) + 1;
-      }
-    },
-  });
+  const wrap = (s: Session): Session =>
+    timedSession(s, (ms) => {
+      job.timings.model_runs = (job.timings.model_runs ?? 0) + ms;
+      job.timings.model_run_count = (job.timings.model_run_count ?? 0) + 1;
+    });
   return Object.fromEntries(Object.entries<Session>(sessions).map(([k, v]) => [k, wrap(v)])) as Record<K, Session>;
 }
 
