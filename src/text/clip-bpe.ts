@@ -61,8 +61,33 @@ function parseMerges(lines: readonly string[], source: string): string[][] {
   });
 }
 
-function corrupt(message: string): WorkerError {
-  return new WorkerError('MODEL_CORRUPT', `CLIP tokenizer: ${message}`);
+function corrupt(message: string, cause?: unknown): WorkerError {
+  return new WorkerError('MODEL_CORRUPT', `CLIP tokenizer: ${message}`, cause === undefined ? {} : { cause });
+}
+
+/**
+ * A Hugging Face `vocab.json` (token → id) as the encoder and its inverse; what is not an object of
+ * non-negative integer ids is `corrupt` (each tokenizer names itself in the message).
+ */
+export function readVocabJson(
+  json: string,
+  corrupt: (message: string, cause?: unknown) => WorkerError,
+): { encoder: Map<string, number>; decoder: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (cause) {
+    throw corrupt('vocab.json is not JSON', cause);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw corrupt('vocab.json is not an object');
+  const encoder = new Map<string, number>();
+  const decoder: string[] = [];
+  for (const [token, id] of Object.entries(parsed)) {
+    if (!Number.isInteger(id) || (id as number) < 0) throw corrupt(`vocab.json: ${JSON.stringify(token)} has id ${String(id)}`);
+    encoder.set(token, id as number);
+    decoder[id as number] = token;
+  }
+  return { encoder, decoder };
 }
 
 function rankTable(merges: readonly string[][]): Map<string, number> {
@@ -102,20 +127,7 @@ export function bpeTablesFromGz(gz: Uint8Array): ClipBpeTables {
  * 48,894 merges count, as in open_clip and transformers' `CLIPTokenizer`.
  */
 export function bpeTablesFromVocabMerges(vocabJson: string, mergesTxt: string): ClipBpeTables {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(vocabJson);
-  } catch (cause) {
-    throw new WorkerError('MODEL_CORRUPT', 'CLIP tokenizer: vocab.json is not JSON', { cause });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw corrupt('vocab.json is not an object');
-  const encoder = new Map<string, number>();
-  const decoder: string[] = [];
-  for (const [token, id] of Object.entries(parsed)) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw corrupt(`vocab.json: ${JSON.stringify(token)} has id ${String(id)}`);
-    encoder.set(token, id as number);
-    decoder[id as number] = token;
-  }
+  const { encoder, decoder } = readVocabJson(vocabJson, corrupt);
   const lines = mergesTxt.split('\n');
   const start = lines[0]?.startsWith('#version') ? 1 : 0;
   const body = lines.slice(start, start + CLIP_MERGE_COUNT);
@@ -138,7 +150,16 @@ export function bpeTablesFromVocabMerges(vocabJson: string, mergesTxt: string): 
 export function bpeWord(word: string, ranks: ReadonlyMap<string, number>): string[] {
   const chars = [...word];
   if (chars.length === 0) return [];
-  let symbols = [...chars.slice(0, -1), chars[chars.length - 1]! + END_OF_WORD];
+  return mergeSymbols([...chars.slice(0, -1), chars[chars.length - 1]! + END_OF_WORD], ranks);
+}
+
+/**
+ * The BPE loop both tokenizers share (CLIP's words end in `</w>`, RoBERTa's byte-level pieces do
+ * not): merge every occurrence, left to right, of the adjacent pair with the lowest rank, until no
+ * pair has a rank or one symbol is left.
+ */
+export function mergeSymbols(start: readonly string[], ranks: ReadonlyMap<string, number>): string[] {
+  let symbols = [...start];
   while (symbols.length > 1) {
     let best = Number.POSITIVE_INFINITY;
     let first = '';

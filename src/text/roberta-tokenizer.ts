@@ -14,7 +14,7 @@
  * `dims.maxTokens`).
  */
 import { WorkerError } from '../errors.js';
-import { BYTE_CHARS, CHAR_BYTES } from './clip-bpe.js';
+import { BYTE_CHARS, CHAR_BYTES, mergeSymbols, readVocabJson } from './clip-bpe.js';
 
 /**
  * GPT-2's pattern: the English contractions, then an optional space and a run of letters, of digits or
@@ -40,35 +40,6 @@ export interface RobertaBatch {
 
 function corrupt(message: string, cause?: unknown): WorkerError {
   return new WorkerError('MODEL_CORRUPT', `RoBERTa tokenizer: ${message}`, cause === undefined ? {} : { cause });
-}
-
-/** One piece (byte characters) → BPE symbols: merge every occurrence of the lowest-ranked adjacent pair, left to right, repeat. */
-function bpe(word: string, ranks: ReadonlyMap<string, number>): string[] {
-  let symbols = [...word];
-  while (symbols.length > 1) {
-    let best = Number.POSITIVE_INFINITY;
-    let pair = '';
-    for (let i = 0; i + 1 < symbols.length; i += 1) {
-      const key = `${symbols[i]} ${symbols[i + 1]}`;
-      const rank = ranks.get(key);
-      if (rank !== undefined && rank < best) {
-        best = rank;
-        pair = key;
-      }
-    }
-    if (pair === '') break;
-    const merged: string[] = [];
-    for (let i = 0; i < symbols.length; i += 1) {
-      if (i + 1 < symbols.length && `${symbols[i]} ${symbols[i + 1]}` === pair) {
-        merged.push(symbols[i]! + symbols[i + 1]!);
-        i += 1;
-      } else {
-        merged.push(symbols[i]!);
-      }
-    }
-    symbols = merged;
-  }
-  return symbols;
 }
 
 /**
@@ -104,20 +75,7 @@ export class RobertaTokenizer {
 
   /** From the Hugging Face pair: `vocab.json` (token → id) and `merges.txt` (an optional `#version` header, then one merge a line). */
   static fromVocabMerges(vocabJson: string, mergesTxt: string): RobertaTokenizer {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(vocabJson);
-    } catch (cause) {
-      throw corrupt('vocab.json is not JSON', cause);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw corrupt('vocab.json is not an object');
-    const encoder = new Map<string, number>();
-    const decoder: string[] = [];
-    for (const [token, id] of Object.entries(parsed)) {
-      if (!Number.isInteger(id) || (id as number) < 0) throw corrupt(`vocab.json: ${JSON.stringify(token)} has id ${String(id)}`);
-      encoder.set(token, id as number);
-      decoder[id as number] = token;
-    }
+    const { encoder, decoder } = readVocabJson(vocabJson, corrupt);
     const ranks = new Map<string, number>();
     const lines = mergesTxt.split('\n');
     const start = lines[0]?.startsWith('#version') ? 1 : 0;
@@ -186,7 +144,7 @@ export class RobertaTokenizer {
     if (cached !== undefined) return cached;
     let chars = '';
     for (const b of UTF8.encode(piece)) chars += BYTE_CHARS[b]!;
-    const ids = bpe(chars, this.#ranks).map((symbol) => this.#encoder.get(symbol) ?? this.unkId);
+    const ids = mergeSymbols([...chars], this.#ranks).map((symbol) => this.#encoder.get(symbol) ?? this.unkId);
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(piece, ids);
     return ids;
