@@ -179,6 +179,21 @@ function edgeEnergy({ frame, width, height, edges }: { frame: Uint8Array; width:
   }
 }
 
+/** The sums of products of two series about their means (`ma`, `mb`): what a correlation divides. */
+function centredProducts(a: ArrayLike<number>, b: ArrayLike<number>, ma: number, mb: number): { sab: number; saa: number; sbb: number } {
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = (a[i] as number) - ma;
+    const y = (b[i] as number) - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return { sab, saa, sbb };
+}
+
 /**
  * How different two frames' structures (edge energy per block and channel) are: one minus the
  * correlation of their edge maps (0: edges in the same places, however strong; 1: unrelated).
@@ -196,16 +211,7 @@ export function edgeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number
   ma /= k;
   mb /= k;
   if (ma < EDGE_FLOOR || mb < EDGE_FLOOR) return 0;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < k; i++) {
-    const x = (a[i] as number) - ma;
-    const y = (b[i] as number) - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
+  const { sab, saa, sbb } = centredProducts(a, b, ma, mb);
   return saa > 0 && sbb > 0 ? 1 - sab / Math.sqrt(saa * sbb) : 0;
 }
 
@@ -247,16 +253,7 @@ export function layoutDistance(a: ArrayLike<number>, b: ArrayLike<number>): { ma
   }
   ma /= k;
   mb /= k;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < k; i++) {
-    const x = (a[i] as number) - ma;
-    const y = (b[i] as number) - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
+  const { sab, saa, sbb } = centredProducts(a, b, ma, mb);
   // Below ~1/255 of spread a frame is flat (black, a single colour): no layout to compare.
   const flat = (1 / 255) ** 2 * k;
   const structure = saa > flat && sbb > flat ? 1 - sab / Math.sqrt(saa * sbb) : 0;

@@ -11,12 +11,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { HvfVariant } from '../../../../convert/hvf-dit/index.js';
-import { WorkerError } from '../../../../errors.js';
 import { HVF_ENGINE_NAMES, type HvfEngineName, hvfFiles } from '../../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../../models/registry.js';
 import { RobertaTokenizer } from '../../../../text/roberta-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
-import { loadFailed, openBundle, sourcesOf } from '../learned/load.js';
+import { conversionInputs, loadFailed, openBundle, sourcesOf } from '../learned/load.js';
 import { discardHvfComponent, ensureHvfGraphs, type HvfComponent, type HvfGraphOptions } from './graphs.js';
 import {
   HVF_DEFAULT_CFG,
@@ -85,14 +84,9 @@ function graphOptions(
   name: HvfEngineName,
   o: { registry: ModelRegistry | undefined; models: EngineDeps['config']['models'] },
 ): HvfGraphOptions {
-  const sources = sourcesOf(name, { files: hvfFiles(name), registry: o.registry });
-  if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
   return {
     variant: name.slice('hunyuan-foley-'.length) as HvfVariant,
-    precision: o.models.learnedPrecision,
-    sources,
-    root: o.models.graphsDir,
-    lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },
+    ...conversionInputs(name, { files: hvfFiles(name), registry: o.registry, models: o.models }),
   };
 }
 

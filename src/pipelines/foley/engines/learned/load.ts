@@ -11,7 +11,8 @@ import type { Session } from '../../../../inference/ort.js';
 import type { SessionOptions } from '../../../../inference/types.js';
 import type { EngineFile } from '../../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../../models/registry.js';
-import type { ComponentGraphs, Sources } from './components.js';
+import type { ModelsConfig } from '../../../../models/options.js';
+import type { CacheSettings, ComponentGraphs, Sources } from './components.js';
 
 /** The network's files on this worker's volume, or why they are not all there. */
 export function sourcesOf(name: string, o: { files: readonly EngineFile[]; registry: ModelRegistry | undefined }): Sources | string {
@@ -27,6 +28,29 @@ export function sourcesOf(name: string, o: { files: readonly EngineFile[]; regis
     }
   }
   return out;
+}
+
+/**
+ * What every learned engine's conversion starts from: the network's files on the volume
+ * (MODEL_NOT_AVAILABLE naming the engine when one is missing), where and under which lock the
+ * graphs are cached, and LEARNED_PRECISION.
+ */
+export function conversionInputs(
+  name: string,
+  o: {
+    files: readonly EngineFile[];
+    registry: ModelRegistry | undefined;
+    models: Pick<ModelsConfig, 'learnedPrecision' | 'graphsDir' | 'lockStaleMs' | 'lockWaitMs'>;
+  },
+): Pick<CacheSettings, 'root' | 'lock'> & { sources: Sources; precision: ModelsConfig['learnedPrecision'] } {
+  const sources = sourcesOf(name, o);
+  if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
+  return {
+    precision: o.models.learnedPrecision,
+    sources,
+    root: o.models.graphsDir,
+    lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },
+  };
 }
 
 export function loadFailed(name: string, what: string, cause: unknown): WorkerError {

@@ -10,11 +10,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../../../config.js';
-import { WorkerError } from '../../../../errors.js';
 import type { MmaudioVariant } from '../../../../convert/mmaudio-dit/index.js';
 import { MMAUDIO_ENGINE_NAMES, type MmaudioEngineName, mmaudioFiles, mmaudioVariantId } from '../../../../models/engine-files.js';
 import type { ModelRegistry } from '../../../../models/registry.js';
-import { loadFailed, openBundle, sourcesOf } from '../learned/load.js';
+import { conversionInputs, loadFailed, openBundle, sourcesOf } from '../learned/load.js';
 import { ClipTokenizer } from '../../../../text/clip-tokenizer.js';
 import type { EngineDeps, FoleyEngine, LoadedEngine } from '../engine.js';
 import { type EnsureGraphsOptions, ensureMmaudioGraphs, discardMmaudioComponent, type MmaudioComponent } from './graphs.js';
@@ -43,14 +42,9 @@ function ensureOptions(
   name: MmaudioEngineName,
   o: { registry: ModelRegistry | undefined; models: EngineDeps['config']['models'] },
 ): EnsureGraphsOptions {
-  const sources = sourcesOf(name, { files: mmaudioFiles(name), registry: o.registry });
-  if (typeof sources === 'string') throw new WorkerError('MODEL_NOT_AVAILABLE', sources, { details: { engine: name } });
   return {
     variant: mmaudioVariantId(name) as MmaudioVariant,
-    precision: o.models.learnedPrecision,
-    sources,
-    root: o.models.graphsDir,
-    lock: { staleMs: o.models.lockStaleMs, waitMs: o.models.lockWaitMs },
+    ...conversionInputs(name, { files: mmaudioFiles(name), registry: o.registry, models: o.models }),
   };
 }
 
