@@ -21,8 +21,8 @@ import {
   convertClapTextModel,
 } from '../../src/convert/clap-text/index.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
-import { openWeights, type TensorInfo, type WeightsFile } from '../../src/models/weights/index.js';
-import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights } from '../helpers/weights.js';
+import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
+import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights, shapesOnly } from '../helpers/weights.js';
 
 const DIR = new URL('../fixtures/clap-text/', import.meta.url);
 const CHECKPOINT = new URL('model.safetensors', DIR).pathname;
@@ -102,16 +102,7 @@ describe('CLAP text tower: parity with the reference', () => {
     };
     const shapes = clapTextTensorShapes(large);
     // Shapes only: nothing is read, so a table of TensorInfo without bytes stands in for the real file.
-    const info = (shape: number[]): TensorInfo => ({
-      dtype: 'float32',
-      shape,
-      strides: [],
-      storage: '',
-      offset: 0,
-      byteLength: 0,
-      contiguous: true,
-    });
-    const file: WeightsFile = { ...weights, tensors: new Map([...shapes].map(([name, shape]) => [name, info(shape)])) };
+    const file = shapesOnly(weights, shapes);
     expect(clapTextDims(file)).toEqual(large);
     expect(shapes.size).toBe(5 + 16 * 12);
   });

@@ -22,8 +22,8 @@ import {
   convertClipImageModel,
 } from '../../src/convert/clip-image/index.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
-import { openWeights, type TensorInfo, type WeightsFile } from '../../src/models/weights/index.js';
-import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights } from '../helpers/weights.js';
+import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
+import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights, shapesOnly } from '../helpers/weights.js';
 
 const DIR = new URL('../fixtures/clip-image/', import.meta.url);
 const CHECKPOINT = new URL('clip-image.pt', DIR).pathname;
@@ -117,16 +117,7 @@ describe('CLIP image tower: parity with open_clip', () => {
     const dfn5b: ClipImageDims = { width: 1280, patch: 14, grid: 27, layers: 32, mlpWidth: 5120, embed: 1024, heads: 16 };
     const shapes = clipImageTensorShapes(dfn5b);
     // Shapes only: nothing is read, so a table of TensorInfo without bytes stands in for the 2.5 GB file.
-    const info = (shape: number[]): TensorInfo => ({
-      dtype: 'float16',
-      shape,
-      strides: [],
-      storage: '',
-      offset: 0,
-      byteLength: 0,
-      contiguous: true,
-    });
-    const file: WeightsFile = { ...weights, tensors: new Map([...shapes].map(([name, shape]) => [name, info(shape)])) };
+    const file = shapesOnly(weights, shapes, 'float16');
     expect(clipImageDims(file)).toEqual(dfn5b);
     expect(shapes.size).toBe(8 + 12 * 32);
     expect(shapes.get('visual.positional_embedding')).toEqual([730, 1280]);

@@ -23,8 +23,8 @@ import {
   siglip2VisionTensorShapes,
 } from '../../src/convert/siglip2-vision/index.js';
 import { createOrtRuntime, tensor } from '../../src/inference/ort.js';
-import { openWeights, type TensorInfo, type WeightsFile } from '../../src/models/weights/index.js';
-import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights } from '../helpers/weights.js';
+import { openWeights, type WeightsFile } from '../../src/models/weights/index.js';
+import { loadFailure, maxAbsDiff, spiedWeights, tamperedWeights, shapesOnly } from '../helpers/weights.js';
 
 const DIR = new URL('../fixtures/siglip2-vision/', import.meta.url);
 const CHECKPOINT = new URL('model.safetensors', DIR).pathname;
@@ -105,16 +105,7 @@ describe('SigLIP vision tower: parity with the reference', () => {
     const base: Siglip2VisionDims = { width: 768, patch: 16, grid: 32, layers: 12, mlpWidth: 3072, heads: 12 };
     const shapes = siglip2VisionTensorShapes(base);
     // Shapes only: nothing is read, so a table of TensorInfo without bytes stands in for the real file.
-    const info = (shape: number[]): TensorInfo => ({
-      dtype: 'float32',
-      shape,
-      strides: [],
-      storage: '',
-      offset: 0,
-      byteLength: 0,
-      contiguous: true,
-    });
-    const file: WeightsFile = { ...weights, tensors: new Map([...shapes].map(([name, shape]) => [name, info(shape)])) };
+    const file = shapesOnly(weights, shapes);
     expect(siglip2VisionDims(file)).toEqual(base);
     expect(shapes.size).toBe(3 + 16 * 12 + 2 + 11);
     expect(shapes.get('vision_model.embeddings.position_embedding.weight')).toEqual([1024, 768]);

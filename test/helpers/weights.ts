@@ -44,6 +44,15 @@ export function tamperedWeights(file: WeightsFile, o: Tampering & { source: stri
   return { ...file, tensors, read: (n) => file.read(o.add === n ? o.source : n) };
 }
 
+/**
+ * The same file, holding instead `shapes` without bytes (for a converter's sizes at a released
+ * network's shapes: reading the sizes reads no tensor).
+ */
+export function shapesOnly(file: WeightsFile, shapes: ReadonlyMap<string, number[]>, dtype: TensorInfo['dtype'] = 'float32'): WeightsFile {
+  const info = (shape: number[]): TensorInfo => ({ dtype, shape, strides: [], storage: '', offset: 0, byteLength: 0, contiguous: true });
+  return { ...file, tensors: new Map([...shapes].map(([name, shape]) => [name, info(shape)])) };
+}
+
 /** The same file with some tensors hidden, and every `read` and `stream` recorded. */
 export function spiedWeights(weights: WeightsFile, hide: readonly string[] = []): { file: WeightsFile; reads: string[] } {
   const reads: string[] = [];
