@@ -18,7 +18,7 @@ import { type WorkerModels, warmUpModels } from '../../src/inference/warm-up.js'
 import { hvfFiles, mmaudioFiles } from '../../src/models/engine-files.js';
 import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
-import { createTestWorker, outputOf, type TestWorker } from '../helpers/job.js';
+import { learnedEngineWorker, outputOf, type TestWorker } from '../helpers/job.js';
 import { decodeAudioMono, makeClip } from '../helpers/media.js';
 
 const ENGINE = 'hunyuan-foley-xl';
@@ -27,11 +27,7 @@ let volume: string;
 const workers: TestWorker[] = [];
 
 async function startWorker(env: Record<string, string> = {}): Promise<TestWorker> {
-  const w = await createTestWorker(
-    { HF_ENDPOINT: hub.url, FOLEY_ENGINE: ENGINE, HF_HUB_CACHE: join(volume, 'hub'), ENGINE_GRAPHS_DIR: join(volume, 'graphs'), ...env },
-    'stand-ins',
-    { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
-  );
+  const w = await learnedEngineWorker({ hub: hub.url, volume, engine: ENGINE, env });
   workers.push(w);
   return w;
 }
@@ -146,14 +142,12 @@ describe('HunyuanVideo-Foley through the handler, from a stand-in Hub', () => {
 
   it('LEARNED_MEMORY=sequential: each phase’s sessions are open only while it runs; the same seed gives the same sound', async () => {
     let models: WorkerModels | undefined;
-    const env = {
-      HF_ENDPOINT: hub.url,
-      FOLEY_ENGINE: ENGINE,
-      HF_HUB_CACHE: join(volume, 'hub'),
-      ENGINE_GRAPHS_DIR: join(volume, 'graphs'),
-    };
     const job = { task: 'sound', prompt: 'gravel', engine: ENGINE, duration: 2, steps: 2, seed: 9, output_format: 'wav' };
-    const sequential = await createTestWorker({ ...env, LEARNED_MEMORY: 'sequential' }, 'stand-ins', {
+    const sequential = await learnedEngineWorker({
+      hub: hub.url,
+      volume,
+      engine: ENGINE,
+      env: { LEARNED_MEMORY: 'sequential' },
       models: async (config) => {
         models = await warmUpModels({ config, log: pino({ level: 'silent' }) });
         return models;

@@ -12,14 +12,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMmaudioStandIns } from '../../bench/mmaudio-stand-ins.js';
-import { warmUpModels } from '../../src/inference/warm-up.js';
 import { mmaudioFiles } from '../../src/models/engine-files.js';
 import { documentedResultFields } from '../helpers/docs.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
-import { createTestWorker, errorOf, outputOf, type TestWorker } from '../helpers/job.js';
+import { errorOf, learnedEngineWorker, outputOf, type TestWorker } from '../helpers/job.js';
 import { binaries, decodeAudioMono, makeClip, probeStreams } from '../helpers/media.js';
 
 const ENGINE = 'mmaudio-small-16k';
@@ -31,11 +29,7 @@ let first: TestWorker;
 const workers: TestWorker[] = [];
 
 async function startWorker(env: Record<string, string> = {}): Promise<TestWorker> {
-  const w = await createTestWorker(
-    { HF_ENDPOINT: hub.url, FOLEY_ENGINE: ENGINE, HF_HUB_CACHE: join(volume, 'hub'), ENGINE_GRAPHS_DIR: join(volume, 'graphs'), ...env },
-    'stand-ins',
-    { models: (config) => warmUpModels({ config, log: pino({ level: 'silent' }) }) },
-  );
+  const w = await learnedEngineWorker({ hub: hub.url, volume, engine: ENGINE, env });
   workers.push(w);
   return w;
 }

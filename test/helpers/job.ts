@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { WorkerModels } from '../../src/inference/warm-up.js';
+import { type WorkerModels, warmUpModels } from '../../src/inference/warm-up.js';
 import type { WorkerInference } from '../../src/inference/worker-inference.js';
 import { createHandler } from '../../src/dispatch/handler.js';
 import type { Handler, JobContext, RunMode } from '../../src/runtime/types.js';
@@ -83,4 +83,27 @@ export function outputOf(result: JobResult): Record<string, unknown> {
 export function errorOf(result: JobResult): { code: string; message: string; details?: unknown } {
   if (!('error' in result)) throw new Error(`job unexpectedly succeeded: ${JSON.stringify(result.output).slice(0, 300)}`);
   return JSON.parse(result.error) as { code: string; message: string; details?: unknown };
+}
+
+/**
+ * A worker that serves the learned engine `engine` (FOLEY_ENGINE) from a stand-in Hub at `hub`, its
+ * Hub cache and graph cache under `volume` (so workers on one volume share them), its models warmed
+ * up as at start-up unless `models` says otherwise.
+ */
+export function learnedEngineWorker(o: {
+  hub: string;
+  volume: string;
+  engine: string;
+  env?: Record<string, string>;
+  models?: (config: Readonly<Config>) => Promise<WorkerModels>;
+}): Promise<TestWorker> {
+  const env = {
+    HF_ENDPOINT: o.hub,
+    FOLEY_ENGINE: o.engine,
+    HF_HUB_CACHE: join(o.volume, 'hub'),
+    ENGINE_GRAPHS_DIR: join(o.volume, 'graphs'),
+  };
+  return createTestWorker({ ...env, ...o.env }, 'stand-ins', {
+    models: o.models ?? ((config) => warmUpModels({ config, log: pino({ level: 'silent' }) })),
+  });
 }
