@@ -68,10 +68,11 @@ export interface RunOptions {
    */
   maxStdoutBytes?: number;
   /**
-   * A second output on file descriptor 3 (ffmpeg's `pipe:3`), handed over as a stream the caller
-   * reads with backpressure: when the caller stops reading, ffmpeg blocks on that output.
+   * More outputs, on file descriptors 3, 4, … (ffmpeg's `pipe:3`, `pipe:4`, …), each handed over
+   * as a stream the caller reads with backpressure: when the caller stops reading one, ffmpeg
+   * blocks on that output.
    */
-  onPipe3?: (stream: Readable) => void;
+  onPipes?: Array<(stream: Readable) => void>;
 }
 
 export interface RunResult {
@@ -176,16 +177,16 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       child = spawn(bin, args, {
-        stdio: opts.onPipe3 ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', ...(opts.onPipes ?? []).map(() => 'pipe' as const)],
         windowsHide: true,
       }) as ChildProcessByStdio<null, Readable, Readable>;
     } catch (cause) {
       reject(failure({ message: `could not start ${bin}`, bin, args, stderrTail: '', cause }));
       return;
     }
-    const pipe3 = opts.onPipe3 ? (child.stdio[3] as Readable) : undefined;
-    // Its end after a kill is reported through the promise, not as a stream error.
-    pipe3?.on('error', () => undefined);
+    const pipes = (opts.onPipes ?? []).map((_, i) => child.stdio[3 + i] as Readable);
+    // Their end after a kill is reported through the promise, not as a stream error.
+    for (const p of pipes) p.on('error', () => undefined);
     const out: Buffer[] = [];
     let collected = 0;
     const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
@@ -194,13 +195,13 @@ export function runBinary(bin: string, args: string[], opts: RunOptions): Promis
       (why) => {
         ended ??= why;
         child.kill('SIGKILL');
-        // A reader of pipe 3 waiting for data must not wait for the exit.
-        pipe3?.destroy();
+        // A reader of an extra pipe waiting for data must not wait for the exit.
+        for (const p of pipes) p.destroy();
       },
       opts.timeoutMs,
       opts.signal,
     );
-    if (pipe3 && opts.onPipe3) opts.onPipe3(pipe3);
+    for (const [i, read] of (opts.onPipes ?? []).entries()) read(pipes[i]!);
     child.stdout.on('data', (chunk: Buffer) => {
       if (opts.onStdout) return opts.onStdout(chunk);
       collected += chunk.length;

@@ -68,7 +68,7 @@ function boxAt(p: Person, frame: number): [number, number, number, number] {
 async function contactsIn(clip: string, pose: true | 'auto'): Promise<{ contacts: Contact[]; poseRuns: number }> {
   const plan = watchPlan('cpu', pose);
   const pass = plan.poseFrames ? new PosePass({ models }) : undefined;
-  const feet = plan.feet ? new FeetMotion() : undefined;
+  const feet = plan.feetEveryS ? new FeetMotion() : undefined;
   const follower = pass ?? feet;
   const watcher = new VisionWatcher({
     models,
@@ -100,10 +100,8 @@ async function contactsIn(clip: string, pose: true | 'auto'): Promise<{ contacts
         size = s;
         return watcher.setSize(s);
       },
-      onFrame: (rgb, t) => {
-        feet?.frame(rgb, t, size);
-        return watcher.push(rgb, t);
-      },
+      onFrame: (rgb, t) => watcher.push(rgb, t),
+      luma: feet && plan.feetEveryS ? { everyS: plan.feetEveryS, onFrame: (gray, t) => feet.frame(gray, t, size) } : undefined,
     },
   });
   const seen = await watcher.finish();
@@ -205,7 +203,7 @@ it('heel strikes from the feet’s motion (`pose: "auto"` on a CPU, no pose mode
 }, 300_000);
 
 it('`pose: "auto"` plans the feet’s motion and no pose on a CPU worker (pose does not fit the budget there), pose on a GPU', () => {
-  expect(watchPlan('cpu', 'auto')).toMatchObject({ pose: false, feet: true, everyS: 0.1, detectEveryS: 1 });
+  expect(watchPlan('cpu', 'auto')).toMatchObject({ pose: false, feetEveryS: 0.1, everyS: 1, detectEveryS: 1 });
   expect(watchPlan('gpu', 'auto')).toMatchObject({ pose: true });
   expect(watchPlan('gpu', 'auto')).not.toHaveProperty('poseFrames');
 });

@@ -3,7 +3,8 @@
  * both outputs. The sampled frames are the right frames (pixels match an independent ffmpeg decode
  * of the same moments), at the requested spacing, with their presentation times; the analysis
  * frames are exactly what they are without sampling; a slow consumer holds the decode back
- * instead of piling frames up; a consumer that fails does not hang the decode.
+ * instead of piling frames up; a consumer that fails does not hang the decode. Luma frames, more
+ * often, come from the same decode beside them.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -26,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+/** The analysis frames of the clip (and its sampled frames, to `sample`'s callbacks). */
 async function analysisFrames(sample?: SampleFramesOptions): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
   await streamGrayFrames({
@@ -59,6 +61,23 @@ async function referenceFrame(time: number, width: number, height: number): Prom
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   return new Uint8Array(stdout);
+}
+
+/** Least squares y ≈ slope·x + offset. */
+function fitLine(x: Uint8Array, y: Uint8Array): { slope: number; offset: number } {
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sx += x[i]!;
+    sy += y[i]!;
+    sxx += x[i]! * x[i]!;
+    sxy += x[i]! * y[i]!;
+  }
+  const n = x.length;
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  return { slope, offset: (sy - slope * sx) / n };
 }
 
 function psnr(a: Uint8Array, b: Uint8Array): number {
@@ -111,6 +130,58 @@ describe('streamGrayFrames with sampled RGB frames', () => {
       expect(withSample.map((f) => Buffer.from(f).toString('base64'))).toEqual(plain.map((f) => Buffer.from(f).toString('base64')));
     },
   );
+
+  it('delivers luma frames more often beside the RGB ones, from the same decode, leaving the RGB frames unchanged', async () => {
+    const rgbAlone: Array<{ rgb: Uint8Array; time: number }> = [];
+    await analysisFrames({ width: 320, everyS: 1, onFrame: (rgb, time) => void rgbAlone.push({ rgb, time }) });
+    const rgb: Array<{ rgb: Uint8Array; time: number }> = [];
+    const luma: Array<{ gray: Uint8Array; time: number }> = [];
+    const analysed = await analysisFrames({
+      width: 320,
+      everyS: 1,
+      onFrame: (f, time) => void rgb.push({ rgb: f, time }),
+      luma: { everyS: 0.1, onFrame: (gray, time) => void luma.push({ gray, time }) },
+    });
+    expect(analysed.length).toBe(60);
+    // Every 0.1 s of a 10 fps video: all 60 frames, at their own times.
+    expect(luma.map((l) => l.time)).toEqual(Array.from({ length: 60 }, (_, i) => expect.closeTo(i / 10, 6)));
+    expect(rgb.map((f) => f.time)).toEqual(rgbAlone.map((f) => f.time));
+    for (const [i, f] of rgb.entries()) expect(Buffer.compare(f.rgb, rgbAlone[i]!.rgb)).toBe(0);
+    for (const k of [0, 25, 59]) {
+      const { gray, time } = luma[k]!;
+      expect(gray.length).toBe(320 * 240);
+      // The same moment decoded on its own, as luma.
+      const { stdout } = await run(
+        binaries().ffmpeg,
+        [
+          '-v',
+          'error',
+          '-i',
+          clip,
+          '-vf',
+          `select='gte(t\\,${time - 1e-3})',scale=320:240:flags=fast_bilinear,format=gray`,
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          'pipe:1',
+        ],
+        { encoding: 'buffer', maxBuffer: 64 << 20 },
+      );
+      expect(psnr(gray, new Uint8Array(stdout))).toBeGreaterThan(40);
+    }
+    // Full-range brightness: the luma of the RGB frame of the same moment, one for one (slope 1, not
+    // the 219/255 of video range), give or take the other scaler's detail.
+    for (const f of rgb) {
+      const gray = luma.find((l) => Math.abs(l.time - f.time) < 1e-6)!.gray;
+      const fromRgb = gray.map((_, i) => (77 * f.rgb[3 * i]! + 150 * f.rgb[3 * i + 1]! + 29 * f.rgb[3 * i + 2]!) >> 8);
+      const { slope, offset } = fitLine(fromRgb, gray);
+      expect(slope).toBeGreaterThan(0.95);
+      expect(slope).toBeLessThan(1.05);
+      expect(Math.abs(offset)).toBeLessThan(5);
+      expect(psnr(gray, fromRgb)).toBeGreaterThan(24);
+    }
+  });
 
   it('a slow consumer holds the decode back (bounded memory), and one that throws ends sampling without hanging the decode', async () => {
     let analysed = 0;

@@ -45,18 +45,19 @@ export const CPU_POSE_FRAMES = { width: SAMPLING.cpu.pose.width, everyS: SAMPLIN
 
 /**
  * A CPU worker's default (`pose: "auto"`): no pose, and heel strikes from the feet's motion
- * (vision/feet-motion.ts) on frames of the analysis decode every 0.1 s at the detection's size,
- * detection still once a second. Measured on the labelled walkers: heel strikes 0.82 / 0.71 within
- * 2 frames (pose: 0.88 / 0.75), for pixel differences instead of a pose run per walker and frame.
+ * (vision/feet-motion.ts) on luma frames of the analysis decode every 0.1 s at the detection's
+ * size, detection still once a second on RGB frames of their own. Measured on the labelled
+ * walkers: heel strikes 0.82 / 0.71 within 2 frames (pose: 0.88 / 0.75), for pixel differences
+ * instead of a pose run per walker and frame.
  */
-export const CPU_FEET_SAMPLING = { width: SAMPLING.cpu.detect.width, everyS: 0.1, detectEveryS: SAMPLING.cpu.detect.detectEveryS } as const;
+export const CPU_FEET_SAMPLING = { ...SAMPLING.cpu.detect, feetEveryS: 0.1 } as const;
 
 /**
  * How a job watches: pose or not (`"auto"`: on GPU tiers; on a CPU the feet's motion instead), the
  * sampling, and on a CPU with `pose: true` the pose pass.
  */
 export function watchPlan(tier: Tier, pose: 'auto' | boolean): Omit<FoleyVision, 'models'> {
-  if (pose === 'auto' && tier === 'cpu') return { pose: false, feet: true, ...CPU_FEET_SAMPLING };
+  if (pose === 'auto' && tier === 'cpu') return { pose: false, ...CPU_FEET_SAMPLING };
   const on = pose === 'auto' ? tier !== 'cpu' : pose;
   if (!on) return { pose: false, ...SAMPLING[tier].detect };
   if (tier === 'cpu') return { pose: true, ...SAMPLING.cpu.detect, poseFrames: CPU_POSE_FRAMES };

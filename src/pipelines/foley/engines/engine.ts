@@ -46,10 +46,11 @@ export interface FoleyVision {
    */
   poseFrames?: { width: number; everyS: number } | undefined;
   /**
-   * Without pose: heel strikes from the feet's own motion in each walker's box, on every sampled
-   * frame (a CPU worker's `pose: "auto"`, vision/feet-motion.ts).
+   * Without pose: heel strikes from the feet's own motion in each walker's box, on luma frames of
+   * the same decode and size every this many seconds (a CPU worker's `pose: "auto"`,
+   * vision/feet-motion.ts).
    */
-  feet?: boolean | undefined;
+  feetEveryS?: number | undefined;
 }
 
 /** Progress of a render; engines name their own stages. */

@@ -16,16 +16,15 @@ const SIZE = { width: W, height: H };
 const walker = (t: number): Box => ({ x0: 0.2 + 0.08 * t, x1: 0.28 + 0.08 * t, y0: 0.5, y1: 0.8 });
 const stander: Box = { x0: 0.7, x1: 0.78, y0: 0.5, y1: 0.8 };
 
-/** An RGB frame: grey, with a dark 3×2 "foot" at `foot` (pixels): it stays put while planted. */
+/**
+ * A luma frame: grey, with a dark 3×2 "foot" at `foot` (pixels): it stays put while planted. Drawn
+ * into one buffer for every frame, as a decode hands them over: FeetMotion must keep copies.
+ */
+const pixels = new Uint8Array(W * H);
 function frame(foot: { x: number; y: number }): Uint8Array {
-  const rgb = new Uint8Array(W * H * 3).fill(128);
-  for (let dy = 0; dy < 2; dy++) {
-    for (let dx = 0; dx < 3; dx++) {
-      const i = ((foot.y + dy) * W + foot.x + dx) * 3;
-      rgb.fill(20, i, i + 3);
-    }
-  }
-  return rgb;
+  pixels.fill(128);
+  for (let dy = 0; dy < 2; dy++) pixels.fill(20, (foot.y + dy) * W + foot.x, (foot.y + dy) * W + foot.x + 3);
+  return pixels;
 }
 
 /** Runs 4 s at 10 frames a second; the foot lands somewhere new (inside the walker's strip) on the frames in `steps`. */

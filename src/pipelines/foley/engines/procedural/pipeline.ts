@@ -141,7 +141,7 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   // A CPU worker's pose: a second decode at the pose rate, only once someone walks (pose-pass.ts).
   const pass = vision?.pose && vision.poseFrames ? new PosePass({ models: vision.models }) : undefined;
   // A CPU worker's default: heel strikes from the feet's motion on the sampled frames (feet-motion.ts).
-  const feet = vision?.feet && !vision.pose ? new FeetMotion() : undefined;
+  const feet = vision?.feetEveryS && !vision.pose ? new FeetMotion() : undefined;
   const onPeople = pass
     ? (time: number, people: Box[], size: GrayFrameSize) => pass.detected(time, people, size)
     : feet
@@ -178,10 +178,11 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
                 sampleSize = size;
                 watcher.setSize(size);
               },
-              onFrame: (rgb, time) => {
-                feet?.frame(rgb, time, sampleSize);
-                return watcher.push(rgb, time);
-              },
+              onFrame: (rgb, time) => watcher.push(rgb, time),
+              luma:
+                feet && vision.feetEveryS
+                  ? { everyS: vision.feetEveryS, onFrame: (gray, time) => feet.frame(gray, time, sampleSize) }
+                  : undefined,
             }
           : undefined,
       onSize: (size) => {
