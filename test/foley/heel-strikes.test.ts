@@ -2,8 +2,8 @@
  * Foot contacts on real walking footage against hand-labelled heel strikes (test/fixtures/
  * heel-strikes: 5 stretches of opencv-doc's vtest.avi, 28 strikes, labelled frame by frame from
  * upscaled crops; see its README for the method). Each stretch is cut from the street scene and
- * run through what a Foley job with `pose: true` runs on a CPU worker: the sampled frames of the
- * analysis decode, detection and pose (the real converted models), tracking, heel strikes.
+ * run through what a Foley job runs on a CPU worker, with `pose: true` (detection and pose, the
+ * real converted models, tracking, heel strikes) and by default (detection and the feet's motion).
  * Scoring (the fixture's): a detected contact belongs to a labelled person when it lies in that
  * person's box at that frame; it is right when a strike of that person is within 2 frames (one
  * to one); a contact of a labelled person matching no strike is a false positive; a sure strike
@@ -61,9 +61,9 @@ function boxAt(p: Person, frame: number): [number, number, number, number] {
 }
 
 /**
- * Heel strikes in a clip as a CPU worker's job finds them: `pose: true` (pose on every sampled
- * frame of the analysis decode, for everyone detected) or `pose: "auto"` (detection on the
- * analysis decode, pose on a second decode for those who walk: vision/pose-pass.ts).
+ * Heel strikes in a clip as a CPU worker's job finds them: `pose: true` (detection on the analysis
+ * decode, pose on a second decode for those who walk: vision/pose-pass.ts) or `pose: "auto"` (no
+ * pose: the feet's motion on the analysis decode's luma frames, vision/feet-motion.ts).
  */
 async function contactsIn(clip: string, pose: true | 'auto'): Promise<{ contacts: Contact[]; poseRuns: number }> {
   const plan = watchPlan('cpu', pose);
@@ -196,10 +196,12 @@ it('heel strikes from pose (`pose: true` on a CPU: walkers, on their own decode)
 it('heel strikes from the feet’s motion (`pose: "auto"` on a CPU, no pose model) match the labelled ones within 2 frames', async () => {
   const { precision, recall, poseRuns } = await score('auto');
   expect(poseRuns).toBe(0);
-  // Measured 0.82 / 0.71 (2026-12-07; pose gives 0.88 / 0.75 on the same strikes). The misses are
-  // walkers the once-a-second detection does not follow yet (at the frame's edge, occluded), not steps.
+  // Measured 19/23, 18/24 (2026-12-07, luma frames): issue 26's bar, what posing everyone on every
+  // frame scored here (19/23, 17/24: "0.83 / 0.71"); pose gives 0.88 / 0.75. Asserted with one
+  // contact of slack for an ffmpeg whose scaler rounds otherwise. The misses are walkers the
+  // once-a-second detection does not follow yet (at the frame's edge, occluded), not steps.
   expect(precision).toBeGreaterThanOrEqual(0.8);
-  expect(recall).toBeGreaterThanOrEqual(0.7);
+  expect(recall).toBeGreaterThanOrEqual(17 / 24 - 1e-9);
 }, 300_000);
 
 it('`pose: "auto"` plans the feet’s motion and no pose on a CPU worker (pose does not fit the budget there), pose on a GPU', () => {
