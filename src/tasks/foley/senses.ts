@@ -47,7 +47,7 @@ export const CPU_POSE_FRAMES = { width: SAMPLING.cpu.pose.width, everyS: SAMPLIN
  * A CPU worker's default (`pose: "auto"`): no pose, and heel strikes from the feet's motion
  * (vision/feet-motion.ts) on luma frames of the analysis decode every 0.1 s at the detection's
  * size, detection still once a second on RGB frames of their own. Measured on the labelled
- * walkers: heel strikes 0.82 / 0.71 within 2 frames (pose: 0.88 / 0.75), for pixel differences
+ * walkers: heel strikes 0.83 / 0.75 within 2 frames (pose: 0.88 / 0.75), for pixel differences
  * instead of a pose run per walker and frame.
  */
 export const CPU_FEET_SAMPLING = { ...SAMPLING.cpu.detect, feetEveryS: 0.1 } as const;
