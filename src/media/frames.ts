@@ -83,7 +83,14 @@ export interface SampleFramesOptions {
    * with `fast_bilinear` (measured: ~0.02–0.04 s of ffmpeg's CPU per 100 frames of 720p, against
    * ~0.06–0.08 s for the same frames in RGB). The buffer is the caller's to keep.
    */
-  luma?: { everyS: number; onFrame: (gray: Uint8Array, time: number) => void | Promise<void> } | undefined;
+  luma?:
+    | {
+        everyS: number;
+        /** Called once, before the first luma frame (the RGB frames' size: the same scaling). */
+        onSize?: (size: GrayFrameSize) => void;
+        onFrame: (gray: Uint8Array, time: number) => void | Promise<void>;
+      }
+    | undefined;
 }
 
 export interface StreamFramesResult {

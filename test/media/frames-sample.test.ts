@@ -136,13 +136,15 @@ describe('streamGrayFrames with sampled RGB frames', () => {
     await analysisFrames({ width: 320, everyS: 1, onFrame: (rgb, time) => void rgbAlone.push({ rgb, time }) });
     const rgb: Array<{ rgb: Uint8Array; time: number }> = [];
     const luma: Array<{ gray: Uint8Array; time: number }> = [];
+    let lumaSize = { width: 0, height: 0 };
     const analysed = await analysisFrames({
       width: 320,
       everyS: 1,
       onFrame: (f, time) => void rgb.push({ rgb: f, time }),
-      luma: { everyS: 0.1, onFrame: (gray, time) => void luma.push({ gray, time }) },
+      luma: { everyS: 0.1, onSize: (s) => (lumaSize = s), onFrame: (gray, time) => void luma.push({ gray, time }) },
     });
     expect(analysed.length).toBe(60);
+    expect(lumaSize).toEqual({ width: 320, height: 240 });
     // Every 0.1 s of a 10 fps video: all 60 frames, at their own times.
     expect(luma.map((l) => l.time)).toEqual(Array.from({ length: 60 }, (_, i) => expect.closeTo(i / 10, 6)));
     expect(rgb.map((f) => f.time)).toEqual(rgbAlone.map((f) => f.time));

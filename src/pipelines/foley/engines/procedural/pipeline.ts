@@ -159,7 +159,7 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
         ...(onPeople ? { onPeople } : {}),
       })
     : undefined;
-  let sampleSize: GrayFrameSize = { width: 0, height: 0 };
+  let lumaSize: GrayFrameSize = { width: 0, height: 0 };
   let decoded: Awaited<ReturnType<typeof streamGrayFrames>>;
   try {
     decoded = await streamGrayFrames({
@@ -174,14 +174,17 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
           ? {
               width: vision.width,
               everyS: vision.everyS,
-              onSize: (size) => {
-                sampleSize = size;
-                watcher.setSize(size);
-              },
+              onSize: (size) => watcher.setSize(size),
               onFrame: (rgb, time) => watcher.push(rgb, time),
               luma:
                 feet && vision.feetEveryS
-                  ? { everyS: vision.feetEveryS, onFrame: (gray, time) => feet.frame(gray, time, sampleSize) }
+                  ? {
+                      everyS: vision.feetEveryS,
+                      onSize: (size) => {
+                        lumaSize = size;
+                      },
+                      onFrame: (gray, time) => feet.frame(gray, time, lumaSize),
+                    }
                   : undefined,
             }
           : undefined,
