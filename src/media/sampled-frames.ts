@@ -11,6 +11,9 @@ export interface FrameSize {
   height: number;
 }
 
+/** How long a frame waits for its time line when no later line came either (the line is then taken as lost). */
+const LINE_WAIT_MS = 5_000;
+
 /** showinfo's `s:WxH`: the size of the frames on the pipe. */
 export const SHOWINFO_SIZE = /\bs:(\d+)x(\d+)\b/;
 
@@ -32,6 +35,8 @@ export class SampledFrames {
   private readonly frames: Uint8Array[] = [];
   private readonly early: Buffer[] = [];
   private delivered = 0;
+  /** The highest frame number whose time line came (−1: none yet). */
+  private lastKnown = -1;
   private wake: (() => void) | undefined;
   private reading: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -48,6 +53,7 @@ export class SampledFrames {
       this.o.onSize?.(this.size);
     }
     this.times[n] = time;
+    this.lastKnown = Math.max(this.lastKnown, n);
     this.wake?.();
   }
 
@@ -76,14 +82,22 @@ export class SampledFrames {
   /** Hands on every frame whose time is known; at the end (`all`), the rest get one interpolated. */
   private async deliver(all: boolean): Promise<void> {
     while (this.frames.length > 0 && !this.stopped) {
-      if (this.times[this.delivered] === undefined && !all) {
-        // stderr can run a few frames behind the pixels: wait briefly for the line.
+      // stderr runs behind the pixels at times (more so on a loaded machine): the frame waits for
+      // its line, as long as it takes, so that its time never depends on the machine's pace. Lines
+      // come in order: one still missing once a later frame's line came is lost, and only then (or
+      // after LINE_WAIT_MS without any line, or at the end) is the time interpolated.
+      const since = performance.now();
+      while (
+        this.times[this.delivered] === undefined &&
+        !all &&
+        this.lastKnown <= this.delivered &&
+        performance.now() - since < LINE_WAIT_MS
+      ) {
         await new Promise<void>((r) => {
           this.wake = r;
           setTimeout(r, 50).unref();
         });
         this.wake = undefined;
-        if (this.times[this.delivered] === undefined && this.frames.length < 8) return;
       }
       const t = this.times[this.delivered] ?? (this.times[this.delivered - 1] ?? -this.o.everyS) + this.o.everyS;
       this.times[this.delivered++] = t;

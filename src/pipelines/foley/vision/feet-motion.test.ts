@@ -27,18 +27,32 @@ function frame(foot: { x: number; y: number }): Uint8Array {
   return pixels;
 }
 
-/** Runs 4 s at 10 frames a second; the foot lands somewhere new (inside the walker's strip) on the frames in `steps`. */
-function run(o: { steps: number[]; people: (t: number) => Box[] }) {
+/**
+ * Runs 4 s (frames 0 to `last`) at 10 frames a second; the foot lands somewhere new (inside the walker's strip) on the
+ * frames in `steps`. Detections come with their frame, or (`lag`) that many frames later, as when
+ * the detector runs behind the decode; `failAt`: the detector fails at that frame (no detections after).
+ */
+function run(o: { steps: number[]; people: (t: number) => Box[]; lag?: number; failAt?: number; last?: number }) {
+  const last = o.last ?? 40;
   const feet = new FeetMotion();
   const place = (t: number, k: number) => {
     const b = walker(t);
     return { x: Math.round((b.x0 + (b.x1 - b.x0) * (0.3 + 0.4 * (k % 2))) * W), y: Math.round(b.y1 * H) - 2 };
   };
   let foot = place(0, 0);
-  for (let i = 0; i <= 40; i++) {
+  const detections: number[] = [];
+  for (let i = 0; i <= last + (o.lag ?? 0); i++) {
+    if (i <= last && i % 10 === 0) detections.push(i);
+    if (i === o.failAt) feet.abandon();
+    while (o.failAt === undefined || i < o.failAt) {
+      const d = detections[0];
+      if (d === undefined || i - d < (o.lag ?? 0)) break;
+      detections.shift();
+      feet.detected(d / 10, o.people(d / 10), SIZE);
+    }
+    if (i > last) continue;
     const t = i / 10;
     if (o.steps.includes(i)) foot = place(t, o.steps.indexOf(i) + 1);
-    if (i % 10 === 0) feet.detected(t, o.people(t), SIZE);
     feet.frame(frame(foot), t, SIZE);
   }
   return feet.finish();
@@ -59,6 +73,21 @@ describe('heel strikes from the feet’s motion', () => {
   it('nobody walking, nothing steps: a standing person, or a walker seen once', () => {
     expect(run({ steps: [4, 9, 14], people: () => [stander] }).contacts).toEqual([]);
     expect(run({ steps: [4, 9, 14], people: (t) => (t < 1 ? [walker(t)] : []) }).contacts).toEqual([]);
+  });
+
+  it('the same steps however far the detector runs behind the frames (a loaded machine, the same seed)', () => {
+    const steps = [4, 9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59, 64, 69, 74];
+    const onTime = run({ steps, people: (t) => [walker(t), stander], last: 80 });
+    expect(onTime.contacts.map((c) => Math.round(c.time * 10))).toEqual(steps);
+    for (const lag of [3, 15, 45, 70]) expect(run({ steps, people: (t) => [walker(t), stander], lag, last: 80 })).toEqual(onTime);
+  });
+
+  it('a detector that fails part-way: the steps seen until then stay, later frames are let go', () => {
+    const steps = [4, 9, 14, 19, 24, 29, 34];
+    const { contacts, frames } = run({ steps, people: (t) => [walker(t), stander], failAt: 25 });
+    expect(frames).toBe(41);
+    // Walkers are followed one interval past the last detection (2 s): the steps up to 3 s.
+    expect(contacts.map((c) => Math.round(c.time * 10))).toEqual(steps.filter((s) => s <= 29));
   });
 
   it('one walker detected twice (two overlapping boxes) steps once', () => {

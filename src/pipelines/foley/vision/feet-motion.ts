@@ -48,8 +48,16 @@ interface Frame {
   gray: Uint8Array;
 }
 
-/** Frames waiting for their detections at most (two intervals of once a second at 0.1 s, with room). */
-const MAX_PENDING = 40;
+/**
+ * Frames waiting for their detections at most: a safety net, never reached while detections come.
+ * Those are paced by the decode (the detector's queue holds it back), so frames wait for at most
+ * the detector's queue, the frame in the model and the two detections a frame needs after it: ~9 s
+ * at 0.1 s, once a second. Letting frames go at a smaller bound made heel strikes depend on how
+ * fast the detector ran beside the decode (a loaded machine gave other steps for the same seed).
+ */
+const MAX_PENDING = 200;
+/** Luma buffers kept for reuse at most. */
+const MAX_SPARE = 64;
 
 /** The strip where the feet are: the bottom fifth of the box and a little below, a little wider. */
 function footStrip(b: Box): Box {
@@ -67,6 +75,7 @@ export class FeetMotion {
   private size = { width: 0, height: 0 };
   private readonly series = new Map<number, Sample[]>();
   private nextTrack = 0;
+  private abandoned = false;
   private frames = 0;
   private readonly minSpeed: number;
   private readonly threshold: number;
@@ -105,11 +114,23 @@ export class FeetMotion {
     copy.set(gray);
     this.pending.push({ time, gray: copy });
     this.drain(false);
-    // Detections stopped (the model failed part-way): frames nobody can be placed in are let go, not hoarded.
+    if (this.abandoned) {
+      this.drain(true);
+      return;
+    }
     while (this.pending.length > MAX_PENDING) {
       this.frames++;
       this.advance(this.pending.shift()!);
     }
+  }
+
+  /**
+   * Detections stopped (a model failed part-way): the frames waiting are measured with the walkers
+   * known so far, and those that come later are let go as they come, not hoarded.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.drain(true);
   }
 
   /** The heel strikes: one contact per peak of each walker's foot-strip change. */
@@ -156,7 +177,7 @@ export class FeetMotion {
 
   /** `f` becomes the frame before the next one; the one it replaces gives its buffer back. */
   private advance(f: Frame): void {
-    if (this.previous && this.spare.length < MAX_PENDING) this.spare.push(this.previous.gray);
+    if (this.previous && this.spare.length < MAX_SPARE) this.spare.push(this.previous.gray);
     this.previous = f;
   }
 

@@ -25,6 +25,8 @@ export interface WatchOptions {
   queue?: number;
   /** Each detection's people (tall enough, largest first, not capped at `maxPeople`): the pose pass follows them. */
   onPeople?: (time: number, people: Box[], size: { width: number; height: number }) => void;
+  /** A model failed and the watching stopped: no more `onPeople`. */
+  onFailure?: (error: Error) => void;
 }
 
 export interface VisionWatch {
@@ -107,6 +109,7 @@ export class VisionWatcher {
     } catch (e) {
       this.result.failure = e instanceof Error ? e : new Error(String(e));
       this.queue.length = 0;
+      this.o.onFailure?.(this.result.failure);
       this.room?.();
     } finally {
       this.working = undefined;

@@ -157,6 +157,7 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
         detectEveryS: vision.detectEveryS,
         pose: vision.pose && !pass,
         ...(onPeople ? { onPeople } : {}),
+        ...(feet ? { onFailure: () => feet.abandon() } : {}),
       })
     : undefined;
   let lumaSize: GrayFrameSize = { width: 0, height: 0 };
