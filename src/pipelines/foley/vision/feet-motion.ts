@@ -102,10 +102,9 @@ export class FeetMotion {
 
   /**
    * A sampled luma frame (in time order; the buffer is only read during the call), held until the
-   * detections around it are known, in a recycled buffer of ours: frames held for the second they
-   * wait outlive V8's young generation, and fresh buffers for each would be collected by the
-   * costlier full collections (measured with RGB frames held: +44 ms of garbage collection per
-   * 10 s job).
+   * detections around it are known, in a recycled buffer of ours: frames held while they wait
+   * outlive V8's young generation, and fresh buffers for each would be collected by the costlier
+   * full collections (measured with RGB frames held: +44 ms of garbage collection per 10 s job).
    */
   frame(gray: Uint8Array, time: number, size: { width: number; height: number }): void {
     this.size = { width: size.width, height: size.height };
