@@ -102,7 +102,7 @@ export interface StreamFramesResult {
 }
 
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.eE+-]+)/;
-/** The two outputs' showinfo instances are named, so their lines can be told apart. */
+/** The outputs' showinfo instances are named, so their lines can be told apart. */
 const ANALYSIS_INFO = '[showinfo@analysis';
 const SAMPLE_INFO = '[showinfo@sample';
 const LUMA_INFO = '[showinfo@luma';
