@@ -10,6 +10,7 @@ import { cancelledError, isWorkerError, WorkerError } from '../errors.js';
 import { convertHumanModel, HUMAN_MODELS, type HumanModelName } from '../convert/human.js';
 import { createOrtRuntime, tensor, type Session } from '../inference/ort.js';
 import { createSessionCache, type BundleSpec, type SessionCache } from '../inference/sessions.js';
+import { timedSession } from '../inference/timed-session.js';
 import { DEFAULT_MIN_SCORE, decodeRaw, detectorInputSize, DETECTOR_CLASSES, DETECTOR_STRIDE, finishDetections } from './detector.js';
 import { cropToInt, resizeToFloat } from './image.js';
 import { decodeCrop, personRegion, POSE_GRID, POSE_INPUT, POSE_KEYPOINTS, toImage } from './pose.js';
@@ -109,16 +110,15 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
   const [heatName, whName] = detIn.outputs;
   const [hmName, centerName, regName, offName] = poseIn.outputs;
 
-  const timed = async (which: keyof typeof modelMs, s: Session, feeds: Parameters<Session['run']>[0]): ReturnType<Session['run']> => {
+  const sessions = {
+    detect: timedSession(detector, (ms) => (modelMs.detect += ms)),
+    pose: timedSession(poser, (ms) => (modelMs.pose += ms)),
+  };
+  const timed = async (which: keyof typeof modelMs, feeds: Parameters<Session['run']>[0]): ReturnType<Session['run']> => {
     if (o.signal?.aborted) throw cancelledError(o.signal.reason);
-    const t0 = performance.now();
-    try {
-      // Each batch is built for this run alone: handed over to the session's thread, not copied
-      // (a detection's 320×192 float input is 0.7 MB; copying it cost ~2.6 ms of the main thread).
-      return await s.run(feeds, { transfer: true });
-    } finally {
-      modelMs[which] += performance.now() - t0;
-    }
+    // Each batch is built for this run alone: handed over to the session's thread, not copied
+    // (a detection's 320×192 float input is 0.7 MB; copying it cost ~2.6 ms of the main thread).
+    return sessions[which].run(feeds, { transfer: true });
   };
 
   return {
@@ -140,7 +140,7 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
         const [w, h] = key.split('x').map(Number) as [number, number];
         const batch = new Float32Array(idx.length * w * h * 3);
         for (const [b, i] of idx.entries()) resizeToFloat(images[i]!, { width: w, height: h }, batch, b * w * h * 3);
-        const out = await timed('detect', detector, { [detIn.input]: tensor('float32', batch, [idx.length, h, w, 3]) });
+        const out = await timed('detect', { [detIn.input]: tensor('float32', batch, [idx.length, h, w, 3]) });
         const heat = out[heatName]!.data as Float32Array;
         const wh = out[whName]!.data as Float32Array;
         const gw = w / DETECTOR_STRIDE;
@@ -164,7 +164,7 @@ function visionModelsOf(detector: Session, poser: Session, o: VisionRunOptions &
         const regions = boxes.map((b) => personRegion(image, b));
         const batch = new Int32Array(boxes.length * S * S * 3);
         for (const [b, r] of regions.entries()) cropToInt(image, { region: r, size: S }, batch, b * S * S * 3);
-        const out = await timed('pose', poser, { [poseIn.input]: tensor('int32', batch, [boxes.length, S, S, 3]) });
+        const out = await timed('pose', { [poseIn.input]: tensor('int32', batch, [boxes.length, S, S, 3]) });
         const outputs = {
           heatmap: out[hmName]!.data as Float32Array,
           center: out[centerName]!.data as Float32Array,
