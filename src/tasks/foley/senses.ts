@@ -58,7 +58,8 @@ export const CPU_FEET_SAMPLING = { ...SAMPLING.cpu.detect, feetEveryS: 0.1 } as 
  */
 export function watchPlan(tier: Tier, pose: 'auto' | boolean): Omit<FoleyVision, 'models'> {
   if (pose === 'auto' && tier === 'cpu') return { pose: false, ...CPU_FEET_SAMPLING };
-  const on = pose === 'auto' ? tier !== 'cpu' : pose;
+  // Past the line above, "auto" is a GPU tier: pose on.
+  const on = pose === 'auto' || pose;
   if (!on) return { pose: false, ...SAMPLING[tier].detect };
   if (tier === 'cpu') return { pose: true, ...SAMPLING.cpu.detect, poseFrames: CPU_POSE_FRAMES };
   return { pose: true, ...SAMPLING[tier].pose };

@@ -140,13 +140,11 @@ async function analyseAndRender(o: ProceduralFoleyOptions, runner: ReturnType<ty
   const vision = o.vision;
   // A CPU worker's pose: a second decode at the pose rate, only once someone walks (pose-pass.ts).
   const pass = vision?.pose && vision.poseFrames ? new PosePass({ models: vision.models }) : undefined;
-  // A CPU worker's default: heel strikes from the feet's motion on the sampled frames (feet-motion.ts).
+  // A CPU worker's default: heel strikes from the feet's motion on luma frames of this decode (feet-motion.ts).
   const feet = vision?.feetEveryS && !vision.pose ? new FeetMotion() : undefined;
-  const onPeople = pass
-    ? (time: number, people: Box[], size: GrayFrameSize) => pass.detected(time, people, size)
-    : feet
-      ? (time: number, people: Box[], size: GrayFrameSize) => feet.detected(time, people, size)
-      : undefined;
+  // Whichever follows the walkers hears of each detection's people.
+  const follower = pass ?? feet;
+  const onPeople = follower ? (time: number, people: Box[], size: GrayFrameSize) => follower.detected(time, people, size) : undefined;
   const stopPose = new AbortController();
   const poseSignals = [stopPose.signal, stopDecoding.signal, ...(o.signal ? [o.signal] : [])];
   const poseDecode =
