@@ -263,10 +263,15 @@ describe('platform mode against a fake RunPod job API', () => {
 
   it('on shutdown stops taking, lets the running job finish within the grace period, then cancels it and posts the error', async () => {
     let aborted = false;
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
     worker = startPlatformAgainst(
       fake,
       (_job, ctx) =>
         new Promise((_resolve, reject) => {
+          started();
           ctx.signal.addEventListener('abort', () => {
             aborted = true;
             reject(ctx.signal.reason as Error);
@@ -275,7 +280,8 @@ describe('platform mode against a fake RunPod job API', () => {
       { graceMs: 300 },
     );
     fake.enqueue({ id: 'job-stuck', input: {} });
-    await fake.waitFor(() => fake.requests.some((r) => r.kind === 'take' && r.status === 200));
+    // The job is in the handler (the fake's 200 alone can precede the worker's reading of it on a loaded machine).
+    await running;
     const t0 = performance.now();
     const exit = worker.stop();
     worker = undefined;
